@@ -1,0 +1,46 @@
+/*
+ * Per-CPU data. Each CPU owns one struct cpu, found through the GS segment
+ * base: gs:0 holds the struct's own address, so this_cpu() is one load.
+ * cpus[] is indexed by the logical CPU id (0 = the boot CPU, then MADT order).
+ */
+#ifndef KERNEL_PERCPU_H
+#define KERNEL_PERCPU_H
+
+#include <kernel/types.h>
+#include <kernel/cpumask.h>
+#include <arch/percpu.h>
+
+struct cpu {
+	struct cpu *self;          /* must stay first: read through gs:0 */
+	int id;                    /* logical id, index into cpus[] */
+	uint32_t apic_id;          /* from the MADT */
+	int node;                  /* NUMA node (SRAT), 0 without one */
+	volatile bool online;      /* set by the CPU itself once it idles */
+	void *stack_top;           /* kernel stack, on the CPU's own node */
+	volatile uint64_t ticks;   /* LAPIC timer interrupts taken */
+	volatile uint64_t ipis;    /* call-function IPIs handled */
+	struct arch_cpu arch;      /* GDT, TSS and other x86 state */
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern int nr_cpus;                /* present CPUs (MADT, enabled) */
+extern struct cpumask cpu_online_mask;
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+static inline int this_cpu_id(void)
+{
+	struct cpu *c = this_cpu();
+
+	return c ? c->id : 0;
+}
+
+void percpu_init_this(struct cpu *c);   /* set GS base to c */
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * Spinlocks: ticket locks, so waiting CPUs get the lock in arrival order.
+ *
+ * spin_lock_irqsave() is the form to use for any lock that an interrupt
+ * handler (IPI, timer) may also take: it disables interrupts on this CPU
+ * before spinning, so the handler can never spin on a lock its own CPU holds.
+ * Plain spin_lock() is for locks that are never taken in interrupts.
+ * A lock records the CPU that holds it, for spin_is_held() checks and GDB.
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <kernel/types.h>
+#include <arch/irq.h>
+
+struct spinlock {
+	volatile uint16_t next;      /* ticket of the next arrival */
+	volatile uint16_t owner;     /* ticket now being served */
+	int cpu;                     /* holder's CPU id, -1 when free */
+	const char *name;
+};
+
+#define SPINLOCK_INIT(n) { 0, 0, -1, n }
+
+void spin_init(struct spinlock *l, const char *name);
+void spin_lock(struct spinlock *l);
+void spin_unlock(struct spinlock *l);
+bool spin_trylock(struct spinlock *l);
+bool spin_is_held(const struct spinlock *l);  /* by this CPU */
+
+static inline uint64_t spin_lock_irqsave(struct spinlock *l)
+{
+	uint64_t flags = irq_save();
+
+	spin_lock(l);
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
+{
+	spin_unlock(l);
+	irq_restore(flags);
+}
+
+#endif

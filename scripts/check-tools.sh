@@ -1,0 +1,24 @@
+#!/bin/sh
+# Check for the tools Numbat needs. As root with apt-get, install what is
+# missing; otherwise print the one command that installs it, and fail.
+need="gcc:gcc ld:binutils nasm:nasm grub-mkrescue:grub-common
+xorriso:xorriso mformat:mtools qemu-system-x86_64:qemu-system-x86
+musl-gcc:musl-tools mke2fs:e2fsprogs python3:python3 gdb:gdb"
+# grub-mkrescue needs the BIOS modules too.
+missing=""
+for pair in $need; do
+	cmd=${pair%%:*} pkg=${pair#*:}
+	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+[ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "check-tools: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq $missing >/dev/null || {
+		echo "check-tools: apt-get install failed" >&2; exit 1; }
+	exit 0
+fi
+echo "check-tools: missing tools. Install them with:" >&2
+echo "  sudo apt-get install$missing" >&2
+exit 1

@@ -1,0 +1,1 @@
+python print("numbat-gdb: helpers loaded")
