@@ -1,21 +1,93 @@
 /*
  * kmain: the boot CPU's path from the first C instruction to "boot complete".
- * Each step is one subsystem's init; the order is the dependency order.
+ * Each step is one subsystem's init, in dependency order; docs/boot.md walks
+ * through them.
  */
 #include <kernel/printk.h>
 #include <kernel/percpu.h>
+#include <kernel/bootinfo.h>
+#include <kernel/cmdline.h>
+#include <kernel/numa.h>
+#include <kernel/memblock.h>
+#include <kernel/pmm.h>
+#include <kernel/slab.h>
+#include <kernel/ktest.h>
+#include <kernel/power.h>
 #include <arch/serial.h>
 #include <arch/irq.h>
+#include <arch/io.h>
+#include <arch/trap.h>
+#include <arch/paging.h>
+#include <arch/acpi.h>
+#include <arch/lapic.h>
+#include <arch/timer.h>
+#include <arch/smp.h>
+#include <arch/pic.h>
 
 struct cpu cpus[MAX_CPUS];
 int nr_cpus = 1;
 struct cpumask cpu_online_mask;
 
-void kmain(uint32_t magic, uint32_t mbi_phys)
+/* CPU 0 and the console, the trap table, and the boot loader's data. */
+static void early_init(uint32_t magic, uint32_t mbi)
 {
 	percpu_init_this(&cpus[0]);
 	serial_init();
-	printk("numbat: booting (magic %x, info at %x)\n", magic, mbi_phys);
+	printk("numbat: booting\n");
+	gdt_init_cpu();
+	pic_disable();
+	idt_init();
+	idt_load();
+	multiboot2_parse(magic, mbi);
+	cmdline_parse(boot_info.cmdline);
+}
+
+/* The firmware's view of the machine, then memory on each node. */
+static void memory_init(void)
+{
+	paging_map_direct(0, 4ULL << 30);     /* ACPI tables, LAPIC: below 4 GiB */
+	if (acpi_init()) {
+		acpi_parse_madt();
+		acpi_parse_srat();
+		acpi_parse_slit();
+		acpi_power_init();
+	}
+	lapic_init(topology.lapic_phys);
+	smp_identify();
+	numa_init();
+	for (int i = 0; i < boot_info.nr_mem; i++)
+		if (boot_info.mem[i].type == BOOT_MEM_USABLE)
+			paging_map_direct(boot_info.mem[i].base,
+					  boot_info.mem[i].base + boot_info.mem[i].len);
+	memblock_init();
+	pmm_init();
+	kmalloc_init();
+	numa_print();
+}
+
+static void boot_complete(void)
+{
+	uint64_t ns = tsc_to_ns(rdtsc() - boot_info.tsc_at_entry);
+
+	printk("boot: complete in %lu.%03lu ms\n", ns / 1000000, ns / 1000 % 1000);
+}
+
+void kmain(uint32_t magic, uint32_t mbi)
+{
+	boot_info.tsc_at_entry = rdtsc();
+	early_init(magic, mbi);
+	memory_init();
+	lapic_enable_this();
+	timer_calibrate();
+	timer_start_this_cpu();
+	irq_enable();
+	smp_boot();
+	paging_drop_identity();
+	boot_complete();
+	bool tested = ktest_run_requested();
+	if (tested || cmdline_has("poweroff"))
+		machine_poweroff();
+	printk("numbat: nothing to run yet; idling (Ctrl-A X leaves QEMU)\n");
 	for (;;)
 		cpu_idle_wait();
 }

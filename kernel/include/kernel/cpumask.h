@@ -27,7 +27,12 @@ static inline bool cpumask_test(const struct cpumask *m, int cpu)
 
 static inline int cpumask_weight(const struct cpumask *m)
 {
-	return __builtin_popcountll(READ_ONCE(m->bits));
+	uint64_t b = READ_ONCE(m->bits);
+	int n = 0;
+
+	for (; b; b &= b - 1)      /* no libgcc: count bits by hand */
+		n++;
+	return n;
 }
 
 #define for_each_cpu_in(cpu, m) \

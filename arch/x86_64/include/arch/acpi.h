@@ -1,0 +1,27 @@
+/* ACPI tables: finding them and the few Numbat reads. */
+#ifndef ARCH_ACPI_H
+#define ARCH_ACPI_H
+
+#include <kernel/types.h>
+
+struct acpi_header {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision, checksum;
+	char oem_id[6], oem_table_id[8];
+	uint32_t oem_revision, creator_id, creator_revision;
+} __packed;
+
+/* Find the RSDT/XSDT from the boot loader's RSDP copy; false if unusable. */
+bool acpi_init(void);
+/* A table by signature, checked (length, checksum), or NULL. */
+const struct acpi_header *acpi_find(const char sig[4]);
+/* Verify a table at a physical address; NULL (and a report) if bad. */
+const struct acpi_header *acpi_map_table(uint64_t phys, const char *want);
+
+void acpi_parse_madt(void);    /* CPUs and the LAPIC address */
+void acpi_parse_srat(void);    /* memory and CPU affinity */
+void acpi_parse_slit(void);    /* node distances */
+void acpi_power_init(void);    /* FADT and \_S5 for power-off */
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * x86-64 paging: the address-space layout and page-table entry bits.
+ *
+ * Virtual layout:
+ *   0x0000000000000000 - 0x00007fffffffffff   user space (later issues)
+ *   0xffff800000000000 - ...                  direct map of all physical memory
+ *   0xffffffff80000000 - 0xffffffffffffffff   kernel image (linker.ld)
+ *
+ * A virtual address splits into four 9-bit table indexes and a 12-bit offset:
+ *   47    39 38    30 29    21 20    12 11         0
+ *   | PML4  |  PDPT  |   PD   |   PT   |   offset   |
+ */
+#ifndef ARCH_PAGING_H
+#define ARCH_PAGING_H
+
+#include <kernel/types.h>
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define HUGE_2M (1UL << 21)
+
+#define DIRECT_MAP_BASE 0xffff800000000000UL
+#define KERNEL_VMA      0xffffffff80000000UL
+
+#define PTE_P    (1UL << 0)     /* present */
+#define PTE_W    (1UL << 1)     /* writable */
+#define PTE_U    (1UL << 2)     /* user */
+#define PTE_PWT  (1UL << 3)
+#define PTE_PCD  (1UL << 4)     /* cache disable */
+#define PTE_A    (1UL << 5)     /* accessed */
+#define PTE_D    (1UL << 6)     /* dirty */
+#define PTE_PS   (1UL << 7)     /* 2 MiB / 1 GiB page */
+#define PTE_G    (1UL << 8)     /* global */
+#define PTE_NX   (1UL << 63)
+#define PTE_ADDR 0x000ffffffffff000UL
+
+static inline void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(pa + DIRECT_MAP_BASE);
+}
+
+/* Works for direct-map and kernel-image addresses. */
+static inline uint64_t virt_to_phys(const void *va)
+{
+	uint64_t v = (uint64_t)va;
+
+	return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP_BASE;
+}
+
+static inline uint64_t read_cr2(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void flush_tlb_page(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+void paging_map_direct(uint64_t start, uint64_t end);
+void paging_drop_identity(void);
+
+#endif

@@ -1,0 +1,71 @@
+; Interrupt entry stubs: one per vector. Each pushes an error code (0 when
+; the CPU pushes none) and its vector number, then joins isr_common, which
+; saves the registers as a struct trap_frame (trap.h) and calls trap_dispatch.
+
+bits 64
+section .text
+extern trap_dispatch
+
+; vectors where the CPU pushes an error code itself
+%define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+%macro STUB 1
+isr_%1:
+%if !HAS_ERR(%1)
+        push 0
+%endif
+        push %1
+        jmp isr_common
+%endmacro
+
+%assign v 0
+%rep 256
+STUB v
+%assign v v + 1
+%endrep
+
+isr_common:
+        push rax
+        push rbx
+        push rcx
+        push rdx
+        push rsi
+        push rdi
+        push rbp
+        push r8
+        push r9
+        push r10
+        push r11
+        push r12
+        push r13
+        push r14
+        push r15
+        cld
+        mov rdi, rsp
+        call trap_dispatch
+        pop r15
+        pop r14
+        pop r13
+        pop r12
+        pop r11
+        pop r10
+        pop r9
+        pop r8
+        pop rbp
+        pop rdi
+        pop rsi
+        pop rdx
+        pop rcx
+        pop rbx
+        pop rax
+        add rsp, 16                         ; vector and error code
+        iretq
+
+section .rodata
+global isr_table
+isr_table:
+%assign v 0
+%rep 256
+        dq isr_ %+ v
+%assign v v + 1
+%endrep

@@ -1,0 +1,68 @@
+/*
+ * Calibrating the TSC and the LAPIC timer against the PIT, whose input clock
+ * is a known 1.193182 MHz. PIT channel 2 counts down 10 ms (its output is
+ * readable on port 0x61 bit 5); we read how far the TSC and the LAPIC timer
+ * went meanwhile. Under QEMU -icount, both follow the virtual clock.
+ */
+#include <arch/timer.h>
+#include <arch/lapic.h>
+#include <arch/io.h>
+#include <arch/irq.h>
+#include <arch/trap.h>
+#include <kernel/percpu.h>
+#include <kernel/printk.h>
+
+#define PIT_HZ 1193182
+#define CALIBRATE_MS 10
+
+uint64_t tsc_khz;
+static uint32_t lapic_ticks_per_ms;  /* at divide-by-16 */
+
+static void timer_tick(struct trap_frame *tf)
+{
+	this_cpu()->ticks++;
+}
+
+void timer_calibrate(void)
+{
+	uint16_t count = PIT_HZ * CALIBRATE_MS / 1000;
+
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);  /* gate on, speaker off */
+	outb(0x43, 0xB0);                        /* ch2, lo/hi, mode 0 */
+	outb(0x42, count & 0xFF);
+	outb(0x42, count >> 8);
+	lapic_timer_oneshot_max();
+	uint64_t t0 = rdtsc();
+	while (!(inb(0x61) & 0x20))
+		cpu_relax();
+	uint64_t t1 = rdtsc();
+	uint32_t lapic_elapsed = 0xFFFFFFFF - lapic_timer_current();
+
+	tsc_khz = (t1 - t0) / CALIBRATE_MS;
+	lapic_ticks_per_ms = lapic_elapsed / CALIBRATE_MS;
+	if (!tsc_khz)
+		tsc_khz = 1000000;                   /* PIT absent: assume 1 GHz */
+	if (!lapic_ticks_per_ms)
+		lapic_ticks_per_ms = 1000;
+	irq_register(VEC_TIMER, timer_tick);
+	printk("timer: tsc %lu kHz, lapic timer %u ticks/ms\n", tsc_khz,
+	       lapic_ticks_per_ms);
+}
+
+void timer_start_this_cpu(void)
+{
+	lapic_timer_start(lapic_ticks_per_ms * (1000 / HZ), VEC_TIMER);
+}
+
+void udelay(uint64_t us)
+{
+	uint64_t end = rdtsc() + us * tsc_khz / 1000;
+
+	while (rdtsc() < end)
+		cpu_relax();
+}
+
+uint64_t tsc_to_ns(uint64_t cycles)
+{
+	return cycles * 1000000 / tsc_khz;
+}

@@ -1,0 +1,122 @@
+/*
+ * trap_dispatch: every interrupt and exception lands here (isr.asm).
+ * Interrupts go to the handler registered for their vector. An exception in
+ * the kernel is a bug: print the trap, the registers, CR2 for page faults and
+ * a symbolized backtrace, then stop the machine (see die()).
+ * Exceptions in user mode will kill the process (issue 4).
+ */
+#include <kernel/printk.h>
+#include <kernel/percpu.h>
+#include <kernel/ksyms.h>
+#include <kernel/panic.h>
+#include <arch/trap.h>
+#include <arch/paging.h>
+#include <arch/lapic.h>
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range", "invalid opcode", "device not available",
+	"double fault", "coprocessor overrun", "invalid TSS",
+	"segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 error", "alignment check",
+	"machine check", "SIMD error", "virtualization", "control protection",
+};
+
+static irq_handler_t handlers[256];
+
+void irq_register(int vector, irq_handler_t fn)
+{
+	handlers[vector] = fn;
+}
+
+static void print_symbol(const char *prefix, uint64_t addr)
+{
+	uint64_t off;
+	const char *name = ksym_lookup(addr, &off);
+
+	if (name)
+		printk("%s0x%016lx <%s+0x%lx>\n", prefix, addr, name, off);
+	else
+		printk("%s0x%016lx\n", prefix, addr);
+}
+
+/* Kernel stacks live in the kernel image or the direct map. */
+static bool plausible_frame(uint64_t rbp)
+{
+	return rbp >= DIRECT_MAP_BASE && !(rbp & 7) && rbp < (uint64_t)-16;
+}
+
+void backtrace_from(uint64_t rip, uint64_t rbp)
+{
+	printk("Backtrace:\n");
+	for (int depth = 0; depth < 20; depth++) {
+		char prefix[16];
+
+		snprintf(prefix, sizeof(prefix), "  #%d ", depth);
+		print_symbol(prefix, rip);
+		if (!plausible_frame(rbp))
+			break;
+		rip = ((uint64_t *)rbp)[1];
+		rbp = ((uint64_t *)rbp)[0];
+		if (!rip)
+			break;
+	}
+}
+
+void backtrace(void)
+{
+	uint64_t rbp = (uint64_t)__builtin_frame_address(0);
+
+	backtrace_from((uint64_t)__builtin_return_address(0), ((uint64_t *)rbp)[0]);
+}
+
+static void print_regs(const struct trap_frame *tf)
+{
+	printk("RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n",
+	       tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	printk("RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n",
+	       tf->rsi, tf->rdi, tf->rbp, tf->rsp);
+	printk("R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n",
+	       tf->r8, tf->r9, tf->r10, tf->r11);
+	printk("R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n",
+	       tf->r12, tf->r13, tf->r14, tf->r15);
+	printk("CS=%lx SS=%lx RFLAGS=%016lx\n", tf->cs, tf->ss, tf->rflags);
+}
+
+/* A kernel exception: report it and stop the machine. */
+static __noreturn void die(struct trap_frame *tf)
+{
+	const char *name = tf->vector < 32 ? exception_names[tf->vector] : NULL;
+
+	panic_begin();
+	printk("TRAP: %s (vector %lu) on cpu %d, error 0x%lx\n",
+	       name ? name : "unknown", tf->vector, this_cpu_id(), tf->error);
+	if (tf->vector == T_PF)
+		printk("CR2: 0x%016lx\n", read_cr2());
+	print_symbol("RIP: ", tf->rip);
+	print_regs(tf);
+	backtrace_from(tf->rip, tf->rbp);
+	printk("cpu %d halted (trap in kernel)\n", this_cpu_id());
+	panic_end();
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector == T_NMI && panic_in_progress())
+		panic_stop_this_cpu();
+	if (handlers[tf->vector]) {
+		handlers[tf->vector](tf);
+		if (tf->vector >= IRQ_BASE)
+			lapic_eoi();
+		return;
+	}
+	if (tf->vector == VEC_SPURIOUS)
+		return;
+	if (tf->vector >= IRQ_BASE) {
+		printk("trap: unexpected interrupt %lu on cpu %d\n", tf->vector,
+		       this_cpu_id());
+		lapic_eoi();
+		return;
+	}
+	die(tf);
+}

@@ -1,0 +1,73 @@
+/*
+ * struct page: one per physical 4 KiB frame, at most 64 bytes (one cache
+ * line; checked at compile time below). Each node keeps an array of them for
+ * the frames it spans (numa_node.mem_map), so page <-> frame number is one
+ * subtraction. What the fields mean depends on who owns the frame:
+ *
+ *   free (PG_buddy)   lru on the node's free_area[order] list, order set
+ *   slab (PG_slab)    slab_cache, freelist, inuse (kernel/mm/slab.c)
+ *   user/page cache   mapping/index, refcount, mapcount, pte (issues 3-5)
+ */
+#ifndef KERNEL_PAGE_H
+#define KERNEL_PAGE_H
+
+#include <kernel/types.h>
+#include <kernel/list.h>
+#include <arch/paging.h>
+
+typedef uint64_t pte_addr_t;       /* physical address of a PTE */
+struct pte_chain;
+struct kmem_cache;
+
+#define PG_reserved  (1U << 0)     /* not RAM we manage (hole, kernel, firmware) */
+#define PG_buddy     (1U << 1)     /* head of a free block in a buddy list */
+#define PG_slab      (1U << 2)     /* owned by a kmem_cache */
+#define PG_direct    (1U << 3)     /* pte.direct is in use, not pte.chain */
+#define PG_head      (1U << 4)     /* first page of an allocated block > order 0 */
+
+struct page {
+	uint32_t flags;            /* PG_* */
+	uint16_t node;             /* NUMA node of the frame */
+	uint8_t order;             /* block order (PG_buddy, PG_head) */
+	uint8_t unused;
+	int32_t refcount;          /* users of the frame; 0 when free */
+	int32_t mapcount;          /* PTEs mapping it (reverse map, issue 5) */
+	struct list_head lru;      /* free list, slab list or LRU list */
+	union {
+		struct {               /* page cache or swap (issues 3, 5) */
+			void *mapping;
+			uint64_t index;
+		};
+		struct {               /* slab */
+			struct kmem_cache *slab_cache;
+			void *freelist;
+		};
+	};
+	union {                    /* reverse map (issue 5) */
+		struct pte_chain *chain;
+		pte_addr_t direct;
+	} pte;
+	uint64_t private;          /* slab: objects in use */
+};
+
+_Static_assert(sizeof(struct page) <= 64, "struct page must fit in 64 bytes");
+
+struct page *pfn_to_page(uint64_t pfn);   /* NULL if no node spans pfn */
+uint64_t page_to_pfn(const struct page *p);
+
+static inline phys_addr_t page_to_phys(const struct page *p)
+{
+	return page_to_pfn(p) << PAGE_SHIFT;
+}
+
+static inline void *page_address(const struct page *p)
+{
+	return phys_to_virt(page_to_phys(p));
+}
+
+static inline struct page *virt_to_page(const void *va)
+{
+	return pfn_to_page(virt_to_phys(va) >> PAGE_SHIFT);
+}
+
+#endif

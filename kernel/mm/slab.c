@@ -1,0 +1,148 @@
+/*
+ * Slab caches (see slab.h). A slab is one page; its free objects form a
+ * singly linked list through their first word (page->freelist), and
+ * page->private counts the objects in use. A slab that becomes empty goes
+ * straight back to the buddy allocator, so freeing everything restores the
+ * free page counts exactly (the pmm tests check it).
+ *
+ *   page: [obj0][obj1][obj2]...[objN-1]     freelist -> obj2 -> obj0 -> NULL
+ */
+#include <kernel/slab.h>
+#include <kernel/pmm.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+
+static struct list_head all_caches = LIST_HEAD_INIT(all_caches);
+static struct spinlock all_caches_lock = SPINLOCK_INIT("all_caches"); /* all_caches */
+
+void kmem_cache_init(struct kmem_cache *c, const char *name, uint32_t size,
+		     uint32_t align)
+{
+	align = MAX(align, 8);
+	c->name = name;
+	c->size = ALIGN_UP(MAX(size, 8), align);
+	c->per_slab = PAGE_SIZE / c->size;
+	BUG_ON(c->per_slab == 0);
+	for (int i = 0; i < MAX_NODES; i++) {
+		spin_init(&c->node[i].lock, name);
+		list_init(&c->node[i].partial);
+		list_init(&c->node[i].full);
+		c->node[i].nr_slabs = c->node[i].nr_inuse = 0;
+	}
+	uint64_t flags = spin_lock_irqsave(&all_caches_lock);
+	list_add_tail(&c->all, &all_caches);
+	spin_unlock_irqrestore(&all_caches_lock, flags);
+}
+
+/* A fresh slab: a page cut into objects, all on its freelist. */
+static struct page *new_slab(struct kmem_cache *c, int node)
+{
+	struct page *p = pmm_alloc_pages(node, 0, 0);
+
+	if (!p)
+		return NULL;
+	char *base = page_address(p);
+
+	p->flags |= PG_slab;
+	p->slab_cache = c;
+	p->private = 0;
+	p->freelist = NULL;
+	for (int i = c->per_slab - 1; i >= 0; i--) {
+		*(void **)(base + i * c->size) = p->freelist;
+		p->freelist = base + i * c->size;
+	}
+	return p;
+}
+
+static void *take_object(struct kmem_cache_node *cn, struct page *p)
+{
+	void *obj = p->freelist;
+
+	p->freelist = *(void **)obj;
+	p->private++;
+	cn->nr_inuse++;
+	if (!p->freelist) {
+		list_del(&p->lru);
+		list_add(&p->lru, &cn->full);
+	}
+	return obj;
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c, int node)
+{
+	if (node == NUMA_NO_NODE)
+		node = numa_this_node();
+	if (node < 0 || node >= MAX_NODES || !numa_nodes[node].online)
+		return NULL;
+	if (!numa_nodes[node].present_pages)   /* memoryless: nearest with memory */
+		node = numa_nodes[node].fallback[0];
+	struct kmem_cache_node *cn = &c->node[node];
+	uint64_t flags = spin_lock_irqsave(&cn->lock);
+
+	if (!list_empty(&cn->partial)) {
+		void *obj = take_object(cn, list_first_entry(&cn->partial, struct page, lru));
+		spin_unlock_irqrestore(&cn->lock, flags);
+		return obj;
+	}
+	spin_unlock_irqrestore(&cn->lock, flags);
+
+	struct page *p = new_slab(c, node);   /* may come from another node */
+	if (!p)
+		return NULL;
+	cn = &c->node[p->node];
+	flags = spin_lock_irqsave(&cn->lock);
+	cn->nr_slabs++;
+	list_add(&p->lru, &cn->partial);
+	void *obj = take_object(cn, p);
+	spin_unlock_irqrestore(&cn->lock, flags);
+	return obj;
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	struct page *p = virt_to_page(obj);
+	struct kmem_cache_node *cn = &c->node[p->node];
+
+	if (!(p->flags & PG_slab) || p->slab_cache != c)
+		panic("slab: %p freed to cache %s but is not one of its objects", obj, c->name);
+	uint64_t flags = spin_lock_irqsave(&cn->lock);
+	bool was_full = !p->freelist;
+
+	*(void **)obj = p->freelist;
+	p->freelist = obj;
+	p->private--;
+	cn->nr_inuse--;
+	if (p->private == 0) {           /* empty: give the page back */
+		list_del(&p->lru);
+		cn->nr_slabs--;
+		spin_unlock_irqrestore(&cn->lock, flags);
+		p->flags &= ~PG_slab;
+		p->slab_cache = NULL;
+		p->freelist = NULL;
+		pmm_free_pages(p, 0);
+		return;
+	}
+	if (was_full) {
+		list_del(&p->lru);
+		list_add(&p->lru, &cn->partial);
+	}
+	spin_unlock_irqrestore(&cn->lock, flags);
+}
+
+uint64_t kmem_cache_inuse(struct kmem_cache *c)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < MAX_NODES; i++)
+		n += READ_ONCE(c->node[i].nr_inuse);
+	return n;
+}
+
+uint64_t kmem_cache_slabs(struct kmem_cache *c)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < MAX_NODES; i++)
+		n += READ_ONCE(c->node[i].nr_slabs);
+	return n;
+}
