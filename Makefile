@@ -28,7 +28,7 @@ CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx \
            -Ikernel/include -Iarch/x86_64/include -MMD -MP
 LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments --fatal-warnings -T linker.ld
-NASMFLAGS := -f elf64 -g -F dwarf
+NASMFLAGS := -f elf64
 
 C_SRCS   := $(shell find kernel arch -name '*.c' | sort)
 ASM_SRCS := $(shell find boot arch -name '*.asm' | sort)

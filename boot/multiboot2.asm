@@ -142,11 +142,8 @@ entry64:
         xor ebp, ebp                    ; end of backtraces
         mov edi, edi                    ; upper halves are undefined after the switch
         mov esi, esi
-        call kmain
-.hang:
-        cli
-        hlt
-        jmp .hang
+        push 0                          ; return address 0: unwinders (GDB,
+        jmp kmain                       ; backtrace()) stop at kmain
 
 section .bss
 align 16

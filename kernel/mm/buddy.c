@@ -109,3 +109,49 @@ void buddy_free_range(struct numa_node *n, uint64_t start_pfn, uint64_t end_pfn)
 		pfn += 1UL << order;
 	}
 }
+
+/*
+ * The buddy invariants, checked by the tests:
+ *  - every block on free_area[o] has PG_buddy, order o, is aligned to 2^o
+ *    frames and lies inside the node;
+ *  - nr_free[o] is the length of the list;
+ *  - free_pages is the sum of 2^o over all free blocks.
+ * Returns 0 or a negative count of violations (each is printed).
+ */
+int buddy_check(struct numa_node *n)
+{
+	uint64_t flags = spin_lock_irqsave(&n->lock);
+	uint64_t pages = 0;
+	int bad = 0;
+
+	for (unsigned o = 0; o < MAX_ORDER; o++) {
+		uint64_t count = 0;
+		struct list_head *l;
+
+		list_for_each(l, &n->free_area[o].list) {
+			struct page *p = list_entry(l, struct page, lru);
+			uint64_t pfn = n->start_pfn + (p - n->mem_map);
+
+			if (!(p->flags & PG_buddy) || p->order != o ||
+			    (pfn & ((1UL << o) - 1)) || pfn + (1UL << o) > n->end_pfn) {
+				printk("buddy: node %d: bad free block pfn %lx order %u\n",
+				       n->id, pfn, o);
+				bad++;
+			}
+			count++;
+		}
+		if (count != n->free_area[o].nr_free) {
+			printk("buddy: node %d order %u: %lu on list, nr_free %lu\n",
+			       n->id, o, count, n->free_area[o].nr_free);
+			bad++;
+		}
+		pages += count << o;
+	}
+	if (pages != n->free_pages) {
+		printk("buddy: node %d: %lu free in lists, free_pages %lu\n", n->id,
+		       pages, n->free_pages);
+		bad++;
+	}
+	spin_unlock_irqrestore(&n->lock, flags);
+	return -bad;
+}

@@ -27,5 +27,6 @@ void buddy_free(struct numa_node *n, struct page *p, unsigned order);
 void buddy_free_range(struct numa_node *n, uint64_t start_pfn, uint64_t end_pfn);
 
 uint64_t pmm_free_pages_total(void);
+int buddy_check(struct numa_node *n);      /* 0 if the invariants hold */
 
 #endif
