@@ -64,21 +64,41 @@ static int suite_size(const struct ktest *k)
 	return n;
 }
 
+#define MAX_SUITE 64
+
+/* The compiler may emit a file's records in any order: sort by line. */
+static int sort_by_line(const struct ktest *first, int n, const struct ktest **out)
+{
+	if (n > MAX_SUITE)
+		panic("ktest: suite %s has more than %d tests", first->suite, MAX_SUITE);
+	for (int i = 0; i < n; i++) {
+		int j = i;
+		while (j > 0 && out[j - 1]->line > first[i].line) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = &first[i];
+	}
+	return n;
+}
+
 static bool run_suite(const struct ktest *first, int n)
 {
+	const struct ktest *order[MAX_SUITE];
 	bool ok = true;
 
+	n = sort_by_line(first, n, order);
 	printk("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", first->suite, n);
 	for (int i = 0; i < n; i++) {
 		struct ktest_ctx ctx = { 0 };
 
-		first[i].fn(&ctx);
+		order[i]->fn(&ctx);
 		if (ctx.failed)
-			printk("    not ok %d %s # %s\n", i + 1, first[i].name, ctx.reason);
+			printk("    not ok %d %s # %s\n", i + 1, order[i]->name, ctx.reason);
 		else if (ctx.skipped)
-			printk("    ok %d %s # SKIP %s\n", i + 1, first[i].name, ctx.reason);
+			printk("    ok %d %s # SKIP %s\n", i + 1, order[i]->name, ctx.reason);
 		else
-			printk("    ok %d %s\n", i + 1, first[i].name);
+			printk("    ok %d %s\n", i + 1, order[i]->name);
 		ok = ok && !ctx.failed;
 	}
 	return ok;

@@ -47,9 +47,9 @@ static void memory_init(void)
 {
 	paging_map_direct(0, 4ULL << 30);     /* ACPI tables, LAPIC: below 4 GiB */
 	if (acpi_init()) {
-		acpi_parse_madt();
-		acpi_parse_srat();
-		acpi_parse_slit();
+		acpi_parse_madt(acpi_find("APIC"), &topology);
+		acpi_parse_srat(acpi_find("SRAT"), &topology);
+		acpi_parse_slit(acpi_find("SLIT"), &topology);
 		acpi_power_init();
 	}
 	lapic_init(topology.lapic_phys);

@@ -70,3 +70,13 @@ void kfree(void *ptr)
 	else
 		pmm_free_pages(p, p->order);
 }
+
+/* Objects handed out by all kmalloc caches (the tests check for leaks). */
+uint64_t kmalloc_inuse(void)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < NR_KMALLOC; i++)
+		n += kmem_cache_inuse(&kmalloc_caches[i]);
+	return n;
+}

@@ -24,13 +24,14 @@ struct ktest {
 	const char *name;
 	void (*fn)(struct ktest_ctx *t);
 	bool explicit_only;
+	int line;                  /* tests of a suite run in source order */
 };
 
 #define KTEST_DEFINE(suite_, name_, explicit_)                                \
 	static void ktest_##suite_##_##name_(struct ktest_ctx *t);            \
 	static const struct ktest ktest_rec_##suite_##_##name_                \
 		__section(".ktests") __used __aligned(8) = {                  \
-		#suite_, #name_, ktest_##suite_##_##name_, explicit_ };       \
+		#suite_, #name_, ktest_##suite_##_##name_, explicit_, __LINE__ };       \
 	static void ktest_##suite_##_##name_(struct ktest_ctx *t)
 
 #define KTEST(suite, name) KTEST_DEFINE(suite, name, false)

@@ -38,5 +38,6 @@ void *kmalloc(size_t size);
 void *kmalloc_node(size_t size, int node);
 void *kzalloc(size_t size);
 void kfree(void *p);
+uint64_t kmalloc_inuse(void);
 
 #endif

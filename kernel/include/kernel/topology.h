@@ -26,6 +26,7 @@ struct machine_topology {
 	uint64_t lapic_phys;
 
 	bool has_srat;                     /* a usable SRAT was found */
+	bool srat_bad;                     /* SRAT seen but rejected */
 	bool node_present[MAX_NODES];      /* named by some SRAT entry */
 	int nr_mem;
 	struct topo_mem mem[MAX_TOPO_MEM]; /* SRAT memory affinity, enabled */

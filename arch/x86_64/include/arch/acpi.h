@@ -3,6 +3,7 @@
 #define ARCH_ACPI_H
 
 #include <kernel/types.h>
+#include <kernel/topology.h>
 
 struct acpi_header {
 	char signature[4];
@@ -19,9 +20,10 @@ const struct acpi_header *acpi_find(const char sig[4]);
 /* Verify a table at a physical address; NULL (and a report) if bad. */
 const struct acpi_header *acpi_map_table(uint64_t phys, const char *want);
 
-void acpi_parse_madt(void);    /* CPUs and the LAPIC address */
-void acpi_parse_srat(void);    /* memory and CPU affinity */
-void acpi_parse_slit(void);    /* node distances */
+/* Parsers: a NULL or short table means "absent" and leaves topo as is. */
+void acpi_parse_madt(const struct acpi_header *madt, struct machine_topology *topo);
+void acpi_parse_srat(const struct acpi_header *srat, struct machine_topology *topo);
+void acpi_parse_slit(const struct acpi_header *slit, struct machine_topology *topo);
 void acpi_power_init(void);    /* FADT and \_S5 for power-off */
 
 #endif
