@@ -56,11 +56,16 @@ help:
 tools:
 	@sh scripts/check-tools.sh
 
-build/%.o: %.c
+# Objects depend on the flags too: changing CFLAGS rebuilds everything.
+build/.flags: FORCE
+	@mkdir -p build
+	@echo '$(CFLAGS) $(NASMFLAGS)' | cmp -s - $@ 2>/dev/null || echo '$(CFLAGS) $(NASMFLAGS)' > $@
+
+build/%.o: %.c build/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-build/%.o: %.asm
+build/%.o: %.asm build/.flags
 	@mkdir -p $(dir $@)
 	$(NASM) $(NASMFLAGS) $< -o $@
 
@@ -87,7 +92,7 @@ $(ISO): build/kernel.elf boot/grub.cfg $(ISO).cmdline
 	@rm -rf $@.d && mkdir -p $@.d/boot/grub
 	cp build/kernel.elf $@.d/boot/kernel.elf
 	sed 's|@CMDLINE@|$(subst |,\|,$(CMDLINE))|' boot/grub.cfg > $@.d/boot/grub/grub.cfg
-	grub-mkrescue -o $@ $@.d 2>build/grub-mkrescue.log || { cat build/grub-mkrescue.log; exit 1; }
+	grub-mkrescue -o $@ $@.d 2>$@.log || { cat $@.log; exit 1; }
 
 iso: tools $(ISO)
 

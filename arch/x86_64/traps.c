@@ -40,18 +40,63 @@ static void print_symbol(const char *prefix, uint64_t addr)
 		printk("%s0x%016lx\n", prefix, addr);
 }
 
+static void backtrace_from2(uint64_t rip, uint64_t ret, uint64_t rbp);
+
 /* Kernel stacks live in the kernel image or the direct map. */
 static bool plausible_frame(uint64_t rbp)
 {
 	return rbp >= DIRECT_MAP_BASE && !(rbp & 7) && rbp < (uint64_t)-16;
 }
 
+/*
+ * Was rip stopped before its function pushed a frame (a leaf may push none)?
+ * Then rbp still belongs to the caller's caller, and the return address
+ * into the caller is at the top of the stack. Prologue: push %rbp (55);
+ * mov %rsp,%rbp (48 89 e5).
+ */
+static bool frame_not_built(uint64_t rip)
+{
+	uint64_t off;
+
+	if (!ksym_lookup(rip, &off))
+		return false;
+	const uint8_t *f = (const uint8_t *)(rip - off);
+	bool prologue = f[0] == 0x55 && f[1] == 0x48 && f[2] == 0x89 && f[3] == 0xe5;
+
+	return !prologue || off < 4;
+}
+
+/* A trap's backtrace: like backtrace_from, but a frameless function at the
+ * top is followed by its caller (the return address at rsp). */
+static void trap_backtrace(const struct trap_frame *tf)
+{
+	uint64_t off, ret = *(const uint64_t *)tf->rsp;
+
+	if (!(tf->cs & 3) && frame_not_built(tf->rip) && ksym_lookup(ret, &off))
+		backtrace_from2(tf->rip, ret, tf->rbp);
+	else
+		backtrace_from2(tf->rip, 0, tf->rbp);
+}
+
 void backtrace_from(uint64_t rip, uint64_t rbp)
 {
-	printk("Backtrace:\n");
-	for (int depth = 0; depth < 20; depth++) {
-		char prefix[16];
+	backtrace_from2(rip, 0, rbp);
+}
 
+/* rip, then (if not 0) the caller's return address `ret`, then the frames
+ * linked from rbp: [rbp] = caller's rbp, [rbp + 8] = return address. */
+static void backtrace_from2(uint64_t rip, uint64_t ret, uint64_t rbp)
+{
+	int depth = 0;
+	char prefix[16];
+
+	printk("Backtrace:\n");
+	if (ret) {
+		snprintf(prefix, sizeof(prefix), "  #%d ", depth++);
+		print_symbol(prefix, rip);
+		rip = ret;
+	}
+	for (; depth < 20; depth++) {
 		snprintf(prefix, sizeof(prefix), "  #%d ", depth);
 		print_symbol(prefix, rip);
 		if (!plausible_frame(rbp))
@@ -95,7 +140,7 @@ static __noreturn void die(struct trap_frame *tf)
 		printk("CR2: 0x%016lx\n", read_cr2());
 	print_symbol("RIP: ", tf->rip);
 	print_regs(tf);
-	backtrace_from(tf->rip, tf->rbp);
+	trap_backtrace(tf);
 	printk("cpu %d halted (trap in kernel)\n", this_cpu_id());
 	panic_end();
 }

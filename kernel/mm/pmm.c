@@ -25,8 +25,6 @@ static void node_alloc_mem_map(struct numa_node *n)
 		n->mem_map[i].flags = PG_reserved;
 		n->mem_map[i].node = n->id;
 	}
-	for (int o = 0; o < MAX_ORDER; o++)
-		list_init(&n->free_area[o].list);
 }
 
 /* Watermarks, as Linux sizes min_free_kbytes: about 4*sqrt(KiB), split
@@ -60,6 +58,8 @@ void pmm_init(void)
 	for_each_online_node(nid) {
 		struct numa_node *n = &numa_nodes[nid];
 
+		for (int o = 0; o < MAX_ORDER; o++)   /* memoryless nodes too */
+			list_init(&n->free_area[o].list);
 		if (!n->nr_ranges)
 			continue;
 		node_span(n);

@@ -1,0 +1,103 @@
+"""The table of boots `make test` runs (tests/run.py).
+
+Each Case is one boot of `make qemu-nox` with its own ISO
+(build/tests/NAME.iso) and log (build/tests/NAME.log), then a list of checks
+on the log (tests/checks.py). To add a boot, append a Case:
+
+    Case("my-boot", cmdline="ktest=vm poweroff", ktap=True,
+         machine=even(2, 4, 512), checks=[expect("says hi", r"^hi$")])
+
+- machine: the machine to boot and to check the `numa:`/`smp:` lines against.
+  even(NODES, CPUS, MEM) passes NODES/CPUS/MEM to make and lets the Makefile
+  write the QEMU options; with numa=True the harness passes its own
+  QEMU_NUMA built from the Topology (for shapes even() cannot make).
+- make: further Make variables (QEMU_NUMA="" means no -numa options at all,
+  QEMUEXTRA, DISK, ...). They win over what machine sets.
+- ktap: the boot prints KTAP (each leaf test counts) then `ktest: done`;
+  each suite named by ktest=A,B must be there (ktest=all: some test must be).
+- checks: extra check functions; crash=False drops the "no panic or trap"
+  check and complete=False the "boot: complete" check (for deliberate faults).
+- kind="gdb" runs tests/gdb_check.py instead of a plain boot.
+"""
+import re
+from dataclasses import dataclass, field
+
+from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
+                    check_trap, check_unknown_options, even, expect, no_crash,  # noqa: F401
+                    powers_off)
+
+DEFAULT_TIMEOUT = 120
+
+
+@dataclass
+class Case:
+    name: str
+    cmdline: str = "poweroff"
+    machine: Topology = None
+    numa: bool = False              # pass QEMU_NUMA built from machine
+    make: dict = field(default_factory=dict)
+    ktap: bool = False
+    checks: list = field(default_factory=list)
+    crash: bool = True              # check there is no panic/trap report
+    complete: bool = True           # check `boot: complete` is printed
+    timeout: float = DEFAULT_TIMEOUT
+    kind: str = "boot"
+
+    def make_vars(self):
+        """Make variables for this boot (besides ISO and CMDLINE)."""
+        v = {}
+        if self.machine:
+            v["CPUS"], v["MEM"] = self.machine.ncpus, self.machine.mem
+            if self.numa:
+                v["QEMU_NUMA"] = self.machine.qemu_numa()
+            else:
+                v["NODES"] = len(self.machine.nodes)
+        v.update(self.make)
+        return {k: str(x) for k, x in v.items()}
+
+    def all_checks(self):
+        c = [powers_off, boots_once]
+        if self.complete:
+            c.append(boot_complete)
+        if self.crash:
+            c.append(no_crash)
+        if self.machine:
+            c.append(check_topology(self.machine))
+        if self.ktap:
+            c.append(check_ktap(self.suites()))
+        return c + list(self.checks)
+
+    def suites(self):
+        """The suites ktest=A,B on the command line asks for (None for all)."""
+        m = re.search(r"(?:^| )ktest=(\S+)", self.cmdline)
+        if not m or m.group(1) == "all":
+            return None
+        return m.group(1).split(",")
+
+
+# Non-uniform SLIT for the 4-node machine: 1 hop 15, 2 hops 20, 3 hops 25.
+SLIT4 = [[10, 15, 20, 25], [15, 10, 25, 20], [20, 25, 10, 15], [25, 20, 15, 10]]
+GARBAGE = ["zzz=1", "---", "=x", "%%"]
+
+CASES = [
+    Case("topo-1node", machine=even(1, 2, 256)),
+    Case("topo-2node", cmdline="ktest=all poweroff", machine=even(2, 4, 512), ktap=True),
+    Case("topo-4node", cmdline="ktest=all poweroff", ktap=True, numa=True,
+         machine=Topology([Node("0", 64), Node("1", 128), Node("2", 192), Node("3", 128)], SLIT4)),
+    Case("topo-cpus-no-mem", cmdline="ktest=pmm poweroff", ktap=True, numa=True,
+         machine=Topology([Node("0-1", 512), Node("2-3", 0)])),
+    Case("topo-mem-no-cpus", cmdline="ktest=pmm poweroff", ktap=True, numa=True,
+         machine=Topology([Node("0-3", 256), Node("none", 256)])),
+    Case("topo-no-numa", machine=Topology([Node("0-3", 512)]), make={"QEMU_NUMA": ""}),
+    Case("big-4g-4node", cmdline="ktest=pmm poweroff", machine=even(4, 4, 4096), ktap=True,
+         timeout=2 * DEFAULT_TIMEOUT),
+    Case("trap-pf", cmdline="ktest=trap_pf poweroff", crash=False, complete=False,
+         checks=[check_trap("page fault (vector 14)", "ktest_trap_pf_fn", [
+             ("error 0x2 (write, not present)", r"^\s*TRAP: page fault .*, error 0x0*2\s*$"),
+             ("CR2: 0x...dead000", r"^\s*CR2: 0x0*dead000\s*$")])]),
+    Case("trap-ud", cmdline="ktest=trap_ud poweroff", crash=False, complete=False,
+         checks=[check_trap("invalid opcode (vector 6)", "ktest_trap_ud_fn")]),
+    Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
+         checks=[check_unknown_options(GARBAGE)]),
+    Case("gdb", kind="gdb"),
+]

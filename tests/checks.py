@@ -1,0 +1,232 @@
+"""What the harness checks in a boot's serial log, and the machine shapes.
+
+A check function takes a Boot (the cleaned log plus how the boot ended) and
+returns a list of ktap.Result, one per harness-level check. Each check is
+always emitted, pass or fail, so the number of tests does not depend on how
+far the kernel got.
+"""
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+from ktap import (FAIL, PASS, Result, find_all, format_cpulist, ktap_results, parse_cpulist,
+                  parse_ktap, parse_numa)
+
+
+def check(name, ok, why=""):
+    return Result(name, PASS if ok else FAIL, "" if ok else why)
+
+
+@dataclass
+class Boot:
+    """One finished boot: what make/QEMU printed and how it ended."""
+    lines: list
+    timed_out: bool = False
+    returncode: int = 0
+    timeout: float = 0
+    root: str = "."                  # repository root (for build/kernel.elf)
+    extra: dict = field(default_factory=dict)
+
+    def grep(self, pattern):
+        return find_all(pattern, self.lines)
+
+
+# ---------------------------------------------------------------- topology
+
+@dataclass
+class Node:
+    cpus: str                        # cpulist as the kernel prints it, or "none"
+    mem: int                         # MiB; 0: no memory (no memdev)
+
+
+@dataclass
+class Topology:
+    """A NUMA machine: nodes, distances (None: 10 local, 20 remote), and the
+    QEMU options that make it (None: let the Makefile generate them)."""
+    nodes: list
+    dist: list = None
+
+    @property
+    def mem(self):
+        return sum(n.mem for n in self.nodes)
+
+    @property
+    def ncpus(self):
+        return sum(len(parse_cpulist(n.cpus)) for n in self.nodes)
+
+    def distances(self, i):
+        if self.dist:
+            return list(self.dist[i])
+        return [10 if i == j else 20 for j in range(len(self.nodes))]
+
+    def qemu_numa(self):
+        """QEMU options for this machine (memory backends, nodes, SLIT)."""
+        out = []
+        for i, n in enumerate(self.nodes):
+            node = f"-numa node,nodeid={i}"
+            for part in format_cpulist(parse_cpulist(n.cpus)).split(","):
+                if part != "none":
+                    node += f",cpus={part}"
+            if n.mem:
+                out.append(f"-object memory-backend-ram,id=m{i},size={n.mem}M")
+                node += f",memdev=m{i}"
+            out.append(node)
+        for i in range(len(self.nodes)):
+            for j in range(len(self.nodes)):
+                if i != j:
+                    out.append(f"-numa dist,src={i},dst={j},val={self.distances(i)[j]}")
+        return " ".join(out)
+
+
+def even(nodes, cpus, mem, dist=20):
+    """The machine `make NODES= CPUS= MEM= DISTANCE=` makes (scripts/qemu-numa.sh):
+    memory split evenly (the last node takes the remainder), node i gets cpus
+    i*CPUS/NODES .. (i+1)*CPUS/NODES-1."""
+    per = mem // nodes
+    shape = []
+    for i in range(nodes):
+        size = mem - per * (nodes - 1) if i == nodes - 1 else per
+        shape.append(Node(format_cpulist(range(i * cpus // nodes, (i + 1) * cpus // nodes)), size))
+    return Topology(shape, [[10 if i == j else dist for j in range(nodes)] for i in range(nodes)])
+
+
+def node_line(i, cpus, mem, dists):
+    return f"numa: node {i} cpus {cpus} mem {mem} MiB distances {' '.join(map(str, dists))}"
+
+
+def check_topology(topo):
+    """The kernel found the machine: one numa line per node, then smp."""
+    def run(boot):
+        found, bad = parse_numa(boot.lines)
+        out = [check("numa: lines well-formed", not bad, f"malformed: {bad[:3]}")]
+        ids = [n.id for n in found]
+        n = len(topo.nodes)
+        out.append(check(f"numa: exactly {n} node line(s), ids 0..{n - 1}",
+                         ids == list(range(n)), f"got node ids {ids}"))
+        for i, want in enumerate(topo.nodes):
+            expect = node_line(i, format_cpulist(parse_cpulist(want.cpus)), want.mem,
+                               topo.distances(i))
+            got = [f for f in found if f.id == i]
+            ok = len(got) == 1 and (got[0].cpus == parse_cpulist(want.cpus)
+                                    and abs(got[0].mem - want.mem) <= 1
+                                    and got[0].distances == topo.distances(i))
+            out.append(check(expect, ok, f"got {[g.text for g in got] or 'no line'}"))
+        smp = boot.grep(r"\bsmp: (\d+) cpus online\s*$")
+        out.append(check(f"smp: {topo.ncpus} cpus online",
+                         [m.group(1) for m in smp] == [str(topo.ncpus)],
+                         f"got {[m.group(0) for m in smp] or 'no smp line'}"))
+        return out
+    return run
+
+
+# ---------------------------------------------------------------- generic
+
+def powers_off(boot):
+    if boot.timed_out:
+        why = f"no power-off within {boot.timeout:g} s (hang?)"
+    else:
+        why = f"make exited with status {boot.returncode}"
+    return [check("powers off (qemu-nox returns)", not boot.timed_out and boot.returncode == 0, why)]
+
+
+def boots_once(boot):
+    grub = boot.grep(r"Booting `Numbat'")
+    done = boot.grep(r"\bboot: complete in ")
+    return [check("boots once (no reboot loop)", len(grub) <= 1 and len(done) <= 1,
+                  f"GRUB booted {len(grub)} times, 'boot: complete' {len(done)} times")]
+
+
+def boot_complete(boot):
+    ok = boot.grep(r"\bboot: complete in \d+(\.\d+)? ms\s*$")
+    return [check("boot: complete in <ms> ms", len(ok) == 1,
+                  f"seen {len(ok)} times" if ok else "never reached")]
+
+
+def no_crash(boot):
+    bad = boot.grep(r"KERNEL PANIC|^\s*TRAP: |triple fault")
+    return [check("no kernel panic or trap", not bad, bad[0].string.strip() if bad else "")]
+
+
+def expect(name, pattern, count=None):
+    """A line matching pattern (re.search) is printed (exactly count times if given)."""
+    def run(boot):
+        n = len(boot.grep(pattern))
+        ok = n == count if count is not None else n > 0
+        return [check(name, ok, f"{n} matching lines, want {count}" if n else "no matching line")]
+    return run
+
+
+def check_ktap(suites=None):
+    """The boot's KTAP: one result per leaf test (tests/ktap.py), after checks
+    that KTAP and `ktest: done` were printed and that each suite in suites
+    ran (None: at least one test ran, as for ktest=all)."""
+    def run(boot):
+        docs = parse_ktap(boot.lines)
+        leaves = ktap_results(docs)
+        out = [check("KTAP output present", docs, "no 'KTAP version' line"),
+               expect("ktest: done", r"^\s*ktest: done\s*$", 1)(boot)[0]]
+        if suites is None:
+            out.append(check("KTAP has tests", leaves, "no test results"))
+        names = [c.name for d in docs for c in d.children]
+        out += [check(f"KTAP suite {s} ran", s in names, f"suites seen: {names}") for s in suites or ()]
+        return out + leaves
+    return run
+
+
+# ---------------------------------------------------------------- traps
+
+def kernel_symbol(root, name):
+    """Address of a symbol in build/kernel.elf, or None."""
+    try:
+        out = subprocess.run(["nm", f"{root}/build/kernel.elf"], capture_output=True,
+                             text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    return None
+
+
+def check_trap(title, fn, extra=()):
+    """The kernel's trap report for a deliberate fault in fn (DESIGN: ktest=trap_*)."""
+    sym = r"0x([0-9a-fA-F]+) <%s\+0x([0-9a-fA-F]+)>" % re.escape(fn)
+
+    def run(boot):
+        out = [expect(f"TRAP: {title} on cpu <n>", r"^\s*TRAP: " + re.escape(title) + r" on cpu \d+", 1)(boot)[0]]
+        out += [expect(name, pat)(boot)[0] for name, pat in extra]
+        rip = boot.grep(r"^\s*RIP: " + sym)
+        out.append(check(f"RIP: <{fn}+off>", len(rip) == 1, f"{len(rip)} matching RIP lines"))
+        base = kernel_symbol(boot.root, fn) if rip else None
+        ok = bool(rip) and base is not None and int(rip[0].group(1), 16) == base + int(rip[0].group(2), 16)
+        out.append(check(f"RIP address agrees with {fn} in kernel.elf", ok,
+                         f"{fn} at {base:#x} in kernel.elf" if base is not None else "no RIP or no symbol"))
+        out.append(expect("registers (RAX=...)", r"\bRAX=\s*(0x)?[0-9a-fA-F]+")(boot)[0])
+        bt = [i for i, l in enumerate(boot.lines) if re.match(r"\s*Backtrace:", l)]
+        frames = []
+        for line in boot.lines[bt[0] + 1:] if bt else []:
+            if not re.match(r"\s*#\d+ ", line):
+                break
+            frames.append(line.strip())
+        out.append(check(f"Backtrace #0 names {fn}",
+                         bool(frames) and re.match(r"#0 " + sym, frames[0]) is not None,
+                         f"frames: {frames[:2]}" if frames else "no 'Backtrace:' with frames"))
+        out.append(check("Backtrace walks past #0", len(frames) >= 2, f"{len(frames)} frames"))
+        out.append(expect("cpu <n> halted (trap in kernel)", r"\bcpu \d+ halted \(trap in kernel\)")(boot)[0])
+        return out
+    return run
+
+
+# ---------------------------------------------------------------- cmdline
+
+def check_unknown_options(garbage):
+    """Each garbage word is reported once as unknown, and nothing else is."""
+    def run(boot):
+        seen = [m.group(1) for m in boot.grep(r"\bcmdline: unknown option '(.*)' ignored\s*$")]
+        out = [check(f"cmdline: unknown option '{w}' ignored", seen.count(w) == 1,
+                     f"reported {seen.count(w)} times") for w in garbage]
+        others = [w for w in seen if w not in garbage]
+        out.append(check("no other word reported unknown", not others, f"also reported: {others}"))
+        return out
+    return run

@@ -1,0 +1,150 @@
+"""Running make/QEMU for the harness: a clean environment for make, one boot
+of `make qemu-nox` with a time limit, and ending a boot's process group."""
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from ktap import clean_lines
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Make variables that must come from the case, not from the caller's
+# environment or from `make test VAR=...` (passed down in MAKEFLAGS).
+# ACCEL is left alone: `ACCEL=kvm make test` is how to go faster.
+_SCRUB = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS",
+          "NODES", "CPUS", "MEM", "DISTANCE", "CMDLINE", "DISK", "QEMUEXTRA",
+          "QEMU_NUMA", "ISO", "GDBPORT")
+
+
+def make_env():
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+    env["LC_ALL"] = "C"
+    return env
+
+
+def kill_group(proc, grace=3):
+    """End proc's process group (it was started with start_new_session=True),
+    politely first. Only while proc itself is alive, so the group is ours."""
+    if proc.poll() is not None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+
+
+class Echo:
+    """Copy serial output to our stdout, line by line, prefixed with the case."""
+    lock = threading.Lock()
+
+    def __init__(self, name):
+        self.prefix, self.buf = f"{name}| ", b""
+
+    def feed(self, data):
+        self.buf += data
+        *lines, self.buf = self.buf.split(b"\n")
+        self._out(lines)
+
+    def close(self):
+        self._out([self.buf] if self.buf else [])
+
+    def _out(self, lines):
+        if lines:
+            with self.lock:
+                for line in lines:
+                    sys.stdout.write(self.prefix + clean_lines(line)[0] + "\n")
+                sys.stdout.flush()
+
+
+def make_args(target, name, make_vars):
+    """`make -s TARGET ISO=build/tests/NAME.iso VARS...`, after removing that
+    ISO so that it is made afresh from the build/kernel.elf that exists now.
+    -o build/kernel.elf: never rebuild the kernel here (run.py did `make all`
+    once), so that parallel boots do not build it twice at the same time and
+    every boot of a run gets the same kernel."""
+    iso = f"build/tests/{name}.iso"
+    try:
+        os.remove(os.path.join(ROOT, iso))
+    except FileNotFoundError:
+        pass
+    return (["make", "-s", "-o", "build/kernel.elf", target, f"ISO={iso}"]
+            + [f"{k}={v}" for k, v in make_vars.items()])
+
+
+def boot(name, make_vars, timeout, log, verbose=False, procs=None):
+    """Run `make qemu-nox` for build/tests/NAME.iso with make_vars, saving its
+    output (the serial console) in log. Returns (output, timed_out, returncode)."""
+    args = make_args("qemu-nox", name, make_vars)
+    echo = Echo(name) if verbose else None
+    with open(log, "wb") as fh:
+        fh.write(("# " + shlex.join(args) + "\n").encode())
+        proc = subprocess.Popen(args, cwd=ROOT, env=make_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        if procs is not None:
+            procs.add(proc)
+        chunks = []
+
+        def reader():
+            try:
+                for data in iter(lambda: os.read(proc.stdout.fileno(), 4096), b""):
+                    chunks.append(data)
+                    fh.write(data)
+                    fh.flush()
+                    if echo:
+                        echo.feed(data)
+            except (OSError, ValueError):    # closed under us after a hang
+                pass
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        timed_out = False
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_group(proc)
+        finally:
+            if procs is not None:
+                procs.discard(proc)
+        t.join(10)   # a grandchild that escaped the group could hold the pipe
+        if not t.is_alive():
+            proc.stdout.close()
+        if echo:
+            echo.close()
+        if timed_out:
+            fh.write(f"\n# harness: killed after {timeout:g} s\n".encode())
+    return b"".join(chunks), timed_out, proc.returncode
+
+
+def wait_listening(port, proc, deadline):
+    """Wait until a TCP port is listened on (per /proc/net/tcp*) while proc
+    runs. Returns True, or False on timeout or if proc ended."""
+    while time.monotonic() < deadline and proc.poll() is None:
+        seen = False
+        for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(f) as fh:
+                    rows = fh.read().splitlines()[1:]
+            except OSError:
+                continue
+            seen = True
+            for row in rows:
+                cols = row.split()
+                if len(cols) > 3 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
+                    return True
+        if not seen:                  # no /proc: cannot tell; give QEMU a moment
+            time.sleep(3)
+            return proc.poll() is None
+        time.sleep(0.2)
+    return False
