@@ -45,6 +45,8 @@ static void early_init(uint32_t magic, uint32_t mbi)
 /* The firmware's view of the machine, then memory on each node. */
 static void memory_init(void)
 {
+	uint64_t start = rdtsc();
+
 	paging_map_direct(0, 4ULL << 30);     /* ACPI tables, LAPIC: below 4 GiB */
 	if (acpi_init()) {
 		acpi_parse_madt(acpi_find("APIC"), &topology);
@@ -62,14 +64,17 @@ static void memory_init(void)
 	memblock_init();
 	pmm_init();
 	kmalloc_init();
+	boot_info.tsc_mem_cycles = rdtsc() - start;
 	numa_print();
 }
 
 static void boot_complete(void)
 {
 	uint64_t ns = tsc_to_ns(rdtsc() - boot_info.tsc_at_entry);
+	uint64_t mem = tsc_to_ns(boot_info.tsc_mem_cycles);
 
-	printk("boot: complete in %lu.%03lu ms\n", ns / 1000000, ns / 1000 % 1000);
+	printk("boot: complete in %lu.%03lu ms (memory setup %lu.%03lu ms)\n",
+	       ns / 1000000, ns / 1000 % 1000, mem / 1000000, mem / 1000 % 1000);
 }
 
 void kmain(uint32_t magic, uint32_t mbi)

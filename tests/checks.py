@@ -137,7 +137,7 @@ def boots_once(boot):
 
 
 def boot_complete(boot):
-    ok = boot.grep(r"\bboot: complete in \d+(\.\d+)? ms\s*$")
+    ok = boot.grep(r"\bboot: complete in \d+(\.\d+)? ms( \(memory setup \d+(\.\d+)? ms\))?\s*$")
     return [check("boot: complete in <ms> ms", len(ok) == 1,
                   f"seen {len(ok)} times" if ok else "never reached")]
 

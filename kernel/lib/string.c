@@ -1,19 +1,30 @@
 /* The C library string functions the kernel and GCC's code generation need. */
 #include <kernel/string.h>
 
+/*
+ * memset and memcpy move 8 bytes per step, then the tail byte by byte.
+ * (Under QEMU every iteration of a rep instruction costs about as much as
+ * an instruction, so this is 8 times faster there; real CPUs have fast
+ * rep movsb, but this costs them nothing.)
+ */
 void *memset(void *d, int c, size_t n)
 {
 	void *ret = d;
+	uint64_t v = 0x0101010101010101ULL * (uint8_t)c;
+	size_t q = n / 8, r = n % 8;
 
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(v) : "memory");
 	return ret;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
 	void *ret = d;
+	size_t q = n / 8, r = n % 8;
 
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(r) : : "memory");
 	return ret;
 }
 

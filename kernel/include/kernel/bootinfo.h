@@ -23,6 +23,7 @@ struct boot_info {
 	bool has_rsdp;
 	uint8_t rsdp[36];          /* copy of the ACPI RSDP (v1: first 20 bytes) */
 	uint64_t tsc_at_entry;     /* rdtsc as kmain starts, for boot timing */
+	uint64_t tsc_mem_cycles;   /* cycles spent in memory_init() */
 };
 
 extern struct boot_info boot_info;

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""`make bench`: guest benchmarks under QEMU -icount shift=0.
+
+With -icount shift=0 the guest clock advances 1 ns per guest instruction, so
+the TSC (calibrated by the kernel against the PIT on the same clock) counts
+instructions' worth of time: figures repeat exactly and compare across host
+machines. As the project's reference figures were measured, the machine has
+one CPU (node 0) and the other nodes are memory-only.
+
+Prints Markdown tables. Usage: python3 tests/bench.py [-v]
+"""
+import re
+import sys
+
+import qemu
+from checks import Node, Topology
+
+ICOUNT = "-icount shift=0"
+RUNS = 2          # each figure twice, to show it repeats
+
+
+def machine(mem, nodes):
+    per = mem // nodes
+    return Topology([Node("0", per)] + [Node("none", per) for _ in range(nodes - 1)])
+
+
+def boot(name, topo, cmdline, verbose):
+    make_vars = {"CPUS": "1", "MEM": str(topo.mem), "QEMU_NUMA": topo.qemu_numa(),
+                 "CMDLINE": cmdline, "QEMUEXTRA": ICOUNT}
+    out, timed_out, _ = qemu.boot(name, make_vars, 600, f"build/tests/{name}.log", verbose)
+    text = out.decode(errors="replace")
+    if timed_out:
+        sys.exit(f"bench: {name} timed out")
+    return text
+
+
+def boot_times(verbose):
+    print("| machine (1 CPU) | kernel entry to `boot: complete` | of which memory setup |")
+    print("|---|---|---|")
+    for mem, nodes in ((512, 2), (4096, 4)):
+        seen = []
+        for run in range(RUNS):
+            text = boot(f"bench-boot-{mem}-{nodes}-{run}", machine(mem, nodes), "poweroff", verbose)
+            m = re.search(r"boot: complete in ([\d.]+) ms \(memory setup ([\d.]+) ms\)", text)
+            if not m:
+                sys.exit("bench: no boot: complete line")
+            seen.append((m.group(1), m.group(2)))
+        same = "" if len(set(seen)) == 1 else f" (runs differ: {seen})"
+        print(f"| {mem} MiB, {nodes} nodes | {seen[0][0]} ms{same} | {seen[0][1]} ms |")
+    print()
+
+
+def mm_bench(verbose):
+    text = boot("bench-mm", machine(512, 2), "ktest=bench_mm poweroff", verbose)
+    rows = re.findall(r"bench: (\S+) (\d+) cycles/op", text)
+    if not rows or "not ok" in text:
+        sys.exit("bench: bench_mm failed")
+    print("| operation (512 MiB, 2 nodes, 1 CPU on node 0) | guest cycles |")
+    print("|---|---|")
+    for name, cycles in rows:
+        print(f"| {name} | {cycles} |")
+    print()
+
+
+def main():
+    verbose = "-v" in sys.argv
+    boot_times(verbose)
+    mm_bench(verbose)
+
+
+if __name__ == "__main__":
+    main()
