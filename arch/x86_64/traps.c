@@ -12,6 +12,7 @@
 #include <arch/trap.h>
 #include <arch/paging.h>
 #include <arch/lapic.h>
+#include <arch/extable.h>
 
 static const char *const exception_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -157,6 +158,13 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == VEC_SPURIOUS)
 		return;
+	if (tf->vector < IRQ_BASE && !(tf->cs & 3)) {
+		uint64_t fixup = extable_fixup(tf->rip);
+		if (fixup) {            /* a user copy hit a bad address */
+			tf->rip = fixup;
+			return;
+		}
+	}
 	if (tf->vector >= IRQ_BASE) {
 		printk("trap: unexpected interrupt %lu on cpu %d\n", tf->vector,
 		       this_cpu_id());

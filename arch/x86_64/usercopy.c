@@ -1,0 +1,43 @@
+/*
+ * User copies (usercopy.h). The copy is one `rep movsb`; if it faults, the
+ * page-fault handler finds the faulting instruction in the exception table
+ * (__ex_table: pairs of "instruction that may fault, where to continue") and
+ * resumes at the fixup with RCX still holding the bytes not copied.
+ */
+#include <kernel/usercopy.h>
+#include <kernel/errno.h>
+#include <arch/extable.h>
+
+static size_t raw_copy(void *dst, const void *src, size_t n)
+{
+	__asm__ volatile("1: rep movsb\n"
+			 "2:\n"
+			 EXTABLE_ENTRY(1b, 2b)
+			 : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	return n;
+}
+
+size_t copy_to_user(void *dst, const void *src, size_t n)
+{
+	if (!user_range_ok(dst, n))
+		return n;
+	return raw_copy(dst, src, n);
+}
+
+size_t copy_from_user(void *dst, const void *src, size_t n)
+{
+	if (!user_range_ok(src, n))
+		return n;
+	return raw_copy(dst, src, n);
+}
+
+ssize_t strncpy_from_user(char *dst, const char *src, size_t max)
+{
+	for (size_t i = 0; i < max; i++) {
+		if (!user_range_ok(src + i, 1) || raw_copy(dst + i, src + i, 1))
+			return -EFAULT;
+		if (!dst[i])
+			return (ssize_t)i;
+	}
+	return -ENAMETOOLONG;
+}
