@@ -123,3 +123,6 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d)
+
+# User programs and user-space tests (musl-gcc -static): user/user.mk.
+-include user/user.mk
