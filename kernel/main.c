@@ -23,6 +23,9 @@
 #include <arch/timer.h>
 #include <arch/smp.h>
 #include <arch/pic.h>
+#include <arch/sched.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
 
 struct cpu cpus[MAX_CPUS];
 int nr_cpus = 1;
@@ -47,6 +50,7 @@ static void memory_init(void)
 {
 	uint64_t start = rdtsc();
 
+	paging_init();
 	paging_map_direct(0, 4ULL << 30);     /* ACPI tables, LAPIC: below 4 GiB */
 	if (acpi_init()) {
 		acpi_parse_madt(acpi_find("APIC"), &topology);
@@ -77,22 +81,39 @@ static void boot_complete(void)
 	       ns / 1000000, ns / 1000 % 1000, mem / 1000000, mem / 1000 % 1000);
 }
 
+/* Tests run in a kernel thread, so that they may sleep, fork and wait. */
+static int ktest_thread(void *arg)
+{
+	ktest_run_requested();
+	machine_poweroff();
+}
+
+static void start_first_work(void)
+{
+	if (cmdline_has("ktest")) {
+		if (!kthread_create("ktest", ktest_thread, NULL, numa_this_node()))
+			panic("no memory for the test thread");
+		return;
+	}
+	if (cmdline_has("poweroff"))
+		machine_poweroff();
+	printk("numbat: nothing to run yet; idling (Ctrl-A X leaves QEMU)\n");
+}
+
 void kmain(uint32_t magic, uint32_t mbi)
 {
 	boot_info.tsc_at_entry = rdtsc();
 	early_init(magic, mbi);
 	memory_init();
 	lapic_enable_this();
+	fpu_init();
+	sched_init_cpu();
 	timer_calibrate();
 	timer_start_this_cpu();
 	irq_enable();
 	smp_boot();
 	paging_drop_identity();
 	boot_complete();
-	bool tested = ktest_run_requested();
-	if (tested || cmdline_has("poweroff"))
-		machine_poweroff();
-	printk("numbat: nothing to run yet; idling (Ctrl-A X leaves QEMU)\n");
-	for (;;)
-		cpu_idle_wait();
+	start_first_work();
+	sched_idle_loop();
 }

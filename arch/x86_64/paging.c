@@ -9,11 +9,27 @@
 #include <arch/paging.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
+#include <arch/io.h>
 
 #define PT_ENTRIES 512
 #define MAX_DIRECT_GIB 64    /* how much physical memory the pool can map */
 
 extern uint64_t boot_pml4[PT_ENTRIES];
+
+uint64_t pte_nx;
+
+void paging_init(void)
+{
+	if (rdmsr(MSR_EFER) & (1UL << 11))
+		pte_nx = PTE_NX;
+}
+
+/* The kernel's own page tables: kernel threads and idle CPUs use them, and
+ * every process's PML4 copies their upper half. */
+uint64_t kernel_pml4_phys(void)
+{
+	return (uint64_t)boot_pml4;
+}
 
 /* One page directory per GiB of direct map, plus one PDPT. */
 static uint64_t pool_pd[MAX_DIRECT_GIB][PT_ENTRIES] __aligned(4096);
@@ -42,7 +58,7 @@ void paging_map_direct(uint64_t start, uint64_t end)
 			pool_pd_used[gib] = true;
 			pdpt[gib] = virt_to_phys(pool_pd[gib]) | PTE_P | PTE_W;
 		}
-		pool_pd[gib][i] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+		pool_pd[gib][i] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | pte_nx;
 	}
 	write_cr3(read_cr3());
 }

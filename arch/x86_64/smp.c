@@ -13,6 +13,8 @@
 #include <arch/trap.h>
 #include <arch/paging.h>
 #include <arch/io.h>
+#include <arch/sched.h>
+#include <kernel/sched.h>
 #include <kernel/percpu.h>
 #include <kernel/topology.h>
 #include <kernel/pmm.h>
@@ -40,11 +42,12 @@ static __noreturn void ap_main(struct cpu *c)
 	gdt_init_cpu();
 	idt_load();
 	lapic_enable_this();
+	fpu_init();
+	sched_init_cpu();
 	timer_start_this_cpu();
 	cpumask_set(&cpu_online_mask, c->id);
 	c->online = true;
-	for (;;)
-		cpu_idle_wait();
+	sched_idle_loop();
 }
 
 static bool start_ap(struct cpu *c)

@@ -11,6 +11,8 @@
 #include <arch/trap.h>
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/bootinfo.h>
 
 #define PIT_HZ 1193182
 #define CALIBRATE_MS 10
@@ -21,6 +23,20 @@ static uint32_t lapic_ticks_per_ms;  /* at divide-by-16 */
 static void timer_tick(struct trap_frame *tf)
 {
 	this_cpu()->ticks++;
+	if (this_cpu()->rq.idle)
+		sched_tick();
+}
+
+static void resched_ipi(struct trap_frame *tf)
+{
+	/* Nothing to do: the sender set need_resched; returning from this
+	 * interrupt (or leaving hlt) lets the CPU notice. */
+}
+
+/* Monotonic nanoseconds since boot, from the TSC. */
+uint64_t clock_ns(void)
+{
+	return tsc_to_ns(rdtsc() - boot_info.tsc_at_entry);
 }
 
 void timer_calibrate(void)
@@ -45,6 +61,7 @@ void timer_calibrate(void)
 	if (!lapic_ticks_per_ms)
 		lapic_ticks_per_ms = 1000;
 	irq_register(VEC_TIMER, timer_tick);
+	irq_register(VEC_RESCHED, resched_ipi);
 	printk("timer: tsc %lu kHz, lapic timer %u ticks/ms\n", tsc_khz,
 	       lapic_ticks_per_ms);
 }
@@ -64,5 +81,6 @@ void udelay(uint64_t us)
 
 uint64_t tsc_to_ns(uint64_t cycles)
 {
-	return cycles * 1000000 / tsc_khz;
+	/* cycles * 10^6 / kHz, split so that it cannot overflow for years */
+	return cycles / tsc_khz * 1000000 + cycles % tsc_khz * 1000000 / tsc_khz;
 }

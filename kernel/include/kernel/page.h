@@ -6,6 +6,7 @@
  *
  *   free (PG_buddy)   lru on the node's free_area[order] list, order set
  *   slab (PG_slab)    slab_cache, freelist, inuse (kernel/mm/slab.c)
+ *   page table        mapping = owning mm, index = first address it maps
  *   user/page cache   mapping/index, refcount, mapcount, pte (issues 3-5)
  */
 #ifndef KERNEL_PAGE_H
@@ -24,6 +25,8 @@ struct kmem_cache;
 #define PG_slab      (1U << 2)     /* owned by a kmem_cache */
 #define PG_direct    (1U << 3)     /* pte.direct is in use, not pte.chain */
 #define PG_head      (1U << 4)     /* first page of an allocated block > order 0 */
+#define PG_pgtable   (1U << 5)     /* a page-table page: mapping = mm, index = base va */
+#define PG_anon      (1U << 6)     /* anonymous user memory (no file behind it) */
 
 struct page {
 	uint32_t flags;            /* PG_* */

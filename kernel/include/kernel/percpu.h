@@ -8,10 +8,15 @@
 
 #include <kernel/types.h>
 #include <kernel/cpumask.h>
+#include <kernel/sched.h>
+
+#define NR_VM_EVENTS_MAX 32        /* room for enum vm_event */
 #include <arch/percpu.h>
 
 struct cpu {
 	struct cpu *self;          /* must stay first: read through gs:0 */
+	uint64_t user_rsp;         /* gs:8, syscall entry saves the user rsp */
+	uint64_t kernel_rsp;       /* gs:16, syscall entry's kernel stack */
 	int id;                    /* logical id, index into cpus[] */
 	uint32_t apic_id;          /* from the MADT */
 	int node;                  /* NUMA node (SRAT), 0 without one */
@@ -19,8 +24,14 @@ struct cpu {
 	void *stack_top;           /* kernel stack, on the CPU's own node */
 	volatile uint64_t ticks;   /* LAPIC timer interrupts taken */
 	volatile uint64_t ipis;    /* call-function IPIs handled */
+	struct runqueue rq;        /* this CPU's scheduler state */
+	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
+	uint64_t vmstat[NR_VM_EVENTS_MAX]; /* this CPU's memory events (vmstat.h) */
 	struct arch_cpu arch;      /* GDT, TSS and other x86 state */
 };
+
+_Static_assert(offsetof(struct cpu, user_rsp) == 8, "syscall.asm uses gs:8");
+_Static_assert(offsetof(struct cpu, kernel_rsp) == 16, "syscall.asm uses gs:16");
 
 extern struct cpu cpus[MAX_CPUS];
 extern int nr_cpus;                /* present CPUs (MADT, enabled) */

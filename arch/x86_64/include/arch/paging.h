@@ -74,7 +74,13 @@ static inline void flush_tlb_page(uint64_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+/* PTE_NX if the CPU has no-execute (EFER.NXE set at boot), else 0: the
+ * bit is reserved without it. */
+extern uint64_t pte_nx;
+
+void paging_init(void);
 void paging_map_direct(uint64_t start, uint64_t end);
+uint64_t kernel_pml4_phys(void);
 void paging_drop_identity(void);
 
 #endif

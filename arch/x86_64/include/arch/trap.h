@@ -20,6 +20,7 @@ struct trap_frame {
 #define IRQ_BASE    32
 #define VEC_TIMER   0xF0
 #define VEC_CALL    0xF1    /* smp_call_function */
+#define VEC_RESCHED 0xF2    /* "run schedule() soon" (wakes an idle CPU) */
 #define VEC_SPURIOUS 0xFF
 
 #define KERNEL_CS 0x08

@@ -1,0 +1,153 @@
+/*
+ * The user half of a process's page tables: four levels, 512 entries each.
+ * Every page-table page's struct page records which mm owns it (mapping)
+ * and the first virtual address it maps (index), so that from the physical
+ * address of a PTE the reverse map can find the mm and the virtual address
+ * (DESIGN.md section 4).
+ *
+ *   PML4[i] -> PDPT[j] -> PD[k] -> PT[l] -> frame
+ *   i, j, k, l = bits 47-39, 38-30, 29-21, 20-12 of the address
+ */
+#include <kernel/mm.h>
+#include <kernel/pmm.h>
+#include <kernel/percpu.h>
+#include <kernel/string.h>
+#include <arch/smp.h>
+
+#define USER_PML4_ENTRIES 256      /* PML4[0..255] is user space */
+
+static unsigned index_at(uint64_t va, int level)   /* level 3 = PML4 .. 0 = PT */
+{
+	return (va >> (PAGE_SHIFT + 9 * level)) & 511;
+}
+
+static uint64_t *table_alloc(struct mm *mm, uint64_t base)
+{
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+
+	if (!p)
+		return NULL;
+	p->flags |= PG_pgtable;
+	p->mapping = mm;
+	p->index = base;
+	return page_address(p);
+}
+
+static void table_free(uint64_t *table)
+{
+	struct page *p = virt_to_page(table);
+
+	p->flags &= ~PG_pgtable;
+	p->mapping = NULL;
+	pmm_free_pages(p, 0);
+}
+
+/*
+ * The PTE for va, allocating missing tables if alloc. NULL if a table is
+ * missing (and !alloc) or memory ran out. Caller holds mm->lock.
+ */
+pte_t *pgtable_walk(struct mm *mm, uint64_t va, bool alloc)
+{
+	uint64_t *table = mm->pml4;
+
+	for (int level = 3; level > 0; level--) {
+		uint64_t *e = &table[index_at(va, level)];
+
+		if (!(*e & PTE_P)) {
+			if (!alloc)
+				return NULL;
+			uint64_t span = 1UL << (PAGE_SHIFT + 9 * level);
+			uint64_t *next = table_alloc(mm, ALIGN_DOWN(va, span));
+			if (!next)
+				return NULL;
+			*e = virt_to_phys(next) | PTE_P | PTE_W | PTE_U;
+		}
+		table = phys_to_virt(*e & PTE_ADDR);
+	}
+	return &table[index_at(va, 0)];
+}
+
+/* Free the tables below `table` (at `level`) that lie wholly inside
+ * [start, end); their PTEs must already be empty. */
+static bool free_level(uint64_t *table, int level, uint64_t base,
+		       uint64_t start, uint64_t end)
+{
+	uint64_t span = 1UL << (PAGE_SHIFT + 9 * level);
+	bool empty = true;
+
+	for (int i = 0; i < 512; i++) {
+		uint64_t lo = base + i * span, hi = lo + span;
+
+		if (!(table[i] & PTE_P))
+			continue;
+		if (level == 0 || hi <= start || lo >= end) {
+			empty = false;
+			continue;
+		}
+		uint64_t *child = phys_to_virt(table[i] & PTE_ADDR);
+		if (free_level(child, level - 1, lo, start, end)) {
+			table_free(child);
+			table[i] = 0;
+		} else {
+			empty = false;
+		}
+	}
+	return empty;
+}
+
+void pgtable_free_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (int i = 0; i < USER_PML4_ENTRIES; i++) {
+		uint64_t lo = (uint64_t)i << 39, hi = lo + (1UL << 39);
+
+		if (!(mm->pml4[i] & PTE_P) || hi <= start || lo >= end)
+			continue;
+		uint64_t *pdpt = phys_to_virt(mm->pml4[i] & PTE_ADDR);
+		if (free_level(pdpt, 2, lo, start, end)) {
+			table_free(pdpt);
+			mm->pml4[i] = 0;
+		}
+	}
+}
+
+void pgtable_free_all(struct mm *mm)
+{
+	pgtable_free_range(mm, 0, (uint64_t)USER_PML4_ENTRIES << 39);
+}
+
+struct flush_req {
+	uint64_t va;               /* 0: the whole address space */
+};
+
+static void flush_here(void *arg)
+{
+	const struct flush_req *r = arg;
+
+	if (r->va)
+		flush_tlb_page(r->va);
+	else
+		write_cr3(read_cr3());
+}
+
+/* TLB shootdown: every CPU that has mm loaded drops its entries. */
+static void flush_mm(struct mm *mm, uint64_t va)
+{
+	struct flush_req r = { va };
+	struct cpumask others = mm->cpus;
+
+	cpumask_clear(&others, this_cpu_id());
+	if (cpumask_test(&mm->cpus, this_cpu_id()))
+		flush_here(&r);
+	if (others.bits)
+		smp_call_function_mask(&others, flush_here, &r);
+}
+
+void mm_flush_tlb(struct mm *mm, uint64_t va)
+{
+	flush_mm(mm, va);
+}
+
+void mm_flush_tlb_all(struct mm *mm)
+{
+	flush_mm(mm, 0);
+}

@@ -1,0 +1,14 @@
+/*
+ * A process's files: its descriptor table and working directory. The file
+ * system (issue 3) provides them; proc.c only asks for them to be copied on
+ * fork and released on exit.
+ */
+#ifndef KERNEL_FILES_H
+#define KERNEL_FILES_H
+
+struct proc;
+
+int proc_copy_files(struct proc *child, struct proc *parent);
+void proc_release_files(struct proc *p);
+
+#endif

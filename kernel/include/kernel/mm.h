@@ -1,0 +1,107 @@
+/*
+ * Address spaces. A process's struct mm holds its page tables (the user
+ * half of a PML4 whose kernel half is shared by all) and its VMAs: the
+ * ranges of user addresses that mean something, each with a protection,
+ * and either anonymous memory or a window onto a file.
+ *
+ *   mm->vmas (sorted by start, never overlapping)
+ *     [0x400000-0x401000 r-x file /bin/sh pgoff 0]
+ *     [0x401000-0x403000 rw- file /bin/sh pgoff 1, private]
+ *     [0x403000-0x405000 rw- anon (bss, brk)]
+ *     ...
+ *     [0x7ffffffde000-0x7ffffffff000 rw- anon stack, grows down]
+ *
+ * Locking: mm->lock protects the VMA list, the page tables and the RSS
+ * counters. Never copy to or from user memory while holding it (a fault
+ * would take it again).
+ */
+#ifndef KERNEL_MM_H
+#define KERNEL_MM_H
+
+#include <kernel/types.h>
+#include <kernel/list.h>
+#include <kernel/spinlock.h>
+#include <kernel/cpumask.h>
+#include <kernel/page.h>
+#include <kernel/usercopy.h>
+#include <arch/pte.h>
+
+#define PROT_NONE  0
+#define PROT_READ  1
+#define PROT_WRITE 2
+#define PROT_EXEC  4
+
+#define MAP_SHARED    0x01
+#define MAP_PRIVATE   0x02
+#define MAP_FIXED     0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE  0x8000
+#define MAP_FIXED_NOREPLACE 0x100000
+
+#define VM_GROWSDOWN (1U << 16)    /* the stack: extends down on a fault */
+
+#define STACK_MAX (8UL << 20)      /* how far the stack may grow */
+#define STACK_GUARD (256UL << 10)  /* gap kept below the stack */
+#define MMAP_BASE 0x0000100000000000UL  /* where mmap(NULL, ...) starts */
+#define USER_SPACE_END USER_TOP
+
+struct inode;
+
+struct vma {
+	uint64_t start, end;       /* [start, end), page aligned */
+	uint32_t prot;             /* PROT_* */
+	uint32_t flags;            /* MAP_SHARED or MAP_PRIVATE, VM_GROWSDOWN */
+	struct inode *inode;       /* file-backed: a reference; NULL: anonymous */
+	uint64_t pgoff;            /* file page mapped at start */
+	struct list_head node;     /* on mm->vmas */
+};
+
+struct mm {
+	uint64_t pml4_phys;
+	uint64_t *pml4;
+	struct spinlock lock;      /* VMAs, page tables, rss (see above) */
+	struct list_head vmas;
+	int nr_vmas;
+	uint64_t brk_start, brk;   /* heap: [brk_start, brk) */
+	uint64_t stack_top;
+	uint64_t rss_anon, rss_file;   /* resident pages */
+	struct cpumask cpus;       /* CPUs that have these page tables loaded */
+	int users;                 /* references (fork shares nothing: 1) */
+	int node;                  /* where its page tables are allocated */
+};
+
+struct mm *mm_create(void);
+void mm_put(struct mm *mm);
+struct mm *mm_dup(struct mm *old);            /* fork: copy-on-write */
+
+struct vma *vma_find(struct mm *mm, uint64_t addr);  /* containing addr */
+int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
+	    uint32_t flags, struct inode *inode, uint64_t pgoff);
+int vma_unmap(struct mm *mm, uint64_t start, uint64_t len);
+int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);
+uint64_t vma_free_area(struct mm *mm, uint64_t hint, uint64_t len);
+
+/* Page tables of the user half (arch/x86_64/pgtable.c). */
+pte_t *pgtable_walk(struct mm *mm, uint64_t va, bool alloc);
+void pgtable_free_range(struct mm *mm, uint64_t start, uint64_t end);
+void pgtable_free_all(struct mm *mm);
+void mm_flush_tlb(struct mm *mm, uint64_t va);  /* every CPU using mm */
+void mm_flush_tlb_all(struct mm *mm);
+
+/* Page faults: 0, or -EFAULT (bad access: SIGSEGV) or -ENOMEM. */
+#define FAULT_WRITE (1U << 0)
+#define FAULT_EXEC  (1U << 1)
+#define FAULT_USER  (1U << 2)
+#define FAULT_PRESENT (1U << 3)      /* the PTE was present: a protection fault */
+int vm_fault(struct mm *mm, uint64_t addr, unsigned flags);
+
+/* Pages mapped into user page tables. */
+void get_page(struct page *p);
+void put_page(struct page *p);
+void page_map(struct mm *mm, pte_t *ptep, struct page *p, pte_t pte);
+void page_unmap(struct mm *mm, pte_t *ptep);
+int vm_populate(struct mm *mm, uint64_t start, uint64_t end);
+
+#endif

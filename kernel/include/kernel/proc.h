@@ -1,0 +1,92 @@
+/*
+ * Processes. Numbat has one thread of control per process, so struct proc
+ * is both: its kernel stack and saved context (scheduling), its address
+ * space (mm), its files, its family (parent, children) and its exit state.
+ *
+ * States:  RUNNABLE -> RUNNING -> (SLEEPING -> RUNNABLE) ... -> ZOMBIE
+ * A RUNNABLE process is on the run queue of p->cpu; a RUNNING one is that
+ * CPU's rq->curr; a SLEEPING one is on some wait queue; a ZOMBIE waits for
+ * its parent's wait4() to free it.
+ */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <kernel/types.h>
+#include <kernel/list.h>
+#include <kernel/cpumask.h>
+#include <kernel/spinlock.h>
+#include <kernel/waitq.h>
+
+enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+
+#define PROC_NAME_MAX 16
+#define KSTACK_ORDER 2             /* 16 KiB kernel stacks */
+#define MAX_PROCS 512              /* fork fails with EAGAIN beyond this */
+
+struct mm;
+struct fdtable;
+struct inode;
+struct trap_frame;
+
+struct proc {
+	int pid;                   /* also the thread id */
+	char name[PROC_NAME_MAX];
+	volatile int state;        /* enum proc_state; see sched.c for locking */
+	int cpu;                   /* run queue it is on, or CPU it runs on */
+	int cpu_next;              /* >= 0: move there at the next switch */
+	volatile bool on_cpu;      /* its context is live on some CPU */
+	struct list_head rq_node;  /* on cpus[cpu].rq.queue while RUNNABLE */
+	struct cpumask affinity;   /* CPUs it may run on */
+	int timeslice;             /* ticks left before preemption */
+	uint64_t wake_at;          /* timed sleep: wake when the clock passes it */
+	struct list_head sleep_node; /* on cpus[cpu].rq.sleepers while timed */
+
+	void *kstack;              /* KSTACK_ORDER pages, on the process's node */
+	uint64_t saved_rsp;        /* kernel stack pointer while switched out */
+	void *fpu;                 /* 512-byte FXSAVE area (user FPU/SSE state) */
+	uint64_t fs_base;          /* user TLS base (arch_prctl ARCH_SET_FS) */
+	struct trap_frame *tf;     /* user registers, at the top of kstack */
+
+	struct mm *mm;             /* NULL for kernel threads */
+	void *kthread_fn, *kthread_arg;
+	struct fdtable *fdt;
+	struct inode *cwd;
+
+	/* Family and exit: protected by proc_lock (proc.c). */
+	struct proc *parent;
+	struct list_head children;
+	struct list_head sibling;  /* on parent->children */
+	struct list_head all;      /* on the list of every process */
+	int exit_status;           /* wait4 status word, once ZOMBIE */
+	struct waitq child_exit;   /* the parent sleeps here in wait4 */
+
+	volatile int killed;       /* signal that will end it, or 0 */
+	int *clear_child_tid;      /* set_tid_address */
+	uint64_t sigactions[64];   /* handler addresses (recorded only) */
+	uint64_t sigmask;
+
+	uint64_t min_flt, maj_flt; /* page faults (for /proc/<pid>/stat) */
+	uint64_t start_ticks;
+};
+
+extern struct spinlock proc_lock;
+
+struct proc *current_proc(void);
+#define current current_proc()
+
+/* Kernel threads: fn(arg) runs in the kernel; returning ends the thread. */
+struct proc *kthread_create(const char *name, int (*fn)(void *), void *arg,
+			    int node);
+void kthread_exit(int status) __attribute__((noreturn));
+
+struct proc *proc_alloc(const char *name, int node);
+struct proc *proc_alloc_idle(int cpu);
+void proc_free(struct proc *p);
+struct proc *proc_find(int pid);          /* caller holds proc_lock */
+void proc_exit(int status) __attribute__((noreturn));
+int proc_wait(int pid, int *status, int options);
+int proc_kill(int pid, int sig);
+void proc_make_init(struct proc *p);
+int proc_count(void);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * The scheduler: one run queue per CPU, round robin with a time slice,
+ * preemption when returning to user mode, and idle CPUs that steal work
+ * from the nearest busy CPU (same node first).
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include <kernel/types.h>
+#include <kernel/list.h>
+#include <kernel/spinlock.h>
+
+struct proc;
+struct cpumask;
+
+#define TIMESLICE_TICKS 5
+
+struct runqueue {
+	struct spinlock lock;      /* protects queue, nr, curr, sleepers and the
+				      state of every process with p->cpu here */
+	struct list_head queue;    /* RUNNABLE processes */
+	int nr;                    /* processes on queue */
+	struct proc *curr;
+	struct proc *idle;         /* this CPU's boot context */
+	struct list_head sleepers; /* timed sleeps, checked every tick */
+	volatile bool need_resched;
+	uint64_t switches;         /* context switches (for /proc/stat) */
+};
+
+void sched_init_cpu(void);                /* on each CPU, makes it idle */
+__attribute__((noreturn)) void sched_idle_loop(void);
+void schedule(void);
+void sched_yield(void);
+void sched_tick(void);                    /* from the timer interrupt */
+void sched_wakeup(struct proc *p);        /* SLEEPING -> RUNNABLE */
+void sched_start(struct proc *p);         /* new process: first RUNNABLE */
+void sched_set_state_sleeping(void);
+void sched_make_zombie(struct proc *p);
+int sched_setaffinity(struct proc *p, const struct cpumask *mask);
+/* Sleep for ns nanoseconds; -EINTR if killed first. */
+int sched_sleep_ns(uint64_t ns);
+void sched_maybe_preempt(void);           /* on the way back to user mode */
+uint64_t clock_ns(void);                  /* monotonic, since boot */
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * Page faults in user memory. vm_fault() finds the VMA, checks the access
+ * against its protection, and then, by the state of the PTE:
+ *
+ *   PTE empty, anonymous VMA    -> a zeroed page on this CPU's node
+ *   PTE empty, file VMA         -> the page-cache page (private: read-only,
+ *                                  so a later write copies it)
+ *   PTE present, write, read-only, VMA writable  -> copy-on-write: reuse the
+ *                                  page if we are its only user, else copy
+ *
+ * Returns 0 when the access can be retried, -EFAULT for a bad access (the
+ * caller sends SIGSEGV or fails the user copy), -ENOMEM when out of memory.
+ */
+#include <kernel/mm.h>
+#include <kernel/pmm.h>
+#include <kernel/rmap.h>
+#include <kernel/filemap.h>
+#include <kernel/vmstat.h>
+#include <kernel/proc.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+
+static pte_t vma_pte_prot(const struct vma *v, bool writable)
+{
+	return pte_user_prot(writable && (v->prot & PROT_WRITE), v->prot & PROT_EXEC);
+}
+
+/* A new zeroed anonymous page, on the node of the faulting CPU. */
+static struct page *anon_page(void)
+{
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+
+	if (p) {
+		p->flags |= PG_anon;
+		count_vm_event(PGALLOC);
+	}
+	return p;
+}
+
+/* Copy src into a new anonymous page. */
+static struct page *copy_page(struct page *src)
+{
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, 0);
+
+	if (!p)
+		return NULL;
+	p->flags |= PG_anon;
+	count_vm_event(PGALLOC);
+	memcpy(page_address(p), page_address(src), PAGE_SIZE);
+	return p;
+}
+
+static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
+		      bool write)
+{
+	uint64_t index = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
+	bool major = false, shared = v->flags & MAP_SHARED;
+	int err;
+	struct page *p = filemap_page(v->inode, index, &major, &err);
+
+	if (!p)
+		return err == -ENOMEM ? -ENOMEM : -EFAULT;   /* past EOF: SIGBUS-ish */
+	if (major) {
+		count_vm_event(PGMAJFAULT);
+		if (current)
+			current->maj_flt++;
+	}
+	if (write && !shared) {             /* private write: copy at once */
+		struct page *copy = copy_page(p);
+		filemap_release_page(p);
+		if (!copy)
+			return -ENOMEM;
+		count_vm_event(COW_FAULT);
+		page_map(mm, ptep, copy, mk_pte(page_to_pfn(copy), vma_pte_prot(v, true)));
+		return 0;
+	}
+	if (write)
+		filemap_dirty(p);
+	page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, shared)));
+	return 0;
+}
+
+static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
+			 bool write)
+{
+	if (v->inode)
+		return fault_file(mm, v, va, ptep, write);
+	struct page *p = anon_page();
+	if (!p)
+		return -ENOMEM;
+	page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, true)));
+	return 0;
+}
+
+/* Write to a present read-only PTE of a writable VMA. */
+static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
+{
+	struct page *old = pfn_to_page(pte_pfn(*ptep));
+
+	if (v->flags & MAP_SHARED) {        /* shared file page: just dirty it */
+		filemap_dirty(old);
+		*ptep = pte_mkwrite(*ptep);
+		return 0;
+	}
+	if ((old->flags & PG_anon) && READ_ONCE(old->refcount) == 1) {
+		*ptep = pte_mkwrite(*ptep);     /* we are its only user */
+		count_vm_event(COW_REUSE);
+		return 0;
+	}
+	struct page *copy = copy_page(old);
+	if (!copy)
+		return -ENOMEM;
+	count_vm_event(COW_FAULT);
+	page_unmap(mm, ptep);
+	page_map(mm, ptep, copy, mk_pte(page_to_pfn(copy), vma_pte_prot(v, true)));
+	return 0;
+}
+
+/* The VMA for addr, growing the stack down to it if that is allowed. */
+static struct vma *find_or_grow(struct mm *mm, uint64_t addr)
+{
+	struct vma *v = vma_find(mm, addr);
+
+	if (v)
+		return v;
+	v = vma_find(mm, ALIGN_UP(addr, PAGE_SIZE));
+	if (!v || !(v->flags & VM_GROWSDOWN) || v->end - addr > STACK_MAX)
+		return NULL;
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	struct vma *below = vma_find(mm, start - STACK_GUARD);
+	if (below || start < STACK_GUARD)
+		return NULL;                /* would eat the guard gap */
+	v->start = start;
+	return v;
+}
+
+static bool access_ok(const struct vma *v, unsigned flags)
+{
+	if (flags & FAULT_WRITE)
+		return v->prot & PROT_WRITE;
+	if (flags & FAULT_EXEC)
+		return v->prot & PROT_EXEC;
+	return v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
+int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
+{
+	bool write = flags & FAULT_WRITE;
+	int err = 0;
+
+	if (!mm || addr >= USER_SPACE_END)
+		return -EFAULT;
+	count_vm_event(PGFAULT);
+	if (current)
+		current->min_flt++;
+	spin_lock(&mm->lock);
+	struct vma *v = find_or_grow(mm, addr);
+	if (!v || !access_ok(v, flags)) {
+		err = -EFAULT;
+		goto out;
+	}
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	pte_t *ptep = pgtable_walk(mm, va, true);
+	if (!ptep)
+		err = -ENOMEM;
+	else if (!pte_present(*ptep))
+		err = fault_missing(mm, v, va, ptep, write);
+	else if (write && !pte_write(*ptep))
+		err = fault_cow(mm, v, va, ptep);
+	/* else: another CPU or an earlier fault already fixed it */
+	if (!err)
+		flush_tlb_page(va);
+out:
+	spin_unlock(&mm->lock);
+	return err;
+}
+
+/* Fault in every page of [start, end) (MAP_POPULATE, exec's stack). */
+int vm_populate(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		int err = vm_fault(mm, va, FAULT_WRITE);
+		if (err)
+			return err;
+	}
+	return 0;
+}

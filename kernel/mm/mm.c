@@ -1,0 +1,169 @@
+/*
+ * Address spaces: creating one, copying one for fork (copy-on-write), and
+ * tearing one down; and the references that user mappings hold on pages.
+ */
+#include <kernel/mm.h>
+#include <kernel/pmm.h>
+#include <kernel/slab.h>
+#include <kernel/rmap.h>
+#include <kernel/percpu.h>
+#include <kernel/vmstat.h>
+#include <kernel/filemap.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
+
+void get_page(struct page *p)
+{
+	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Drop a reference; the last one frees the frame. */
+void put_page(struct page *p)
+{
+	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+		p->flags &= ~PG_anon;
+		p->mapping = NULL;
+		count_vm_event(PGFREE);
+		pmm_free_pages(p, 0);
+	}
+}
+
+/* Point *ptep at p; the mapping holds a reference the caller passes in. */
+void page_map(struct mm *mm, pte_t *ptep, struct page *p, pte_t pte)
+{
+	*ptep = pte;
+	rmap_add(p, virt_to_phys(ptep));
+	if (p->flags & PG_anon)
+		mm->rss_anon++;
+	else
+		mm->rss_file++;
+}
+
+/* Clear *ptep and drop its page (the caller flushes the TLB). */
+void page_unmap(struct mm *mm, pte_t *ptep)
+{
+	pte_t pte = *ptep;
+
+	*ptep = 0;
+	if (!pte_present(pte))
+		return;
+	struct page *p = pfn_to_page(pte_pfn(pte));
+
+	if (p->flags & PG_anon)
+		mm->rss_anon--;
+	else
+		mm->rss_file--;
+	if (pte_dirty(pte) && !(p->flags & PG_anon))
+		filemap_dirty(p);
+	rmap_remove(p, virt_to_phys(ptep));
+	put_page(p);
+}
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	struct page *pml4 = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+
+	if (!mm || !pml4) {
+		kfree(mm);
+		if (pml4)
+			pmm_free_pages(pml4, 0);
+		return NULL;
+	}
+	pml4->flags |= PG_pgtable;
+	pml4->mapping = mm;
+	pml4->index = 0;
+	mm->pml4 = page_address(pml4);
+	mm->pml4_phys = page_to_phys(pml4);
+	/* The kernel half is shared: same PDPTs in every address space. */
+	memcpy(mm->pml4 + 256, (uint64_t *)phys_to_virt(kernel_pml4_phys()) + 256,
+	       256 * sizeof(uint64_t));
+	spin_init(&mm->lock, "mm");
+	list_init(&mm->vmas);
+	mm->users = 1;
+	mm->node = numa_this_node();
+	return mm;
+}
+
+/* The last user is gone: unmap everything, free the tables. */
+void mm_put(struct mm *mm)
+{
+	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL))
+		return;
+	vma_unmap(mm, 0, USER_SPACE_END);
+	pgtable_free_all(mm);
+	struct page *pml4 = virt_to_page(mm->pml4);
+	pml4->flags &= ~PG_pgtable;
+	pml4->mapping = NULL;
+	pmm_free_pages(pml4, 0);
+	kfree(mm);
+}
+
+/* Copy one VMA's PTEs into the child, sharing private pages read-only. */
+static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
+{
+	bool cow = !(v->flags & MAP_SHARED);
+
+	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+		pte_t *s = pgtable_walk(src, va, false);
+
+		if (!s || !pte_present(*s))
+			continue;
+		pte_t *d = pgtable_walk(dst, va, true);
+		if (!d)
+			return -ENOMEM;
+		if (cow && pte_write(*s))
+			*s = pte_wrprotect(*s);
+		struct page *p = pfn_to_page(pte_pfn(*s));
+		get_page(p);
+		page_map(dst, d, p, *s);
+	}
+	return 0;
+}
+
+static struct vma *vma_copy(const struct vma *v)
+{
+	struct vma *n = kmalloc(sizeof(*n));
+
+	if (!n)
+		return NULL;
+	*n = *v;
+	if (n->inode)
+		filemap_get(n->inode);
+	return n;
+}
+
+/* fork: a new mm with the same VMAs; private pages shared copy-on-write. */
+struct mm *mm_dup(struct mm *old)
+{
+	struct mm *mm = mm_create();
+	struct list_head *l;
+	int err = 0;
+
+	if (!mm)
+		return NULL;
+	spin_lock(&old->lock);
+	mm->brk_start = old->brk_start;
+	mm->brk = old->brk;
+	mm->stack_top = old->stack_top;
+	list_for_each(l, &old->vmas) {
+		struct vma *v = vma_copy(list_entry(l, struct vma, node));
+
+		if (!v) {
+			err = -ENOMEM;
+			break;
+		}
+		list_add_tail(&v->node, &mm->vmas);
+		mm->nr_vmas++;
+		err = dup_range(mm, old, v);
+		if (err)
+			break;
+	}
+	mm_flush_tlb_all(old);          /* the parent's PTEs are read-only now */
+	spin_unlock(&old->lock);
+	if (err) {
+		mm_put(mm);
+		return NULL;
+	}
+	return mm;
+}

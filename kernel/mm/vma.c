@@ -1,0 +1,191 @@
+/*
+ * VMAs: the list of mapped ranges of an address space (mm.h). Mapping a
+ * range over existing ones, unmapping or changing the protection of part
+ * of one splits VMAs at the edges first, so every operation then works on
+ * whole VMAs. Callers hold mm->lock.
+ */
+#include <kernel/mm.h>
+#include <kernel/slab.h>
+#include <kernel/filemap.h>
+#include <kernel/errno.h>
+
+struct vma *vma_find(struct mm *mm, uint64_t addr)
+{
+	struct list_head *l;
+
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+
+		if (addr < v->start)
+			return NULL;
+		if (addr < v->end)
+			return v;
+	}
+	return NULL;
+}
+
+/* Cut v in two at addr (strictly inside it); the upper part is new. */
+static int vma_split(struct mm *mm, struct vma *v, uint64_t addr)
+{
+	struct vma *hi = kmalloc(sizeof(*hi));
+
+	if (!hi)
+		return -ENOMEM;
+	*hi = *v;
+	hi->start = addr;
+	if (hi->inode) {
+		filemap_get(hi->inode);
+		hi->pgoff += (addr - v->start) >> PAGE_SHIFT;
+	}
+	v->end = addr;
+	list_add(&hi->node, &v->node);
+	mm->nr_vmas++;
+	return 0;
+}
+
+/* Split so that no VMA straddles start or end. */
+static int split_edges(struct mm *mm, uint64_t start, uint64_t end)
+{
+	struct vma *v = vma_find(mm, start);
+	int err = 0;
+
+	if (v && v->start < start)
+		err = vma_split(mm, v, start);
+	v = vma_find(mm, end - 1);
+	if (!err && v && v->end > end)
+		err = vma_split(mm, v, end);
+	return err;
+}
+
+static void unmap_pages(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		pte_t *ptep = pgtable_walk(mm, va, false);
+
+		if (ptep && !pte_none(*ptep))
+			page_unmap(mm, ptep);
+	}
+}
+
+static void vma_destroy(struct mm *mm, struct vma *v)
+{
+	unmap_pages(mm, v->start, v->end);
+	list_del(&v->node);
+	mm->nr_vmas--;
+	if (v->inode)
+		filemap_put(v->inode);
+	kfree(v);
+}
+
+int vma_unmap(struct mm *mm, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len;
+	struct list_head *l;
+
+	if (split_edges(mm, start, end))
+		return -ENOMEM;
+	for (l = mm->vmas.next; l != &mm->vmas;) {
+		struct vma *v = list_entry(l, struct vma, node);
+
+		l = l->next;
+		if (v->start >= start && v->end <= end)
+			vma_destroy(mm, v);
+	}
+	pgtable_free_range(mm, start, end);
+	mm_flush_tlb_all(mm);
+	return 0;
+}
+
+/* Insert v keeping the list sorted (the range must be free). */
+static void vma_insert(struct mm *mm, struct vma *v)
+{
+	struct list_head *l;
+
+	list_for_each(l, &mm->vmas)
+		if (list_entry(l, struct vma, node)->start > v->start)
+			break;
+	list_add_tail(&v->node, l);
+	mm->nr_vmas++;
+}
+
+/* Map [start, start+len), replacing whatever was there. */
+int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
+	    uint32_t flags, struct inode *inode, uint64_t pgoff)
+{
+	struct vma *v = kmalloc(sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	if (vma_unmap(mm, start, len)) {
+		kfree(v);
+		return -ENOMEM;
+	}
+	*v = (struct vma){ .start = start, .end = start + len, .prot = prot,
+			   .flags = flags, .inode = inode, .pgoff = pgoff };
+	if (inode)
+		filemap_get(inode);
+	vma_insert(mm, v);
+	return 0;
+}
+
+/* Change the protection of [start, start+len), which must all be mapped. */
+int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
+{
+	uint64_t end = start + len, va;
+	struct list_head *l;
+
+	for (va = start; va < end;) {         /* no holes allowed, as Linux */
+		struct vma *v = vma_find(mm, va);
+		if (!v)
+			return -ENOMEM;
+		va = v->end;
+	}
+	if (split_edges(mm, start, end))
+		return -ENOMEM;
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+		bool shared = v->flags & MAP_SHARED;
+
+		if (v->start < start || v->end > end)
+			continue;
+		v->prot = prot;
+		for (va = v->start; va < v->end; va += PAGE_SIZE) {
+			pte_t *ptep = pgtable_walk(mm, va, false);
+
+			if (!ptep || !pte_present(*ptep))
+				continue;
+			if (prot == PROT_NONE) {
+				page_unmap(mm, ptep);   /* refault checks the VMA */
+				continue;
+			}
+			/* Private pages stay read-only: a write fault decides
+			 * whether to copy. */
+			bool w = (prot & PROT_WRITE) && (shared || pte_write(*ptep));
+			*ptep = pte_modify(*ptep, pte_user_prot(w, prot & PROT_EXEC));
+		}
+	}
+	mm_flush_tlb_all(mm);
+	return 0;
+}
+
+/* Lowest free range of len bytes at or above hint (or MMAP_BASE). */
+uint64_t vma_free_area(struct mm *mm, uint64_t hint, uint64_t len)
+{
+	uint64_t addr = hint ? ALIGN_UP(hint, PAGE_SIZE) : MMAP_BASE;
+	struct list_head *l;
+
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+
+		if (v->end <= addr)
+			continue;
+		if (addr + len <= v->start)
+			break;
+		addr = v->end;
+	}
+	uint64_t limit = mm->stack_top ? mm->stack_top - STACK_MAX - STACK_GUARD : USER_TOP;
+
+	if (addr + len > limit || addr + len < addr)
+		return hint ? vma_free_area(mm, 0, len) : 0;
+	return addr;
+}

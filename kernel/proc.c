@@ -1,0 +1,339 @@
+/*
+ * Processes: creation, the process list, exit and wait (see proc.h).
+ *
+ * proc_lock protects the list of all processes, pid allocation, every
+ * parent/children link, and the RUNNING/SLEEPING -> ZOMBIE transition, so
+ * that wait4 and exit agree on who is a zombie.
+ */
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/percpu.h>
+#include <kernel/pmm.h>
+#include <kernel/slab.h>
+#include <kernel/mm.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <kernel/printk.h>
+#include <kernel/signal.h>
+#include <kernel/cmdline.h>
+#include <kernel/power.h>
+#include <kernel/files.h>
+#include <arch/sched.h>
+#include <arch/trap.h>
+
+struct spinlock proc_lock = SPINLOCK_INIT("proc");
+static struct list_head all_procs = LIST_HEAD_INIT(all_procs);
+static int nr_procs;
+static int next_pid = 2;          /* pid 1 is init's (proc_make_init) */
+
+struct proc *current_proc(void)
+{
+	return this_cpu()->rq.curr;
+}
+
+static void proc_init_fields(struct proc *p, const char *name)
+{
+	strlcpy(p->name, name, sizeof(p->name));
+	p->cpu = this_cpu_id();
+	p->cpu_next = -1;
+	p->affinity = cpu_online_mask;
+	list_init(&p->children);
+	list_init(&p->sibling);
+	list_init(&p->sleep_node);
+	waitq_init(&p->child_exit);
+}
+
+/* The idle process of a CPU: its boot stack, never on a run queue. */
+struct proc *proc_alloc_idle(int cpu)
+{
+	struct proc *p = kzalloc(sizeof(*p));
+
+	if (!p)
+		panic("sched: no memory for cpu %d's idle process", cpu);
+	proc_init_fields(p, "idle");
+	p->pid = 0;
+	p->state = P_RUNNING;
+	p->on_cpu = true;
+	cpumask_set(&p->affinity, cpu);
+	return p;
+}
+
+/* A new process, not yet runnable, with a kernel stack on `node`. */
+struct proc *proc_alloc(const char *name, int node)
+{
+	struct proc *p = kmalloc_node(sizeof(*p), node);
+	struct page *stack = pmm_alloc_pages(node, KSTACK_ORDER, 0);
+	void *fpu = kmalloc_node(512, node);
+
+	if (!p || !stack || !fpu)
+		goto fail;
+	memset(p, 0, sizeof(*p));
+	proc_init_fields(p, name);
+	p->kstack = page_address(stack);
+	p->fpu = fpu;
+	fpu_init_state(fpu);
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	if (nr_procs >= MAX_PROCS) {
+		spin_unlock_irqrestore(&proc_lock, flags);
+		goto fail;
+	}
+	nr_procs++;
+	p->pid = next_pid++;
+	list_add_tail(&p->all, &all_procs);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return p;
+fail:
+	kfree(p);
+	kfree(fpu);
+	if (stack)
+		pmm_free_pages(stack, KSTACK_ORDER);
+	return NULL;
+}
+
+/* Free a process that is off every CPU and list but `all`. */
+void proc_free(struct proc *p)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+
+	list_del(&p->all);
+	nr_procs--;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	while (READ_ONCE(p->on_cpu))      /* its last switch-out may be finishing */
+		cpu_relax();
+	pmm_free_pages(virt_to_page(p->kstack), KSTACK_ORDER);
+	kfree(p->fpu);
+	kfree(p);
+}
+
+struct proc *proc_find(int pid)
+{
+	struct list_head *l;
+
+	list_for_each(l, &all_procs) {
+		struct proc *p = list_entry(l, struct proc, all);
+		if (p->pid == pid && p->state != P_ZOMBIE)
+			return p;
+	}
+	return NULL;
+}
+
+int proc_count(void)
+{
+	return READ_ONCE(nr_procs);
+}
+
+static void kthread_start(void *p)
+{
+	struct proc *self = p;
+	int (*fn)(void *) = (int (*)(void *))self->kthread_fn;
+
+	kthread_exit(fn(self->kthread_arg));
+}
+
+struct proc *kthread_create(const char *name, int (*fn)(void *), void *arg,
+			    int node)
+{
+	struct proc *p = proc_alloc(name, node);
+
+	if (!p)
+		return NULL;
+	p->kthread_fn = (void *)fn;
+	p->kthread_arg = arg;
+	arch_proc_init_stack(p, kthread_start, p);
+	p->tf = NULL;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	p->parent = NULL;               /* nobody waits for kernel threads */
+	spin_unlock_irqrestore(&proc_lock, flags);
+	sched_start(p);
+	return p;
+}
+
+/* Wake init if it exists (orphans' exits are its to collect). */
+static struct proc *init_proc(void)
+{
+	return proc_find(1);
+}
+
+/* Give p's children to init (or let them reap themselves). proc_lock held. */
+static void reparent_children(struct proc *p)
+{
+	struct proc *init = init_proc();
+
+	while (!list_empty(&p->children)) {
+		struct proc *c = list_first_entry(&p->children, struct proc, sibling);
+
+		list_del(&c->sibling);
+		c->parent = init != p ? init : NULL;
+		if (c->parent)
+			list_add_tail(&c->sibling, &c->parent->children);
+		else
+			list_init(&c->sibling);
+		if (c->state == P_ZOMBIE && c->parent)
+			wake_up_all(&c->parent->child_exit);
+	}
+}
+
+static void proc_on_exit(struct proc *p);
+
+/* Release what a dying process holds; it keeps only its stack and struct. */
+static void release_resources(struct proc *p)
+{
+	proc_release_files(p);
+	if (p->mm) {
+		struct mm *mm = p->mm;
+		uint64_t flags = irq_save();
+
+		p->mm = NULL;
+		arch_switch_mm(p);          /* off its page tables first */
+		irq_restore(flags);
+		mm_put(mm);
+	}
+}
+
+/*
+ * End the current process with wait status `status`. It becomes a ZOMBIE
+ * until its parent collects it with wait4 (a process without a parent is
+ * freed by the next process to run on this CPU, see schedule_tail).
+ */
+void proc_exit(int status)
+{
+	struct proc *p = current;
+
+	BUG_ON(p == this_cpu()->rq.idle);
+	p->exit_status = status;
+	release_resources(p);
+	proc_on_exit(p);
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	reparent_children(p);
+	sched_make_zombie(p);
+	if (p->parent)
+		wake_up_all(&p->parent->child_exit);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	schedule();
+	panic("proc_exit: zombie %d was scheduled again", p->pid);
+}
+
+void kthread_exit(int status)
+{
+	proc_exit(W_EXITCODE(status));
+}
+
+static bool matches(const struct proc *c, int pid)
+{
+	return pid <= 0 || c->pid == pid;     /* no process groups: 0, -1: any */
+}
+
+/* A zombie child matching pid, unlinked from p, or NULL. proc_lock held. */
+static struct proc *take_zombie(struct proc *p, int pid, bool *have)
+{
+	struct list_head *l;
+
+	*have = false;
+	list_for_each(l, &p->children) {
+		struct proc *c = list_entry(l, struct proc, sibling);
+
+		if (!matches(c, pid))
+			continue;
+		*have = true;
+		if (c->state == P_ZOMBIE) {
+			list_del(&c->sibling);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static bool zombie_ready(struct proc *p, int pid)
+{
+	bool have;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct list_head *l;
+	bool ready = false;
+
+	list_for_each(l, &p->children) {
+		struct proc *c = list_entry(l, struct proc, sibling);
+		if (matches(c, pid) && c->state == P_ZOMBIE)
+			ready = true;
+	}
+	have = !list_empty(&p->children);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return ready || !have;
+}
+
+/* wait4: collect a zombie child. Returns its pid, 0 (WNOHANG, none yet),
+ * -ECHILD (no such child) or -EINTR (killed while waiting). */
+int proc_wait(int pid, int *status, int options)
+{
+	struct proc *p = current;
+
+	for (;;) {
+		bool have;
+		uint64_t flags = spin_lock_irqsave(&proc_lock);
+		struct proc *z = take_zombie(p, pid, &have);
+		spin_unlock_irqrestore(&proc_lock, flags);
+
+		if (z) {
+			int id = z->pid;
+			*status = z->exit_status;
+			proc_free(z);
+			return id;
+		}
+		if (!have)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		int err = wait_event(&p->child_exit, zombie_ready(p, pid));
+		if (err)
+			return err;
+	}
+}
+
+/* Does sig, under p's current dispositions, end p? */
+static bool sig_terminates(struct proc *p, int sig)
+{
+	if (sig == SIGKILL)
+		return true;
+	if (p->sigactions[sig] != SIG_DFL)
+		return false;       /* ignored, or a handler (not yet delivered) */
+	return sig != SIGCHLD && sig != SIGCONT && sig != SIGURG &&
+	       sig != SIGWINCH && sig != SIGSTOP && sig != SIGTSTP;
+}
+
+/* Send sig to pid. 0 checks only that the process exists. */
+int proc_kill(int pid, int sig)
+{
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *p = proc_find(pid);
+
+	if (!p || p->pid == 0) {
+		spin_unlock_irqrestore(&proc_lock, flags);
+		return -ESRCH;
+	}
+	if (sig && sig_terminates(p, sig)) {
+		if (!p->killed)
+			p->killed = sig;
+		sched_wakeup(p);    /* from an interruptible sleep */
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return 0;
+}
+
+/* Make p the first process, pid 1 (before anyone else can see it). */
+void proc_make_init(struct proc *p)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+
+	p->pid = 1;
+	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
+/* What exit does beyond releasing memory: init's exit may end the machine. */
+static void proc_on_exit(struct proc *p)
+{
+	if (p->pid == 1 && cmdline_has("poweroff")) {
+		printk("init exited with status 0x%x: powering off\n", p->exit_status);
+		machine_poweroff();
+	}
+}

@@ -1,0 +1,390 @@
+/*
+ * The scheduler (see sched.h).
+ *
+ * Locking: each CPU's runqueue.lock protects its queue and the `state` of
+ * every process whose p->cpu is that CPU. schedule() holds it across the
+ * context switch; the process switched to releases it (schedule_tail). A
+ * process changes CPU only while RUNNABLE and not on_cpu, with both run
+ * queue locks held (lower CPU id first): see steal().
+ *
+ * Lock order: rq lock (lower CPU id first) -> waitq lock is never taken
+ * inside an rq lock; waitq lock -> rq lock is allowed (wake_up_all).
+ */
+#include <kernel/sched.h>
+#include <kernel/proc.h>
+#include <kernel/percpu.h>
+#include <kernel/numa.h>
+#include <kernel/printk.h>
+#include <arch/sched.h>
+#include <arch/lapic.h>
+#include <arch/trap.h>
+#include <arch/irq.h>
+#include <arch/timer.h>
+#include <kernel/errno.h>
+
+static struct runqueue *rq_of(int cpu)
+{
+	return &cpus[cpu].rq;
+}
+
+/* Lock the run queue p belongs to, coping with p moving meanwhile. */
+static struct runqueue *lock_proc_rq(struct proc *p, uint64_t *flags)
+{
+	for (;;) {
+		int cpu = READ_ONCE(p->cpu);
+		struct runqueue *rq = rq_of(cpu);
+
+		*flags = spin_lock_irqsave(&rq->lock);
+		if (READ_ONCE(p->cpu) == cpu)
+			return rq;
+		spin_unlock_irqrestore(&rq->lock, *flags);
+	}
+}
+
+static void enqueue(struct runqueue *rq, struct proc *p)
+{
+	list_add_tail(&p->rq_node, &rq->queue);
+	rq->nr++;
+}
+
+static struct proc *dequeue(struct runqueue *rq)
+{
+	if (list_empty(&rq->queue))
+		return NULL;
+	struct proc *p = list_first_entry(&rq->queue, struct proc, rq_node);
+
+	list_del(&p->rq_node);
+	rq->nr--;
+	return p;
+}
+
+/* Ask another CPU to run schedule() soon (it may be idle in hlt). */
+static void kick_cpu(int cpu)
+{
+	rq_of(cpu)->need_resched = true;
+	if (cpu != this_cpu_id())
+		lapic_send_ipi(cpus[cpu].apic_id, VEC_RESCHED);
+}
+
+void sched_init_cpu(void)
+{
+	struct cpu *c = this_cpu();
+	struct runqueue *rq = &c->rq;
+
+	spin_init(&rq->lock, "runqueue");
+	list_init(&rq->queue);
+	list_init(&rq->sleepers);
+	rq->idle = proc_alloc_idle(c->id);
+	rq->curr = rq->idle;
+}
+
+/* prev asked to move to prev->cpu_next (sched_setaffinity): now that it
+ * is off this CPU, queue it there. */
+static void finish_migration(struct proc *prev)
+{
+	int cpu = prev->cpu_next;
+	struct runqueue *rq = rq_of(cpu);
+
+	prev->cpu_next = -1;
+	spin_lock(&rq->lock);
+	prev->cpu = cpu;
+	prev->state = P_RUNNABLE;
+	enqueue(rq, prev);
+	spin_unlock(&rq->lock);
+	kick_cpu(cpu);
+}
+
+/* Called first thing by a process after it is switched to, with this CPU's
+ * rq lock held and interrupts off (schedule() took them). */
+void schedule_tail(struct proc *prev)
+{
+	struct runqueue *rq = &this_cpu()->rq;
+
+	bool orphan = prev->state == P_ZOMBIE && !prev->parent;
+
+	WRITE_ONCE(prev->on_cpu, false);
+	spin_unlock(&rq->lock);
+	if (prev->cpu_next >= 0)
+		finish_migration(prev);
+	arch_switch_mm(rq->curr);
+	if (orphan)
+		proc_free(prev);        /* nobody will wait4 for it */
+}
+
+void sched_make_zombie(struct proc *p)
+{
+	uint64_t flags;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+
+	p->state = P_ZOMBIE;
+	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+/*
+ * Take a RUNNABLE process from another CPU's queue, nearest node first.
+ * We hold our own rq lock, so the other is only try-locked (no lock-order
+ * deadlock); a busy queue is simply skipped this time.
+ */
+static struct proc *steal(struct runqueue *rq)
+{
+	int me = this_cpu_id(), node = cpus[me].node;
+	struct numa_node *n = &numa_nodes[node];
+
+	for (int pass = 0; pass < 2; pass++) {
+		int cpu;
+
+		for_each_cpu_in(cpu, &cpu_online_mask) {
+			bool near = cpus[cpu].node == node || n->distance[cpus[cpu].node] == 0;
+			struct runqueue *other = rq_of(cpu);
+
+			if (cpu == me || (pass == 0) != near || !READ_ONCE(other->nr))
+				continue;
+			if (!spin_trylock(&other->lock))
+				continue;
+			struct list_head *l;
+			list_for_each(l, &other->queue) {
+				struct proc *p = list_entry(l, struct proc, rq_node);
+
+				if (p->on_cpu || !cpumask_test(&p->affinity, me))
+					continue;
+				list_del(&p->rq_node);
+				other->nr--;
+				p->cpu = me;
+				spin_unlock(&other->lock);
+				return p;
+			}
+			spin_unlock(&other->lock);
+		}
+	}
+	return NULL;
+}
+
+/* Pick the next process for this CPU: its own queue first, then steal. */
+static struct proc *pick_next(struct runqueue *rq)
+{
+	struct proc *next = dequeue(rq);
+
+	if (!next)
+		next = steal(rq);
+	return next ? next : rq->idle;
+}
+
+/*
+ * Give the CPU to the next RUNNABLE process (round robin). The current
+ * process goes to the back of the queue if it is still RUNNING; if it is
+ * SLEEPING it stays off every queue until sched_wakeup().
+ */
+void schedule(void)
+{
+	uint64_t flags = irq_save();
+	struct runqueue *rq = &this_cpu()->rq;
+	struct proc *prev = rq->curr;
+
+	spin_lock(&rq->lock);
+	rq->need_resched = false;
+	if (prev != rq->idle && prev->state == P_RUNNING && prev->cpu_next < 0) {
+		prev->state = P_RUNNABLE;
+		enqueue(rq, prev);
+	}
+	struct proc *next = pick_next(rq);
+
+	next->state = P_RUNNING;
+	next->timeslice = TIMESLICE_TICKS;
+	if (next == prev) {
+		spin_unlock(&rq->lock);
+		irq_restore(flags);
+		return;
+	}
+	rq->curr = next;
+	rq->switches++;
+	next->on_cpu = true;
+	arch_prepare_switch(prev, next);
+	prev = arch_context_switch(prev, next);   /* back here when rescheduled */
+	schedule_tail(prev);
+	irq_restore(flags);
+}
+
+void sched_yield(void)
+{
+	schedule();
+}
+
+/* Make a SLEEPING process RUNNABLE. */
+void sched_wakeup(struct proc *p)
+{
+	uint64_t flags;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+	bool kick = false;
+
+	if (p->state == P_SLEEPING) {
+		if (!list_empty(&p->sleep_node))
+			list_del(&p->sleep_node), list_init(&p->sleep_node);
+		if (rq->curr == p) {
+			p->state = P_RUNNING;   /* still on its CPU, going to sleep */
+		} else {
+			p->state = P_RUNNABLE;
+			enqueue(rq, p);
+			kick = rq->curr == rq->idle;
+		}
+	}
+	int cpu = p->cpu;
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (kick)
+		kick_cpu(cpu);
+}
+
+/* The caller is about to sleep (see waitq.h). Full barrier: the state must
+ * be visible before the caller tests its condition. */
+void sched_set_state_sleeping(void)
+{
+	uint64_t flags;
+	struct proc *p = current;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+
+	p->state = P_SLEEPING;
+	spin_unlock_irqrestore(&rq->lock, flags);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* The least loaded CPU p may use, preferring its node. */
+static int choose_cpu(struct proc *p, int node)
+{
+	int best = -1, best_load = 1 << 30, cpu;
+
+	for_each_cpu_in(cpu, &cpu_online_mask) {
+		if (!cpumask_test(&p->affinity, cpu))
+			continue;
+		struct runqueue *rq = rq_of(cpu);
+		int load = READ_ONCE(rq->nr) + (READ_ONCE(rq->curr) != rq->idle);
+
+		load = load * 64 + (cpus[cpu].node == node ? 0 : 32);
+		if (load < best_load)
+			best = cpu, best_load = load;
+	}
+	return best >= 0 ? best : this_cpu_id();
+}
+
+/* A new process becomes RUNNABLE on a CPU of its node. */
+void sched_start(struct proc *p)
+{
+	int cpu = choose_cpu(p, p->cpu >= 0 ? cpus[p->cpu].node : numa_this_node());
+	struct runqueue *rq = rq_of(cpu);
+	uint64_t flags = spin_lock_irqsave(&rq->lock);
+	bool idle = rq->curr == rq->idle;
+
+	p->cpu = cpu;
+	p->state = P_RUNNABLE;
+	enqueue(rq, p);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (idle || cpu == this_cpu_id())
+		kick_cpu(cpu);
+}
+
+/* Wake the timed sleepers whose time has come. Caller holds rq->lock. */
+static void wake_sleepers(struct runqueue *rq, uint64_t now)
+{
+	struct list_head *l = rq->sleepers.next;
+
+	while (l != &rq->sleepers) {
+		struct proc *p = list_entry(l, struct proc, sleep_node);
+
+		l = l->next;
+		if (p->wake_at > now)
+			continue;
+		list_del(&p->sleep_node);
+		list_init(&p->sleep_node);
+		if (p->state != P_SLEEPING)
+			continue;
+		if (rq->curr == p) {
+			p->state = P_RUNNING;
+		} else {
+			p->state = P_RUNNABLE;
+			enqueue(rq, p);
+		}
+		rq->need_resched = true;
+	}
+}
+
+static bool others_have_work(void)
+{
+	int cpu;
+
+	for_each_cpu_in(cpu, &cpu_online_mask)
+		if (READ_ONCE(rq_of(cpu)->nr))
+			return true;
+	return false;
+}
+
+/* Timer interrupt, every CPU: time slices, timed sleeps, idle balancing. */
+void sched_tick(void)
+{
+	struct runqueue *rq = &this_cpu()->rq;
+
+	spin_lock(&rq->lock);
+	if (!list_empty(&rq->sleepers))
+		wake_sleepers(rq, clock_ns());
+	if (rq->curr != rq->idle && --rq->curr->timeslice <= 0 && rq->nr)
+		rq->need_resched = true;
+	spin_unlock(&rq->lock);
+	if (rq->curr == rq->idle && others_have_work())
+		rq->need_resched = true;
+}
+
+/* Called with interrupts on, on the way back to user mode or in a loop. */
+void sched_maybe_preempt(void)
+{
+	if (READ_ONCE(this_cpu()->rq.need_resched))
+		schedule();
+}
+
+int sched_sleep_ns(uint64_t ns)
+{
+	struct proc *p = current;
+	uint64_t flags;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+
+	p->wake_at = clock_ns() + ns;
+	p->state = P_SLEEPING;
+	list_add_tail(&p->sleep_node, &rq->sleepers);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	if (!p->killed)
+		schedule();
+	rq = lock_proc_rq(p, &flags);
+	if (!list_empty(&p->sleep_node)) {       /* woken early (killed) */
+		list_del(&p->sleep_node);
+		list_init(&p->sleep_node);
+	}
+	p->state = P_RUNNING;
+	spin_unlock_irqrestore(&rq->lock, flags);
+	return p->killed ? -EINTR : 0;
+}
+
+int sched_setaffinity(struct proc *p, const struct cpumask *mask)
+{
+	struct cpumask m = { mask->bits & cpu_online_mask.bits };
+
+	if (!m.bits)
+		return -EINVAL;
+	p->affinity = m;
+	if (p == current && !cpumask_test(&m, this_cpu_id())) {
+		/* Leave this CPU; schedule_tail() queues us on an allowed one. */
+		p->cpu_next = choose_cpu(p, numa_this_node());
+		schedule();
+	}
+	return 0;
+}
+
+__attribute__((noreturn)) void sched_idle_loop(void)
+{
+	struct runqueue *rq = &this_cpu()->rq;
+
+	for (;;) {
+		irq_disable();
+		if (READ_ONCE(rq->nr) || rq->need_resched) {
+			irq_enable();
+			schedule();
+			continue;
+		}
+		cpu_idle_wait();         /* sti; hlt: wakes on the next interrupt */
+	}
+}
