@@ -107,6 +107,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	memory_init();
 	lapic_enable_this();
 	fpu_init();
+	syscall_init_cpu();
 	sched_init_cpu();
 	timer_calibrate();
 	timer_start_this_cpu();

@@ -34,6 +34,12 @@ static void node_add_range(struct numa_node *n, uint64_t start, uint64_t end)
 /* Give one usable range of the memory map to the nodes SRAT says own it. */
 static void assign_range(uint64_t start, uint64_t end)
 {
+	if (end > DIRECT_MAP_MAX) {
+		printk("numa: RAM above %lu GiB is not used\n", DIRECT_MAP_MAX >> 30);
+		end = DIRECT_MAP_MAX;
+		if (start >= end)
+			return;
+	}
 	if (!topology.has_srat) {
 		node_add_range(&numa_nodes[0], start, end);
 		return;

@@ -127,10 +127,12 @@ static void srat_memory(struct machine_topology *topo, const uint8_t *e)
 {
 	uint64_t base = get64(e + 8), len = get64(e + 16);
 	uint32_t flags = get32(e + 28);
-	int node = pxm_to_node(topo, get32(e + 2));
 
-	if (!(flags & 1) || !len || node < 0)
+	if (!(flags & 1) || !len)
 		return;      /* disabled: a placeholder for hot-plug */
+	int node = pxm_to_node(topo, get32(e + 2));
+	if (node < 0)
+		return;
 	if (base + len < base) {
 		printk("acpi: SRAT range %lx+%lx wraps around\n", base, len);
 		topo->srat_bad = true;

@@ -1,6 +1,8 @@
 ; Interrupt entry stubs: one per vector. Each pushes an error code (0 when
 ; the CPU pushes none) and its vector number, then joins isr_common, which
 ; saves the registers as a struct trap_frame (trap.h) and calls trap_dispatch.
+; Coming from or going back to user mode, swapgs exchanges the user's GS
+; base with the kernel's (which points at this CPU's struct cpu).
 
 bits 64
 section .text
@@ -25,6 +27,10 @@ STUB v
 %endrep
 
 isr_common:
+        test qword [rsp + 24], 3            ; from user mode? (saved CS)
+        jz .from_kernel
+        swapgs                              ; GS base: user's -> this CPU's
+.from_kernel:
         push rax
         push rbx
         push rcx
@@ -43,6 +49,8 @@ isr_common:
         cld
         mov rdi, rsp
         call trap_dispatch
+global trap_return
+trap_return:                                ; also the way back from syscalls
         pop r15
         pop r14
         pop r13
@@ -59,6 +67,10 @@ isr_common:
         pop rbx
         pop rax
         add rsp, 16                         ; vector and error code
+        test qword [rsp + 8], 3             ; back to user mode?
+        jz .to_kernel
+        swapgs
+.to_kernel:
         iretq
 
 section .rodata

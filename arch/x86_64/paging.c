@@ -10,9 +10,10 @@
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <arch/io.h>
+#include <arch/smp.h>
 
 #define PT_ENTRIES 512
-#define MAX_DIRECT_GIB 64    /* how much physical memory the pool can map */
+#define MAX_DIRECT_GIB (DIRECT_MAP_MAX >> 30)
 
 extern uint64_t boot_pml4[PT_ENTRIES];
 
@@ -45,10 +46,7 @@ void paging_map_direct(uint64_t start, uint64_t end)
 	uint64_t *pml4 = kernel_pml4();
 	uint64_t *pdpt = phys_to_virt(pml4[256] & PTE_ADDR);
 
-	if (end > (uint64_t)MAX_DIRECT_GIB << 30) {
-		printk("paging: memory above %d GiB is not mapped\n", MAX_DIRECT_GIB);
-		end = (uint64_t)MAX_DIRECT_GIB << 30;
-	}
+	end = MIN(end, DIRECT_MAP_MAX);         /* numa.c ignores RAM above */
 	for (uint64_t pa = ALIGN_DOWN(start, HUGE_2M); pa < end; pa += HUGE_2M) {
 		unsigned gib = pa >> 30, i = (pa >> 21) & 511;
 
@@ -63,8 +61,14 @@ void paging_map_direct(uint64_t start, uint64_t end)
 	write_cr3(read_cr3());
 }
 
+static void reload_cr3(void *unused)
+{
+	write_cr3(read_cr3());
+}
+
+/* After SMP start-up: no CPU may keep translations of the low identity map. */
 void paging_drop_identity(void)
 {
 	kernel_pml4()[0] = 0;
-	write_cr3(read_cr3());
+	smp_call_function_all(reload_cr3, NULL);
 }

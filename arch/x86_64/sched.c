@@ -33,6 +33,12 @@ void arch_proc_init_stack(struct proc *p, void (*fn)(void *), void *arg)
 	p->saved_rsp = (uint64_t)sp;
 }
 
+/* Change the argument the new process's first function receives. */
+void arch_proc_set_start_arg(struct proc *p, void *arg)
+{
+	((uint64_t *)p->saved_rsp)[2] = (uint64_t)arg;   /* r13 */
+}
+
 void arch_prepare_switch(struct proc *prev, struct proc *next)
 {
 	struct cpu *c = this_cpu();

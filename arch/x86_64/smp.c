@@ -43,6 +43,7 @@ static __noreturn void ap_main(struct cpu *c)
 	idt_load();
 	lapic_enable_this();
 	fpu_init();
+	syscall_init_cpu();
 	sched_init_cpu();
 	timer_start_this_cpu();
 	cpumask_set(&cpu_online_mask, c->id);

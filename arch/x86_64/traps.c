@@ -13,6 +13,12 @@
 #include <arch/paging.h>
 #include <arch/lapic.h>
 #include <arch/extable.h>
+#include <kernel/proc.h>
+#include <kernel/mm.h>
+#include <kernel/signal.h>
+#include <kernel/syscall.h>
+#include <kernel/usercopy.h>
+#include <arch/irq.h>
 
 static const char *const exception_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -24,6 +30,7 @@ static const char *const exception_names[32] = {
 };
 
 static irq_handler_t handlers[256];
+static void trap_dispatch_kernel(struct trap_frame *tf);
 
 void irq_register(int vector, irq_handler_t fn)
 {
@@ -146,7 +153,67 @@ static __noreturn void die(struct trap_frame *tf)
 	panic_end();
 }
 
+/* The signal a user-mode exception becomes (Linux's choices). */
+static int exception_signal(uint64_t vector)
+{
+	switch (vector) {
+	case 0: case 16: case 19: return SIGFPE;   /* divide, x87, SIMD */
+	case 1: case 3: return SIGTRAP;
+	case T_UD: return SIGILL;
+	case 17: return SIGBUS;                    /* alignment check */
+	default: return SIGSEGV;
+	}
+}
+
+/* PF error code: bit 0 present, 1 write, 2 user, 4 instruction fetch. */
+static unsigned fault_flags(uint64_t error)
+{
+	return (error & 2 ? FAULT_WRITE : 0) | (error & 16 ? FAULT_EXEC : 0) |
+	       (error & 4 ? FAULT_USER : 0) | (error & 1 ? FAULT_PRESENT : 0);
+}
+
+/* A page fault on a user address, from user mode or from a user copy. */
+static bool user_page_fault(struct trap_frame *tf)
+{
+	uint64_t addr = read_cr2();
+	struct proc *p = current;
+
+	if (!p || !p->mm || addr >= USER_TOP)
+		return false;
+	irq_enable();
+	int err = vm_fault(p->mm, addr, fault_flags(tf->error));
+	irq_disable();
+	return err == 0;
+}
+
+static void user_trap(struct trap_frame *tf)
+{
+	if (tf->vector == T_PF) {
+		if (!user_page_fault(tf))
+			user_fault_kill(SIGSEGV, read_cr2());
+	} else if (tf->vector < IRQ_BASE && tf->vector != T_NMI) {
+		user_fault_kill(exception_signal(tf->vector), tf->rip);
+	}
+}
+
 void trap_dispatch(struct trap_frame *tf)
+{
+	bool from_user = tf->cs & 3;
+
+	if (from_user && tf->vector < IRQ_BASE) {
+		user_trap(tf);
+		user_return_work();
+		return;
+	}
+	if (tf->vector == T_PF && !from_user && read_cr2() < USER_TOP &&
+	    extable_fixup(tf->rip) && user_page_fault(tf))
+		return;                 /* a user copy touched a page not yet there */
+	trap_dispatch_kernel(tf);
+	if (from_user)
+		user_return_work();
+}
+
+static void trap_dispatch_kernel(struct trap_frame *tf)
 {
 	if (tf->vector == T_NMI && panic_in_progress())
 		panic_stop_this_cpu();
@@ -158,7 +225,7 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector == VEC_SPURIOUS)
 		return;
-	if (tf->vector < IRQ_BASE && !(tf->cs & 3)) {
+	if ((tf->vector == T_PF || tf->vector == T_GP) && !(tf->cs & 3)) {
 		uint64_t fixup = extable_fixup(tf->rip);
 		if (fixup) {            /* a user copy hit a bad address */
 			tf->rip = fixup;

@@ -37,7 +37,7 @@ void kmem_cache_init(struct kmem_cache *c, const char *name, uint32_t size,
 /* A fresh slab: a page cut into objects, all on its freelist. */
 static struct page *new_slab(struct kmem_cache *c, int node)
 {
-	struct page *p = pmm_alloc_pages(node, 0, 0);
+	struct page *p = pmm_alloc_pages(node, 0, PMM_THISNODE);
 
 	if (!p)
 		return NULL;
@@ -68,34 +68,55 @@ static void *take_object(struct kmem_cache_node *cn, struct page *p)
 	return obj;
 }
 
+/* An object from a partial slab of node nid, or NULL. */
+static void *alloc_partial(struct kmem_cache *c, int nid)
+{
+	struct kmem_cache_node *cn = &c->node[nid];
+	void *obj = NULL;
+	uint64_t flags = spin_lock_irqsave(&cn->lock);
+
+	if (!list_empty(&cn->partial))
+		obj = take_object(cn, list_first_entry(&cn->partial, struct page, lru));
+	spin_unlock_irqrestore(&cn->lock, flags);
+	return obj;
+}
+
+/* An object from a new slab on node nid (that node only), or NULL. */
+static void *alloc_new_slab(struct kmem_cache *c, int nid)
+{
+	struct page *p = new_slab(c, nid);
+
+	if (!p)
+		return NULL;
+	struct kmem_cache_node *cn = &c->node[nid];
+	uint64_t flags = spin_lock_irqsave(&cn->lock);
+
+	cn->nr_slabs++;
+	list_add(&p->lru, &cn->partial);
+	void *obj = take_object(cn, p);
+	spin_unlock_irqrestore(&cn->lock, flags);
+	return obj;
+}
+
+/* Nodes in order of distance from `node`: a partial slab there, else a
+ * new one there, before trying farther away. */
 void *kmem_cache_alloc(struct kmem_cache *c, int node)
 {
 	if (node == NUMA_NO_NODE)
 		node = numa_this_node();
 	if (node < 0 || node >= MAX_NODES || !numa_nodes[node].online)
 		return NULL;
-	if (!numa_nodes[node].present_pages)   /* memoryless: nearest with memory */
-		node = numa_nodes[node].fallback[0];
-	struct kmem_cache_node *cn = &c->node[node];
-	uint64_t flags = spin_lock_irqsave(&cn->lock);
+	const struct numa_node *n = &numa_nodes[node];
 
-	if (!list_empty(&cn->partial)) {
-		void *obj = take_object(cn, list_first_entry(&cn->partial, struct page, lru));
-		spin_unlock_irqrestore(&cn->lock, flags);
-		return obj;
+	for (int i = 0; i < n->nr_fallback; i++) {
+		void *obj = alloc_partial(c, n->fallback[i]);
+
+		if (!obj)
+			obj = alloc_new_slab(c, n->fallback[i]);
+		if (obj)
+			return obj;
 	}
-	spin_unlock_irqrestore(&cn->lock, flags);
-
-	struct page *p = new_slab(c, node);   /* may come from another node */
-	if (!p)
-		return NULL;
-	cn = &c->node[p->node];
-	flags = spin_lock_irqsave(&cn->lock);
-	cn->nr_slabs++;
-	list_add(&p->lru, &cn->partial);
-	void *obj = take_object(cn, p);
-	spin_unlock_irqrestore(&cn->lock, flags);
-	return obj;
+	return NULL;
 }
 
 void kmem_cache_free(struct kmem_cache *c, void *obj)

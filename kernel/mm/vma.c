@@ -24,6 +24,20 @@ struct vma *vma_find(struct mm *mm, uint64_t addr)
 	return NULL;
 }
 
+/* Does any VMA overlap [start, start+len)? */
+bool vma_find_any(struct mm *mm, uint64_t start, uint64_t len)
+{
+	struct list_head *l;
+
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+
+		if (v->start < start + len && v->end > start)
+			return true;
+	}
+	return false;
+}
+
 /* Cut v in two at addr (strictly inside it); the upper part is new. */
 static int vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 {

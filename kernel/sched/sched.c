@@ -83,10 +83,14 @@ void sched_init_cpu(void)
 static void finish_migration(struct proc *prev)
 {
 	int cpu = prev->cpu_next;
-	struct runqueue *rq = rq_of(cpu);
+	struct runqueue *rq = rq_of(cpu), *old = rq_of(prev->cpu);
 
 	prev->cpu_next = -1;
+	spin_lock(&old->lock);
+	old->nr_resident--;
+	spin_unlock(&old->lock);
 	spin_lock(&rq->lock);
+	rq->nr_resident++;
 	prev->cpu = cpu;
 	prev->state = P_RUNNABLE;
 	enqueue(rq, prev);
@@ -117,6 +121,7 @@ void sched_make_zombie(struct proc *p)
 	struct runqueue *rq = lock_proc_rq(p, &flags);
 
 	p->state = P_ZOMBIE;
+	rq->nr_resident--;
 	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
@@ -137,7 +142,10 @@ static struct proc *steal(struct runqueue *rq)
 			bool near = cpus[cpu].node == node || n->distance[cpus[cpu].node] == 0;
 			struct runqueue *other = rq_of(cpu);
 
-			if (cpu == me || (pass == 0) != near || !READ_ONCE(other->nr))
+			/* An idle CPU is about to run its own queue (it was
+			 * kicked): taking that work would only move it here. */
+			if (cpu == me || (pass == 0) != near || !READ_ONCE(other->nr) ||
+			    READ_ONCE(other->curr) == other->idle)
 				continue;
 			if (!spin_trylock(&other->lock))
 				continue;
@@ -149,7 +157,9 @@ static struct proc *steal(struct runqueue *rq)
 					continue;
 				list_del(&p->rq_node);
 				other->nr--;
+				other->nr_resident--;
 				p->cpu = me;
+				rq->nr_resident++;
 				spin_unlock(&other->lock);
 				return p;
 			}
@@ -246,7 +256,12 @@ void sched_set_state_sleeping(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-/* The least loaded CPU p may use, preferring its node. */
+/*
+ * Where a process should live: the allowed CPU with the fewest resident
+ * processes, where a CPU of another node counts half a process more (so
+ * a node's own CPUs fill first, but not at any price). Ties go to the
+ * lowest id.
+ */
 static int choose_cpu(struct proc *p, int node)
 {
 	int best = -1, best_load = 1 << 30, cpu;
@@ -254,10 +269,9 @@ static int choose_cpu(struct proc *p, int node)
 	for_each_cpu_in(cpu, &cpu_online_mask) {
 		if (!cpumask_test(&p->affinity, cpu))
 			continue;
-		struct runqueue *rq = rq_of(cpu);
-		int load = READ_ONCE(rq->nr) + (READ_ONCE(rq->curr) != rq->idle);
+		int load = READ_ONCE(rq_of(cpu)->nr_resident) * 64 +
+			   (cpus[cpu].node == node ? 0 : 32);
 
-		load = load * 64 + (cpus[cpu].node == node ? 0 : 32);
 		if (load < best_load)
 			best = cpu, best_load = load;
 	}
@@ -274,6 +288,7 @@ void sched_start(struct proc *p)
 
 	p->cpu = cpu;
 	p->state = P_RUNNABLE;
+	rq->nr_resident++;
 	enqueue(rq, p);
 	spin_unlock_irqrestore(&rq->lock, flags);
 	if (idle || cpu == this_cpu_id())

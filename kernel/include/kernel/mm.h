@@ -77,6 +77,7 @@ void mm_put(struct mm *mm);
 struct mm *mm_dup(struct mm *old);            /* fork: copy-on-write */
 
 struct vma *vma_find(struct mm *mm, uint64_t addr);  /* containing addr */
+bool vma_find_any(struct mm *mm, uint64_t start, uint64_t len);
 int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
 	    uint32_t flags, struct inode *inode, uint64_t pgoff);
 int vma_unmap(struct mm *mm, uint64_t start, uint64_t len);

@@ -5,7 +5,7 @@
  * subtraction. What the fields mean depends on who owns the frame:
  *
  *   free (PG_buddy)   lru on the node's free_area[order] list, order set
- *   slab (PG_slab)    slab_cache, freelist, inuse (kernel/mm/slab.c)
+ *   slab (PG_slab)    slab_cache, freelist, private = objects in use (slab.c)
  *   page table        mapping = owning mm, index = first address it maps
  *   user/page cache   mapping/index, refcount, mapcount, pte (issues 3-5)
  */

@@ -85,6 +85,7 @@ void proc_free(struct proc *p);
 struct proc *proc_find(int pid);          /* caller holds proc_lock */
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, int *status, int options);
+int64_t proc_fork(void);
 int proc_kill(int pid, int sig);
 void proc_make_init(struct proc *p);
 int proc_count(void);

@@ -20,6 +20,8 @@ struct runqueue {
 				      state of every process with p->cpu here */
 	struct list_head queue;    /* RUNNABLE processes */
 	int nr;                    /* processes on queue */
+	int nr_resident;           /* processes with p->cpu here, asleep or not:
+				      what placement balances */
 	struct proc *curr;
 	struct proc *idle;         /* this CPU's boot context */
 	struct list_head sleepers; /* timed sleeps, checked every tick */
@@ -41,5 +43,6 @@ int sched_setaffinity(struct proc *p, const struct cpumask *mask);
 int sched_sleep_ns(uint64_t ns);
 void sched_maybe_preempt(void);           /* on the way back to user mode */
 uint64_t clock_ns(void);                  /* monotonic, since boot */
+uint64_t clock_realtime_offset_ns(void);  /* add to clock_ns: since 1970 */
 
 #endif

@@ -22,6 +22,7 @@
 
 #define DIRECT_MAP_BASE 0xffff800000000000UL
 #define KERNEL_VMA      0xffffffff80000000UL
+#define DIRECT_MAP_MAX  (64UL << 30)   /* physical memory the direct map can cover */
 
 #define PTE_P    (1UL << 0)     /* present */
 #define PTE_W    (1UL << 1)     /* writable */

@@ -31,7 +31,12 @@ struct trap_frame {
 
 typedef void (*irq_handler_t)(struct trap_frame *tf);
 
+#define SYSCALL_VECTOR 0x80    /* trap_frame.vector of a system call */
+
 void gdt_init_cpu(void);       /* this CPU's GDT and TSS */
+void syscall_init_cpu(void);   /* this CPU: enable the syscall instruction */
+/* Enter user mode for the first time with p->tf's registers. */
+__attribute__((noreturn)) void user_enter(struct trap_frame *tf);
 void idt_init(void);           /* once, on the boot CPU */
 void idt_load(void);           /* on every CPU */
 void irq_register(int vector, irq_handler_t fn);

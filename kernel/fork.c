@@ -1,0 +1,59 @@
+/*
+ * fork: a new process that is a copy of the caller. The address space is
+ * copied copy-on-write (mm_dup), the files are shared (the descriptors
+ * point at the same open files), and the child returns 0 from the same
+ * system call, on a CPU of its parent's node.
+ */
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/mm.h>
+#include <kernel/files.h>
+#include <kernel/syscall.h>
+#include <kernel/percpu.h>
+#include <kernel/numa.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <arch/sched.h>
+#include <arch/trap.h>
+
+
+static void copy_fpu(struct proc *child)
+{
+	/* The parent's live registers are its current state. */
+	__asm__ volatile("fxsave64 (%0)" : : "r"(child->fpu) : "memory");
+}
+
+int64_t proc_fork(void)
+{
+	struct proc *parent = current;
+	struct proc *child = proc_alloc(parent->name, numa_this_node());
+
+	if (!child)
+		return proc_count() >= MAX_PROCS ? -EAGAIN : -ENOMEM;
+	child->mm = mm_dup(parent->mm);
+	if (!child->mm || proc_copy_files(child, parent)) {
+		if (child->mm)
+			mm_put(child->mm);
+		child->mm = NULL;
+		proc_free(child);
+		return -ENOMEM;
+	}
+	child->affinity = parent->affinity;
+	child->cpu = parent->cpu;
+	child->fs_base = parent->fs_base;
+	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
+	child->sigmask = parent->sigmask;
+	copy_fpu(child);
+	arch_proc_init_stack(child, (void (*)(void *))user_enter, NULL);
+	*child->tf = *parent->tf;
+	child->tf->rax = 0;                     /* fork returns 0 in the child */
+	arch_proc_set_start_arg(child, child->tf);
+
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	child->parent = parent;
+	list_add_tail(&child->sibling, &parent->children);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	int pid = child->pid;
+	sched_start(child);
+	return pid;
+}

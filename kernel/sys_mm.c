@@ -1,0 +1,175 @@
+/*
+ * Memory system calls: mmap, munmap, mprotect, brk, madvise, msync. They
+ * check their arguments as Linux does (same errors), then work on the
+ * VMAs under mm->lock.
+ */
+#include <kernel/syscalls.h>
+#include <kernel/proc.h>
+#include <kernel/mm.h>
+#include <kernel/mmap_file.h>
+#include <kernel/errno.h>
+
+#define MADV_NORMAL 0
+#define MADV_DONTNEED 4
+#define MADV_MAX_HINT 3            /* 1 random, 2 sequential, 3 willneed */
+
+static bool page_aligned(uint64_t a)
+{
+	return !(a & (PAGE_SIZE - 1));
+}
+
+/* Round len up to pages; 0 if it overflows or leaves user space. */
+static uint64_t page_len(uint64_t len)
+{
+	uint64_t l = ALIGN_UP(len, PAGE_SIZE);
+
+	return l < len || l > USER_TOP ? 0 : l;
+}
+
+static uint64_t pick_addr(struct mm *mm, uint64_t addr, uint64_t len,
+			  uint64_t flags)
+{
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))
+		return addr;
+	if (addr && page_aligned(addr) && addr + len <= USER_TOP &&
+	    vma_free_area(mm, addr, len) == addr)
+		return addr;                 /* the hint is free */
+	return vma_free_area(mm, 0, len);
+}
+
+SYSCALL(mmap)
+{
+	uint64_t addr = a0, prot = a2, flags = a3, off = a5;
+	uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE);
+	struct mm *mm = current->mm;
+
+	if (!a1 || !page_aligned(off) || (prot & ~7UL) || !type ||
+	    type == (MAP_SHARED | MAP_PRIVATE))
+		return -EINVAL;
+	uint64_t len = page_len(a1);
+	if (!len)
+		return -ENOMEM;
+	if ((flags & MAP_FIXED) && (!page_aligned(addr) || addr + len > USER_TOP))
+		return page_aligned(addr) ? -ENOMEM : -EINVAL;
+	struct inode *inode = NULL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		int err = mmap_file_inode((int)a4, prot, type, &inode);
+		if (err)
+			return err;
+	}
+	spin_lock(&mm->lock);
+	addr = pick_addr(mm, addr, len, flags);
+	int err = !addr ? -ENOMEM :
+		  (flags & MAP_FIXED_NOREPLACE) && vma_find_any(mm, addr, len) ? -EEXIST :
+		  vma_map(mm, addr, len, prot, type | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0),
+			  inode, off >> PAGE_SHIFT);
+	spin_unlock(&mm->lock);
+	mmap_file_done(inode);
+	if (!err && (flags & MAP_POPULATE))
+		vm_populate(mm, addr, addr + len);
+	return err ? err : (int64_t)addr;
+}
+
+SYSCALL(munmap)
+{
+	uint64_t len = page_len(a1);
+	struct mm *mm = current->mm;
+
+	if (!page_aligned(a0) || !a1 || !len || a0 + len > USER_TOP)
+		return -EINVAL;
+	spin_lock(&mm->lock);
+	int err = vma_unmap(mm, a0, len);
+	spin_unlock(&mm->lock);
+	return err;
+}
+
+SYSCALL(mprotect)
+{
+	uint64_t len = page_len(a1);
+	struct mm *mm = current->mm;
+
+	if (!page_aligned(a0) || (a2 & ~7UL))
+		return -EINVAL;
+	if (!a1)
+		return 0;
+	if (!len || a0 + len > USER_TOP)
+		return -ENOMEM;
+	spin_lock(&mm->lock);
+	int err = vma_protect(mm, a0, len, a2);
+	spin_unlock(&mm->lock);
+	return err;
+}
+
+/* brk(addr): move the end of the heap; returns the (new or old) end. */
+SYSCALL(brk)
+{
+	struct mm *mm = current->mm;
+	uint64_t want = a0;
+
+	spin_lock(&mm->lock);
+	uint64_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE);
+	uint64_t new_end = ALIGN_UP(want, PAGE_SIZE);
+	bool ok = want >= mm->brk_start && new_end >= want &&
+		  new_end <= mm->stack_top - STACK_MAX - STACK_GUARD;
+
+	if (ok && new_end > old_end)
+		ok = !vma_find_any(mm, old_end, new_end - old_end) &&
+		     !vma_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE, NULL, 0);
+	else if (ok && new_end < old_end)
+		ok = !vma_unmap(mm, new_end, old_end - new_end);
+	if (ok)
+		mm->brk = want;
+	uint64_t ret = mm->brk;
+	spin_unlock(&mm->lock);
+	return ret;
+}
+
+/* Throw away the pages of [start, end): the next touch refaults them
+ * (zero for private anonymous memory, the file's data for file pages). */
+static int zap_range(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end;) {
+		struct vma *v = vma_find(mm, va);
+		if (!v)
+			return -ENOMEM;
+		va = v->end;
+	}
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		pte_t *ptep = pgtable_walk(mm, va, false);
+		if (ptep && !pte_none(*ptep))
+			page_unmap(mm, ptep);
+	}
+	mm_flush_tlb_all(mm);
+	return 0;
+}
+
+SYSCALL(madvise)
+{
+	uint64_t len = page_len(a1);
+	struct mm *mm = current->mm;
+
+	if (!page_aligned(a0) || (a1 && !len))
+		return -EINVAL;
+	if (a2 != MADV_DONTNEED && a2 > MADV_MAX_HINT)
+		return -EINVAL;
+	if (!len || a2 != MADV_DONTNEED)
+		return 0;                    /* hints: accepted, nothing to do */
+	spin_lock(&mm->lock);
+	int err = zap_range(mm, a0, a0 + len);
+	spin_unlock(&mm->lock);
+	return err;
+}
+
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+SYSCALL(msync)
+{
+	uint64_t len = page_len(a1);
+
+	if (!page_aligned(a0) || (a2 & ~7UL) || ((a2 & MS_ASYNC) && (a2 & MS_SYNC)))
+		return -EINVAL;
+	return mmap_file_sync(current->mm, a0, len);
+}

@@ -1,0 +1,221 @@
+/* Process system calls: identity, fork/exit/wait/kill, scheduling, time. */
+#include <kernel/syscalls.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/percpu.h>
+#include <kernel/usercopy.h>
+#include <kernel/signal.h>
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <arch/io.h>
+
+SYSCALL(getpid) { return current->pid; }
+SYSCALL(gettid) { return current->pid; }
+SYSCALL(getuid) { return 0; }
+SYSCALL(geteuid) { return 0; }
+SYSCALL(getgid) { return 0; }
+SYSCALL(getegid) { return 0; }
+
+SYSCALL(getppid)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	int ppid = current->parent ? current->parent->pid : 0;
+
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return ppid;
+}
+
+SYSCALL(fork) { return proc_fork(); }
+SYSCALL(vfork) { return proc_fork(); }    /* a full copy: allowed by POSIX */
+
+SYSCALL(exit) { proc_exit(W_EXITCODE(a0)); }
+SYSCALL(exit_group) { proc_exit(W_EXITCODE(a0)); }
+
+/* wait4(pid, status, options, rusage): rusage is not filled in. */
+SYSCALL(wait4)
+{
+	int *ustatus = (int *)a1;
+	int status = 0;
+
+	if (a2 & ~(uint64_t)(WNOHANG | 0x40000000 /* __WALL */ | 0x80000000))
+		return -EINVAL;
+	if (ustatus && !user_range_ok(ustatus, sizeof(int)))
+		return -EFAULT;
+	int pid = proc_wait((int)a0, &status, (int)a2);
+	if (pid > 0 && ustatus && copy_to_user(ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	return pid;
+}
+
+SYSCALL(kill)
+{
+	int pid = (int)a0;
+
+	if (pid <= 0)
+		return pid == 0 || pid == -1 ? -EPERM : -ESRCH;   /* no groups */
+	return proc_kill(pid, (int)a1);
+}
+
+SYSCALL(sched_yield)
+{
+	sched_yield();
+	return 0;
+}
+
+struct kernel_timespec {
+	int64_t sec, nsec;
+};
+
+SYSCALL(nanosleep)
+{
+	struct kernel_timespec ts;
+
+	if (copy_from_user(&ts, (void *)a0, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+		return -EINVAL;
+	int err = sched_sleep_ns((uint64_t)ts.sec * 1000000000 + ts.nsec);
+	if (err && a1) {
+		struct kernel_timespec zero = { 0, 0 };  /* remaining: not tracked */
+		copy_to_user((void *)a1, &zero, sizeof(zero));
+	}
+	return err;
+}
+
+#define CLOCK_REALTIME 0
+#define CLOCK_BOOTTIME 7
+
+SYSCALL(clock_gettime)
+{
+	uint64_t ns = clock_ns();
+	struct kernel_timespec ts;
+
+	if (a0 > CLOCK_BOOTTIME)
+		return -EINVAL;
+	if (a0 == CLOCK_REALTIME)
+		ns += clock_realtime_offset_ns();
+	ts.sec = ns / 1000000000;
+	ts.nsec = ns % 1000000000;
+	return copy_to_user((void *)a1, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+struct utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65],
+		domainname[65];
+};
+
+SYSCALL(uname)
+{
+	static const struct utsname u = {
+		"Numbat", "numbat", "0.1.0", "#1 SMP NUMA", "x86_64", "(none)",
+	};
+
+	return copy_to_user((void *)a0, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+
+SYSCALL(arch_prctl)
+{
+	switch (a0) {
+	case ARCH_SET_FS:
+		if (a1 >= USER_TOP)
+			return -EPERM;
+		current->fs_base = a1;
+		wrmsr(MSR_FS_BASE, a1);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user((void *)a1, &current->fs_base, 8) ? -EFAULT : 0;
+	}
+	return -EINVAL;
+}
+
+SYSCALL(set_tid_address)
+{
+	current->clear_child_tid = (int *)a0;
+	return current->pid;
+}
+
+/* rt_sigaction(sig, act, oldact, sigsetsize): handlers are recorded. */
+SYSCALL(rt_sigaction)
+{
+	int sig = (int)a0;
+	uint64_t handler;
+
+	if (sig <= 0 || sig >= NSIG || a3 != 8)
+		return -EINVAL;
+	if (a2 && copy_to_user((void *)a2, &current->sigactions[sig], 8))
+		return -EFAULT;
+	if (!a1)
+		return 0;
+	if (sig == SIGKILL || sig == SIGSTOP)
+		return -EINVAL;
+	if (copy_from_user(&handler, (void *)a1, 8))
+		return -EFAULT;
+	current->sigactions[sig] = handler;
+	return 0;
+}
+
+SYSCALL(rt_sigprocmask)
+{
+	uint64_t set;
+
+	if (a3 != 8 || a0 > 2)
+		return -EINVAL;
+	if (a2 && copy_to_user((void *)a2, &current->sigmask, 8))
+		return -EFAULT;
+	if (!a1)
+		return 0;
+	if (copy_from_user(&set, (void *)a1, 8))
+		return -EFAULT;
+	if (a0 == 0)
+		current->sigmask |= set;        /* SIG_BLOCK */
+	else if (a0 == 1)
+		current->sigmask &= ~set;       /* SIG_UNBLOCK */
+	else
+		current->sigmask = set;         /* SIG_SETMASK */
+	return 0;
+}
+
+/* sched_setaffinity(pid, len, mask): pid 0 is the caller. */
+static struct proc *target(uint64_t pid)
+{
+	return pid == 0 || pid == (uint64_t)current->pid ? current : NULL;
+}
+
+SYSCALL(sched_setaffinity)
+{
+	struct cpumask m = { 0 };
+	struct proc *p = target(a0);
+
+	if (!p)
+		return -ESRCH;                  /* only the caller, for now */
+	if (copy_from_user(&m.bits, (void *)a2, MIN(a1, sizeof(m.bits))))
+		return -EFAULT;
+	return sched_setaffinity(p, &m);
+}
+
+SYSCALL(sched_getaffinity)
+{
+	struct proc *p = target(a0);
+
+	if (!p)
+		return -ESRCH;
+	if (a1 < sizeof(uint64_t) || (a1 & 7))
+		return -EINVAL;
+	if (copy_to_user((void *)a2, &p->affinity.bits, sizeof(uint64_t)))
+		return -EFAULT;
+	return sizeof(uint64_t);
+}
+
+SYSCALL(getcpu)
+{
+	unsigned cpu = this_cpu_id(), node = this_cpu()->node;
+
+	if (a0 && copy_to_user((void *)a0, &cpu, sizeof(cpu)))
+		return -EFAULT;
+	if (a1 && copy_to_user((void *)a1, &node, sizeof(node)))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,62 @@
+/*
+ * System-call dispatch: the entry code (arch/x86_64/syscall.asm) saved the
+ * user's registers as a struct trap_frame; the number is in rax, arguments
+ * in rdi, rsi, rdx, r10, r8, r9, and the result goes back in rax.
+ */
+#include <kernel/syscall.h>
+#include <kernel/syscalls.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/percpu.h>
+#include <kernel/signal.h>
+#include <kernel/errno.h>
+#include <kernel/printk.h>
+#include <arch/trap.h>
+#include <arch/irq.h>
+
+#define NR_SYSCALLS 335
+
+#define ENTRY(nr, name) [nr] = sys_##name,
+static const syscall_fn table[NR_SYSCALLS] = {
+	SYSCALL_LIST(ENTRY)
+};
+#undef ENTRY
+
+struct trap_frame *syscall_frame(void)
+{
+	return current->tf;
+}
+
+void user_return_work(void)
+{
+	for (;;) {
+		irq_enable();
+		if (current->killed)
+			proc_exit(W_SIGNALED(current->killed));
+		if (!this_cpu()->rq.need_resched)
+			break;
+		schedule();
+	}
+	irq_disable();              /* trap_return runs with interrupts off */
+}
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+	uint64_t nr = tf->rax;
+
+	irq_enable();
+	if (nr < NR_SYSCALLS && table[nr])
+		tf->rax = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	else
+		tf->rax = -ENOSYS;
+	user_return_work();
+}
+
+void user_fault_kill(int sig, uint64_t addr)
+{
+	struct proc *p = current;
+
+	printk("pid %d (%s): signal %d at address %lx, rip %lx\n", p->pid, p->name,
+	       sig, addr, p->tf->rip);
+	proc_exit(W_SIGNALED(sig));
+}
