@@ -31,7 +31,7 @@ LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-seg
 NASMFLAGS := -f elf64
 
 C_SRCS   := $(shell find kernel arch -name '*.c' | sort)
-ASM_SRCS := $(shell find boot arch -name '*.asm' | sort)
+ASM_SRCS := $(shell find boot arch kernel -name '*.asm' | sort)
 OBJS     := $(C_SRCS:%.c=build/%.o) $(ASM_SRCS:%.asm=build/%.o)
 
 QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -m $(MEM) -smp $(CPUS) \
@@ -72,7 +72,12 @@ build/%.o: %.asm build/.flags
 # Two links: the first has an empty symbol table; its text symbols become the
 # table (scripts/ksyms.sh) for the second. .ksyms is the last section in
 # linker.ld, so filling it in moves nothing else; the cmp proves it.
-build/kernel.elf: $(OBJS) linker.ld scripts/ksyms.sh
+# The object list too: deleting a source file relinks without it.
+build/.objs: FORCE
+	@mkdir -p build
+	@echo '$(OBJS)' | cmp -s - $@ 2>/dev/null || echo '$(OBJS)' > $@
+
+build/kernel.elf: $(OBJS) build/.objs linker.ld scripts/ksyms.sh
 	sh scripts/ksyms.sh /dev/null > build/ksyms0.S
 	$(CC) -c build/ksyms0.S -o build/ksyms0.o
 	$(LD) $(LDFLAGS) -o build/kernel.pass1.elf $(OBJS) build/ksyms0.o
