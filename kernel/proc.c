@@ -140,7 +140,6 @@ struct proc *kthread_create(const char *name, int (*fn)(void *), void *arg,
 	p->kthread_fn = (void *)fn;
 	p->kthread_arg = arg;
 	arch_proc_init_stack(p, kthread_start, p);
-	p->tf = NULL;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	p->parent = NULL;               /* nobody waits for kernel threads */
 	spin_unlock_irqrestore(&proc_lock, flags);

@@ -93,6 +93,25 @@ uint64_t page_to_pfn(const struct page *p)
 	return n->start_pfn + (uint64_t)(p - n->mem_map);
 }
 
+static void bump(uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* Linux's numastat counters for one allocation wanted on `want`. */
+static void count_numa(int want, int got)
+{
+	struct numa_node *g = &numa_nodes[got];
+
+	if (got == want) {
+		bump(&g->numa_hit);
+	} else {
+		bump(&g->numa_miss);
+		bump(&numa_nodes[want].numa_foreign);
+	}
+	bump(got == numa_this_node() ? &g->local_node : &g->other_node);
+}
+
 struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags)
 {
 	struct page *p = NULL;
@@ -111,6 +130,8 @@ struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags)
 		for (int i = 0; i < n->nr_fallback && !p; i++)
 			p = buddy_alloc(&numa_nodes[n->fallback[i]], order);
 	}
+	if (p)
+		count_numa(node, p->node);
 	if (p && (flags & PMM_ZERO))
 		memset(page_address(p), 0, PAGE_SIZE << order);
 	return p;

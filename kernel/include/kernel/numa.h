@@ -49,6 +49,12 @@ struct numa_node {
 	uint64_t managed_pages;    /* frames handed to the buddy allocator */
 	uint64_t free_pages;
 	uint64_t wmark_min, wmark_low, wmark_high;  /* pages; reclaim uses them */
+
+	/* Allocation counters, Linux's numastat (atomic increments):
+	 * numa_hit: wanted here, got here; numa_miss: got here, wanted
+	 * elsewhere; numa_foreign: wanted here, got elsewhere; local_node /
+	 * other_node: got here, for a CPU on this node / on another node. */
+	uint64_t numa_hit, numa_miss, numa_foreign, local_node, other_node;
 };
 
 extern struct numa_node numa_nodes[MAX_NODES];
