@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ktap.h"
@@ -109,4 +110,11 @@ int ktap_done(void)
 	}
 	fflush(stdout);
 	return failed ? 1 : 0;
+}
+
+void ktap_bail(const char *why)
+{
+	printf("Bail out! %s\n", why);
+	ktap_done();
+	exit(1);
 }

@@ -42,6 +42,10 @@ void skip(const char *why, const char *fmt, ...) KTAP_PRINTF(2, 3);
 /* A diagnostic line: "# ...". */
 void diag(const char *fmt, ...) KTAP_PRINTF(1, 2);
 
+/* Give up: print "Bail out! why" and the summary, and exit 1. The results
+ * not printed count as missing (failed) for the harness. */
+void ktap_bail(const char *why) __attribute__((noreturn));
+
 /* Print the summary; returns the exit status (0: all passed, 1 otherwise,
  * also when the number of results differs from the plan). */
 int ktap_done(void);
@@ -63,6 +67,10 @@ long read_file(const char *path, char *buf, size_t size);
 /* Fork; the child runs fn(arg) then _exit(0). Returns the wait4 status of the
  * child, or -1 if fork or wait4 failed. */
 int run_child(void (*fn)(void *), void *arg);
+
+/* Read (write = 0) or write (write = 1) one byte at addr in a child process.
+ * Returns the child's wait status (see run_child). */
+int touch_in_child(void *addr, int write);
 
 /* 1 if a wait status says "killed by signal sig". */
 int killed_by(int status, int sig);

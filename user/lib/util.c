@@ -88,6 +88,14 @@ int run_child(void (*fn)(void *), void *arg)
 	return status;
 }
 
+static void read_byte(void *a)  { (void)*(volatile char *)a; }
+static void write_byte(void *a) { *(volatile char *)a = 1; }
+
+int touch_in_child(void *addr, int write)
+{
+	return run_child(write ? write_byte : read_byte, addr);
+}
+
 int killed_by(int status, int sig)
 {
 	return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == sig;

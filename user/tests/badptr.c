@@ -293,9 +293,6 @@ static void check_call(const struct call *c)
 
 /* ---------------------------------------------------------------- part 2 */
 
-static void read_at(void *a)  { (void)*(volatile char *)a; }
-static void write_at(void *a) { *(volatile char *)a = 1; }
-
 /* Recurse with 64 KiB frames until the stack runs out; the bound (256 MiB
  * of stack) is far beyond any stack limit, so returning is a failure. */
 static __attribute__((noinline)) int recurse(int depth)
@@ -315,9 +312,18 @@ static void overflow(void *unused)
 	recurse(0);
 }
 
+/* Run fn(arg) in a child, which must die of SIGSEGV. */
 static void check_segv(const char *what, void (*fn)(void *), void *arg)
 {
 	int status = run_child(fn, arg);
+
+	ok_why(killed_by(status, SIGSEGV), status_str(status), "%s kills with SIGSEGV", what);
+}
+
+/* Read or write one byte at addr in a child, which must die of SIGSEGV. */
+static void check_touch(const char *what, void *addr, int write)
+{
+	int status = touch_in_child(addr, write);
 
 	ok_why(killed_by(status, SIGSEGV), status_str(status), "%s kills with SIGSEGV", what);
 }
@@ -365,15 +371,15 @@ int main(int argc, char *argv[])
 	for (int i = 0; i < NCALLS; i++)
 		check_call(&calls[i]);
 
-	check_segv("reading 0xffff800000000000", read_at, (void *)0xffff800000000000UL);
-	check_segv("writing 0xffff800000000000", write_at, (void *)0xffff800000000000UL);
-	check_segv("reading 0xffffffff80000000", read_at, (void *)0xffffffff80000000UL);
-	check_segv("writing 0xffffffff80000000", write_at, (void *)0xffffffff80000000UL);
-	check_segv("reading 0x800000000000 (non-canonical)", read_at, (void *)0x800000000000UL);
-	check_segv("reading NULL", read_at, NULL);
-	check_segv("writing NULL", write_at, NULL);
-	check_segv("reading an unmapped page", read_at, unmapped);
-	check_segv("writing our own text", write_at, text);
+	check_touch("reading 0xffff800000000000", (void *)0xffff800000000000UL, 0);
+	check_touch("writing 0xffff800000000000", (void *)0xffff800000000000UL, 1);
+	check_touch("reading 0xffffffff80000000", (void *)0xffffffff80000000UL, 0);
+	check_touch("writing 0xffffffff80000000", (void *)0xffffffff80000000UL, 1);
+	check_touch("reading 0x800000000000 (non-canonical)", (void *)0x800000000000UL, 0);
+	check_touch("reading NULL", NULL, 0);
+	check_touch("writing NULL", NULL, 1);
+	check_touch("reading an unmapped page", unmapped, 0);
+	check_touch("writing our own text", text, 1);
 	check_segv("stack overflow", overflow, NULL);
 
 	close(fd_file);
