@@ -5,11 +5,15 @@
  * and starts a new one whenever it exits. As the first process it also
  * inherits every orphan, so it reaps whatever child exits.
  *
- * System calls: fork, execve, wait4, write, nanosleep, exit.
+ * A shell that exits within a second of starting (no console input, or no
+ * /bin/sh) is restarted after a second's pause, so init never spins.
+ *
+ * System calls: fork, execve, wait4, write, clock_gettime, nanosleep.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -19,9 +23,11 @@ int main(void)
 	char *argv[] = { "sh", NULL };
 
 	for (;;) {
+		struct timespec start, end;
 		pid_t pid, w;
 		int status;
 
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		dprintf(2, "init: starting sh\n");
 		pid = fork();
 		if (pid < 0) {
@@ -38,7 +44,8 @@ int main(void)
 		while ((w = wait(&status)) != pid)
 			if (w < 0 && errno != EINTR)
 				break;
-		if (w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			sleep(1);                  /* don't spin if sh is missing */
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		if (end.tv_sec - start.tv_sec < 1)
+			sleep(1);
 	}
 }

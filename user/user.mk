@@ -21,11 +21,17 @@ USER_LIB      := build/user/libuser.a
 USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/%.o) $(USER_LIB_OBJS)
 USER_BINS     := $(USER_PROGS:%=$(ROOTFS)/bin/%) $(USER_TESTS:%=$(ROOTFS)/tests/%) \
                  $(ROOTFS)/tests/run.sh
+# Empty directories for the kernel to mount procfs and sysfs on, and /tmp.
+USER_DIRS     := $(ROOTFS)/proc $(ROOTFS)/sys $(ROOTFS)/tmp
 
 .PHONY: user FORCE
 .SECONDARY: $(USER_OBJS)   # keep objects: they are not throwaway intermediates
 all: user
-user: $(USER_BINS)
+user: $(USER_BINS) | $(USER_DIRS)
+
+$(USER_DIRS):
+	mkdir -p $@
+	chmod $(if $(filter %/tmp,$@),1777,755) $@
 
 # Rebuild everything when the compiler, the flags or the list of tests change.
 build/user/.flags: FORCE
