@@ -1,0 +1,152 @@
+/*
+ * util.c: small helpers shared by the user-space tests (see ktap.h).
+ * Only system calls from Numbat's list: uname, open, read, close, fork, wait4.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ktap.h"
+
+int is_numbat(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strcmp(u.sysname, "Numbat") == 0;
+}
+
+long read_file(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+/* Find "key" at the start of a line of text and return the number after it
+ * (skipping ':' and blanks), or -1. */
+static long find_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (strncmp(p, key, klen) == 0 && (p[klen] == ':' || p[klen] == ' '))
+			return strtol(p + klen + 1 + strspn(p + klen + 1, " \t:"), NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+/* Static so that reading a counter touches no new memory once warmed up
+ * (the demand-paging test counts page faults around these calls). */
+static char counter_buf[16384];
+
+long meminfo_kb(const char *key)
+{
+	if (read_file("/proc/meminfo", counter_buf, sizeof(counter_buf)) < 0)
+		return -1;
+	return find_value(counter_buf, key);
+}
+
+long file_counter(const char *path, const char *key)
+{
+	if (read_file(path, counter_buf, sizeof(counter_buf)) < 0)
+		return -1;
+	return find_value(counter_buf, key);
+}
+
+int run_child(void (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static void read_byte(void *a)  { (void)*(volatile char *)a; }
+static void write_byte(void *a) { *(volatile char *)a = 1; }
+
+int touch_in_child(void *addr, int write)
+{
+	return run_child(write ? write_byte : read_byte, addr);
+}
+
+int killed_by(int status, int sig)
+{
+	return status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+int exited_with(int status, int code)
+{
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+const char *status_str(int status)
+{
+	static char buf[48];
+
+	if (status == -1)
+		snprintf(buf, sizeof(buf), "fork or wait failed");
+	else if (WIFEXITED(status))
+		snprintf(buf, sizeof(buf), "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, sizeof(buf), "signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, sizeof(buf), "status %#x", status);
+	return buf;
+}
+
+int cpulist_parse(const char *s, unsigned long *bits, int nbits)
+{
+	int n = 0;
+
+	memset(bits, 0, (nbits + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(long));
+	while (*s && *s != '\n') {
+		char *end;
+		long lo = strtol(s, &end, 10), hi = lo;
+
+		if (end == s)
+			return -1;
+		if (*end == '-') {
+			s = end + 1;
+			hi = strtol(s, &end, 10);
+			if (end == s)
+				return -1;
+		}
+		if (lo < 0 || hi < lo || hi >= nbits)
+			return -1;
+		for (long c = lo; c <= hi; c++, n++)
+			bit_set(bits, c);
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			return -1;
+	}
+	return n;
+}

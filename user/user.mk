@@ -1,0 +1,68 @@
+# User programs and user-space tests (DESIGN.md section 7), included at the end
+# of the root Makefile. Everything is built with musl-gcc -static, so the same
+# binaries run on the Linux host and on Numbat.
+#
+#   user/*.c        one program each   -> build/rootfs/bin/NAME
+#   user/tests/*.c  one KTAP test each -> build/rootfs/tests/NAME
+#   user/lib/*.c    shared code (KTAP printer, helpers) -> build/user/libuser.a
+#   build/rootfs/tests/run.sh: a script for our sh that runs every test
+#
+# build/rootfs/ is the staging tree the root disk image is made from.
+# Intermediate files (objects, dependency files, the library) go in build/user/.
+
+MUSLCC      ?= musl-gcc
+USER_CFLAGS := -static -O2 -Wall -Wextra -Werror -std=gnu11 -Iuser/lib -MMD -MP
+ROOTFS      := build/rootfs
+
+USER_PROGS    := $(sort $(patsubst user/%.c,%,$(wildcard user/*.c)))
+USER_TESTS    := $(sort $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c)))
+USER_LIB_OBJS := $(patsubst user/lib/%.c,build/user/lib/%.o,$(sort $(wildcard user/lib/*.c)))
+USER_LIB      := build/user/libuser.a
+USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/%.o) $(USER_LIB_OBJS)
+USER_BINS     := $(USER_PROGS:%=$(ROOTFS)/bin/%) $(USER_TESTS:%=$(ROOTFS)/tests/%) \
+                 $(ROOTFS)/tests/run.sh
+# Empty directories for the kernel to mount procfs and sysfs on, and /tmp.
+USER_DIRS     := $(ROOTFS)/proc $(ROOTFS)/sys $(ROOTFS)/tmp
+
+.PHONY: user FORCE
+.SECONDARY: $(USER_OBJS)   # keep objects: they are not throwaway intermediates
+all: user
+user: $(USER_BINS) | $(USER_DIRS)
+
+$(USER_DIRS):
+	mkdir -p $@
+	chmod $(if $(filter %/tmp,$@),1777,755) $@
+
+# Rebuild everything when the compiler, the flags or the list of tests change.
+build/user/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MUSLCC) $(USER_CFLAGS) $(USER_TESTS)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(MUSLCC) $(USER_CFLAGS) $(USER_TESTS)' > $@
+
+# (More specific than the kernel's build/%.o rule, so make picks this one.)
+build/user/%.o: user/%.c build/user/.flags
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(USER_CFLAGS) -c $< -o $@
+
+$(USER_LIB): $(USER_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ROOTFS)/bin/%: build/user/%.o $(USER_LIB)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -o $@ $< $(USER_LIB)
+
+$(ROOTFS)/tests/%: build/user/tests/%.o $(USER_LIB)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -o $@ $< $(USER_LIB)
+
+# One line per test, run by /bin/sh (DESIGN.md 7: init=/bin/sh -- /tests/run.sh).
+# Tests write scratch files in their working directory: /tests.
+$(ROOTFS)/tests/run.sh: build/user/.flags
+	@mkdir -p $(dir $@)
+	@{ echo '# Run every user-space test in turn; each prints its own KTAP.'; \
+	   echo 'cd /tests'; \
+	   for t in $(USER_TESTS); do echo "/tests/$$t"; done; } > $@
+	@echo "  GEN     $@"
+
+-include $(USER_OBJS:.o=.d)
