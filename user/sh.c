@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,7 @@ static int run_pipeline(struct pipeline *p)
 		}
 		pids[i] = fork();
 		if (pids[i] == 0) {
+			signal(SIGINT, SIG_DFL);    /* ^C is for the command */
 			if (in >= 0) {
 				dup2(in, 0);
 				close(in);
@@ -330,6 +332,8 @@ int main(int argc, char *argv[])
 		}
 	}
 	interactive = fd == 0 && isatty(0);
+	if (interactive)
+		signal(SIGINT, SIG_IGN);        /* ^C stops the command, not us */
 	for (;;) {
 		int st;
 
