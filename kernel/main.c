@@ -13,6 +13,7 @@
 #include <kernel/slab.h>
 #include <kernel/ktest.h>
 #include <kernel/power.h>
+#include <kernel/vfs.h>
 #include <arch/serial.h>
 #include <arch/irq.h>
 #include <arch/io.h>
@@ -88,6 +89,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	irq_enable();
 	smp_boot();
 	paging_drop_identity();
+	fs_init();
 	boot_complete();
 	bool tested = ktest_run_requested();
 	if (tested || cmdline_has("poweroff"))

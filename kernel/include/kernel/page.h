@@ -24,6 +24,8 @@ struct kmem_cache;
 #define PG_slab      (1U << 2)     /* owned by a kmem_cache */
 #define PG_direct    (1U << 3)     /* pte.direct is in use, not pte.chain */
 #define PG_head      (1U << 4)     /* first page of an allocated block > order 0 */
+#define PG_pcache    (1U << 8)     /* in the page cache: mapping/index valid */
+#define PG_dirty     (1U << 9)     /* page cache: newer than the device */
 
 struct page {
 	uint32_t flags;            /* PG_* */
