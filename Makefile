@@ -40,7 +40,7 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -m $(MEM) -smp $(CPUS) \
             -no-reboot
 
 .PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench clean tools help FORCE
-all: tools build/kernel.elf $(ISO)
+all: tools build/kernel.elf $(ISO) build/disk.img
 
 help:
 	@echo "make            build build/kernel.elf and $(ISO)"
@@ -100,6 +100,16 @@ $(ISO): build/kernel.elf boot/grub.cfg $(ISO).cmdline
 	grub-mkrescue -o $@ $@.d 2>$@.log || { cat $@.log; exit 1; }
 
 iso: tools $(ISO)
+
+# The root file system: an ext2 image made from the staging folder
+# build/rootfs (user programs are installed there by later rules). Made
+# once; Numbat's writes to it persist across boots (`rm build/disk.img`
+# for a fresh one). docs/fs.md describes the layout.
+ROOTFS_DIRS := bin etc tmp proc sys dev
+build/disk.img:
+	@rm -rf build/rootfs && mkdir -p $(addprefix build/rootfs/,$(ROOTFS_DIRS))
+	@echo "Welcome to Numbat." > build/rootfs/etc/motd
+	mke2fs -q -F -t ext2 -b 4096 -L numbat-root -d build/rootfs $@ 64M
 
 qemu: all
 	$(QEMU_BASE) -nographic $(QEMUEXTRA)

@@ -10,6 +10,7 @@ static const struct {
 } known[] = {
 	{ "ktest", "ktest=all or ktest=SUITE[,SUITE]: run in-kernel tests (KTAP)" },
 	{ "poweroff", "power off when the tests or the first process end" },
+	{ "ramdisk", "ramdisk=SIZE[@NODE][,...]: RAM disks ram0.. (K/M/G), memory on NODE" },
 };
 
 #define MAX_WORDS 32

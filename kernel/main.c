@@ -13,6 +13,7 @@
 #include <kernel/slab.h>
 #include <kernel/ktest.h>
 #include <kernel/power.h>
+#include <kernel/vfs.h>
 #include <arch/serial.h>
 #include <arch/irq.h>
 #include <arch/io.h>
@@ -114,6 +115,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	irq_enable();
 	smp_boot();
 	paging_drop_identity();
+	fs_init();
 	boot_complete();
 	start_first_work();
 	sched_idle_loop();

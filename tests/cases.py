@@ -18,9 +18,16 @@ on the log (tests/checks.py). To add a boot, append a Case:
 - checks: extra check functions; crash=False drops the "no panic or trap"
   check and complete=False the "boot: complete" check (for deliberate faults).
 - kind="gdb" runs tests/gdb_check.py instead of a plain boot.
+- image: a function that writes the boot's disk image at the path it is
+  given (build/tests/NAME.img); without it the boot gets a copy of
+  build/disk.img. Parallel boots never share an image.
+- post: functions run on the image after QEMU exits (e2fsck, debugfs),
+  each returning a list of ktap.Result (tests/fsimg.py).
 """
 import re
 from dataclasses import dataclass, field
+
+import fsimg
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
                     check_trap, check_unknown_options, even, expect, no_crash,  # noqa: F401
@@ -42,6 +49,8 @@ class Case:
     complete: bool = True           # check `boot: complete` is printed
     timeout: float = DEFAULT_TIMEOUT
     kind: str = "boot"
+    image: object = None            # fn(path): make the disk image
+    post: list = field(default_factory=list)   # fn(image) -> [Result]
 
     def make_vars(self):
         """Make variables for this boot (besides ISO and CMDLINE)."""
@@ -78,11 +87,23 @@ class Case:
 # Non-uniform SLIT for the 4-node machine: 1 hop 15, 2 hops 20, 3 hops 25.
 SLIT4 = [[10, 15, 20, 25], [15, 10, 25, 20], [20, 25, 10, 15], [25, 20, 15, 10]]
 GARBAGE = ["zzz=1", "---", "=x", "%%"]
+FS_POST = [fsimg.post_fsck, fsimg.post_host_files]
+PROBES = ["read /ptr/x", "stat /ino/x", "stat /len/x", "rename /cyc/top /cyc/a/b/top",
+          "stat /hello"]
+
+
+def bad_image(kind):
+    def make(path):
+        fsimg.make_image(path, 1024)
+        fsimg.corrupt(path, kind)
+    return make
+
 
 CASES = [
     Case("topo-1node", machine=even(1, 2, 256)),
-    Case("topo-2node", cmdline="ktest=all poweroff", machine=even(2, 4, 512), ktap=True),
-    Case("topo-4node", cmdline="ktest=all poweroff", ktap=True, numa=True,
+    Case("topo-2node", cmdline="ktest=all poweroff", machine=even(2, 4, 512), ktap=True,
+         post=FS_POST),
+    Case("topo-4node", cmdline="ktest=all poweroff", ktap=True, numa=True, post=FS_POST,
          machine=Topology([Node("0", 64), Node("1", 128), Node("2", 192), Node("3", 128)], SLIT4)),
     Case("topo-cpus-no-mem", cmdline="ktest=pmm poweroff", ktap=True, numa=True,
          machine=Topology([Node("0-1", 512), Node("2-3", 0)])),
@@ -100,4 +121,30 @@ CASES = [
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
     Case("gdb", kind="gdb"),
+] + [
+    # ext2 on every block size: the in-kernel tests, then e2fsck and debugfs.
+    Case(f"ext2-b{bs}", cmdline="ktest=ext2,pcache,vfs poweroff", ktap=True,
+         image=lambda p, bs=bs: fsimg.make_image(p, bs), post=FS_POST,
+         checks=[expect("ext2 mounted with this block size",
+                        rf"^ext2: vda: \d+ blocks of {bs} bytes")])
+    for bs in (1024, 2048, 4096)
+] + [
+    # Damaged images: the mount is refused or the operation fails; no crash.
+    Case("ext2-probe-good", cmdline="ktest=ext2_bad poweroff", ktap=True,
+         image=lambda p: fsimg.make_image(p, 1024), post=[fsimg.post_fsck],
+         checks=[expect(f"probe: {what} = 0", rf"^probe: {re.escape(what)} = 0$", 1)
+                 for what in PROBES]),
+    Case("ext2-bad-magic", cmdline="ktest=ext2_bad poweroff", ktap=True,
+         image=bad_image("magic"),
+         checks=[expect("ext2: vda: bad magic; not mounted", r"^ext2: vda: bad magic; not mounted$", 1),
+                 expect("vfs: no root file system", r"^vfs: no root file system"),
+                 expect("probe: no root", r"^probe: no root$", 1)]),
+] + [
+    Case(f"ext2-bad-{kind}", cmdline="ktest=ext2_bad poweroff", ktap=True,
+         image=bad_image(kind),
+         checks=[expect(f"probe: {what} = -EUCLEAN or -EIO", rf"^probe: {re.escape(what)} = -(117|5)$", 1),
+                 expect("probe: stat /hello = 0", r"^probe: stat /hello = 0$", 1),
+                 expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
+    for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
+                       ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
 ]

@@ -66,19 +66,34 @@ class Echo:
                 sys.stdout.flush()
 
 
+def disk_copy(name):
+    """A private copy of build/disk.img for one boot (build/tests/NAME.img):
+    boots run in parallel, QEMU locks its image, and tests write to it."""
+    src = os.path.join(ROOT, "build", "disk.img")
+    dst = os.path.join(ROOT, "build", "tests", f"{name}.img")
+    if not os.path.exists(src):
+        return None
+    subprocess.run(["cp", "--sparse=always", src, dst], check=True)
+    return f"build/tests/{name}.img"
+
+
 def make_args(target, name, make_vars):
     """`make -s TARGET ISO=build/tests/NAME.iso VARS...`, after removing that
     ISO so that it is made afresh from the build/kernel.elf that exists now.
     -o build/kernel.elf: never rebuild the kernel here (run.py did `make all`
     once), so that parallel boots do not build it twice at the same time and
-    every boot of a run gets the same kernel."""
+    every boot of a run gets the same kernel. Without DISK, the boot gets its
+    own copy of the root image (disk_copy)."""
     iso = f"build/tests/{name}.iso"
     try:
         os.remove(os.path.join(ROOT, iso))
     except FileNotFoundError:
         pass
-    return (["make", "-s", "-o", "build/kernel.elf", target, f"ISO={iso}"]
-            + [f"{k}={v}" for k, v in make_vars.items()])
+    make_vars = dict(make_vars)
+    if "DISK" not in make_vars:
+        make_vars["DISK"] = disk_copy(name) or "none"
+    return (["make", "-s", "-o", "build/kernel.elf", "-o", "build/disk.img", target,
+             f"ISO={iso}"] + [f"{k}={v}" for k, v in make_vars.items()])
 
 
 def boot(name, make_vars, timeout, log, verbose=False, procs=None):

@@ -29,7 +29,7 @@ import gdb_check  # noqa: E402
 from cases import CASES  # noqa: E402
 from checks import Boot  # noqa: E402
 from ktap import FAIL, PASS, SKIP, Result, clean_lines  # noqa: E402
-from qemu import ROOT, Echo, boot, kill_group, make_env  # noqa: E402
+from qemu import ROOT, Echo, boot, disk_copy, kill_group, make_env  # noqa: E402
 
 LOG_TAIL = 40
 UNIT = "host-unit"
@@ -49,12 +49,22 @@ def run_case(case, opts, procs):
             e.close()
         return results, clean_lines(out)
     make_vars = dict(case.make_vars(), CMDLINE=case.cmdline)
+    image = None
+    if case.image:                     # a disk image made for this case
+        image = os.path.join(ROOT, "build", "tests", case.name + ".img")
+        case.image(image)
+        make_vars["DISK"] = os.path.relpath(image, ROOT)
+    elif case.post:
+        make_vars.setdefault("DISK", disk_copy(case.name))
+        image = os.path.join(ROOT, make_vars["DISK"])
     out, timed_out, rc = boot(case.name, make_vars, timeout, log, opts.verbose, procs)
     lines = clean_lines(out)
     b = Boot(lines, timed_out, rc, timeout, ROOT)
     results = []
     for fn in case.all_checks():
         results += fn(b)
+    for fn in case.post:               # host-side checks of the image
+        results += fn(image)
     return results, lines
 
 

@@ -90,6 +90,7 @@ void acpi_power_init(void)
 
 __noreturn void machine_poweroff(void)
 {
+	power_off_prepare();
 	irq_disable();
 	printk("power: off\n");
 	if (s5.ok) {

@@ -27,6 +27,8 @@ struct kmem_cache;
 #define PG_head      (1U << 4)     /* first page of an allocated block > order 0 */
 #define PG_pgtable   (1U << 5)     /* a page-table page: mapping = mm, index = base va */
 #define PG_anon      (1U << 6)     /* anonymous user memory (no file behind it) */
+#define PG_pcache    (1U << 8)     /* in the page cache: mapping/index valid */
+#define PG_dirty     (1U << 9)     /* page cache: newer than the device */
 
 struct page {
 	uint32_t flags;            /* PG_* */

@@ -1,0 +1,334 @@
+/*
+ * The page cache (see pcache.h). Each inode's pages hang in a radix tree in
+ * its address_space; every cached page is also on one global LRU list
+ * (page->lru), oldest first, which pcache_drop_clean() and writeback walk.
+ * Reclaim (issue 5) will split that list per node into active/inactive.
+ */
+#include <kernel/pcache.h>
+#include <kernel/errno.h>
+#include <kernel/pmm.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+
+static struct list_head pcache_lru = LIST_HEAD_INIT(pcache_lru);
+static struct pcache_stats stats;
+/* pcache_lock: trees, nrpages/ndirty, pcache_lru, PG_dirty, stats. */
+static struct spinlock pcache_lock = SPINLOCK_INIT("pcache");
+
+extern struct list_head vfs_super_blocks;
+
+void pcache_init(void)
+{
+	radix_init();
+}
+
+void mapping_init(struct address_space *m, struct inode *host,
+		  const struct address_space_ops *ops)
+{
+	m->host = host;
+	m->ops = ops;
+	m->pages = (struct radix_root){ NULL, 0 };
+	m->nrpages = m->ndirty = 0;
+}
+
+static void page_ref(struct page *p)
+{
+	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* A page truncated out of the cache while someone held it is freed by
+ * that holder's last put. */
+void pcache_put_page(struct page *p)
+{
+	int left = __atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL);
+
+	BUG_ON(left < 0);
+	if (left == 0) {
+		BUG_ON(p->flags & PG_pcache);   /* the cache holds a reference */
+		p->mapping = NULL;
+		pmm_free_pages(p, 0);
+	}
+}
+
+static struct page *lookup_ref(struct address_space *m, uint64_t index)
+{
+	spin_lock(&pcache_lock);
+	struct page *p = radix_lookup(&m->pages, index);
+	if (p) {
+		page_ref(p);
+		stats.hits++;
+	}
+	spin_unlock(&pcache_lock);
+	return p;
+}
+
+/* A fresh page for (m, index), filled from the file system or zeroed. */
+static int fill_page(struct inode *inode, uint64_t index, bool fill,
+		     struct page **out)
+{
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, fill ? 0 : PMM_ZERO);
+
+	if (!p)
+		return -ENOMEM;
+	p->mapping = &inode->mapping;
+	p->index = index;
+	if (fill) {
+		fs_lock(&inode->sb->lock);
+		int err = inode->mapping.ops->readpage(inode, p);
+		fs_unlock(&inode->sb->lock);
+		if (err) {
+			p->mapping = NULL;
+			pmm_free_pages(p, 0);
+			return err;
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+/* Insert p (refcount 1: the caller's) unless another CPU was faster. */
+static struct page *insert_or_use(struct address_space *m, struct page *p)
+{
+	spin_lock(&pcache_lock);
+	struct page *old = radix_lookup(&m->pages, p->index);
+	if (old || radix_insert(&m->pages, p->index, p)) {
+		if (old)
+			page_ref(old);
+		spin_unlock(&pcache_lock);
+		p->mapping = NULL;
+		pmm_free_pages(p, 0);
+		return old;           /* NULL: no memory for the tree */
+	}
+	p->flags |= PG_pcache;
+	page_ref(p);              /* the cache's reference */
+	list_add_tail(&p->lru, &pcache_lru);
+	m->nrpages++;
+	stats.pages++;
+	stats.misses++;
+	spin_unlock(&pcache_lock);
+	return p;
+}
+
+int pcache_get(struct inode *inode, uint64_t index, bool fill,
+	       struct page **out, bool *major)
+{
+	struct address_space *m = &inode->mapping;
+	struct page *p = lookup_ref(m, index);
+
+	if (major)
+		*major = !p;
+	if (p) {
+		*out = p;
+		return 0;
+	}
+	int err = fill_page(inode, index, fill, &p);
+	if (err)
+		return err;
+	*out = insert_or_use(m, p);
+	return *out ? 0 : -ENOMEM;
+}
+
+struct page *pcache_get_page(struct inode *inode, uint64_t index, bool *major)
+{
+	struct page *p;
+
+	return pcache_get(inode, index, true, &p, major) ? NULL : p;
+}
+
+void pcache_set_dirty(struct page *p)
+{
+	spin_lock(&pcache_lock);
+	if (!(p->flags & PG_dirty)) {
+		p->flags |= PG_dirty;
+		((struct address_space *)p->mapping)->ndirty++;
+		stats.dirty++;
+	}
+	spin_unlock(&pcache_lock);
+}
+
+/* Clear PG_dirty if set; true if it was. pcache_lock held. */
+static bool test_clear_dirty(struct page *p)
+{
+	if (!(p->flags & PG_dirty))
+		return false;
+	p->flags &= ~PG_dirty;
+	((struct address_space *)p->mapping)->ndirty--;
+	stats.dirty--;
+	return true;
+}
+
+/* Write one page that was dirty; on failure it is dirty again. Caller
+ * holds the sb lock and a reference on p. */
+static int write_one(struct inode *inode, struct page *p)
+{
+	int err = inode->mapping.ops->writepage(inode, p);
+
+	if (err)
+		pcache_set_dirty(p);
+	else
+		__atomic_fetch_add(&stats.writebacks, 1, __ATOMIC_RELAXED);
+	return err;
+}
+
+#define BATCH 32
+
+/* Collect up to BATCH dirty pages of inode from index *next, referenced
+ * and marked clean. */
+static int collect_dirty(struct inode *inode, uint64_t *next, struct page **out)
+{
+	void *items[BATCH];
+	uint64_t idx[BATCH];
+	int n = 0;
+
+	spin_lock(&pcache_lock);
+	int found = radix_gang_lookup(&inode->mapping.pages, *next, items, idx, BATCH);
+	for (int i = 0; i < found; i++) {
+		struct page *p = items[i];
+		if (test_clear_dirty(p)) {
+			page_ref(p);
+			out[n++] = p;
+		}
+	}
+	*next = found ? idx[found - 1] + 1 : ~0ULL;
+	spin_unlock(&pcache_lock);
+	return found ? n : -1;
+}
+
+int pcache_writeback(struct inode *inode)
+{
+	struct page *pages[BATCH];
+	uint64_t next = 0;
+	int err = 0, n;
+
+	fs_lock(&inode->sb->lock);
+	while ((n = collect_dirty(inode, &next, pages)) >= 0) {
+		for (int i = 0; i < n; i++) {
+			int r = write_one(inode, pages[i]);
+			err = err ? err : r;
+			pcache_put_page(pages[i]);
+		}
+	}
+	fs_unlock(&inode->sb->lock);
+	return err;
+}
+
+/* Up to BATCH dirty pages of sb's inodes from the LRU list. */
+static int collect_sb_dirty(struct super_block *sb, struct page **out)
+{
+	struct list_head *l;
+	int n = 0;
+
+	spin_lock(&pcache_lock);
+	list_for_each(l, &pcache_lru) {
+		struct page *p = list_entry(l, struct page, lru);
+		struct address_space *m = p->mapping;
+		if (n == BATCH)
+			break;
+		if (m->host->sb == sb && test_clear_dirty(p)) {
+			page_ref(p);
+			out[n++] = p;
+		}
+	}
+	spin_unlock(&pcache_lock);
+	return n;
+}
+
+/* Holding sb's lock keeps its inodes from being evicted meanwhile. */
+static int writeback_sb(struct super_block *sb)
+{
+	struct page *pages[BATCH];
+	int err = 0, n;
+
+	fs_lock(&sb->lock);
+	while ((n = collect_sb_dirty(sb, pages)) > 0) {
+		for (int i = 0; i < n; i++) {
+			struct address_space *m = pages[i]->mapping;
+			int r = write_one(m->host, pages[i]);
+			err = err ? err : r;
+			pcache_put_page(pages[i]);
+		}
+		if (err)
+			break;
+	}
+	fs_unlock(&sb->lock);
+	return err;
+}
+
+/*
+ * Write back every dirty page. Called by sync(), at power-off, and (once
+ * there are kernel threads, issue 4) every few seconds by the flush thread.
+ * Returns 0 or the first error; pages that failed stay dirty.
+ */
+int pcache_writeback_all(void)
+{
+	struct list_head *l;
+	int err = 0;
+
+	list_for_each(l, &vfs_super_blocks) {
+		struct super_block *sb = list_entry(l, struct super_block, list);
+		int r = writeback_sb(sb);
+		err = err ? err : r;
+	}
+	return err;
+}
+
+/* Take p out of the cache and drop the cache's reference (freeing p if
+ * that was the last). pcache_lock held. */
+static void remove_page(struct page *p)
+{
+	struct address_space *m = p->mapping;
+
+	test_clear_dirty(p);
+	radix_delete(&m->pages, p->index);
+	list_del(&p->lru);
+	m->nrpages--;
+	stats.pages--;
+	p->flags &= ~PG_pcache;
+	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+		p->mapping = NULL;
+		pmm_free_pages(p, 0);
+	}
+}
+
+uint64_t pcache_drop_clean(void)
+{
+	uint64_t dropped = 0;
+
+	spin_lock(&pcache_lock);
+	for (struct list_head *l = pcache_lru.next, *n; l != &pcache_lru; l = n) {
+		struct page *p = list_entry(l, struct page, lru);
+		n = l->next;
+		if ((p->flags & PG_dirty) || READ_ONCE(p->refcount) != 1 ||
+		    READ_ONCE(p->mapcount) > 0)
+			continue;
+		remove_page(p);
+		dropped++;
+	}
+	stats.dropped += dropped;
+	spin_unlock(&pcache_lock);
+	return dropped;
+}
+
+void pcache_truncate(struct inode *inode, uint64_t from)
+{
+	void *items[BATCH];
+	uint64_t idx[BATCH];
+	int n;
+
+	spin_lock(&pcache_lock);
+	while ((n = radix_gang_lookup(&inode->mapping.pages, from, items, idx,
+				      BATCH)) > 0) {
+		for (int i = 0; i < n; i++) {
+			remove_page(items[i]);
+		}
+	}
+	spin_unlock(&pcache_lock);
+}
+
+struct pcache_stats pcache_get_stats(void)
+{
+	spin_lock(&pcache_lock);
+	struct pcache_stats s = stats;
+	spin_unlock(&pcache_lock);
+	return s;
+}

@@ -1,0 +1,52 @@
+/*
+ * procfs: file systems whose files are made by the kernel when read.
+ * Two trees exist: procfs_root() (mounted at /proc) and sysfs_root()
+ * (mounted at /sys); any subsystem adds entries to either.
+ *
+ *   static int show_x(struct pbuf *b, void *data) { pbuf_printf(b, "%d\n", 42); return 0; }
+ *   procfs_create_file(procfs_root(), "x", show_x, NULL);
+ *
+ * A file's content is generated once per open() into a buffer (show is
+ * called again with a larger buffer if it overflowed), so a reader sees a
+ * consistent snapshot. Directories can be made and removed at any time
+ * (that is how /proc/<pid> comes and goes); a symlink's target is also
+ * made by a callback (/proc/self).
+ *
+ * Locking: procfs_lock protects the tree. show and target callbacks run
+ * without it and may take their own subsystem's locks.
+ */
+#ifndef KERNEL_PROCFS_H
+#define KERNEL_PROCFS_H
+
+#include <kernel/vfs.h>
+
+struct pbuf {
+	char *buf;
+	size_t size, len;
+	bool overflow;
+};
+
+int pbuf_printf(struct pbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+typedef int (*procfs_show_t)(struct pbuf *b, void *data);
+typedef int (*procfs_target_t)(char *buf, size_t size, void *data);
+
+struct procfs_entry;
+
+void procfs_init(void);
+struct procfs_entry *procfs_root(void);
+struct procfs_entry *sysfs_root(void);
+/* NULL if the name exists in parent or no memory. */
+struct procfs_entry *procfs_create_file(struct procfs_entry *parent,
+					const char *name, procfs_show_t show,
+					void *data);
+struct procfs_entry *procfs_mkdir(struct procfs_entry *parent, const char *name);
+struct procfs_entry *procfs_symlink(struct procfs_entry *parent, const char *name,
+				    procfs_target_t target, void *data);
+/* Remove an entry and everything below it. */
+void procfs_remove(struct procfs_entry *e);
+/* Mount a tree (procfs_root() or sysfs_root()) at a directory. */
+int procfs_mount(const char *path, struct procfs_entry *root);
+
+#endif
