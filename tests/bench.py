@@ -9,6 +9,7 @@ one CPU (node 0) and the other nodes are memory-only.
 
 Prints Markdown tables. Usage: python3 tests/bench.py [-v]
 """
+import os
 import re
 import sys
 
@@ -89,6 +90,7 @@ def fs_bench(verbose):
 
 def main():
     verbose = "-v" in sys.argv
+    os.makedirs("build/tests", exist_ok=True)
     boot_times(verbose)
     mm_bench(verbose)
     fs_bench(verbose)
