@@ -26,6 +26,12 @@ static uint64_t page_len(uint64_t len)
 	return l < len || l > USER_TOP ? 0 : l;
 }
 
+/* [addr, addr + len) inside user space, without wrapping around. */
+static bool range_ok(uint64_t addr, uint64_t len)
+{
+	return addr + len >= addr && addr + len <= USER_TOP;
+}
+
 static uint64_t pick_addr(struct mm *mm, uint64_t addr, uint64_t len,
 			  uint64_t flags)
 {
@@ -49,7 +55,7 @@ SYSCALL(mmap)
 	uint64_t len = page_len(a1);
 	if (!len)
 		return -ENOMEM;
-	if ((flags & MAP_FIXED) && (!page_aligned(addr) || addr + len > USER_TOP))
+	if ((flags & MAP_FIXED) && (!page_aligned(addr) || !range_ok(addr, len)))
 		return page_aligned(addr) ? -ENOMEM : -EINVAL;
 	struct inode *inode = NULL;
 	if (!(flags & MAP_ANONYMOUS)) {
@@ -75,7 +81,7 @@ SYSCALL(munmap)
 	uint64_t len = page_len(a1);
 	struct mm *mm = current->mm;
 
-	if (!page_aligned(a0) || !a1 || !len || a0 + len > USER_TOP)
+	if (!page_aligned(a0) || !a1 || !len || !range_ok(a0, len))
 		return -EINVAL;
 	spin_lock(&mm->lock);
 	int err = vma_unmap(mm, a0, len);
@@ -92,7 +98,7 @@ SYSCALL(mprotect)
 		return -EINVAL;
 	if (!a1)
 		return 0;
-	if (!len || a0 + len > USER_TOP)
+	if (!len || !range_ok(a0, len))
 		return -ENOMEM;
 	spin_lock(&mm->lock);
 	int err = vma_protect(mm, a0, len, a2);
@@ -149,7 +155,7 @@ SYSCALL(madvise)
 	uint64_t len = page_len(a1);
 	struct mm *mm = current->mm;
 
-	if (!page_aligned(a0) || (a1 && !len))
+	if (!page_aligned(a0) || (a1 && (!len || !range_ok(a0, len))))
 		return -EINVAL;
 	if (a2 != MADV_DONTNEED && a2 > MADV_MAX_HINT)
 		return -EINVAL;

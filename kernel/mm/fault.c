@@ -9,7 +9,9 @@
  *                                  page if we are its only user, else copy
  *
  * Returns 0 when the access can be retried, -EFAULT for a bad access (the
- * caller sends SIGSEGV or fails the user copy), -ENOMEM when out of memory.
+ * caller sends SIGSEGV or fails the user copy), -ENXIO for a file page past
+ * the end of the file and -EIO when it cannot be read (SIGBUS), -ENOMEM
+ * when out of memory.
  */
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
@@ -59,7 +61,7 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	struct page *p = filemap_page(v->inode, index, &major, &err);
 
 	if (!p)
-		return err == -ENOMEM ? -ENOMEM : -EFAULT;   /* past EOF: SIGBUS-ish */
+		return err == -ENOMEM ? -ENOMEM : err == -EFAULT ? -ENXIO : -EIO;
 	if (major) {
 		count_vm_event(PGMAJFAULT);
 		if (current)

@@ -1,35 +1,42 @@
 /*
- * The memory manager's view of files (filemap.h). Until the VFS and the
- * page cache are merged (issue 3), there are no files, so no VMA can be
- * file-backed and these are never reached with an inode.
+ * The memory manager's view of files (filemap.h), on top of the VFS and the
+ * page cache: a VMA holds an inode reference; a mapped file page holds a
+ * page-cache reference, taken by pcache_get and dropped by pcache_put_page.
  */
 #include <kernel/filemap.h>
-#include <kernel/printk.h>
+#include <kernel/pcache.h>
 #include <kernel/errno.h>
 
 void filemap_get(struct inode *inode)
 {
-	BUG_ON(inode);
+	inode_get(inode);
 }
 
 void filemap_put(struct inode *inode)
 {
-	BUG_ON(inode);
+	inode_put(inode);
 }
 
+/* Past the end of the file there is nothing to map (Linux: SIGBUS). */
 struct page *filemap_page(struct inode *inode, uint64_t index, bool *major,
 			  int *err)
 {
-	*err = -ENODEV;
-	return NULL;
+	struct page *p;
+
+	if (index >= ALIGN_UP(inode->size, PAGE_SIZE) >> PAGE_SHIFT) {
+		*err = -EFAULT;
+		return NULL;
+	}
+	*err = pcache_get(inode, index, true, &p, major);
+	return *err ? NULL : p;
 }
 
 void filemap_release_page(struct page *p)
 {
-	BUG_ON(p);
+	pcache_put_page(p);
 }
 
 void filemap_dirty(struct page *p)
 {
-	BUG_ON(p);
+	pcache_set_dirty(p);
 }

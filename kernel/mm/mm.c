@@ -56,7 +56,10 @@ void page_unmap(struct mm *mm, pte_t *ptep)
 	if (pte_dirty(pte) && !(p->flags & PG_anon))
 		filemap_dirty(p);
 	rmap_remove(p, virt_to_phys(ptep));
-	put_page(p);
+	if (p->flags & PG_anon)
+		put_page(p);
+	else
+		filemap_release_page(p);
 }
 
 struct mm *mm_create(void)
@@ -85,6 +88,11 @@ struct mm *mm_create(void)
 	return mm;
 }
 
+void mm_get(struct mm *mm)
+{
+	__atomic_fetch_add(&mm->users, 1, __ATOMIC_RELAXED);
+}
+
 /* The last user is gone: unmap everything, free the tables. */
 void mm_put(struct mm *mm)
 {
@@ -92,6 +100,8 @@ void mm_put(struct mm *mm)
 		return;
 	vma_unmap(mm, 0, USER_SPACE_END);
 	pgtable_free_all(mm);
+	if (mm->exe_inode)
+		filemap_put(mm->exe_inode);
 	struct page *pml4 = virt_to_page(mm->pml4);
 	pml4->flags &= ~PG_pgtable;
 	pml4->mapping = NULL;
@@ -144,6 +154,10 @@ struct mm *mm_dup(struct mm *old)
 		return NULL;
 	spin_lock(&old->lock);
 	mm->brk_start = old->brk_start;
+	mm->exe_inode = old->exe_inode;
+	if (mm->exe_inode)
+		filemap_get(mm->exe_inode);
+	memcpy(mm->exe_path, old->exe_path, sizeof(mm->exe_path));
 	mm->brk = old->brk;
 	mm->stack_top = old->stack_top;
 	list_for_each(l, &old->vmas) {

@@ -1,33 +1,74 @@
 /*
- * mmap of files (mmap_file.h). Descriptors arrive with the VFS (issue 3);
- * until it is merged there are no open files, so every fd is bad, and
- * msync only checks that the range is mapped.
+ * mmap of files (mmap_file.h): which inode a descriptor stands for, and
+ * msync's write-back of shared mappings.
  */
 #include <kernel/mmap_file.h>
 #include <kernel/mm.h>
+#include <kernel/proc.h>
+#include <kernel/fdtable.h>
+#include <kernel/pcache.h>
 #include <kernel/errno.h>
 
 int mmap_file_inode(int fd, uint64_t prot, uint64_t type, struct inode **out)
 {
-	return -EBADF;
+	struct file *f = fd < 0 ? NULL : fd_get(current->fdt, fd);
+	int err = 0;
+
+	if (!f)
+		return -EBADF;
+	uint32_t acc = f->flags & O_ACCMODE;
+	if (!f->inode || !S_ISREG(f->inode->mode))
+		err = -ENODEV;
+	else if (acc == O_WRONLY)
+		err = -EACCES;              /* every mapping must be readable */
+	else if (type == MAP_SHARED && (prot & PROT_WRITE) && acc != O_RDWR)
+		err = -EACCES;
+	if (!err)
+		*out = inode_get(f->inode);
+	file_put(f);
+	return err;
 }
 
 void mmap_file_done(struct inode *inode)
 {
+	if (inode)
+		inode_put(inode);
 }
 
+/* Mark the pages shared mappings dirtied (PTE dirty bits) in the page
+ * cache, then write each file back. */
 int mmap_file_sync(struct mm *mm, uint64_t addr, uint64_t len)
 {
-	int err = 0;
+	struct inode *files[8];
+	int n = 0, err = 0;
 
 	spin_lock(&mm->lock);
 	for (uint64_t va = addr; va < addr + len && !err;) {
 		struct vma *v = vma_find(mm, va);
-		if (!v)
+		if (!v) {
 			err = -ENOMEM;
-		else
-			va = v->end;
+			break;
+		}
+		uint64_t end = MIN(v->end, addr + len);
+		if (v->inode && (v->flags & MAP_SHARED)) {
+			for (uint64_t a = va; a < end; a += PAGE_SIZE) {
+				pte_t *pte = pgtable_walk(mm, a, false);
+				if (pte && pte_present(*pte) && pte_dirty(*pte)) {
+					pcache_set_dirty(pfn_to_page(pte_pfn(*pte)));
+					*pte = pte_mkclean(*pte);
+				}
+			}
+			if (n < 8)
+				files[n++] = inode_get(v->inode);
+		}
+		va = v->end;
 	}
+	mm_flush_tlb_all(mm);
 	spin_unlock(&mm->lock);
+	for (int i = 0; i < n; i++) {
+		if (!err)
+			err = pcache_writeback(files[i]);
+		inode_put(files[i]);
+	}
 	return err;
 }

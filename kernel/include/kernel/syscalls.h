@@ -16,9 +16,19 @@
 	X(108, getegid) X(110, getppid) X(158, arch_prctl) X(186, gettid)     \
 	X(203, sched_setaffinity) X(204, sched_getaffinity)                   \
 	X(218, set_tid_address) X(228, clock_gettime) X(231, exit_group)      \
-	X(309, getcpu)
+	X(309, getcpu) X(15, rt_sigreturn)
 
-#define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X)
+#define SYSCALL_LIST_FILE(X)                                                  \
+	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \
+	X(6, lstat) X(8, lseek) X(16, ioctl) X(17, pread64) X(18, pwrite64)   \
+	X(19, readv) X(20, writev) X(21, access) X(22, pipe) X(32, dup)       \
+	X(33, dup2) X(59, execve) X(72, fcntl) X(74, fsync) X(76, truncate)   \
+	X(77, ftruncate) X(79, getcwd) X(80, chdir) X(82, rename)             \
+	X(83, mkdir) X(84, rmdir) X(86, link) X(87, unlink) X(88, symlink)    \
+	X(89, readlink) X(162, sync) X(217, getdents64) X(257, openat)        \
+	X(262, newfstatat) X(292, dup3) X(293, pipe2)
+
+#define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X) SYSCALL_LIST_FILE(X)
 
 #define DECLARE(nr, name) SYSCALL(name);
 SYSCALL_LIST(DECLARE)
