@@ -32,6 +32,14 @@ static void serial_putc(char c)
 	outb(COM1 + UART_THR, c);
 }
 
+/* A received byte, or -1 if none is waiting. */
+int serial_getc(void)
+{
+	if (!(inb(COM1 + UART_LSR) & 1))     /* data ready */
+		return -1;
+	return inb(COM1 + UART_THR);         /* same port: receive buffer */
+}
+
 void serial_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -13,6 +13,8 @@
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/bootinfo.h>
+#include <kernel/tty.h>
+#include <kernel/vfs.h>
 
 #define PIT_HZ 1193182
 #define CALIBRATE_MS 10
@@ -23,6 +25,8 @@ static uint32_t lapic_ticks_per_ms;  /* at divide-by-16 */
 static void timer_tick(struct trap_frame *tf)
 {
 	this_cpu()->ticks++;
+	if (this_cpu()->id == 0)
+		tty_poll();                 /* console input (kernel/tty.c) */
 	if (this_cpu()->rq.idle)
 		sched_tick();
 }
@@ -88,9 +92,11 @@ uint64_t tsc_to_ns(uint64_t cycles)
 	return cycles / tsc_khz * 1000000 + cycles % tsc_khz * 1000000 / tsc_khz;
 }
 
-/* Wall-clock time is the CMOS clock's time at boot plus clock_ns(); the
- * RTC is read by the file system code (issue 3). Until then: 0. */
+/* Wall-clock time: the CMOS clock (rtc.c, read at boot) plus uptime. */
 uint64_t clock_realtime_offset_ns(void)
 {
-	return 0;
+	int64_t now = fs_now();
+	uint64_t up = clock_ns();
+
+	return (uint64_t)now * 1000000000 - up / 1000000000 * 1000000000;
 }

@@ -28,6 +28,15 @@ int vprintk(const char *fmt, va_list ap)
 	return n;
 }
 
+/* Raw bytes to the console (the TTY's output), under the console lock. */
+void console_write(const char *s, size_t n)
+{
+	uint64_t flags = spin_lock_irqsave(&console_lock);
+
+	serial_write(s, n);
+	spin_unlock_irqrestore(&console_lock, flags);
+}
+
 int printk(const char *fmt, ...)
 {
 	va_list ap;

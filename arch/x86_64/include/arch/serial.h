@@ -5,5 +5,6 @@
 
 void serial_init(void);
 void serial_write(const char *s, size_t n);
+int serial_getc(void);
 
 #endif
