@@ -137,44 +137,48 @@ SYSCALL(set_tid_address)
 	return current->pid;
 }
 
-/* rt_sigaction(sig, act, oldact, sigsetsize): handlers are recorded. */
+/* rt_sigaction(sig, act, oldact, sigsetsize) */
 SYSCALL(rt_sigaction)
 {
 	int sig = (int)a0;
-	uint64_t handler;
+	struct k_sigaction sa, old = current->sigactions[sig < NSIG && sig > 0 ? sig : 0];
 
 	if (sig <= 0 || sig >= NSIG || a3 != 8)
 		return -EINVAL;
-	if (a2 && copy_to_user((void *)a2, &current->sigactions[sig], 8))
+	if (a1 && copy_from_user(&sa, (void *)a1, sizeof(sa)))
+		return -EFAULT;
+	if (a2 && copy_to_user((void *)a2, &old, sizeof(old)))
 		return -EFAULT;
 	if (!a1)
 		return 0;
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return -EINVAL;
-	if (copy_from_user(&handler, (void *)a1, 8))
-		return -EFAULT;
-	current->sigactions[sig] = handler;
+	current->sigactions[sig] = sa;
+	if (sa.handler == SIG_IGN)     /* POSIX: a pending one is discarded */
+		__atomic_fetch_and(&current->pending, ~(1UL << (sig - 1)), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
 SYSCALL(rt_sigprocmask)
 {
+	const uint64_t unblockable = (1UL << (SIGKILL - 1)) | (1UL << (SIGSTOP - 1));
 	uint64_t set;
 
-	if (a3 != 8 || a0 > 2)
+	if (a3 != 8 || (a1 && a0 > 2))
 		return -EINVAL;
+	if (a1 && copy_from_user(&set, (void *)a1, 8))
+		return -EFAULT;
 	if (a2 && copy_to_user((void *)a2, &current->sigmask, 8))
 		return -EFAULT;
 	if (!a1)
 		return 0;
-	if (copy_from_user(&set, (void *)a1, 8))
-		return -EFAULT;
 	if (a0 == 0)
 		current->sigmask |= set;        /* SIG_BLOCK */
 	else if (a0 == 1)
 		current->sigmask &= ~set;       /* SIG_UNBLOCK */
 	else
 		current->sigmask = set;         /* SIG_SETMASK */
+	current->sigmask &= ~unblockable;
 	return 0;
 }
 

@@ -33,6 +33,10 @@ void user_return_work(void)
 		irq_enable();
 		if (current->killed)
 			proc_exit(W_SIGNALED(current->killed));
+		if (READ_ONCE(current->pending) & ~current->sigmask) {
+			signal_deliver();
+			continue;
+		}
 		if (!this_cpu()->rq.need_resched)
 			break;
 		schedule();

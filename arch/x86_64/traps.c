@@ -18,6 +18,7 @@
 #include <kernel/signal.h>
 #include <kernel/syscall.h>
 #include <kernel/usercopy.h>
+#include <kernel/errno.h>
 #include <arch/irq.h>
 
 static const char *const exception_names[32] = {
@@ -172,27 +173,29 @@ static unsigned fault_flags(uint64_t error)
 	       (error & 4 ? FAULT_USER : 0) | (error & 1 ? FAULT_PRESENT : 0);
 }
 
-/* A page fault on a user address, from user mode or from a user copy. */
-static bool user_page_fault(struct trap_frame *tf)
+/* A page fault on a user address, from user mode or from a user copy:
+ * 0 if handled, else the signal it means. */
+static int user_page_fault(struct trap_frame *tf)
 {
 	uint64_t addr = read_cr2();
 	struct proc *p = current;
 
 	if (!p || !p->mm || addr >= USER_TOP)
-		return false;
+		return SIGSEGV;
 	irq_enable();
 	int err = vm_fault(p->mm, addr, fault_flags(tf->error));
 	irq_disable();
-	return err == 0;
+	return !err ? 0 : err == -ENXIO || err == -EIO ? SIGBUS : SIGSEGV;
 }
 
 static void user_trap(struct trap_frame *tf)
 {
 	if (tf->vector == T_PF) {
-		if (!user_page_fault(tf))
-			user_fault_kill(SIGSEGV, read_cr2());
+		int sig = user_page_fault(tf);
+		if (sig)
+			signal_force(sig, read_cr2());
 	} else if (tf->vector < IRQ_BASE && tf->vector != T_NMI) {
-		user_fault_kill(exception_signal(tf->vector), tf->rip);
+		signal_force(exception_signal(tf->vector), tf->rip);
 	}
 }
 
@@ -206,7 +209,7 @@ void trap_dispatch(struct trap_frame *tf)
 		return;
 	}
 	if (tf->vector == T_PF && !from_user && read_cr2() < USER_TOP &&
-	    extable_fixup(tf->rip) && user_page_fault(tf))
+	    extable_fixup(tf->rip) && user_page_fault(tf) == 0)
 		return;                 /* a user copy touched a page not yet there */
 	trap_dispatch_kernel(tf);
 	if (from_user)

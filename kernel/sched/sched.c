@@ -281,6 +281,7 @@ static int choose_cpu(struct proc *p, int node)
 /* A new process becomes RUNNABLE on a CPU of its node. */
 void sched_start(struct proc *p)
 {
+	procfs_proc_add(p);
 	int cpu = choose_cpu(p, p->cpu >= 0 ? cpus[p->cpu].node : numa_this_node());
 	struct runqueue *rq = rq_of(cpu);
 	uint64_t flags = spin_lock_irqsave(&rq->lock);
@@ -362,7 +363,7 @@ int sched_sleep_ns(uint64_t ns)
 	p->state = P_SLEEPING;
 	list_add_tail(&p->sleep_node, &rq->sleepers);
 	spin_unlock_irqrestore(&rq->lock, flags);
-	if (!p->killed)
+	if (!signal_pending(p))
 		schedule();
 	rq = lock_proc_rq(p, &flags);
 	if (!list_empty(&p->sleep_node)) {       /* woken early (killed) */
@@ -371,7 +372,7 @@ int sched_sleep_ns(uint64_t ns)
 	}
 	p->state = P_RUNNING;
 	spin_unlock_irqrestore(&rq->lock, flags);
-	return p->killed ? -EINTR : 0;
+	return signal_pending(p) ? -EINTR : 0;
 }
 
 int sched_setaffinity(struct proc *p, const struct cpumask *mask)

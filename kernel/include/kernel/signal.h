@@ -1,9 +1,8 @@
 /*
- * Signals, Linux's numbers. Numbat carries out default actions only:
- * a signal whose default is to terminate ends the process (wait4 then
- * reports WTERMSIG); SIG_IGN'd and default-ignored signals are dropped.
- * Handlers installed with rt_sigaction are recorded but not yet called:
- * a signal with a handler is dropped too (documented in docs/processes.md).
+ * Signals, Linux's numbers and structures. Default actions, SIG_IGN and
+ * user handlers (with Linux's signal frame and rt_sigreturn) as
+ * kernel/signal.c describes. No job control: SIGSTOP and SIGTSTP are
+ * ignored.
  */
 #ifndef KERNEL_SIGNAL_H
 #define KERNEL_SIGNAL_H
@@ -39,5 +38,25 @@
 #define W_SIGNALED(sig)  ((sig) & 0x7f)
 
 #define WNOHANG 1
+
+#ifndef __ASSEMBLER__
+#include <kernel/types.h>
+
+/* struct sigaction as rt_sigaction(2) passes it on x86-64. */
+struct k_sigaction {
+	uint64_t handler;          /* SIG_DFL, SIG_IGN or a user function */
+	uint64_t flags;            /* SA_* */
+	uint64_t restorer;         /* SA_RESTORER: calls rt_sigreturn */
+	uint64_t mask;             /* blocked while the handler runs */
+};
+
+struct proc;
+
+bool sig_ignored_by_default(int sig);
+bool signal_pending(struct proc *p);
+void signal_send_locked(struct proc *p, int sig);   /* proc_lock held */
+void signal_deliver(void);            /* returning to user mode */
+void signal_force(int sig, uint64_t addr);  /* a user-mode fault */
+#endif
 
 #endif

@@ -17,6 +17,7 @@
 
 #include <kernel/list.h>
 #include <kernel/spinlock.h>
+#include <kernel/signal.h>
 
 struct proc;
 
@@ -36,7 +37,7 @@ void waitq_finish(struct waitq *wq, struct waiter *w);
 void wake_up_all(struct waitq *wq);
 void wake_up_one(struct waitq *wq);
 
-/* Sleep until cond or a fatal signal; returns 0, or -EINTR when killed. */
+/* Sleep until cond or a signal; returns 0, or -EINTR if a signal came. */
 #define wait_event(wq, cond)                                               \
 	({                                                                  \
 		struct waiter w_ = { 0 };                                           \
@@ -45,7 +46,7 @@ void wake_up_one(struct waitq *wq);
 			waitq_prepare(wq, &w_);                             \
 			if (cond)                                           \
 				break;                                      \
-			if (current->killed) {                              \
+			if (signal_pending(current)) {                      \
 				r_ = -EINTR;                                \
 				break;                                      \
 			}                                                   \
