@@ -101,13 +101,16 @@ $(ISO): build/kernel.elf boot/grub.cfg $(ISO).cmdline
 
 iso: tools $(ISO)
 
+# User programs and user-space tests (musl-gcc -static): user/user.mk.
+include user/user.mk
+
 # The root file system: an ext2 image made from the staging folder
-# build/rootfs (user programs are installed there by later rules). Made
-# once; Numbat's writes to it persist across boots (`rm build/disk.img`
-# for a fresh one). docs/fs.md describes the layout.
-ROOTFS_DIRS := bin etc tmp proc sys dev
-build/disk.img:
-	@rm -rf build/rootfs && mkdir -p $(addprefix build/rootfs/,$(ROOTFS_DIRS))
+# build/rootfs, where user/user.mk installs the programs and tests. It is
+# made again when a program changes; otherwise Numbat's writes to it persist
+# across boots (`rm build/disk.img` for a fresh one). docs/fs.md has the layout.
+ROOTFS_DIRS := bin etc tmp proc sys dev tests
+build/disk.img: $(USER_BINS)
+	@mkdir -p $(addprefix build/rootfs/,$(ROOTFS_DIRS))
 	@echo "Welcome to Numbat." > build/rootfs/etc/motd
 	mke2fs -q -F -t ext2 -b 4096 -L numbat-root -d build/rootfs $@ 64M
 
@@ -139,5 +142,3 @@ clean:
 
 -include $(OBJS:.o=.d)
 
-# User programs and user-space tests (musl-gcc -static): user/user.mk.
--include user/user.mk

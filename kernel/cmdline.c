@@ -11,6 +11,7 @@ static const struct {
 	{ "ktest", "ktest=all or ktest=SUITE[,SUITE]: run in-kernel tests (KTAP)" },
 	{ "poweroff", "power off when the tests or the first process end" },
 	{ "ramdisk", "ramdisk=SIZE[@NODE][,...]: RAM disks ram0.. (K/M/G), memory on NODE" },
+	{ "init", "init=/path: the first process's program (default /bin/init)" },
 };
 
 #define MAX_WORDS 32
@@ -22,6 +23,10 @@ static struct {
 	char value[WORD_MAX];
 } opts[MAX_WORDS];
 static int nr_opts;
+
+/* The words after "--": init's arguments (Linux's convention). */
+static char init_args[MAX_WORDS][WORD_MAX];
+static int nr_init_args;
 
 static bool is_known(const char *key)
 {
@@ -52,6 +57,30 @@ unknown:
 	printk("cmdline: unknown option '%s' ignored\n", word);
 }
 
+static void save_init_args(const char *line)
+{
+	while (*line && nr_init_args < MAX_WORDS) {
+		while (*line == ' ')
+			line++;
+		size_t n = 0;
+		while (line[n] && line[n] != ' ')
+			n++;
+		if (!n)
+			break;
+		strlcpy(init_args[nr_init_args++], line, MIN(n + 1, (size_t)WORD_MAX));
+		line += n;
+	}
+}
+
+int cmdline_init_args(const char **argv, int max)
+{
+	int n = MIN(max, nr_init_args);
+
+	for (int i = 0; i < n; i++)
+		argv[i] = init_args[i];
+	return n;
+}
+
 void cmdline_parse(const char *line)
 {
 	char word[WORD_MAX];
@@ -65,8 +94,10 @@ void cmdline_parse(const char *line)
 			n++;
 		if (!n)
 			break;
-		if (n == 2 && !strncmp(line, "--", 2))
-			break;          /* the rest is for init */
+		if (n == 2 && !strncmp(line, "--", 2)) {
+			save_init_args(line + 2);    /* the rest is for init */
+			break;
+		}
 		strlcpy(word, line, MIN(n + 1, sizeof(word)));
 		accept_word(word);
 		line += n;

@@ -27,6 +27,7 @@
 #include <arch/sched.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
+#include <kernel/init.h>
 
 struct cpu cpus[MAX_CPUS];
 int nr_cpus = 1;
@@ -96,9 +97,7 @@ static void start_first_work(void)
 			panic("no memory for the test thread");
 		return;
 	}
-	if (cmdline_has("poweroff"))
-		machine_poweroff();
-	printk("numbat: nothing to run yet; idling (Ctrl-A X leaves QEMU)\n");
+	init_start();
 }
 
 void kmain(uint32_t magic, uint32_t mbi)
@@ -116,6 +115,8 @@ void kmain(uint32_t magic, uint32_t mbi)
 	smp_boot();
 	paging_drop_identity();
 	fs_init();
+	procfs_proc_init();
+	sysfs_node_init();
 	boot_complete();
 	start_first_work();
 	sched_idle_loop();

@@ -98,11 +98,22 @@ void proc_free(struct proc *p)
 	list_del(&p->all);
 	nr_procs--;
 	spin_unlock_irqrestore(&proc_lock, flags);
+	procfs_proc_remove(p);
 	while (READ_ONCE(p->on_cpu))      /* its last switch-out may be finishing */
 		cpu_relax();
 	pmm_free_pages(virt_to_page(p->kstack), KSTACK_ORDER);
 	kfree(p->fpu);
 	kfree(p);
+}
+
+struct proc *proc_first(void)
+{
+	return list_empty(&all_procs) ? NULL : list_first_entry(&all_procs, struct proc, all);
+}
+
+struct proc *proc_next(struct proc *p)
+{
+	return p->all.next == &all_procs ? NULL : list_entry(p->all.next, struct proc, all);
 }
 
 struct proc *proc_find(int pid)
@@ -122,7 +133,7 @@ int proc_count(void)
 	return READ_ONCE(nr_procs);
 }
 
-static void kthread_start(void *p)
+void kthread_entry(void *p)
 {
 	struct proc *self = p;
 	int (*fn)(void *) = (int (*)(void *))self->kthread_fn;
@@ -139,7 +150,7 @@ struct proc *kthread_create(const char *name, int (*fn)(void *), void *arg,
 		return NULL;
 	p->kthread_fn = (void *)fn;
 	p->kthread_arg = arg;
-	arch_proc_init_stack(p, kthread_start, p);
+	arch_proc_init_stack(p, kthread_entry, p);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	p->parent = NULL;               /* nobody waits for kernel threads */
 	spin_unlock_irqrestore(&proc_lock, flags);
@@ -180,11 +191,11 @@ static void release_resources(struct proc *p)
 	proc_release_files(p);
 	if (p->mm) {
 		struct mm *mm = p->mm;
-		uint64_t flags = irq_save();
+		uint64_t flags = spin_lock_irqsave(&proc_lock);
 
-		p->mm = NULL;
+		p->mm = NULL;               /* /proc readers look under proc_lock */
 		arch_switch_mm(p);          /* off its page tables first */
-		irq_restore(flags);
+		spin_unlock_irqrestore(&proc_lock, flags);
 		mm_put(mm);
 	}
 }
@@ -287,17 +298,6 @@ int proc_wait(int pid, int *status, int options)
 	}
 }
 
-/* Does sig, under p's current dispositions, end p? */
-static bool sig_terminates(struct proc *p, int sig)
-{
-	if (sig == SIGKILL)
-		return true;
-	if (p->sigactions[sig] != SIG_DFL)
-		return false;       /* ignored, or a handler (not yet delivered) */
-	return sig != SIGCHLD && sig != SIGCONT && sig != SIGURG &&
-	       sig != SIGWINCH && sig != SIGSTOP && sig != SIGTSTP;
-}
-
 /* Send sig to pid. 0 checks only that the process exists. */
 int proc_kill(int pid, int sig)
 {
@@ -310,11 +310,8 @@ int proc_kill(int pid, int sig)
 		spin_unlock_irqrestore(&proc_lock, flags);
 		return -ESRCH;
 	}
-	if (sig && sig_terminates(p, sig)) {
-		if (!p->killed)
-			p->killed = sig;
-		sched_wakeup(p);    /* from an interruptible sleep */
-	}
+	if (sig)
+		signal_send_locked(p, sig);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return 0;
 }

@@ -24,14 +24,16 @@ on the log (tests/checks.py). To add a boot, append a Case:
 - post: functions run on the image after QEMU exits (e2fsck, debugfs),
   each returning a list of ktap.Result (tests/fsimg.py).
 """
+import glob
+import os
 import re
 from dataclasses import dataclass, field
 
 import fsimg
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
-                    check_trap, check_unknown_options, even, expect, no_crash,  # noqa: F401
-                    powers_off)
+                    check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
+                    no_crash, powers_off, user_ktap)
 
 DEFAULT_TIMEOUT = 120
 
@@ -39,7 +41,7 @@ DEFAULT_TIMEOUT = 120
 @dataclass
 class Case:
     name: str
-    cmdline: str = "poweroff"
+    cmdline: str = "init=/bin/nodes poweroff"
     machine: Topology = None
     numa: bool = False              # pass QEMU_NUMA built from machine
     make: dict = field(default_factory=dict)
@@ -90,6 +92,17 @@ GARBAGE = ["zzz=1", "---", "=x", "%%"]
 FS_POST = [fsimg.post_fsck, fsimg.post_host_files]
 PROBES = ["read /ptr/x", "stat /ino/x", "stat /len/x", "rename /cyc/top /cyc/a/b/top",
           "stat /hello"]
+
+
+def user_test_cases():
+    """One boot per user/tests/*.c program, run as init (DESIGN.md 7)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    names = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(root, "user/tests/*.c")))
+    return [Case(f"user-{n}", cmdline=f"init=/tests/{n} poweroff",
+                 checks=[user_ktap, init_exit_ok],
+                 post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
+                 timeout=3 * DEFAULT_TIMEOUT)
+            for n in names]
 
 
 def bad_image(kind):
@@ -147,4 +160,4 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-]
+] + user_test_cases()

@@ -230,3 +230,18 @@ def check_unknown_options(garbage):
         out.append(check("no other word reported unknown", not others, f"also reported: {others}"))
         return out
     return run
+
+
+# ---------------------------------------------------------------- user tests
+
+def user_ktap(boot):
+    """A user test run as init: its own KTAP document, each result a test."""
+    docs = parse_ktap(boot.lines)
+    leaves = ktap_results(docs)
+    return [check("KTAP output present", docs, "no 'KTAP version' line"),
+            check("KTAP has tests", leaves, "no test results")] + leaves
+
+
+def init_exit_ok(boot):
+    """The test program (pid 1) exited with status 0: every check passed."""
+    return expect("the test exits with status 0", r"init exited with status 0x0:", 1)(boot)

@@ -163,3 +163,19 @@ def corrupt(path, kind):
     else:
         raise ValueError(kind)
     fs.f.close()
+
+
+def filemap_expected():
+    """What user/tests/filemap.c leaves in filemap.out (see its comment)."""
+    data = bytearray(b"".join(bytes([ord("A") + i]) * 4096 for i in range(3)))
+    data[4096:4112] = b"written-by-mmap\n"
+    return bytes(data)
+
+
+def post_filemap(image):
+    """The bytes written through a shared mapping reached the disk."""
+    got = debugfs_cat(image, "/filemap.out")
+    want = filemap_expected()
+    ok = got == want
+    why = "" if ok else ("cannot read" if got is None else f"{len(got)} bytes, differs from the expected {len(want)}")
+    return [Result("debugfs: /filemap.out has what the shared mapping wrote", PASS if ok else FAIL, why)]

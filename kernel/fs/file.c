@@ -222,8 +222,8 @@ static int fill_dirent64(void *arg, const char *name, size_t len, uint64_t ino,
 	d->d_type = (uint8_t)dtype;
 	memcpy(d->d_name, name, len);
 	ssize_t r = uio_copy_out(c->u, rec, reclen);
-	if (r < 0) {
-		c->err = (int)r;
+	if (r != (ssize_t)reclen) {      /* a record goes whole or not at all */
+		c->err = -EFAULT;
 		return 1;
 	}
 	c->done += r;

@@ -168,15 +168,15 @@ KTEST(vfs, procfs)
 	struct procfs_entry *dir = procfs_mkdir(procfs_root(), "123");
 	KTEST_ASSERT(t, dir != NULL);
 	KTEST_EXPECT(t, procfs_create_file(dir, "status", show_hello, (void *)1000) != NULL);
-	struct procfs_entry *self = procfs_symlink(procfs_root(), "self", target_fn, NULL);
+	struct procfs_entry *self = procfs_symlink(procfs_root(), "ktest-self", target_fn, NULL);
 	KTEST_EXPECT(t, self != NULL);
-	int n = read_all("/proc/self/status", buf, 16384);
+	int n = read_all("/proc/ktest-self/status", buf, 16384);
 	KTEST_EXPECT(t, n > 9000);           /* more than one page: regenerated */
 	KTEST_EXPECT(t, !strncmp(buf, "hello 0\n", 8));
 	procfs_remove(dir);
 	struct kstat st;
 	KTEST_EXPECT_EQ(t, vfs_stat(NULL, "/proc/123", 0, &st), -ENOENT);
-	KTEST_EXPECT_EQ(t, vfs_stat(NULL, "/proc/self/status", LOOKUP_FOLLOW, &st), -ENOENT);
+	KTEST_EXPECT_EQ(t, vfs_stat(NULL, "/proc/ktest-self/status", LOOKUP_FOLLOW, &st), -ENOENT);
 	KTEST_EXPECT_EQ(t, vfs_stat(NULL, "/proc/..", 0, &st), 0);
 	KTEST_EXPECT_EQ(t, st.ino, 2);      /* out of the mount to ext2's root */
 	if (self)

@@ -4,11 +4,14 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 
+/* As Linux: a user buffer that becomes bad part way takes the bytes that
+ * fit before the bad page; only a copy that gets nowhere is -EFAULT. */
 ssize_t uio_copy_out(struct uio *u, const void *src, size_t n)
 {
 	n = MIN(n, u->resid);
 	if (u->user) {
-		if (copy_to_user(u->base, src, n))
+		n -= copy_to_user(u->base, src, n);
+		if (!n && u->resid)
 			return -EFAULT;
 	} else {
 		memcpy(u->base, src, n);
@@ -22,7 +25,8 @@ ssize_t uio_copy_in(struct uio *u, void *dst, size_t n)
 {
 	n = MIN(n, u->resid);
 	if (u->user) {
-		if (copy_from_user(dst, u->base, n))
+		n -= copy_from_user(dst, u->base, n);
+		if (!n && u->resid)
 			return -EFAULT;
 	} else {
 		memcpy(dst, u->base, n);

@@ -11,5 +11,7 @@
 void cmdline_parse(const char *line);
 const char *cmdline_get(const char *key);   /* value, "" for a bare flag, or NULL */
 bool cmdline_has(const char *key);
+/* The words after "--" (at most max of them); returns how many. */
+int cmdline_init_args(const char **argv, int max);
 
 #endif

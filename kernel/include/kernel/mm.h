@@ -70,10 +70,13 @@ struct mm {
 	struct cpumask cpus;       /* CPUs that have these page tables loaded */
 	int users;                 /* references (fork shares nothing: 1) */
 	int node;                  /* where its page tables are allocated */
+	struct inode *exe_inode;   /* the program (for /proc/<pid>/maps) */
+	char exe_path[64];
 };
 
 struct mm *mm_create(void);
 void mm_put(struct mm *mm);
+void mm_get(struct mm *mm);
 struct mm *mm_dup(struct mm *old);            /* fork: copy-on-write */
 
 struct vma *vma_find(struct mm *mm, uint64_t addr);  /* containing addr */

@@ -16,6 +16,7 @@
 #include <kernel/cpumask.h>
 #include <kernel/spinlock.h>
 #include <kernel/waitq.h>
+#include <kernel/signal.h>
 
 enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
 
@@ -27,6 +28,7 @@ struct mm;
 struct fdtable;
 struct inode;
 struct trap_frame;
+struct procfs_entry;
 
 struct proc {
 	int pid;                   /* also the thread id */
@@ -51,6 +53,8 @@ struct proc {
 	void *kthread_fn, *kthread_arg;
 	struct fdtable *fdt;
 	struct inode *cwd;
+	char *cwd_path;            /* for getcwd (kernel/cwd.c) */
+	struct procfs_entry *procdir;  /* /proc/<pid> */
 
 	/* Family and exit: protected by proc_lock (proc.c). */
 	struct proc *parent;
@@ -62,8 +66,9 @@ struct proc {
 
 	volatile int killed;       /* signal that will end it, or 0 */
 	int *clear_child_tid;      /* set_tid_address */
-	uint64_t sigactions[64];   /* handler addresses (recorded only) */
-	uint64_t sigmask;
+	struct k_sigaction sigactions[NSIG];  /* kernel/signal.c */
+	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
+	uint64_t pending;          /* sent, not yet acted on (atomic) */
 
 	uint64_t min_flt, maj_flt; /* page faults (for /proc/<pid>/stat) */
 	uint64_t start_ticks;
@@ -83,6 +88,26 @@ struct proc *proc_alloc(const char *name, int node);
 struct proc *proc_alloc_idle(int cpu);
 void proc_free(struct proc *p);
 struct proc *proc_find(int pid);          /* caller holds proc_lock */
+void kthread_entry(void *self);            /* first function of a kthread */
+/* Every process; caller holds proc_lock. */
+#define proc_for_each(p) \
+	for (struct proc *p = proc_first(); p; p = proc_next(p))
+struct proc *proc_first(void);
+struct proc *proc_next(struct proc *p);
+
+/* What /proc shows of a process, copied under proc_lock. */
+struct proc_snapshot {
+	char name[PROC_NAME_MAX];
+	int state, ppid;
+	struct cpumask affinity;
+	struct mm *mm;             /* with a reference (mm_get), or NULL */
+	uint64_t min_flt, maj_flt;
+};
+
+void procfs_proc_init(void);
+void procfs_proc_add(struct proc *p);
+void procfs_proc_remove(struct proc *p);
+void sysfs_node_init(void);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, int *status, int options);
 int64_t proc_fork(void);

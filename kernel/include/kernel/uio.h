@@ -21,7 +21,8 @@ struct uio {
 #define UIO_KERNEL(p, n) ((struct uio){ (char *)(p), (n), false })
 #define UIO_USER(p, n)   ((struct uio){ (char *)(p), (n), true })
 
-/* Copy min(n, resid) bytes; returns bytes copied or -EFAULT. Advances. */
+/* Copy min(n, resid) bytes; returns bytes copied (fewer if the user buffer
+ * turns bad part way) or -EFAULT if none could be. Advances. */
 ssize_t uio_copy_out(struct uio *u, const void *src, size_t n);
 ssize_t uio_copy_in(struct uio *u, void *dst, size_t n);
 

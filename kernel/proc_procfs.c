@@ -1,0 +1,196 @@
+/*
+ * What /proc shows about memory and processes, in Linux's formats:
+ *   /proc/meminfo, /proc/vmstat, /proc/self -> <pid>,
+ *   /proc/<pid>/status, /proc/<pid>/maps (one directory per process,
+ *   made when it starts and removed when it is freed).
+ * Show callbacks get the pid, not the struct proc, and look the process
+ * up under proc_lock: one that exits meanwhile is simply not found.
+ */
+#include <kernel/procfs.h>
+#include <kernel/proc.h>
+#include <kernel/mm.h>
+#include <kernel/pmm.h>
+#include <kernel/pcache.h>
+#include <kernel/vmstat.h>
+#include <kernel/percpu.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
+#include <kernel/printk.h>
+
+static uint64_t kb(uint64_t pages)
+{
+	return pages * (PAGE_SIZE / 1024);
+}
+
+static int show_meminfo(struct pbuf *b, void *unused)
+{
+	uint64_t total = 0, free = pmm_free_pages_total(), cached = pcache_get_stats().pages;
+	int nid;
+
+	for_each_online_node(nid)
+		total += numa_nodes[nid].managed_pages;
+	pbuf_printf(b, "MemTotal:       %8lu kB\n", kb(total));
+	pbuf_printf(b, "MemFree:        %8lu kB\n", kb(free));
+	pbuf_printf(b, "MemAvailable:   %8lu kB\n", kb(free + cached));
+	pbuf_printf(b, "Buffers:        %8lu kB\n", 0UL);
+	pbuf_printf(b, "Cached:         %8lu kB\n", kb(cached));
+	pbuf_printf(b, "SwapTotal:      %8lu kB\n", 0UL);
+	pbuf_printf(b, "SwapFree:       %8lu kB\n", 0UL);
+	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));
+	return 0;
+}
+
+static uint64_t node_sum(size_t offset)
+{
+	uint64_t n = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		n += *(uint64_t *)((char *)&numa_nodes[nid] + offset);
+	return n;
+}
+
+static int show_vmstat(struct pbuf *b, void *unused)
+{
+	pbuf_printf(b, "nr_free_pages %lu\n", pmm_free_pages_total());
+	pbuf_printf(b, "nr_file_pages %lu\n", pcache_get_stats().pages);
+	pbuf_printf(b, "nr_dirty %lu\n", pcache_get_stats().dirty);
+	pbuf_printf(b, "numa_hit %lu\n", node_sum(offsetof(struct numa_node, numa_hit)));
+	pbuf_printf(b, "numa_miss %lu\n", node_sum(offsetof(struct numa_node, numa_miss)));
+	pbuf_printf(b, "numa_foreign %lu\n", node_sum(offsetof(struct numa_node, numa_foreign)));
+	pbuf_printf(b, "numa_local %lu\n", node_sum(offsetof(struct numa_node, local_node)));
+	pbuf_printf(b, "numa_other %lu\n", node_sum(offsetof(struct numa_node, other_node)));
+	for (int e = 0; e < NR_VM_EVENTS; e++)
+		pbuf_printf(b, "%s %lu\n", vm_event_names[e], vm_event_sum(e));
+	return 0;
+}
+
+static int self_target(char *buf, size_t size, void *unused)
+{
+	return snprintf(buf, size, "%d", current->pid);
+}
+
+static const char *state_name(int state)
+{
+	switch (state) {
+	case P_RUNNING: return "R (running)";
+	case P_RUNNABLE: return "R (running)";
+	case P_SLEEPING: return "S (sleeping)";
+	case P_ZOMBIE: return "Z (zombie)";
+	}
+	return "? (unknown)";
+}
+
+/* The process pid with its mm held (mm_get), or -ESRCH. */
+static int grab(int pid, struct proc_snapshot *s)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *p = proc_find(pid);
+
+	if (p) {
+		strlcpy(s->name, p->name, sizeof(s->name));
+		s->state = p->state;
+		s->ppid = p->parent ? p->parent->pid : 0;
+		s->affinity = p->affinity;
+		s->mm = p->mm;
+		if (s->mm)
+			mm_get(s->mm);
+		s->min_flt = p->min_flt;
+		s->maj_flt = p->maj_flt;
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return p ? 0 : -ESRCH;
+}
+
+static int show_status(struct pbuf *b, void *data)
+{
+	int pid = (int)(uint64_t)data;
+	struct proc_snapshot s;
+	char cpus[128];
+
+	if (grab(pid, &s))
+		return -ESRCH;
+	cpumask_format(cpus, sizeof(cpus), &s.affinity);
+	pbuf_printf(b, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n",
+		    s.name, state_name(s.state), pid, pid, s.ppid);
+	if (s.mm) {
+		uint64_t size = 0, anon = s.mm->rss_anon, file = s.mm->rss_file;
+		struct list_head *l;
+
+		spin_lock(&s.mm->lock);
+		list_for_each(l, &s.mm->vmas) {
+			struct vma *v = list_entry(l, struct vma, node);
+			size += v->end - v->start;
+		}
+		spin_unlock(&s.mm->lock);
+		pbuf_printf(b, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n",
+			    size / 1024, kb(anon + file), kb(anon), kb(file));
+		mm_put(s.mm);
+	}
+	pbuf_printf(b, "Threads:\t1\nCpus_allowed_list:\t%s\n", cpus);
+	return 0;
+}
+
+static void show_vma(struct pbuf *b, struct mm *mm, struct vma *v)
+{
+	const char *name = "";
+
+	if (v->flags & VM_GROWSDOWN)
+		name = "[stack]";
+	else if (!v->inode && v->start >= mm->brk_start && v->end <= ALIGN_UP(mm->brk, PAGE_SIZE) &&
+		 mm->brk > mm->brk_start)
+		name = "[heap]";
+	else if (v->inode && v->inode == mm->exe_inode)
+		name = mm->exe_path;
+	pbuf_printf(b, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu %s%s\n", v->start, v->end,
+		    v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+		    v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
+		    v->inode ? v->pgoff << PAGE_SHIFT : 0,
+		    v->inode ? v->inode->sb->dev_id >> 8 : 0, v->inode ? v->inode->sb->dev_id & 0xff : 0,
+		    v->inode ? v->inode->ino : 0, *name ? "                          " : "", name);
+}
+
+static int show_maps(struct pbuf *b, void *data)
+{
+	struct proc_snapshot s;
+	struct list_head *l;
+
+	if (grab((int)(uint64_t)data, &s))
+		return -ESRCH;
+	if (!s.mm)
+		return 0;                           /* kernel threads: empty */
+	spin_lock(&s.mm->lock);
+	list_for_each(l, &s.mm->vmas)
+		show_vma(b, s.mm, list_entry(l, struct vma, node));
+	spin_unlock(&s.mm->lock);
+	mm_put(s.mm);
+	return 0;
+}
+
+void procfs_proc_add(struct proc *p)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%d", p->pid);
+	struct procfs_entry *d = procfs_mkdir(procfs_root(), name);
+	if (!d)
+		return;                             /* no memory: not listed */
+	void *pid = (void *)(uint64_t)p->pid;
+	procfs_create_file(d, "status", show_status, pid);
+	procfs_create_file(d, "maps", show_maps, pid);
+	p->procdir = d;
+}
+
+void procfs_proc_remove(struct proc *p)
+{
+	if (p->procdir)
+		procfs_remove(p->procdir);
+	p->procdir = NULL;
+}
+
+void procfs_proc_init(void)
+{
+	procfs_create_file(procfs_root(), "meminfo", show_meminfo, NULL);
+	procfs_create_file(procfs_root(), "vmstat", show_vmstat, NULL);
+	procfs_symlink(procfs_root(), "self", self_target, NULL);
+}
