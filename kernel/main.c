@@ -115,6 +115,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	smp_boot();
 	paging_drop_identity();
 	fs_init();
+	flush_start();
 	procfs_proc_init();
 	sysfs_node_init();
 	boot_complete();

@@ -109,24 +109,38 @@ void mm_put(struct mm *mm)
 	kfree(mm);
 }
 
-/* Copy one VMA's PTEs into the child, sharing private pages read-only. */
+/* Share one PTE with the child (read-only if private: copy-on-write). */
+static void dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
+{
+	if (cow && pte_write(*s))
+		*s = pte_wrprotect(*s);
+	struct page *p = pfn_to_page(pte_pfn(*s));
+	get_page(p);
+	page_map(dst, d, p, *s);
+}
+
+/*
+ * Copy one VMA's PTEs into the child. One leaf page table (2 MiB) at a
+ * time: a missing table is skipped whole, and within a table the source
+ * and destination PTEs advance together, so each table is walked to once.
+ */
 static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
 {
 	bool cow = !(v->flags & MAP_SHARED);
 
-	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
-		pte_t *s = pgtable_walk(src, va, false);
+	for (uint64_t va = v->start, next; va < v->end; va = next) {
+		next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, v->end);
+		pte_t *s = pgtable_walk(src, va, false), *d = NULL;
 
-		if (!s || !pte_present(*s))
-			continue;
-		pte_t *d = pgtable_walk(dst, va, true);
-		if (!d)
-			return -ENOMEM;
-		if (cow && pte_write(*s))
-			*s = pte_wrprotect(*s);
-		struct page *p = pfn_to_page(pte_pfn(*s));
-		get_page(p);
-		page_map(dst, d, p, *s);
+		for (uint64_t a = va; s && a < next; a += PAGE_SIZE, s++) {
+			if (!pte_present(*s)) {
+				d = d ? d + 1 : NULL;
+				continue;
+			}
+			if (!d && !(d = pgtable_walk(dst, a, true)))
+				return -ENOMEM;
+			dup_pte(dst, d++, s, cow);
+		}
 	}
 	return 0;
 }

@@ -71,13 +71,16 @@ static int split_edges(struct mm *mm, uint64_t start, uint64_t end)
 	return err;
 }
 
+/* Unmap [start, end), one leaf page table (2 MiB) at a time. */
 static void unmap_pages(struct mm *mm, uint64_t start, uint64_t end)
 {
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+	for (uint64_t va = start, next; va < end; va = next) {
+		next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, end);
 		pte_t *ptep = pgtable_walk(mm, va, false);
 
-		if (ptep && !pte_none(*ptep))
-			page_unmap(mm, ptep);
+		for (uint64_t a = va; ptep && a < next; a += PAGE_SIZE, ptep++)
+			if (!pte_none(*ptep))
+				page_unmap(mm, ptep);
 	}
 }
 

@@ -292,8 +292,8 @@ void sched_start(struct proc *p)
 	rq->nr_resident++;
 	enqueue(rq, p);
 	spin_unlock_irqrestore(&rq->lock, flags);
-	if (idle || cpu == this_cpu_id())
-		kick_cpu(cpu);
+	if (idle)                   /* a busy CPU gets to it in turn: like Linux, */
+		kick_cpu(cpu);      /* the parent of a fork goes on running first */
 }
 
 /* Wake the timed sleepers whose time has come. Caller holds rq->lock. */

@@ -232,6 +232,8 @@ struct inode *vfs_root(void);             /* with a reference, or NULL */
 void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg);
 /* Boot: block devices, ext2 root from vda, procfs at /proc and /sys. */
 void fs_init(void);
+/* Start the thread that writes dirty data back every few seconds. */
+void flush_start(void);
 
 /* ------------------------------------------------------------ files */
 
