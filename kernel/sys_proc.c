@@ -182,33 +182,42 @@ SYSCALL(rt_sigprocmask)
 	return 0;
 }
 
-/* sched_setaffinity(pid, len, mask): pid 0 is the caller. */
-static struct proc *target(uint64_t pid)
-{
-	return pid == 0 || pid == (uint64_t)current->pid ? current : NULL;
-}
-
+/* sched_setaffinity(pid, len, mask) and sched_getaffinity: pid 0 is the
+ * caller. The mask is copied before proc_lock is taken (a user copy may
+ * fault); the process is looked up and changed under it. */
 SYSCALL(sched_setaffinity)
 {
 	struct cpumask m = { 0 };
-	struct proc *p = target(a0);
+	int err = -ESRCH;
 
-	if (!p)
-		return -ESRCH;                  /* only the caller, for now */
 	if (copy_from_user(&m.bits, (void *)a2, MIN(a1, sizeof(m.bits))))
 		return -EFAULT;
-	return sched_setaffinity(p, &m);
+	if (a0 == 0 || a0 == (uint64_t)current->pid)
+		return sched_setaffinity(current, &m);
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *p = proc_find((int)a0);
+	if (p)
+		err = sched_setaffinity(p, &m);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return err;
 }
 
 SYSCALL(sched_getaffinity)
 {
-	struct proc *p = target(a0);
+	uint64_t bits = current->affinity.bits;
 
-	if (!p)
-		return -ESRCH;
 	if (a1 < sizeof(uint64_t) || (a1 & 7))
 		return -EINVAL;
-	if (copy_to_user((void *)a2, &p->affinity.bits, sizeof(uint64_t)))
+	if (a0 && a0 != (uint64_t)current->pid) {
+		uint64_t flags = spin_lock_irqsave(&proc_lock);
+		struct proc *p = proc_find((int)a0);
+		if (p)
+			bits = p->affinity.bits;
+		spin_unlock_irqrestore(&proc_lock, flags);
+		if (!p)
+			return -ESRCH;
+	}
+	if (copy_to_user((void *)a2, &bits, sizeof(bits)))
 		return -EFAULT;
 	return sizeof(uint64_t);
 }

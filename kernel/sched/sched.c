@@ -78,24 +78,63 @@ void sched_init_cpu(void)
 	rq->curr = rq->idle;
 }
 
-/* prev asked to move to prev->cpu_next (sched_setaffinity): now that it
- * is off this CPU, queue it there. */
+static void lock_two(struct runqueue *a, struct runqueue *b)
+{
+	if (a == b) {
+		spin_lock(&a->lock);
+	} else if (a < b) {           /* cpus[] order: lower CPU id first */
+		spin_lock(&a->lock);
+		spin_lock(&b->lock);
+	} else {
+		spin_lock(&b->lock);
+		spin_lock(&a->lock);
+	}
+}
+
+/*
+ * Move p, now off every CPU, to run queue `cpu`, whatever its state: a
+ * RUNNING one (it was just switched out) becomes RUNNABLE there, a timed
+ * sleeper moves to that CPU's sleepers, a RUNNABLE one to its queue.
+ * Both run queue locks are held, so no wake-up sees p half moved.
+ */
+static void migrate_proc(struct proc *p, int cpu)
+{
+	struct runqueue *from = rq_of(p->cpu), *to = rq_of(cpu);
+
+	lock_two(from, to);
+	bool timed = !list_empty(&p->sleep_node), queued = p->state == P_RUNNABLE;
+	if (timed)
+		list_del(&p->sleep_node);
+	if (queued) {
+		list_del(&p->rq_node);
+		from->nr--;
+	}
+	from->nr_resident--;
+	to->nr_resident++;
+	p->cpu = cpu;
+	if (timed)
+		list_add_tail(&p->sleep_node, &to->sleepers);
+	else
+		list_init(&p->sleep_node);
+	if (p->state == P_RUNNING)
+		p->state = P_RUNNABLE, queued = true;
+	if (queued)
+		enqueue(to, p);
+	if (from != to)
+		spin_unlock(&from->lock);
+	spin_unlock(&to->lock);
+	kick_cpu(cpu);
+}
+
+/* prev must move to prev->cpu_next (its affinity changed): now that it is
+ * off this CPU, move it. */
 static void finish_migration(struct proc *prev)
 {
 	int cpu = prev->cpu_next;
-	struct runqueue *rq = rq_of(cpu), *old = rq_of(prev->cpu);
 
 	prev->cpu_next = -1;
-	spin_lock(&old->lock);
-	old->nr_resident--;
-	spin_unlock(&old->lock);
-	spin_lock(&rq->lock);
-	rq->nr_resident++;
-	prev->cpu = cpu;
-	prev->state = P_RUNNABLE;
-	enqueue(rq, prev);
-	spin_unlock(&rq->lock);
-	kick_cpu(cpu);
+	if (prev->state != P_ZOMBIE)
+		migrate_proc(prev, cpu);
 }
 
 /* Called first thing by a process after it is switched to, with this CPU's
@@ -169,6 +208,8 @@ static struct proc *steal(struct runqueue *rq)
 	return NULL;
 }
 
+static int choose_cpu(struct proc *p, int node);
+
 /* Pick the next process for this CPU: its own queue first, then steal. */
 static struct proc *pick_next(struct runqueue *rq)
 {
@@ -192,6 +233,9 @@ void schedule(void)
 
 	spin_lock(&rq->lock);
 	rq->need_resched = false;
+	if (prev != rq->idle && prev->state != P_ZOMBIE && prev->cpu_next < 0 &&
+	    !cpumask_test(&prev->affinity, this_cpu_id()))
+		prev->cpu_next = choose_cpu(prev, numa_this_node());  /* affinity changed */
 	if (prev != rq->idle && prev->state == P_RUNNING && prev->cpu_next < 0) {
 		prev->state = P_RUNNABLE;
 		enqueue(rq, prev);
@@ -382,11 +426,10 @@ int sched_setaffinity(struct proc *p, const struct cpumask *mask)
 	if (!m.bits)
 		return -EINVAL;
 	p->affinity = m;
-	if (p == current && !cpumask_test(&m, this_cpu_id())) {
-		/* Leave this CPU; schedule_tail() queues us on an allowed one. */
-		p->cpu_next = choose_cpu(p, numa_this_node());
-		schedule();
-	}
+	if (p == current && !cpumask_test(&m, this_cpu_id()))
+		schedule();      /* leave this CPU: schedule() picks an allowed one */
+	else if (p != current && !cpumask_test(&m, READ_ONCE(p->cpu)))
+		kick_cpu(READ_ONCE(p->cpu));   /* it moves at its next switch */
 	return 0;
 }
 

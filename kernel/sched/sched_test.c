@@ -112,3 +112,38 @@ KTEST(sched, affinity_moves_the_caller)
 	KTEST_EXPECT_EQ(t, sched_setaffinity(current, &none), -EINVAL);
 	sched_setaffinity(current, &all);
 }
+
+struct mover {
+	volatile int cpu;          /* where the thread last ran */
+	volatile bool stop;
+};
+
+static int mover_thread(void *arg)
+{
+	struct mover *m = arg;
+
+	while (!m->stop) {
+		m->cpu = this_cpu_id();
+		sched_sleep_ns(1000000);
+	}
+	return 0;
+}
+
+/* Another thread's affinity: it must end up running where it is allowed. */
+KTEST(sched, affinity_of_another_thread)
+{
+	static struct mover m;
+	struct cpumask one = { 0 };
+	int target = nr_cpus - 1;
+
+	m = (struct mover){ -1, false };
+	struct proc *p = kthread_create("mover", mover_thread, &m, 0);
+	KTEST_ASSERT(t, p != NULL);
+	cpumask_set(&one, target);
+	KTEST_EXPECT_EQ(t, sched_setaffinity(p, &one), 0);
+	for (int i = 0; i < 200 && m.cpu != target; i++)
+		sched_sleep_ns(1000000);
+	sched_sleep_ns(5000000);            /* and it stays there */
+	KTEST_EXPECT_EQ(t, m.cpu, target);
+	m.stop = true;
+}
