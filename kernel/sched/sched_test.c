@@ -134,7 +134,7 @@ KTEST(sched, affinity_of_another_thread)
 {
 	static struct mover m;
 	struct cpumask one = { 0 };
-	int target = nr_cpus - 1;
+	int target = nr_cpus - 1, before = proc_count();
 
 	m = (struct mover){ -1, false };
 	struct proc *p = kthread_create("mover", mover_thread, &m, 0);
@@ -146,4 +146,7 @@ KTEST(sched, affinity_of_another_thread)
 	sched_sleep_ns(5000000);            /* and it stays there */
 	KTEST_EXPECT_EQ(t, m.cpu, target);
 	m.stop = true;
+	for (int i = 0; i < 200 && proc_count() != before; i++)
+		sched_sleep_ns(1000000);            /* gone before the next test */
+	KTEST_EXPECT_EQ(t, proc_count(), before);
 }
