@@ -57,18 +57,30 @@ unknown:
 	printk("cmdline: unknown option '%s' ignored\n", word);
 }
 
+/* The next space-separated word of *line: its start and length (0 at the
+ * end); *line moves past it. */
+static const char *next_word(const char **line, size_t *n)
+{
+	const char *w = *line;
+
+	while (*w == ' ')
+		w++;
+	*n = 0;
+	while (w[*n] && w[*n] != ' ')
+		(*n)++;
+	*line = w + *n;
+	return w;
+}
+
 static void save_init_args(const char *line)
 {
-	while (*line && nr_init_args < MAX_WORDS) {
-		while (*line == ' ')
-			line++;
-		size_t n = 0;
-		while (line[n] && line[n] != ' ')
-			n++;
+	size_t n;
+
+	while (nr_init_args < MAX_WORDS) {
+		const char *w = next_word(&line, &n);
 		if (!n)
 			break;
-		strlcpy(init_args[nr_init_args++], line, MIN(n + 1, (size_t)WORD_MAX));
-		line += n;
+		strlcpy(init_args[nr_init_args++], w, MIN(n + 1, (size_t)WORD_MAX));
 	}
 }
 
@@ -86,21 +98,18 @@ void cmdline_parse(const char *line)
 	char word[WORD_MAX];
 
 	printk("cmdline: %s\n", line);
-	while (*line) {
-		while (*line == ' ')
-			line++;
-		size_t n = 0;
-		while (line[n] && line[n] != ' ')
-			n++;
+	for (;;) {
+		size_t n;
+		const char *w = next_word(&line, &n);
+
 		if (!n)
 			break;
-		if (n == 2 && !strncmp(line, "--", 2)) {
-			save_init_args(line + 2);    /* the rest is for init */
+		if (n == 2 && !strncmp(w, "--", 2)) {
+			save_init_args(line);        /* the rest is for init */
 			break;
 		}
-		strlcpy(word, line, MIN(n + 1, sizeof(word)));
+		strlcpy(word, w, MIN(n + 1, sizeof(word)));
 		accept_word(word);
-		line += n;
 	}
 }
 

@@ -5,6 +5,7 @@
 ; base with the kernel's (which points at this CPU's struct cpu).
 
 bits 64
+%include "arch/x86_64/trapframe.inc"
 section .text
 extern trap_dispatch
 
@@ -31,41 +32,13 @@ isr_common:
         jz .from_kernel
         swapgs                              ; GS base: user's -> this CPU's
 .from_kernel:
-        push rax
-        push rbx
-        push rcx
-        push rdx
-        push rsi
-        push rdi
-        push rbp
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        push r13
-        push r14
-        push r15
+        PUSH_REGS
         cld
         mov rdi, rsp
         call trap_dispatch
 global trap_return
 trap_return:                                ; also the way back from syscalls
-        pop r15
-        pop r14
-        pop r13
-        pop r12
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop rbp
-        pop rdi
-        pop rsi
-        pop rdx
-        pop rcx
-        pop rbx
-        pop rax
+        POP_REGS
         add rsp, 16                         ; vector and error code
         test qword [rsp + 8], 3             ; back to user mode?
         jz .to_kernel

@@ -6,6 +6,7 @@
 ; through trap_return (iretq), so there is one way back to user mode.
 
 bits 64
+%include "arch/x86_64/trapframe.inc"
 section .text
 global syscall_entry
 extern syscall_dispatch, trap_return
@@ -25,21 +26,7 @@ syscall_entry:
         push rcx                        ; rip
         push 0                          ; error
         push SYSCALL_VECTOR             ; vector
-        push rax
-        push rbx
-        push rcx
-        push rdx
-        push rsi
-        push rdi
-        push rbp
-        push r8
-        push r9
-        push r10
-        push r11
-        push r12
-        push r13
-        push r14
-        push r15
+        PUSH_REGS
         cld
         mov rdi, rsp
         call syscall_dispatch
