@@ -67,7 +67,8 @@ build/%.o: %.c build/.flags
 
 build/%.o: %.asm build/.flags
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+	$(NASM) -M -MT $@ $< > $(@:.o=.d)
+	$(NASM) $(NASMFLAGS) $< -o $@
 
 # Two links: the first has an empty symbol table; its text symbols become the
 # table (scripts/ksyms.sh) for the second. .ksyms is the last section in
