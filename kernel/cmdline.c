@@ -12,6 +12,7 @@ static const struct {
 	{ "poweroff", "power off when the tests or the first process end" },
 	{ "ramdisk", "ramdisk=SIZE[@NODE][,...]: RAM disks ram0.. (K/M/G), memory on NODE" },
 	{ "init", "init=/path: the first process's program (default /bin/init)" },
+	{ "strace", "print every system call of every process, with its result" },
 };
 
 #define MAX_WORDS 32

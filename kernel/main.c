@@ -28,6 +28,7 @@
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/init.h>
+#include <kernel/syscall.h>
 
 struct cpu cpus[MAX_CPUS];
 int nr_cpus = 1;
@@ -119,6 +120,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	procfs_proc_init();
 	sysfs_node_init();
 	boot_complete();
+	syscall_tracing = cmdline_has("strace");
 	start_first_work();
 	sched_idle_loop();
 }

@@ -8,6 +8,9 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <arch/io.h>
+#include <kernel/random.h>
+#include <kernel/mm.h>
+#include <kernel/fdtable.h>
 
 SYSCALL(getpid) { return current->pid; }
 SYSCALL(gettid) { return current->pid; }
@@ -231,4 +234,72 @@ SYSCALL(getcpu)
 	if (a1 && copy_to_user((void *)a1, &node, sizeof(node)))
 		return -EFAULT;
 	return 0;
+}
+
+/* set_robust_list(head, len): recorded nowhere; Numbat has no futexes,
+ * so nothing would walk the list at exit. Linux checks len. */
+SYSCALL(set_robust_list)
+{
+	return a1 == 24 ? 0 : -EINVAL;
+}
+
+/* tgkill(tgid, tid, sig) and tkill(tid, sig): one thread per process. */
+SYSCALL(tgkill)
+{
+	if ((int)a0 <= 0 || (int)a1 <= 0 || a0 != a1)
+		return (int)a0 <= 0 || (int)a1 <= 0 ? -EINVAL : -ESRCH;
+	return proc_kill((int)a1, (int)a2);
+}
+
+SYSCALL(tkill)
+{
+	return (int)a0 <= 0 ? -EINVAL : proc_kill((int)a0, (int)a1);
+}
+
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY (~0UL)
+
+struct rlimit64 {
+	uint64_t cur, max;
+};
+
+/* prlimit64(pid, resource, new, old): the limits Numbat has are fixed;
+ * reading them works, setting them is refused (-EPERM). */
+SYSCALL(prlimit64)
+{
+	struct rlimit64 r = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (a0 && a0 != (uint64_t)current->pid)
+		return -ESRCH;
+	if (a1 >= 16)
+		return -EINVAL;
+	if (a1 == RLIMIT_STACK)
+		r.cur = STACK_MAX;
+	if (a1 == RLIMIT_NOFILE)
+		r.cur = r.max = FD_MAX;
+	if (a3 && copy_to_user((void *)a3, &r, sizeof(r)))
+		return -EFAULT;
+	return a2 ? -EPERM : 0;
+}
+
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+
+/* getrandom(buf, len, flags): not cryptographic (xorshift from the TSC);
+ * Numbat has no entropy pool. Enough for hash seeds and malloc's keys. */
+SYSCALL(getrandom)
+{
+	uint64_t seed = rdtsc() ^ ((uint64_t)current->pid << 32), done = 0;
+
+	if (a2 & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM))
+		return -EINVAL;
+	while (done < a1) {
+		uint64_t r = xorshift64(&seed);
+		size_t n = MIN(sizeof(r), a1 - done);
+		if (copy_to_user((char *)a0 + done, &r, n))
+			return done ? (int64_t)done : -EFAULT;
+		done += n;
+	}
+	return done;
 }

@@ -22,6 +22,24 @@ static const syscall_fn table[NR_SYSCALLS] = {
 };
 #undef ENTRY
 
+#define NAME(nr, name) [nr] = #name,
+static const char *const names[NR_SYSCALLS] = {
+	SYSCALL_LIST(NAME)
+};
+#undef NAME
+
+/* `strace` on the command line: print every system call and its result,
+ * as strace(1) would show it (numbers only for the arguments). */
+static void trace(const struct trap_frame *tf, uint64_t nr, int64_t ret)
+{
+	const char *name = nr < NR_SYSCALLS && names[nr] ? names[nr] : "unknown";
+
+	printk("[%d %s] %s#%lu(%lx, %lx, %lx, %lx) = %ld\n", current->pid, current->name,
+	       name, nr, tf->rdi, tf->rsi, tf->rdx, tf->r10, ret);
+}
+
+bool syscall_tracing;                /* set at boot from the command line */
+
 struct trap_frame *syscall_frame(void)
 {
 	return current->tf;
@@ -49,10 +67,13 @@ void syscall_dispatch(struct trap_frame *tf)
 	uint64_t nr = tf->rax;
 
 	irq_enable();
+	struct trap_frame args = *tf;              /* exec and sigreturn change tf */
 	if (nr < NR_SYSCALLS && table[nr])
 		tf->rax = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else
 		tf->rax = -ENOSYS;
+	if (unlikely(syscall_tracing))
+		trace(&args, nr, (int64_t)tf->rax);
 	user_return_work();
 }
 
@@ -60,7 +81,7 @@ void user_fault_kill(int sig, uint64_t addr)
 {
 	struct proc *p = current;
 
-	printk("pid %d (%s): signal %d at address %lx, rip %lx\n", p->pid, p->name,
-	       sig, addr, p->tf->rip);
+	printk("pid %d (%s): signal %d at address %lx, rip %lx, trap %lu error %lx\n",
+	       p->pid, p->name, sig, addr, p->tf->rip, p->tf->vector, p->tf->error);
 	proc_exit(W_SIGNALED(sig));
 }

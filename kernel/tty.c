@@ -190,11 +190,13 @@ struct winsize {
 	uint16_t rows, cols, xpixel, ypixel;
 };
 
+/* The kernel's struct termios for TCGETS/TCSETS (not termios2): 36 bytes. */
 struct termios {
 	uint32_t iflag, oflag, cflag, lflag;
-	uint8_t line, cc[32];
-	uint32_t ispeed, ospeed;
+	uint8_t line, cc[19];
 };
+
+_Static_assert(sizeof(struct termios) == 36, "Linux's struct termios is 36 bytes");
 
 int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
 {
@@ -208,7 +210,7 @@ int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
 	case TCGETS:
 		t.cc[4] = 4;                   /* VEOF = ^D */
 		t.cc[0] = 3;                   /* VINTR = ^C */
-		return copy_to_user(arg, &t, 36 + 24) ? -EFAULT : 0;
+		return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
 	case TCSETS: case TCSETSW: case TCSETSF:
 		return 0;                      /* settings are fixed: canonical, echo */
 	}

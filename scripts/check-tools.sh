@@ -11,6 +11,8 @@ for pair in $need; do
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 [ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
+# glibc's static libraries (user/pie: static-PIE test programs).
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$missing libc6-dev"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "check-tools: installing:$missing"

@@ -97,7 +97,8 @@ PROBES = ["read /ptr/x", "stat /ino/x", "stat /len/x", "rename /cyc/top /cyc/a/b
 def user_test_cases():
     """One boot per user/tests/*.c program, run as init (DESIGN.md 7)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    names = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(root, "user/tests/*.c")))
+    names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
+                   for p in glob.glob(os.path.join(root, d, "*.c")))
     return [Case(f"user-{n}", cmdline=f"init=/tests/{n} poweroff",
                  checks=[user_ktap, init_exit_ok],
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),

@@ -18,12 +18,15 @@ ROOTFS      := build/rootfs
 USER_PROGS    := $(sort $(patsubst user/%.c,%,$(wildcard user/*.c)))
 USER_TESTS    := $(sort $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c)))
 USER_BENCH    := $(sort $(patsubst user/bench/%.c,%,$(wildcard user/bench/*.c)))
+# Static-PIE tests, built with the host's glibc (gcc -static-pie): Debian's
+# musl has no self-relocating start-up for static-PIE.
+USER_PIE      := $(sort $(patsubst user/pie/%.c,%,$(wildcard user/pie/*.c)))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,build/user/lib/%.o,$(sort $(wildcard user/lib/*.c)))
 USER_LIB      := build/user/libuser.a
 USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/%.o) \
                  $(USER_BENCH:%=build/user/bench/%.o) $(USER_LIB_OBJS)
 USER_BINS     := $(USER_PROGS:%=$(ROOTFS)/bin/%) $(USER_TESTS:%=$(ROOTFS)/tests/%) \
-                 $(USER_BENCH:%=$(ROOTFS)/bench/%) \
+                 $(USER_BENCH:%=$(ROOTFS)/bench/%) $(USER_PIE:%=$(ROOTFS)/tests/%) \
                  $(ROOTFS)/tests/run.sh
 # Empty directories for the kernel to mount procfs and sysfs on, and /tmp.
 USER_DIRS     := $(ROOTFS)/proc $(ROOTFS)/sys $(ROOTFS)/tmp
@@ -55,6 +58,10 @@ $(USER_LIB): $(USER_LIB_OBJS)
 $(ROOTFS)/bin/%: build/user/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -o $@ $< $(USER_LIB)
+
+$(USER_PIE:%=$(ROOTFS)/tests/%): $(ROOTFS)/tests/%: user/pie/%.c
+	@mkdir -p $(dir $@)
+	gcc -static-pie -fPIE -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(ROOTFS)/bench/%: build/user/bench/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)

@@ -17,6 +17,8 @@ typedef int64_t (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t,
 	int64_t sys_##name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, \
 			   uint64_t a4, uint64_t a5)
 
+extern bool syscall_tracing;       /* `strace` on the command line */
+
 /* The trap frame of the system call in progress (fork copies it). */
 struct trap_frame *syscall_frame(void);
 /* On the way back to user mode: pending kill, preemption. */

@@ -16,7 +16,9 @@
 	X(108, getegid) X(110, getppid) X(158, arch_prctl) X(186, gettid)     \
 	X(203, sched_setaffinity) X(204, sched_getaffinity)                   \
 	X(218, set_tid_address) X(228, clock_gettime) X(231, exit_group)      \
-	X(309, getcpu) X(15, rt_sigreturn)
+	X(309, getcpu) X(15, rt_sigreturn)                                    \
+	X(273, set_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
+	X(318, getrandom)
 
 #define SYSCALL_LIST_FILE(X)                                                  \
 	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \
