@@ -185,6 +185,12 @@ static int user_page_fault(struct trap_frame *tf)
 	irq_enable();
 	int err = vm_fault(p->mm, addr, fault_flags(tf->error));
 	irq_disable();
+	if (err == -ENOMEM) {
+		/* Out of memory: end the process that needs it (a real OOM
+		 * killer, choosing the largest process, comes with reclaim). */
+		printk("oom: no memory for pid %d (%s) at %lx: killed\n", p->pid, p->name, addr);
+		return SIGKILL;
+	}
 	return !err ? 0 : err == -ENXIO || err == -EIO ? SIGBUS : SIGSEGV;
 }
 
