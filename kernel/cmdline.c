@@ -12,6 +12,8 @@ static const struct {
 	{ "poweroff", "power off when the tests or the first process end" },
 	{ "ramdisk", "ramdisk=SIZE[@NODE][,...]: RAM disks ram0.. (K/M/G), memory on NODE" },
 	{ "init", "init=/path: the first process's program (default /bin/init)" },
+	{ "rmap", "rmap=scan: keep no pte_chains; migration walks every page table (rmap.h)" },
+	{ "rmap_check", "rmap_check=N: check the reverse map every N page faults" },
 };
 
 #define MAX_WORDS 32
