@@ -4,6 +4,7 @@
 #
 #   user/*.c        one program each   -> build/rootfs/bin/NAME
 #   user/tests/*.c  one KTAP test each -> build/rootfs/tests/NAME
+#   user/bench/*.c  one benchmark each -> build/rootfs/bench/NAME
 #   user/lib/*.c    shared code (KTAP printer, helpers) -> build/user/libuser.a
 #   build/rootfs/tests/run.sh: a script for our sh that runs every test
 #
@@ -16,10 +17,13 @@ ROOTFS      := build/rootfs
 
 USER_PROGS    := $(sort $(patsubst user/%.c,%,$(wildcard user/*.c)))
 USER_TESTS    := $(sort $(patsubst user/tests/%.c,%,$(wildcard user/tests/*.c)))
+USER_BENCH    := $(sort $(patsubst user/bench/%.c,%,$(wildcard user/bench/*.c)))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,build/user/lib/%.o,$(sort $(wildcard user/lib/*.c)))
 USER_LIB      := build/user/libuser.a
-USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/%.o) $(USER_LIB_OBJS)
+USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/%.o) \
+                 $(USER_BENCH:%=build/user/bench/%.o) $(USER_LIB_OBJS)
 USER_BINS     := $(USER_PROGS:%=$(ROOTFS)/bin/%) $(USER_TESTS:%=$(ROOTFS)/tests/%) \
+                 $(USER_BENCH:%=$(ROOTFS)/bench/%) \
                  $(ROOTFS)/tests/run.sh
 # Empty directories for the kernel to mount procfs and sysfs on, and /tmp.
 USER_DIRS     := $(ROOTFS)/proc $(ROOTFS)/sys $(ROOTFS)/tmp
@@ -53,6 +57,11 @@ $(ROOTFS)/bin/%: build/user/%.o $(USER_LIB)
 	$(MUSLCC) -static -o $@ $< $(USER_LIB)
 
 $(ROOTFS)/tests/%: build/user/tests/%.o $(USER_LIB)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -o $@ $< $(USER_LIB)
+
+# Benchmarks (user/bench/*.c, run by tests/bench.py): build/rootfs/bench/NAME
+$(ROOTFS)/bench/%: build/user/bench/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -o $@ $< $(USER_LIB)
 

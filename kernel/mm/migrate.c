@@ -29,8 +29,6 @@
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 
-#define MIGRATE_TRIES 10000        /* busy mm locks before giving up */
-
 bool page_trylock(struct page *p)
 {
 	return !(__atomic_fetch_or(&p->lockbits, PL_LOCKED, __ATOMIC_ACQUIRE) & PL_LOCKED);
@@ -148,11 +146,8 @@ static int unmap_all(struct page *p)
 		scan_all(scan_unmap_one, &s);
 		return 0;
 	}
-	for (int tries = 0; unmap_chain(p) == RMAP_AGAIN; tries++) {
-		if (tries == MIGRATE_TRIES)
-			return -EBUSY;
+	while (unmap_chain(p) == RMAP_AGAIN)   /* mm->locks are held briefly */
 		migrate_wait(NULL);
-	}
 	return 0;
 }
 

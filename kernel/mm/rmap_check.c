@@ -198,6 +198,9 @@ static void check_frames(struct check *c, int nid)
 			       n->start_pfn + i, p->mapcount, c->count[nid][i]);
 		if (rmap_scan_mode || (p->flags & (PG_slab | PG_buddy | PG_pgtable)))
 			continue;
+		if (!p->mapcount && !c->count[nid][i] && !p->pte.chain &&
+		    !(p->flags & PG_direct))
+			continue;               /* the common case, quickly */
 		pte_chain_lock(p);
 		check_chain(c, p);
 		pte_chain_unlock(p);

@@ -16,7 +16,8 @@
 	X(108, getegid) X(110, getppid) X(158, arch_prctl) X(186, gettid)     \
 	X(203, sched_setaffinity) X(204, sched_getaffinity)                   \
 	X(218, set_tid_address) X(228, clock_gettime) X(231, exit_group)      \
-	X(309, getcpu) X(15, rt_sigreturn)
+	X(309, getcpu) X(15, rt_sigreturn) X(239, get_mempolicy)            \
+	X(279, move_pages)
 
 #define SYSCALL_LIST_FILE(X)                                                  \
 	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \
