@@ -13,6 +13,8 @@ static const struct {
 	{ "ramdisk", "ramdisk=SIZE[@NODE][,...]: RAM disks ram0.. (K/M/G), memory on NODE" },
 	{ "init", "init=/path: the first process's program (default /bin/init)" },
 	{ "strace", "print every system call of every process, with its result" },
+	{ "rmap", "rmap=scan: keep no pte_chains; migration walks every page table (rmap.h)" },
+	{ "rmap_check", "rmap_check=N: check the reverse map every N page faults" },
 };
 
 #define MAX_WORDS 32

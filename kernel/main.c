@@ -11,6 +11,7 @@
 #include <kernel/memblock.h>
 #include <kernel/pmm.h>
 #include <kernel/slab.h>
+#include <kernel/rmap.h>
 #include <kernel/ktest.h>
 #include <kernel/power.h>
 #include <kernel/vfs.h>
@@ -71,6 +72,7 @@ static void memory_init(void)
 	memblock_init();
 	pmm_init();
 	kmalloc_init();
+	rmap_init();
 	boot_info.tsc_mem_cycles = rdtsc() - start;
 	numa_print();
 }
@@ -118,6 +120,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	fs_init();
 	flush_start();
 	procfs_proc_init();
+	rmap_check_init();
 	sysfs_node_init();
 	boot_complete();
 	syscall_tracing = cmdline_has("strace");

@@ -12,6 +12,7 @@
 #include <kernel/pmm.h>
 #include <kernel/pcache.h>
 #include <kernel/vmstat.h>
+#include <kernel/rmap.h>
 #include <kernel/percpu.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
@@ -37,6 +38,9 @@ static int show_meminfo(struct pbuf *b, void *unused)
 	pbuf_printf(b, "SwapTotal:      %8lu kB\n", 0UL);
 	pbuf_printf(b, "SwapFree:       %8lu kB\n", 0UL);
 	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));
+	/* Numbat: memory in pte_chain blocks (Linux 2.5 had them in slabinfo) */
+	pbuf_printf(b, "PteChains:      %8lu kB\n",
+		    rmap_chain_blocks() * sizeof(struct pte_chain) / 1024);
 	return 0;
 }
 

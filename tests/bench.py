@@ -7,7 +7,7 @@ instructions' worth of time: figures repeat exactly and compare across host
 machines. As the project's reference figures were measured, the machine has
 one CPU (node 0) and the other nodes are memory-only.
 
-Prints Markdown tables. Usage: python3 tests/bench.py [-v]
+Prints Markdown tables. Usage: python3 tests/bench.py [-v] [--rmap-only]
 """
 import os
 import re
@@ -96,27 +96,96 @@ FAULT_ROWS = [("anon_fault", "anonymous fault, per page"), ("cow_fault", "copy-o
               ("exit_64m", "exit + wait4, 64 MiB touched")]
 
 
-def fault_bench(verbose):
+def fault_bench(verbose, rmap="chain"):
     """User-space fault and fork costs (user/bench/faults.c), run as init."""
-    text = boot("bench-faults", machine(512, 2), "init=/bench/faults poweroff", verbose)
+    text = boot(f"bench-faults-{rmap}", machine(512, 2), f"rmap={rmap} init=/bench/faults poweroff",
+                verbose)
     got = dict(re.findall(r"bench: (\S+) (\d+)", text))
     if not all(k in got for k, _ in FAULT_ROWS):
         sys.exit("bench: /bench/faults printed no figures")
-    print("| operation (512 MiB, 2 nodes, 1 CPU) | Numbat cycles | Linux 6.1 cycles |")
+    print(f"| operation (512 MiB, 2 nodes, 1 CPU), rmap={rmap} | Numbat cycles | Linux 6.1 cycles |")
     print("|---|---|---|")
     for key, what in FAULT_ROWS:
         linux = LINUX_FAULTS.get(key)
         print(f"| {what} | {int(got[key]):,} | {f'{linux:,}' if linux else '-'} |")
+
+
+# Debian's Linux 6.1 on the same QEMU settings (move_pages, MPOL_MF_MOVE_ALL,
+# 1,024 pages), cycles per page: the issue's reference figures.
+LINUX_61 = {1: 10800, 2: 12400, 8: 21900, 32: 59900}
+MOVE_PAGES = 1024
+UNRELATED_PAGES = 256
+
+
+def rmap_boot(mode, args, verbose, mem=512):
+    """One boot of /bench/rmapbench with rmap=MODE; its bench: lines."""
+    cmd = f"rmap={mode} init=/bench/rmapbench poweroff -- {args}"
+    text = boot(f"bench-rmap-{mode}-{args.split()[0]}", machine(mem, 2), cmd, verbose)
+    if "init exited with status 0x0" not in text:
+        sys.exit(f"bench: rmapbench {args} (rmap={mode}) failed; see build/tests/")
+    return text
+
+
+def rmap_tables(verbose):
+    """The reverse map against the full page-table scan (docs/rmap.md)."""
+    ks = (1, 2, 8, 32)
+    us = (1, 4, 16, 64)
+    move, unrel, chains, fork = {}, {}, {}, {}
+    for mode in ("chain", "scan"):
+        text = rmap_boot(mode, " ".join(f"move {k} {MOVE_PAGES}" for k in ks), verbose)
+        for k, c in re.findall(r"bench: move k=(\d+) unrelated=0 pages=\d+ cycles_per_page=(\d+)", text):
+            move[(mode, int(k))] = int(c)
+        # 64 x 4 MiB of unrelated memory: 1 GiB, so node 1 has room to move to
+        text = rmap_boot(mode, " ".join(f"unrelated {u} {UNRELATED_PAGES}" for u in us), verbose,
+                         mem=1024)
+        for u, c in re.findall(r"bench: move k=1 unrelated=(\d+) pages=\d+ cycles_per_page=(\d+)", text):
+            unrel[(mode, int(u))] = int(c)
+        text = rmap_boot(mode, "chains fork", verbose)
+        m = re.search(r"bench: chains kb=(\d+) mappings=(\d+) bytes_per_mapping=([\d.]+) "
+                      r"ram_share_pct=([\d.]+)", text)
+        chains[mode] = m.groups() if m else None
+        m = re.search(r"bench: fork64m fork_cycles=(\d+) exit_cycles=(\d+)", text)
+        fork[mode] = m.groups() if m else None
+
+    print(f"| pages shared by k processes ({MOVE_PAGES} pages, move_pages MOVE_ALL) "
+          "| rmap (pte_chain) | rmap=scan | Linux 6.1 |")
+    print("|---|---|---|---|")
+    for k in ks:
+        print(f"| k = {k} | {move.get(('chain', k), '?')} | {move.get(('scan', k), '?')} "
+              f"| {LINUX_61[k]} |")
+    print()
+    print(f"| k = 1, unrelated processes with 4 MiB each ({UNRELATED_PAGES} pages, 1 GiB) "
+          "| rmap (pte_chain) | rmap=scan | scan / rmap |")
+    print("|---|---|---|---|")
+    for u in us:
+        c, s = unrel.get(("chain", u)), unrel.get(("scan", u))
+        ratio = f"{s / c:.0f}x" if c and s else "?"
+        print(f"| {u} | {c} | {s} | {ratio} |")
+    print()
+    print("| 16 MiB touched, 32 children forked | PteChains | mappings | bytes per mapping "
+          "| share of RAM |")
+    print("|---|---|---|---|---|")
+    for mode in ("chain", "scan"):
+        g = chains[mode] or ("?",) * 4
+        print(f"| rmap={mode} | {g[0]} kB | {g[1]} | {g[2]} | {g[3]} % |")
+    print()
+    print("| 64 MiB touched, 1 CPU | fork (cycles) | child's exit, to wait4 returning (cycles) |")
+    print("|---|---|---|")
+    for mode, what in (("chain", "reverse map maintained"), ("scan", "no reverse map (rmap=scan)")):
+        g = fork[mode] or ("?", "?")
+        print(f"| {what} | {g[0]} | {g[1]} |")
     print()
 
 
 def main():
     verbose = "-v" in sys.argv
     os.makedirs("build/tests", exist_ok=True)
-    boot_times(verbose)
-    mm_bench(verbose)
-    fs_bench(verbose)
-    fault_bench(verbose)
+    if "--rmap-only" not in sys.argv:
+        boot_times(verbose)
+        mm_bench(verbose)
+        fs_bench(verbose)
+        fault_bench(verbose)
+    rmap_tables(verbose)
 
 
 if __name__ == "__main__":

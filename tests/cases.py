@@ -103,7 +103,16 @@ def user_test_cases():
                  checks=[user_ktap, init_exit_ok],
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
-            for n in names]
+            for n in names] + [
+        # The whole suite in one boot with the reverse map checked every 500
+        # page faults (rmap_check panics on a disagreement), with pte_chains
+        # and with rmap=scan (migration by walking every page table).
+        Case(f"user-all-{mode}-rmap-check",
+             cmdline=f"rmap={mode} rmap_check=500 init=/bin/sh poweroff -- /tests/run.sh",
+             checks=[user_ktap, expect("rmap_check every 500 faults",
+                                       r"^rmap_check: every 500 page faults", 1)],
+             post=[fsimg.post_fsck], timeout=10 * DEFAULT_TIMEOUT)
+        for mode in ("chain", "scan")]
 
 
 def bad_image(kind):

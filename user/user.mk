@@ -71,6 +71,7 @@ $(ROOTFS)/tests/%: build/user/tests/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -o $@ $< $(USER_LIB)
 
+# Benchmarks (user/bench/*.c, run by tests/bench.py): build/rootfs/bench/NAME
 # One line per test, run by /bin/sh (DESIGN.md 7: init=/bin/sh -- /tests/run.sh).
 # Tests write scratch files in their working directory: /tests.
 $(ROOTFS)/tests/run.sh: build/user/.flags

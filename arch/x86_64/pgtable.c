@@ -151,3 +151,32 @@ void mm_flush_tlb_all(struct mm *mm)
 {
 	flush_mm(mm, 0);
 }
+
+/* Call fn on every PTE slot of the user half that is not empty, in
+ * address order (the traditional scan: rmap=scan and rmap_check). Caller
+ * holds mm->lock. */
+static void walk_level(uint64_t *table, int level, uint64_t base,
+		       void (*fn)(struct mm *, pte_t *, uint64_t, void *),
+		       struct mm *mm, void *arg)
+{
+	uint64_t span = 1UL << (PAGE_SHIFT + 9 * level);
+
+	for (int i = 0; i < 512; i++) {
+		if (!table[i])
+			continue;
+		if (level == 0)
+			fn(mm, &table[i], base + i * span, arg);
+		else if (table[i] & PTE_P)
+			walk_level(phys_to_virt(table[i] & PTE_ADDR), level - 1,
+				   base + i * span, fn, mm, arg);
+	}
+}
+
+void pgtable_for_each_pte(struct mm *mm, void (*fn)(struct mm *, pte_t *, uint64_t, void *),
+			  void *arg)
+{
+	for (int i = 0; i < USER_PML4_ENTRIES; i++)
+		if (mm->pml4[i] & PTE_P)
+			walk_level(phys_to_virt(mm->pml4[i] & PTE_ADDR), 2,
+				   (uint64_t)i << 39, fn, mm, arg);
+}

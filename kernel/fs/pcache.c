@@ -99,7 +99,7 @@ static struct page *insert_or_use(struct address_space *m, struct page *p)
 		pmm_free_pages(p, 0);
 		return old;           /* NULL: no memory for the tree */
 	}
-	p->flags |= PG_pcache;
+	page_set_flag(p, PG_pcache);
 	page_ref(p);              /* the cache's reference */
 	list_add_tail(&p->lru, &pcache_lru);
 	m->nrpages++;
@@ -139,7 +139,7 @@ void pcache_set_dirty(struct page *p)
 {
 	spin_lock(&pcache_lock);
 	if (!(p->flags & PG_dirty)) {
-		p->flags |= PG_dirty;
+		page_set_flag(p, PG_dirty);
 		((struct address_space *)p->mapping)->ndirty++;
 		stats.dirty++;
 	}
@@ -151,7 +151,7 @@ static bool test_clear_dirty(struct page *p)
 {
 	if (!(p->flags & PG_dirty))
 		return false;
-	p->flags &= ~PG_dirty;
+	page_clear_flag(p, PG_dirty);
 	((struct address_space *)p->mapping)->ndirty--;
 	stats.dirty--;
 	return true;
@@ -283,11 +283,40 @@ static void remove_page(struct page *p)
 	list_del(&p->lru);
 	m->nrpages--;
 	stats.pages--;
-	p->flags &= ~PG_pcache;
+	page_clear_flag(p, PG_pcache);
 	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
 		p->mapping = NULL;
 		pmm_free_pages(p, 0);
 	}
+}
+
+/*
+ * Migration (kernel/mm/migrate.c): put new in old's place in the cache,
+ * with old's contents and dirty state, if nobody but the cache, its
+ * mappings and the migrator holds old (refs: the count that means so).
+ * The copy happens under pcache_lock, so no read() or write() can slip in
+ * between the check and the swap. 0, or -EBUSY (old is in use: I/O).
+ */
+int pcache_migrate(struct page *old, struct page *new, int refs)
+{
+	spin_lock(&pcache_lock);
+	if (!(old->flags & PG_pcache) || READ_ONCE(old->refcount) != refs) {
+		spin_unlock(&pcache_lock);
+		return -EBUSY;
+	}
+	struct address_space *m = old->mapping;
+	memcpy(page_address(new), page_address(old), PAGE_SIZE);
+	new->mapping = m;
+	new->index = old->index;
+	page_set_flag(new, PG_pcache | (old->flags & PG_dirty));
+	page_clear_flag(old, PG_pcache | PG_dirty);
+	radix_replace(&m->pages, old->index, new);
+	list_add(&new->lru, &old->lru);     /* its place on the LRU list */
+	list_del(&old->lru);
+	page_ref(new);                      /* the cache's reference moves */
+	__atomic_fetch_sub(&old->refcount, 1, __ATOMIC_ACQ_REL);
+	spin_unlock(&pcache_lock);
+	return 0;
 }
 
 uint64_t pcache_drop_clean(void)

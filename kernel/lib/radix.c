@@ -43,6 +43,21 @@ void *radix_lookup(struct radix_root *r, uint64_t index)
 	return n ? n->slots[slot_of(index, 0)] : NULL;
 }
 
+/* Put item in the place of the item at index (which must exist); returns
+ * the old one. Allocates nothing: migration swaps pages this way. */
+void *radix_replace(struct radix_root *r, uint64_t index, void *item)
+{
+	struct radix_node *n = r->node;
+
+	BUG_ON(!n || index > max_index(r->height));
+	for (int level = r->height - 1; level > 0 && n; level--)
+		n = n->slots[slot_of(index, level)];
+	BUG_ON(!n || !n->slots[slot_of(index, 0)]);
+	void *old = n->slots[slot_of(index, 0)];
+	n->slots[slot_of(index, 0)] = item;
+	return old;
+}
+
 /* Add levels on top until index fits. */
 static int grow(struct radix_root *r, uint64_t index)
 {

@@ -8,6 +8,10 @@
  *   PTE present, write, read-only, VMA writable  -> copy-on-write: reuse the
  *                                  page if we are its only user, else copy
  *
+ * A PTE or page cache page that is being migrated (a migration entry, or a
+ * page with PL_LOCKED) makes the fault drop mm->lock, wait for the
+ * migration to finish and return 0: the access is retried.
+ *
  * Returns 0 when the access can be retried, -EFAULT for a bad access (the
  * caller sends SIGSEGV or fails the user copy), -ENXIO for a file page past
  * the end of the file and -EIO when it cannot be read (SIGBUS), -ENOMEM
@@ -16,6 +20,7 @@
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/rmap.h>
+#include <kernel/migrate.h>
 #include <kernel/filemap.h>
 #include <kernel/vmstat.h>
 #include <kernel/proc.h>
@@ -52,6 +57,15 @@ static struct page *copy_page(struct page *src)
 	return p;
 }
 
+/* Map p at ptep, or drop it if the reverse map had no memory. */
+static int map_or_put(struct mm *mm, pte_t *ptep, struct page *p, pte_t prot)
+{
+	if (!page_map(mm, ptep, p, mk_pte(page_to_pfn(p), prot)))
+		return 0;
+	page_release(p);
+	return -ENOMEM;
+}
+
 static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 		      bool write)
 {
@@ -62,6 +76,10 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 
 	if (!p)
 		return err == -ENOMEM ? -ENOMEM : err == -EFAULT ? -ENXIO : -EIO;
+	if (page_locked(p)) {                /* being migrated: wait, retry */
+		filemap_release_page(p);
+		return -EAGAIN;
+	}
 	if (major) {
 		count_vm_event(PGMAJFAULT);
 		if (current)
@@ -73,13 +91,11 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 		if (!copy)
 			return -ENOMEM;
 		count_vm_event(COW_FAULT);
-		page_map(mm, ptep, copy, mk_pte(page_to_pfn(copy), vma_pte_prot(v, true)));
-		return 0;
+		return map_or_put(mm, ptep, copy, vma_pte_prot(v, true));
 	}
 	if (write)
 		filemap_dirty(p);
-	page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, shared)));
-	return 0;
+	return map_or_put(mm, ptep, p, vma_pte_prot(v, shared));
 }
 
 static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
@@ -90,8 +106,7 @@ static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	struct page *p = anon_page();
 	if (!p)
 		return -ENOMEM;
-	page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, true)));
-	return 0;
+	return map_or_put(mm, ptep, p, vma_pte_prot(v, true));
 }
 
 /* Write to a present read-only PTE of a writable VMA. */
@@ -114,8 +129,7 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 		return -ENOMEM;
 	count_vm_event(COW_FAULT);
 	page_unmap(mm, ptep);
-	page_map(mm, ptep, copy, mk_pte(page_to_pfn(copy), vma_pte_prot(v, true)));
-	return 0;
+	return map_or_put(mm, ptep, copy, vma_pte_prot(v, true));
 }
 
 /* The VMA for addr, growing the stack down to it if that is allowed. */
@@ -148,10 +162,13 @@ static bool access_ok(const struct vma *v, unsigned flags)
 int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 {
 	bool write = flags & FAULT_WRITE;
+	struct page *busy = NULL;           /* being migrated: wait for it */
 	int err = 0;
 
 	if (!mm || addr >= USER_SPACE_END)
 		return -EFAULT;
+	if (rmap_prepare())                 /* before the lock: rmap.h */
+		return -ENOMEM;
 	count_vm_event(PGFAULT);
 	if (current)
 		current->min_flt++;
@@ -165,6 +182,8 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 	pte_t *ptep = pgtable_walk(mm, va, true);
 	if (!ptep)
 		err = -ENOMEM;
+	else if (pte_migration(*ptep))
+		busy = pfn_to_page(pte_pfn(*ptep));
 	else if (!pte_present(*ptep))
 		err = fault_missing(mm, v, va, ptep, write);
 	else if (write && !pte_write(*ptep))
@@ -174,6 +193,12 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 		flush_tlb_page(va);
 out:
 	spin_unlock(&mm->lock);
+	rmap_unprepare();
+	if (busy || err == -EAGAIN) {
+		migrate_wait(busy);             /* then the access is retried */
+		err = 0;
+	}
+	rmap_check_fault_tick();
 	return err;
 }
 

@@ -28,39 +28,63 @@ void put_page(struct page *p)
 	}
 }
 
-/* Point *ptep at p; the mapping holds a reference the caller passes in. */
-void page_map(struct mm *mm, pte_t *ptep, struct page *p, pte_t pte)
+/*
+ * Point *ptep at p; the mapping holds a reference the caller passes in.
+ * Caller holds mm->lock. -ENOMEM (PTE untouched) if the reverse map had no
+ * memory for a chain block; never after rmap_prepare() for one mapping.
+ */
+int page_map(struct mm *mm, pte_t *ptep, struct page *p, pte_t pte)
 {
+	int err = rmap_add(p, virt_to_phys(ptep));
+
+	if (err)
+		return err;
 	*ptep = pte;
-	rmap_add(p, virt_to_phys(ptep));
 	if (p->flags & PG_anon)
 		mm->rss_anon++;
 	else
 		mm->rss_file++;
+	return 0;
 }
 
-/* Clear *ptep and drop its page (the caller flushes the TLB). */
-void page_unmap(struct mm *mm, pte_t *ptep)
+/* The counters and dirty state of a mapping `old` that was just cleared. */
+void page_unmap_account(struct mm *mm, struct page *p, pte_t old)
 {
-	pte_t pte = *ptep;
-
-	*ptep = 0;
-	if (!pte_present(pte))
-		return;
-	struct page *p = pfn_to_page(pte_pfn(pte));
-
 	if (p->flags & PG_anon)
 		mm->rss_anon--;
 	else
 		mm->rss_file--;
-	if (pte_dirty(pte) && !(p->flags & PG_anon))
+	if (pte_dirty(old) && !(p->flags & PG_anon))
 		filemap_dirty(p);
-	rmap_remove(p, virt_to_phys(ptep));
+}
+
+/* Drop the reference a mapping held. */
+void page_release(struct page *p)
+{
 	if (p->flags & PG_anon)
 		put_page(p);
 	else
 		filemap_release_page(p);
 }
+
+/* Clear *ptep and drop its page (the caller flushes the TLB). A migration
+ * entry is a mapping too: the reverse map still lists it. */
+void page_unmap(struct mm *mm, pte_t *ptep)
+{
+	pte_t pte = *ptep;
+
+	*ptep = 0;
+	if (!pte_mapped(pte))
+		return;
+	struct page *p = pfn_to_page(pte_pfn(pte));
+
+	page_unmap_account(mm, p, pte);
+	rmap_remove(p, virt_to_phys(ptep));
+	page_release(p);
+}
+
+struct list_head mm_list = LIST_HEAD_INIT(mm_list);
+struct spinlock mm_list_lock = SPINLOCK_INIT("mm_list");
 
 struct mm *mm_create(void)
 {
@@ -85,6 +109,9 @@ struct mm *mm_create(void)
 	list_init(&mm->vmas);
 	mm->users = 1;
 	mm->node = numa_this_node();
+	spin_lock(&mm_list_lock);
+	list_add_tail(&mm->mm_node, &mm_list);
+	spin_unlock(&mm_list_lock);
 	return mm;
 }
 
@@ -98,8 +125,15 @@ void mm_put(struct mm *mm)
 {
 	if (__atomic_sub_fetch(&mm->users, 1, __ATOMIC_ACQ_REL))
 		return;
+	/* The lock keeps rmap walkers (migration, rmap_check) off the
+	 * tables while they go. */
+	spin_lock(&mm->lock);
 	vma_unmap(mm, 0, USER_SPACE_END);
 	pgtable_free_all(mm);
+	spin_unlock(&mm->lock);
+	spin_lock(&mm_list_lock);
+	list_del(&mm->mm_node);
+	spin_unlock(&mm_list_lock);
 	if (mm->exe_inode)
 		filemap_put(mm->exe_inode);
 	struct page *pml4 = virt_to_page(mm->pml4);
@@ -109,14 +143,20 @@ void mm_put(struct mm *mm)
 	kfree(mm);
 }
 
-/* Share one PTE with the child (read-only if private: copy-on-write). */
-static void dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
+/* Share one PTE with the child (read-only if private: copy-on-write).
+ * A migration entry is copied as it is: the migration that made it will
+ * find the child's copy through the reverse map too. */
+static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 {
 	if (cow && pte_write(*s))
 		*s = pte_wrprotect(*s);
 	struct page *p = pfn_to_page(pte_pfn(*s));
 	get_page(p);
-	page_map(dst, d, p, *s);
+	if (page_map(dst, d, p, *s)) {
+		page_release(p);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /*
@@ -133,13 +173,14 @@ static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
 		pte_t *s = pgtable_walk(src, va, false), *d = NULL;
 
 		for (uint64_t a = va; s && a < next; a += PAGE_SIZE, s++) {
-			if (!pte_present(*s)) {
+			if (!pte_mapped(*s)) {
 				d = d ? d + 1 : NULL;
 				continue;
 			}
 			if (!d && !(d = pgtable_walk(dst, a, true)))
 				return -ENOMEM;
-			dup_pte(dst, d++, s, cow);
+			if (dup_pte(dst, d++, s, cow))
+				return -ENOMEM;
 		}
 	}
 	return 0;
@@ -167,6 +208,7 @@ struct mm *mm_dup(struct mm *old)
 	if (!mm)
 		return NULL;
 	spin_lock(&old->lock);
+	spin_lock(&mm->lock);           /* parent, then child: rmap.h */
 	mm->brk_start = old->brk_start;
 	mm->exe_inode = old->exe_inode;
 	if (mm->exe_inode)
@@ -188,6 +230,7 @@ struct mm *mm_dup(struct mm *old)
 			break;
 	}
 	mm_flush_tlb_all(old);          /* the parent's PTEs are read-only now */
+	spin_unlock(&mm->lock);
 	spin_unlock(&old->lock);
 	if (err) {
 		mm_put(mm);

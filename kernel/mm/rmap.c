@@ -1,12 +1,328 @@
-/* Reverse map bookkeeping (rmap.h). */
+/*
+ * The pte_chain reverse map (see rmap.h for the picture and the lock
+ * order). This file keeps the chains: adding and removing one mapping,
+ * walking them, and try_to_unmap. rmap_check.c checks them against the
+ * page tables; migrate.c uses them.
+ */
 #include <kernel/rmap.h>
+#include <kernel/mm.h>
+#include <kernel/slab.h>
+#include <kernel/percpu.h>
+#include <kernel/vmstat.h>
+#include <kernel/cmdline.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
 
-void rmap_add(struct page *p, pte_addr_t pte)
+bool rmap_scan_mode;
+static struct kmem_cache pte_chain_cache;
+
+void rmap_init(void)
 {
-	__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED);
+	const char *mode = cmdline_get("rmap");
+
+	kmem_cache_init(&pte_chain_cache, "pte_chain", sizeof(struct pte_chain),
+			CACHE_LINE);
+	rmap_scan_mode = mode && !strcmp(mode, "scan");
+	if (mode && !rmap_scan_mode && strcmp(mode, "chain"))
+		printk("rmap: unknown mode '%s', using pte_chains\n", mode);
+	printk("rmap: %s\n", rmap_scan_mode ?
+	       "scan (no pte_chains; migration walks every page table)" : "pte_chain");
 }
 
-void rmap_remove(struct page *p, pte_addr_t pte)
+uint64_t rmap_chain_blocks(void)
 {
-	__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
+	return kmem_cache_inuse(&pte_chain_cache);
+}
+
+/* ---- the chain lock: a bit spinlock in page->lockbits ---- */
+
+bool pte_chain_trylock(struct page *p)
+{
+	return !(__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN);
+}
+
+void pte_chain_lock(struct page *p)
+{
+	while (!pte_chain_trylock(p))
+		while (READ_ONCE(p->lockbits) & PL_CHAIN)
+			cpu_relax();
+}
+
+void pte_chain_unlock(struct page *p)
+{
+	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
+}
+
+/* ---- blocks: a slab cache, and one spare per CPU ---- */
+
+static struct pte_chain *block_new(int node)
+{
+	struct pte_chain *pc = kmem_cache_alloc(&pte_chain_cache, node);
+
+	if (pc) {
+		memset(pc, 0, sizeof(*pc));
+		count_vm_event(PTE_CHAIN_ALLOC);
+	}
+	return pc;
+}
+
+static void block_free(struct pte_chain *pc)
+{
+	kmem_cache_free(&pte_chain_cache, pc);
+	count_vm_event(PTE_CHAIN_FREE);
+}
+
+/*
+ * Fill this CPU's spare block. Call before taking mm->lock on a path that
+ * may add a mapping: then rmap_add cannot fail for want of memory. (Numbat's
+ * allocators never sleep, but the discipline is Linux's: allocate first,
+ * lock second.) The kernel is not preemptive, so the spare is still this
+ * CPU's when the locked code runs. rmap_unprepare() after the unlock
+ * returns an unused spare to the slab, so nothing stays allocated.
+ */
+int rmap_prepare(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (rmap_scan_mode || c->rmap_spare)
+		return 0;
+	c->rmap_spare = block_new(NUMA_NO_NODE);
+	return c->rmap_spare ? 0 : -ENOMEM;
+}
+
+void rmap_unprepare(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->rmap_spare) {
+		block_free(c->rmap_spare);
+		c->rmap_spare = NULL;
+	}
+}
+
+/* A block for a chain of a page on `node`: a new one there if possible,
+ * else the spare. */
+static struct pte_chain *block_get(int node)
+{
+	struct cpu *c = this_cpu();
+	struct pte_chain *pc = c->rmap_spare;
+
+	if (!pc || virt_to_page(pc)->node != node) {
+		struct pte_chain *fresh = block_new(node);
+		if (fresh)
+			return fresh;
+	}
+	c->rmap_spare = NULL;
+	return pc;
+}
+
+/* ---- add and remove (chain lock held) ---- */
+
+/* The second mapping: direct becomes a one-block chain. */
+static int direct_to_chain(struct page *p, pte_addr_t pa)
+{
+	struct pte_chain *pc = block_get(p->node);
+
+	if (!pc)
+		return -ENOMEM;
+	pc->ptes[NRPTE - 1] = p->pte.direct;
+	pc->ptes[NRPTE - 2] = pa;
+	pc->next_and_idx = pte_chain_encode(NULL, NRPTE - 2);
+	p->pte.chain = pc;
+	page_clear_flag(p, PG_direct);
+	count_vm_event(RMAP_DIRECT_TO_CHAIN);
+	return 0;
+}
+
+/* Into the head block's highest free slot, or a new head if it is full. */
+static int chain_add(struct page *p, pte_addr_t pa)
+{
+	struct pte_chain *head = p->pte.chain;
+	unsigned idx = pte_chain_idx(head);
+
+	if (idx > 0) {
+		head->ptes[idx - 1] = pa;
+		head->next_and_idx--;
+		return 0;
+	}
+	struct pte_chain *pc = block_get(p->node);
+	if (!pc)
+		return -ENOMEM;
+	pc->ptes[NRPTE - 1] = pa;
+	pc->next_and_idx = pte_chain_encode(head, NRPTE - 1);
+	p->pte.chain = pc;
+	return 0;
+}
+
+/*
+ * Record that the PTE at physical address pa maps p. The caller holds the
+ * PTE's mm->lock (not p's chain lock). 0, or -ENOMEM when no block could
+ * be had (never after rmap_prepare on this path).
+ */
+int rmap_add(struct page *p, pte_addr_t pa)
+{
+	int err = 0;
+
+	if (rmap_scan_mode) {
+		__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	pte_chain_lock(p);
+	if (p->mapcount == 0) {
+		p->pte.direct = pa;
+		page_set_flag(p, PG_direct);
+	} else if (p->flags & PG_direct) {
+		err = direct_to_chain(p, pa);
+	} else {
+		err = chain_add(p, pa);
+	}
+	if (!err)
+		p->mapcount++;
+	pte_chain_unlock(p);
+	return err;
+}
+
+/* Take pa out of the chain: the head's lowest used entry fills the hole,
+ * and the head block is freed when that empties it. */
+static bool chain_remove(struct page *p, pte_addr_t pa)
+{
+	struct pte_chain *start = p->pte.chain;
+	unsigned victim = pte_chain_idx(start);
+
+	for (struct pte_chain *pc = start; pc; pc = pte_chain_next(pc)) {
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++) {
+			if (pc->ptes[i] != pa)
+				continue;
+			pc->ptes[i] = start->ptes[victim];
+			start->ptes[victim] = 0;
+			if (victim == NRPTE - 1) {
+				p->pte.chain = pte_chain_next(start);
+				block_free(start);
+			} else {
+				start->next_and_idx++;
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+/* One mapping left in a one-block chain: back to direct, block freed. */
+static void chain_to_direct(struct page *p)
+{
+	struct pte_chain *pc = p->pte.chain;
+
+	p->pte.direct = pc->ptes[NRPTE - 1];
+	page_set_flag(p, PG_direct);
+	block_free(pc);
+	count_vm_event(RMAP_CHAIN_TO_DIRECT);
+}
+
+/* rmap_remove with p's chain lock already held. */
+void rmap_remove_locked(struct page *p, pte_addr_t pa)
+{
+	if (p->flags & PG_direct) {
+		if (p->pte.direct != pa)
+			panic("rmap_remove: pte %lx is not the direct mapping of pfn %lx",
+			      pa, page_to_pfn(p));
+		p->pte.direct = 0;
+		page_clear_flag(p, PG_direct);
+	} else if (p->mapcount < 2 || !chain_remove(p, pa)) {
+		panic("rmap_remove: pte %lx not in the chain of pfn %lx", pa, page_to_pfn(p));
+	}
+	if (--p->mapcount == 1 && !(p->flags & PG_direct))
+		chain_to_direct(p);
+}
+
+/* The PTE at pa no longer maps p. Caller holds the PTE's mm->lock. */
+void rmap_remove(struct page *p, pte_addr_t pa)
+{
+	if (rmap_scan_mode) {
+		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	pte_chain_lock(p);
+	rmap_remove_locked(p, pa);
+	pte_chain_unlock(p);
+}
+
+/* ---- walking ---- */
+
+pte_addr_t rmap_next(struct rmap_iter *it)
+{
+	struct page *p = it->page;
+
+	if (!it->started) {
+		it->started = true;
+		if (rmap_scan_mode || p->mapcount == 0)
+			return 0;
+		if (p->flags & PG_direct)
+			return p->pte.direct;
+		it->pc = p->pte.chain;
+		it->i = pte_chain_idx(it->pc);
+	}
+	while (it->pc) {
+		if (it->i < NRPTE)
+			return it->pc->ptes[it->i++];
+		it->pc = pte_chain_next(it->pc);
+		it->i = it->pc ? pte_chain_idx(it->pc) : 0;
+	}
+	return 0;
+}
+
+/* The page-table page holding the PTE knows its mm and base address; the
+ * PTE's slot number gives the rest (one slot = one 4 KiB page). */
+struct mm *rmap_pte_mm(pte_addr_t pa, uint64_t *va)
+{
+	struct page *pt = pfn_to_page(pa >> PAGE_SHIFT);
+
+	if (!pt || !(pt->flags & PG_pgtable))
+		panic("rmap: pte %lx is not in a page table", pa);
+	*va = pt->index + ((pa & (PAGE_SIZE - 1)) / sizeof(pte_t)) * PAGE_SIZE;
+	return pt->mapping;
+}
+
+/* ---- try_to_unmap ---- */
+
+/* Clear the PTE at pa (its mm->lock held) and drop its mapping of p. */
+static void unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va)
+{
+	pte_t *ptep = phys_to_virt(pa);
+	pte_t pte = __atomic_exchange_n(ptep, 0, __ATOMIC_ACQ_REL);
+
+	mm_flush_tlb(mm, va);
+	page_unmap_account(mm, p, pte);
+	rmap_remove_locked(p, pa);
+}
+
+/*
+ * Unmap every PTE of p through the chain (see rmap.h for the contract).
+ * The caller holds a reference on p, so dropping the mappings' references
+ * never frees it under us.
+ */
+int try_to_unmap(struct page *p)
+{
+	int ret = RMAP_SUCCESS;
+	pte_addr_t pa;
+
+	if (p->flags & (PG_pgtable | PG_slab | PG_reserved) || rmap_scan_mode)
+		return RMAP_FAIL;
+	pte_chain_lock(p);
+restart:
+	for (struct rmap_iter it = RMAP_ITER_INIT(p); (pa = rmap_next(&it));) {
+		uint64_t va;
+		struct mm *mm = rmap_pte_mm(pa, &va);
+
+		if (!spin_trylock(&mm->lock)) {
+			ret = RMAP_AGAIN;       /* against the lock order: give up */
+			continue;
+		}
+		unmap_one(p, mm, pa, va);
+		spin_unlock(&mm->lock);
+		page_release(p);
+		goto restart;                   /* the chain changed under it */
+	}
+	pte_chain_unlock(p);
+	return p->mapcount ? ret : RMAP_SUCCESS;
 }

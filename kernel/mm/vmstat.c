@@ -11,6 +11,12 @@ const char *const vm_event_names[NR_VM_EVENTS] = {
 	[PGFREE] = "pgfree",
 	[COW_FAULT] = "numbat_cow_fault",
 	[COW_REUSE] = "numbat_cow_reuse",
+	[PTE_CHAIN_ALLOC] = "numbat_pte_chain_alloc",
+	[PTE_CHAIN_FREE] = "numbat_pte_chain_free",
+	[RMAP_DIRECT_TO_CHAIN] = "numbat_rmap_direct_to_chain",
+	[RMAP_CHAIN_TO_DIRECT] = "numbat_rmap_chain_to_direct",
+	[PGMIGRATE_SUCCESS] = "pgmigrate_success",
+	[PGMIGRATE_FAIL] = "pgmigrate_fail",
 };
 
 void count_vm_event(enum vm_event e)

@@ -120,6 +120,7 @@ static void migrate_proc(struct proc *p, int cpu)
 		p->state = P_RUNNABLE, queued = true;
 	if (queued)
 		enqueue(to, p);
+	WRITE_ONCE(p->on_cpu, false);     /* only now may another CPU take it */
 	if (from != to)
 		spin_unlock(&from->lock);
 	spin_unlock(&to->lock);
@@ -127,7 +128,8 @@ static void migrate_proc(struct proc *p, int cpu)
 }
 
 /* prev must move to prev->cpu_next (its affinity changed): now that it is
- * off this CPU, move it. */
+ * off this CPU, move it. It is still marked on_cpu, so no other CPU steals
+ * it (or runs it after a wake-up) before it is where it belongs. */
 static void finish_migration(struct proc *prev)
 {
 	int cpu = prev->cpu_next;
@@ -135,6 +137,8 @@ static void finish_migration(struct proc *prev)
 	prev->cpu_next = -1;
 	if (prev->state != P_ZOMBIE)
 		migrate_proc(prev, cpu);
+	else
+		WRITE_ONCE(prev->on_cpu, false);
 }
 
 /* Called first thing by a process after it is switched to, with this CPU's
@@ -144,10 +148,12 @@ void schedule_tail(struct proc *prev)
 	struct runqueue *rq = &this_cpu()->rq;
 
 	bool orphan = prev->state == P_ZOMBIE && !prev->parent;
+	bool moving = prev->cpu_next >= 0;
 
-	WRITE_ONCE(prev->on_cpu, false);
+	if (!moving)
+		WRITE_ONCE(prev->on_cpu, false);
 	spin_unlock(&rq->lock);
-	if (prev->cpu_next >= 0)
+	if (moving)
 		finish_migration(prev);
 	arch_switch_mm(rq->curr);
 	if (orphan)

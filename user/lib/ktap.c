@@ -100,16 +100,37 @@ void diag(const char *fmt, ...)
 	printf("\n");
 }
 
+/* On Numbat, after every test: do the page tables and the reverse map
+ * still agree? /proc/rmap_check runs the kernel's rmap_check when opened
+ * and says "ok" or lists the disagreements. 1 if they agree. */
+static int rmap_agrees(void)
+{
+	char buf[2048];
+
+	if (!is_numbat())
+		return 1;
+	if (read_file("/proc/rmap_check", buf, sizeof(buf)) < 0) {
+		printf("# rmap_check: cannot read /proc/rmap_check\n");
+		return 0;
+	}
+	if (!strcmp(buf, "ok\n"))
+		return 1;
+	printf("# rmap_check failed:\n%s", buf);
+	return 0;
+}
+
 int ktap_done(void)
 {
-	printf("# %s: pass:%d fail:%d skip:%d total:%d\n", suite_name, passed,
-	       failed, skipped, count);
+	int rmap_ok = rmap_agrees();
+
+	printf("# %s: pass:%d fail:%d skip:%d total:%d%s\n", suite_name, passed,
+	       failed, skipped, count, rmap_ok ? "" : " (rmap_check failed)");
 	if (count != planned) {
 		printf("# %s: %d results for plan 1..%d\n", suite_name, count, planned);
 		return 1;
 	}
 	fflush(stdout);
-	return failed ? 1 : 0;
+	return failed || !rmap_ok ? 1 : 0;
 }
 
 void ktap_bail(const char *why)

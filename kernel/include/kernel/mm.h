@@ -71,6 +71,7 @@ struct mm {
 	int users;                 /* references (fork shares nothing: 1) */
 	int node;                  /* where its page tables are allocated */
 	struct inode *exe_inode;   /* the program (for /proc/<pid>/maps) */
+	struct list_head mm_node;  /* on mm_list (rmap.h) */
 	char exe_path[64];
 };
 
@@ -91,6 +92,9 @@ uint64_t vma_free_area(struct mm *mm, uint64_t hint, uint64_t len);
 pte_t *pgtable_walk(struct mm *mm, uint64_t va, bool alloc);
 void pgtable_free_range(struct mm *mm, uint64_t start, uint64_t end);
 void pgtable_free_all(struct mm *mm);
+void pgtable_for_each_pte(struct mm *mm,
+			  void (*fn)(struct mm *, pte_t *, uint64_t va, void *),
+			  void *arg);
 void mm_flush_tlb(struct mm *mm, uint64_t va);  /* every CPU using mm */
 void mm_flush_tlb_all(struct mm *mm);
 
@@ -104,8 +108,10 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags);
 /* Pages mapped into user page tables. */
 void get_page(struct page *p);
 void put_page(struct page *p);
-void page_map(struct mm *mm, pte_t *ptep, struct page *p, pte_t pte);
+int page_map(struct mm *mm, pte_t *ptep, struct page *p, pte_t pte);
 void page_unmap(struct mm *mm, pte_t *ptep);
+void page_unmap_account(struct mm *mm, struct page *p, pte_t old);
+void page_release(struct page *p);         /* drop a mapping's reference */
 int vm_populate(struct mm *mm, uint64_t start, uint64_t end);
 
 #endif

@@ -30,11 +30,16 @@ struct kmem_cache;
 #define PG_pcache    (1U << 8)     /* in the page cache: mapping/index valid */
 #define PG_dirty     (1U << 9)     /* page cache: newer than the device */
 
+/* Bits of page->lockbits, apart from flags so that the plain read-modify-
+ * writes of flags elsewhere can never lose a lock bit (rmap.h). */
+#define PL_CHAIN     (1U << 0)     /* the pte_chain lock (a bit spinlock) */
+#define PL_LOCKED    (1U << 1)     /* being migrated: faults wait (migrate.h) */
+
 struct page {
 	uint32_t flags;            /* PG_* */
 	uint16_t node;             /* NUMA node of the frame */
 	uint8_t order;             /* block order (PG_buddy, PG_head) */
-	uint8_t unused;
+	uint8_t lockbits;          /* PL_*: bit locks (rmap.h), atomic ops only */
 	int32_t refcount;          /* users of the frame; 0 when free */
 	int32_t mapcount;          /* PTEs mapping it (reverse map, issue 5) */
 	struct list_head lru;      /* free list, slab list or LRU list */
@@ -56,6 +61,19 @@ struct page {
 };
 
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit in 64 bytes");
+
+/* Flags that may change while other CPUs change other flags of the same
+ * page (PG_direct under the chain lock, PG_dirty under pcache_lock) are
+ * set and cleared atomically. */
+static inline void page_set_flag(struct page *p, uint32_t f)
+{
+	__atomic_fetch_or(&p->flags, f, __ATOMIC_RELAXED);
+}
+
+static inline void page_clear_flag(struct page *p, uint32_t f)
+{
+	__atomic_fetch_and(&p->flags, ~f, __ATOMIC_RELAXED);
+}
 
 struct page *pfn_to_page(uint64_t pfn);   /* NULL if no node spans pfn */
 uint64_t page_to_pfn(const struct page *p);

@@ -55,5 +55,8 @@ uint64_t pcache_drop_clean(void);
  * delete). Caller holds inode->sb->lock. */
 void pcache_truncate(struct inode *inode, uint64_t from);
 struct pcache_stats pcache_get_stats(void);
+/* Migration: new takes old's place (contents, dirty bit, the cache's
+ * reference) if old's refcount is refs. 0 or -EBUSY. */
+int pcache_migrate(struct page *old, struct page *new, int refs);
 
 #endif

@@ -26,6 +26,7 @@ struct cpu {
 	volatile uint64_t ipis;    /* call-function IPIs handled */
 	struct runqueue rq;        /* this CPU's scheduler state */
 	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
+	void *rmap_spare;          /* one preallocated pte_chain block (rmap.c) */
 	uint64_t vmstat[NR_VM_EVENTS_MAX]; /* this CPU's memory events (vmstat.h) */
 	struct arch_cpu arch;      /* GDT, TSS and other x86 state */
 };

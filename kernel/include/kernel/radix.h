@@ -33,6 +33,7 @@ void *radix_lookup(struct radix_root *r, uint64_t index);
 /* 0, or -ENOMEM (nothing changed). The slot must be empty. */
 int radix_insert(struct radix_root *r, uint64_t index, void *item);
 void *radix_delete(struct radix_root *r, uint64_t index);
+void *radix_replace(struct radix_root *r, uint64_t index, void *item);
 /* Up to max items with index >= start, in order; returns how many, and
  * their indexes in idx[]. */
 int radix_gang_lookup(struct radix_root *r, uint64_t start, void **items,

@@ -1,15 +1,136 @@
 /*
- * The reverse map: for a page, the PTEs that map it. Every place a PTE
- * starts or stops pointing at a frame calls rmap_add / rmap_remove
- * (through page_map / page_unmap in kernel/mm/mm.c). Today they maintain
- * page->mapcount; issue 5 adds the pte_chain itself.
+ * The reverse map (Linux 2.5's pte_chains): for each page, the PTEs that
+ * map it, so that migration (and later reclaim) can find and change every
+ * mapping of a frame without walking every address space.
+ *
+ *   struct page                    pte_chain (64 bytes, 64-aligned)
+ *   +--------------+               +-------------+------------------------+
+ *   | PG_direct: 1 |               | next | idx  | ptes[0..6]             |
+ *   | pte.direct --+--> one PTE    +-------------+------------------------+
+ *   +--------------+
+ *   | PG_direct: 0 |    head block                  full block
+ *   | pte.chain ---+--> [next|idx=4][0 0 0 0 a b c] -> [NULL|0][d e f g h i j]
+ *   +--------------+     free slots first, used from idx up
+ *
+ * A pte_addr_t is the physical address of a PTE; the page-table page that
+ * holds it records its mm (page->mapping) and the first address it maps
+ * (page->index), which gives back the mm and the virtual address.
+ * One mapping is stored as `direct`. The second turns it into a chain.
+ * When a removal leaves one mapping in a chain of one block, the page goes
+ * back to direct at once (so "chain" always means at least two mappings).
+ *
+ * The pte_chain lock is bit PL_CHAIN of page->lockbits. It protects
+ * pte.direct/pte.chain, PG_direct and page->mapcount.
+ *
+ * LOCK ORDER (the one place it is written down):
+ *
+ *   page lock (PL_LOCKED, held across a migration; never waited for with
+ *              a spinlock held)
+ *     -> mm_list_lock (the list of every mm)
+ *       -> mm->lock (VMAs and page tables)
+ *         -> pte_chain lock of a page
+ *         -> pcache_lock
+ *
+ *   fork takes the parent's mm->lock and then the child's (nobody else can
+ *   know the child yet). Code that holds a chain lock and needs an mm->lock
+ *   (try_to_unmap, migration) goes against the order, so it only tries
+ *   (spin_trylock) and answers RMAP_AGAIN when the lock is busy; the
+ *   caller drops everything and retries.
+ *
+ * Allocation: a second mapping needs a pte_chain block. rmap_prepare()
+ * fills this CPU's one-block spare before any spinlock is taken (Linux's
+ * pte_chain_alloc); rmap_add takes it under the locks; rmap_unprepare()
+ * frees it after the unlock if it was not used.
+ *
+ * With the boot option rmap=scan no chains are kept at all (only
+ * mapcount), and migration finds a frame's PTEs by walking every page
+ * table of every process, as kernels before 2.5 had to.
  */
 #ifndef KERNEL_RMAP_H
 #define KERNEL_RMAP_H
 
 #include <kernel/page.h>
+#include <kernel/list.h>
+#include <kernel/spinlock.h>
 
-void rmap_add(struct page *p, pte_addr_t pte);
+#define CACHE_LINE 64
+#define NRPTE ((CACHE_LINE - sizeof(unsigned long)) / sizeof(pte_addr_t))
+
+struct pte_chain {
+	unsigned long next_and_idx;   /* next block | index of first used slot */
+	pte_addr_t ptes[NRPTE];
+} __attribute__((aligned(CACHE_LINE)));
+
+_Static_assert(sizeof(struct pte_chain) == CACHE_LINE, "a pte_chain is one cache line");
+_Static_assert((NRPTE & (NRPTE + 1)) == 0, "NRPTE + 1 must be a power of two");
+
+static inline struct pte_chain *pte_chain_next(const struct pte_chain *pc)
+{
+	return (struct pte_chain *)(pc->next_and_idx & ~(unsigned long)NRPTE);
+}
+
+static inline unsigned pte_chain_idx(const struct pte_chain *pc)
+{
+	return pc->next_and_idx & NRPTE;
+}
+
+static inline unsigned long pte_chain_encode(struct pte_chain *next, unsigned idx)
+{
+	return (unsigned long)next | idx;
+}
+
+/* Try-results of try_to_unmap (Linux 2.5's SWAP_*). */
+enum { RMAP_SUCCESS, RMAP_AGAIN, RMAP_FAIL };
+
+extern bool rmap_scan_mode;       /* rmap=scan: no chains */
+struct mm;
+
+void rmap_init(void);
+int rmap_prepare(void);           /* before locks: 0 or -ENOMEM */
+void rmap_unprepare(void);        /* after them: free an unused spare */
+/* Caller holds the mm->lock of the PTE's mm. rmap_add fails only when no
+ * block can be had (-ENOMEM); the PTE must not be set then. */
+int rmap_add(struct page *p, pte_addr_t pte);
 void rmap_remove(struct page *p, pte_addr_t pte);
+void rmap_remove_locked(struct page *p, pte_addr_t pte);  /* chain lock held */
+
+void pte_chain_lock(struct page *p);
+void pte_chain_unlock(struct page *p);
+bool pte_chain_trylock(struct page *p);
+
+/* The PTEs of a page, in chain order; caller holds the chain lock.
+ *   struct rmap_iter it = RMAP_ITER_INIT(p);  while ((pa = rmap_next(&it))) ... */
+struct rmap_iter {
+	struct page *page;
+	struct pte_chain *pc;
+	unsigned i;
+	bool started;
+};
+#define RMAP_ITER_INIT(p) { (p), NULL, 0, false }
+pte_addr_t rmap_next(struct rmap_iter *it);
+
+/* From a PTE's physical address: its mm and the virtual address it maps. */
+struct mm *rmap_pte_mm(pte_addr_t pte, uint64_t *va);
+
+/* Unmap every PTE of p (clear it, drop the mapping). Caller holds p's page
+ * lock, no spinlocks. RMAP_SUCCESS: no mappings left; RMAP_AGAIN: some
+ * mm->lock was busy, try again; RMAP_FAIL: not allowed (a page-table page
+ * or kernel page). */
+int try_to_unmap(struct page *p);
+
+/* Chain statistics: blocks in use (all nodes). */
+uint64_t rmap_chain_blocks(void);
+
+/* Check that every page table and the reverse map agree (rmap_check.c).
+ * Returns the number of errors; reports each (up to a limit) to out. */
+struct pbuf;
+int rmap_check(struct pbuf *out);
+void rmap_check_fault_tick(void); /* rmap_check=N: check every N faults */
+void rmap_check_init(void);
+
+/* Every address space, for rmap_check and rmap=scan (mm.c). Lock order:
+ * mm_list_lock before any mm->lock. */
+extern struct list_head mm_list;
+extern struct spinlock mm_list_lock;
 
 #endif

@@ -15,6 +15,12 @@ enum vm_event {
 	PGFREE,
 	COW_FAULT,            /* Numbat: write faults that copied a page */
 	COW_REUSE,            /* Numbat: write faults that reused a sole page */
+	PTE_CHAIN_ALLOC,      /* Numbat: pte_chain blocks allocated */
+	PTE_CHAIN_FREE,       /* Numbat: pte_chain blocks freed */
+	RMAP_DIRECT_TO_CHAIN, /* Numbat: a second mapping turned direct into a chain */
+	RMAP_CHAIN_TO_DIRECT, /* Numbat: a chain went back to one direct mapping */
+	PGMIGRATE_SUCCESS,    /* pages migrated */
+	PGMIGRATE_FAIL,       /* pages that could not be migrated */
 	NR_VM_EVENTS
 };
 

@@ -1,0 +1,296 @@
+/*
+ * Page migration (migrate.h), on top of the reverse map. To move page old
+ * to a new frame:
+ *
+ *   1. lock old (PL_LOCKED) and a new frame on the target node;
+ *   2. unmap: turn every PTE of old into a migration entry (not present,
+ *      frame and protection kept) and shoot down its TLB entry on every
+ *      CPU that has that mm loaded (IPIs). A fault on an entry waits;
+ *   3. copy the contents and the flags (for a page-cache page, also swap
+ *      it into the cache, pcache_migrate); refuse with -EBUSY if anything
+ *      but the mappings, the cache and the caller holds the page;
+ *   4. remap: with old's chain lock and every mapping mm's lock held at
+ *      once, point each entry at the new frame and hand old's whole chain
+ *      (and map count and references) to the new page, as the paper does;
+ *   5. unlock both; the caller's put frees the old frame.
+ *
+ * The PTEs of old are found through its pte_chain, or with rmap=scan by
+ * walking every page table of every process (twice: steps 2 and 4).
+ */
+#include <kernel/migrate.h>
+#include <kernel/rmap.h>
+#include <kernel/mm.h>
+#include <kernel/pmm.h>
+#include <kernel/pcache.h>
+#include <kernel/vmstat.h>
+#include <kernel/sched.h>
+#include <kernel/filemap.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
+#include <kernel/printk.h>
+
+bool page_trylock(struct page *p)
+{
+	return !(__atomic_fetch_or(&p->lockbits, PL_LOCKED, __ATOMIC_ACQUIRE) & PL_LOCKED);
+}
+
+void page_unlock(struct page *p)
+{
+	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_LOCKED, __ATOMIC_RELEASE);
+}
+
+void migrate_wait(struct page *p)
+{
+	if (!p) {
+		sched_yield();
+		return;
+	}
+	while (page_locked(p))
+		sched_yield();
+}
+
+/* ---- step 2: PTE -> migration entry (mm->lock held) ---- */
+
+static void to_entry(struct page *p, struct mm *mm, pte_t *ptep, uint64_t va)
+{
+	pte_t old = __atomic_exchange_n(ptep, 0, __ATOMIC_ACQ_REL);
+
+	if (!pte_present(old) || pte_pfn(old) != page_to_pfn(p))
+		panic("migrate: pte %lx at %lx does not map pfn %lx", old, va, page_to_pfn(p));
+	mm_flush_tlb(mm, va);           /* no CPU writes through it after this */
+	if (pte_dirty(old) && !(p->flags & PG_anon)) {
+		filemap_dirty(p);           /* the dirty bit moves to the page */
+		old = pte_mkclean(old);
+	}
+	*ptep = pte_mkmigration(old);
+}
+
+/* One pass over p's chain; RMAP_AGAIN if some mm->lock was busy. */
+static int unmap_chain(struct page *p)
+{
+	int ret = RMAP_SUCCESS;
+	pte_addr_t pa;
+
+	pte_chain_lock(p);
+	for (struct rmap_iter it = RMAP_ITER_INIT(p); (pa = rmap_next(&it));) {
+		pte_t *ptep = phys_to_virt(pa);
+		uint64_t va;
+		struct mm *mm = rmap_pte_mm(pa, &va);
+
+		if (pte_migration(READ_ONCE(*ptep)))
+			continue;               /* done in an earlier pass */
+		if (!spin_trylock(&mm->lock)) {
+			ret = RMAP_AGAIN;
+			continue;
+		}
+		to_entry(p, mm, ptep, va);
+		spin_unlock(&mm->lock);
+	}
+	pte_chain_unlock(p);
+	return ret;
+}
+
+/* ---- rmap=scan: every page table of every process ---- */
+
+struct scan {
+	struct page *old, *new;
+};
+
+static void scan_all(void (*fn)(struct mm *, pte_t *, uint64_t, void *), struct scan *s)
+{
+	struct list_head *l;
+
+	spin_lock(&mm_list_lock);
+	list_for_each(l, &mm_list) {
+		struct mm *mm = list_entry(l, struct mm, mm_node);
+
+		spin_lock(&mm->lock);
+		pgtable_for_each_pte(mm, fn, s);
+		spin_unlock(&mm->lock);
+	}
+	spin_unlock(&mm_list_lock);
+}
+
+static void scan_unmap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
+{
+	struct scan *s = arg;
+
+	if (pte_present(*ptep) && pte_pfn(*ptep) == page_to_pfn(s->old))
+		to_entry(s->old, mm, ptep, va);
+}
+
+/* Move one mapping's count and reference from old to new. */
+static void move_mapping(struct page *old, struct page *new)
+{
+	__atomic_fetch_sub(&old->mapcount, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&new->mapcount, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&old->refcount, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&new->refcount, 1, __ATOMIC_RELAXED);
+}
+
+static void scan_remap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
+{
+	struct scan *s = arg;
+
+	if (!pte_migration(*ptep) || pte_pfn(*ptep) != page_to_pfn(s->old))
+		return;
+	*ptep = pte_from_migration(*ptep, page_to_pfn(s->new));
+	if (s->new != s->old)
+		move_mapping(s->old, s->new);
+}
+
+static int unmap_all(struct page *p)
+{
+	if (rmap_scan_mode) {
+		struct scan s = { p, p };
+		scan_all(scan_unmap_one, &s);
+		return 0;
+	}
+	while (unmap_chain(p) == RMAP_AGAIN)   /* mm->locks are held briefly */
+		migrate_wait(NULL);
+	return 0;
+}
+
+/* ---- step 4: entries -> the new frame, chain handed over ---- */
+
+static void unlock_chain_mms(struct page *p)
+{
+	struct rmap_iter it = RMAP_ITER_INIT(p);
+	pte_addr_t pa;
+	uint64_t va;
+
+	while ((pa = rmap_next(&it))) {
+		struct mm *mm = rmap_pte_mm(pa, &va);
+		if (spin_is_held(&mm->lock))
+			spin_unlock(&mm->lock);
+	}
+}
+
+/* Take the mm->lock of every mapping of p (chain lock held), or none. */
+static bool lock_chain_mms(struct page *p)
+{
+	struct rmap_iter it = RMAP_ITER_INIT(p);
+	pte_addr_t pa;
+	uint64_t va;
+
+	while ((pa = rmap_next(&it))) {
+		struct mm *mm = rmap_pte_mm(pa, &va);
+		if (spin_is_held(&mm->lock))
+			continue;               /* two mappings in one mm */
+		if (!spin_trylock(&mm->lock)) {
+			unlock_chain_mms(p);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The paper's hand-over: new takes old's chain, map count and the
+ * mappings' references, all at once. */
+static void hand_over(struct page *old, struct page *new)
+{
+	int n = old->mapcount;
+
+	new->pte = old->pte;
+	new->mapcount = n;
+	if (old->flags & PG_direct)
+		page_set_flag(new, PG_direct);
+	page_clear_flag(old, PG_direct);
+	old->pte.chain = NULL;
+	old->mapcount = 0;
+	__atomic_fetch_add(&new->refcount, n, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&old->refcount, n, __ATOMIC_RELAXED);
+}
+
+static void remap_chain(struct page *old, struct page *new)
+{
+	pte_addr_t pa;
+
+	for (;;) {
+		pte_chain_lock(old);
+		if (new != old)
+			pte_chain_lock(new);
+		if (lock_chain_mms(old))
+			break;
+		if (new != old)
+			pte_chain_unlock(new);
+		pte_chain_unlock(old);
+		migrate_wait(NULL);
+	}
+	for (struct rmap_iter it = RMAP_ITER_INIT(old); (pa = rmap_next(&it));) {
+		pte_t *ptep = phys_to_virt(pa);
+		if (new == old && pte_present(*ptep))
+			continue;               /* undoing a partial unmap */
+		if (!pte_migration(*ptep) || pte_pfn(*ptep) != page_to_pfn(old))
+			panic("migrate: pte %lx of pfn %lx is no migration entry",
+			      *ptep, page_to_pfn(old));
+		*ptep = pte_from_migration(*ptep, page_to_pfn(new));
+	}
+	if (new != old)
+		hand_over(old, new);
+	unlock_chain_mms(new);
+	if (new != old)
+		pte_chain_unlock(new);
+	pte_chain_unlock(old);
+}
+
+static void remap_all(struct page *old, struct page *new)
+{
+	if (rmap_scan_mode) {
+		struct scan s = { old, new };
+		scan_all(scan_remap_one, &s);
+	} else {
+		remap_chain(old, new);
+	}
+}
+
+/* ---- step 3: contents ---- */
+
+/* Copy an anonymous page if only its mappings and the caller hold it. */
+static int copy_anon(struct page *old, struct page *new)
+{
+	pte_chain_lock(old);              /* mapcount stands still */
+	int maps = READ_ONCE(old->mapcount), refs = READ_ONCE(old->refcount);
+	pte_chain_unlock(old);
+	if (maps == 0)
+		return -ENOENT;
+	if (refs != maps + 1)
+		return -EBUSY;
+	memcpy(page_address(new), page_address(old), PAGE_SIZE);
+	page_set_flag(new, PG_anon);
+	return 0;
+}
+
+static int copy_contents(struct page *old, struct page *new)
+{
+	if (old->flags & PG_anon)
+		return copy_anon(old, new);
+	if (!(old->flags & PG_pcache))
+		return -EBUSY;
+	/* refs: the cache's, the caller's, one per mapping */
+	return pcache_migrate(old, new, READ_ONCE(old->mapcount) + 2);
+}
+
+int migrate_page(struct page *old, int node)
+{
+	if (old->flags & (PG_pgtable | PG_slab | PG_reserved | PG_buddy))
+		return -EBUSY;
+	if (!page_trylock(old))
+		return -EBUSY;              /* someone else is moving it */
+	struct page *new = pmm_alloc_pages(node, 0, PMM_THISNODE);
+	if (!new) {
+		page_unlock(old);
+		count_vm_event(PGMIGRATE_FAIL);
+		return -ENOMEM;
+	}
+	page_trylock(new);                /* fresh: nobody else knows it */
+	int err = unmap_all(old);
+	if (!err)
+		err = copy_contents(old, new);
+	remap_all(old, err ? old : new);
+	page_unlock(new);
+	page_unlock(old);
+	page_release(new);                /* our reference: frees it on failure */
+	count_vm_event(err ? PGMIGRATE_FAIL : PGMIGRATE_SUCCESS);
+	return err;
+}

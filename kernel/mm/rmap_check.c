@@ -1,0 +1,293 @@
+/*
+ * rmap_check: do the page tables and the reverse map describe the same
+ * set of (frame, PTE) pairs?
+ *
+ * It stops every change first: with mm_list_lock and every mm->lock held
+ * no PTE, chain or map count can change (they all change under the lock
+ * of the PTE's mm; migration's hand-over holds them all too). Then:
+ *
+ *   1. every non-empty PTE of every mm (present, or a migration entry)
+ *      names a frame we manage, sits in a page table whose struct page
+ *      names that mm and address, and is in the frame's chain; PTEs are
+ *      counted per frame;
+ *   2. every frame's mapcount equals the PTEs counted for it, and (with
+ *      chains) its chain is packed as rmap.h draws it: direct for one,
+ *      full blocks behind a head whose free slots are at the front and
+ *      zero, mapcount entries each pointing at a PTE that maps the frame;
+ *   3. the blocks in chains plus the per-CPU spares are all the blocks
+ *      the slab cache has handed out (none leaked).
+ *
+ * 1 and 2 together: each PTE is in its frame's chain, each chain entry is
+ * a PTE of that frame, and the counts agree, so the two sets are equal.
+ *
+ * /proc/rmap_check runs it when opened and shows "ok" or the errors; the
+ * boot option rmap_check=N runs it every N page faults (and panics on an
+ * error, so a stress run cannot miss one).
+ */
+#include <kernel/rmap.h>
+#include <kernel/mm.h>
+#include <kernel/numa.h>
+#include <kernel/slab.h>
+#include <kernel/percpu.h>
+#include <kernel/procfs.h>
+#include <kernel/cmdline.h>
+#include <kernel/printk.h>
+#include <kernel/string.h>
+#include <kernel/sched.h>
+#include <stdarg.h>
+
+#define MAX_REPORTS 16
+
+struct check {
+	struct pbuf *out;           /* NULL: printk */
+	int errors;
+	uint64_t blocks;            /* pte_chain blocks seen in chains */
+	uint32_t *count[MAX_NODES]; /* PTEs seen per frame, by node */
+};
+
+static void report(struct check *c, const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+
+	if (c->errors++ >= MAX_REPORTS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (c->out)
+		pbuf_printf(c->out, "%s\n", line);
+	else
+		printk("rmap_check: %s\n", line);
+}
+
+/* ---- freezing: every mm->lock, or none ---- */
+
+static void unlock_mms(struct list_head *upto)
+{
+	for (struct list_head *l = mm_list.next; l != upto; l = l->next)
+		spin_unlock(&list_entry(l, struct mm, mm_node)->lock);
+}
+
+static void freeze(void)
+{
+	for (;;) {
+		struct list_head *l;
+		spin_lock(&mm_list_lock);
+		for (l = mm_list.next; l != &mm_list; l = l->next)
+			if (!spin_trylock(&list_entry(l, struct mm, mm_node)->lock))
+				break;
+		if (l == &mm_list)
+			return;
+		unlock_mms(l);
+		spin_unlock(&mm_list_lock);
+		sched_yield();
+	}
+}
+
+static void thaw(void)
+{
+	unlock_mms(&mm_list);
+	spin_unlock(&mm_list_lock);
+}
+
+/* ---- 1: from the page tables ---- */
+
+static bool in_chain(struct page *p, pte_addr_t pa)
+{
+	struct rmap_iter it = RMAP_ITER_INIT(p);
+	pte_addr_t e;
+
+	while ((e = rmap_next(&it)))
+		if (e == pa)
+			return true;
+	return false;
+}
+
+static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
+{
+	struct check *c = arg;
+	pte_addr_t pa = virt_to_phys(ptep);
+	struct page *p = pte_mapped(*ptep) ? pfn_to_page(pte_pfn(*ptep)) : NULL;
+	uint64_t owner_va;
+
+	if (!p) {
+		report(c, "pte %lx (va %lx) = %lx maps no managed frame", pa, va, *ptep);
+		return;
+	}
+	if (rmap_pte_mm(pa, &owner_va) != mm || owner_va != va)
+		report(c, "page table of pte %lx names the wrong mm or va %lx", pa, owner_va);
+	c->count[p->node][page_to_pfn(p) - numa_nodes[p->node].start_pfn]++;
+	if (rmap_scan_mode)
+		return;
+	pte_chain_lock(p);
+	if (!in_chain(p, pa))
+		report(c, "pte %lx (va %lx) maps pfn %lx but is not in its chain",
+		       pa, va, page_to_pfn(p));
+	pte_chain_unlock(p);
+}
+
+/* ---- 2: from the frames ---- */
+
+static void check_entry(struct check *c, struct page *p, pte_addr_t pa)
+{
+	pte_t pte = pa ? *(pte_t *)phys_to_virt(pa) : 0;
+
+	if (!pte_mapped(pte) || pte_pfn(pte) != page_to_pfn(p))
+		report(c, "pfn %lx: chain entry %lx is pte %lx, not a mapping of it",
+		       page_to_pfn(p), pa, pte);
+}
+
+/* The blocks of a chain: packed, aligned; returns the entries. */
+static int check_blocks(struct check *c, struct page *p)
+{
+	int n = 0;
+
+	for (struct pte_chain *pc = p->pte.chain; pc; pc = pte_chain_next(pc)) {
+		unsigned idx = pte_chain_idx(pc);
+		c->blocks++;
+		if ((uint64_t)pc % CACHE_LINE)
+			report(c, "pfn %lx: block %p not aligned", page_to_pfn(p), pc);
+		if (pc != p->pte.chain && idx != 0)
+			report(c, "pfn %lx: block %p behind the head has free slots",
+			       page_to_pfn(p), pc);
+		if (idx == NRPTE)
+			report(c, "pfn %lx: empty head block", page_to_pfn(p));
+		for (unsigned i = 0; i < NRPTE; i++) {
+			if (i < idx && pc->ptes[i])
+				report(c, "pfn %lx: free slot %u not zero", page_to_pfn(p), i);
+			if (i >= idx) {
+				check_entry(c, p, pc->ptes[i]);
+				n++;
+			}
+		}
+		if (n > 100000)
+			break;                  /* a loop: the count check reports it */
+	}
+	return n;
+}
+
+static void check_chain(struct check *c, struct page *p)
+{
+	int maps = p->mapcount;
+
+	if (maps == 0) {
+		if ((p->flags & PG_direct) || p->pte.chain)
+			report(c, "pfn %lx: unmapped but has a reverse map", page_to_pfn(p));
+	} else if (maps == 1) {
+		if (!(p->flags & PG_direct))
+			report(c, "pfn %lx: one mapping but not direct", page_to_pfn(p));
+		else
+			check_entry(c, p, p->pte.direct);
+	} else if (p->flags & PG_direct) {
+		report(c, "pfn %lx: %d mappings but direct", page_to_pfn(p), maps);
+	} else if (check_blocks(c, p) != maps) {
+		report(c, "pfn %lx: chain length differs from mapcount %d", page_to_pfn(p), maps);
+	}
+}
+
+static void check_frames(struct check *c, int nid)
+{
+	struct numa_node *n = &numa_nodes[nid];
+
+	for (uint64_t i = 0; i < n->end_pfn - n->start_pfn; i++) {
+		struct page *p = &n->mem_map[i];
+
+		if ((int)c->count[nid][i] != p->mapcount)
+			report(c, "pfn %lx: mapcount %d but %u PTEs map it",
+			       n->start_pfn + i, p->mapcount, c->count[nid][i]);
+		if (rmap_scan_mode || (p->flags & (PG_slab | PG_buddy | PG_pgtable)))
+			continue;
+		if (!p->mapcount && !c->count[nid][i] && !p->pte.chain &&
+		    !(p->flags & PG_direct))
+			continue;               /* the common case, quickly */
+		pte_chain_lock(p);
+		check_chain(c, p);
+		pte_chain_unlock(p);
+	}
+}
+
+/* ---- 3 and the whole ---- */
+
+static void check_blocks_total(struct check *c)
+{
+	uint64_t spares = 0;
+
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		spares += cpus[cpu].rmap_spare != NULL;
+	if (c->blocks + spares != rmap_chain_blocks())
+		report(c, "%lu blocks in chains and %lu spare, but %lu allocated",
+		       c->blocks, spares, rmap_chain_blocks());
+}
+
+static bool alloc_counts(struct check *c)
+{
+	int nid;
+
+	for_each_online_node(nid) {
+		struct numa_node *n = &numa_nodes[nid];
+		if (!n->mem_map)
+			continue;
+		c->count[nid] = kzalloc((n->end_pfn - n->start_pfn) * sizeof(uint32_t));
+		if (!c->count[nid])
+			return false;
+	}
+	return true;
+}
+
+int rmap_check(struct pbuf *out)
+{
+	struct check c = { .out = out };
+	struct list_head *l;
+	int nid;
+
+	if (!alloc_counts(&c)) {
+		report(&c, "no memory for the check");
+		goto out;
+	}
+	freeze();
+	list_for_each(l, &mm_list)
+		pgtable_for_each_pte(list_entry(l, struct mm, mm_node), check_pte, &c);
+	for_each_online_node(nid)
+		if (c.count[nid])
+			check_frames(&c, nid);
+	if (!rmap_scan_mode)
+		check_blocks_total(&c);
+	thaw();
+out:
+	for (nid = 0; nid < MAX_NODES; nid++)
+		kfree(c.count[nid]);
+	if (c.errors > MAX_REPORTS)
+		report(&c, "... %d errors in all", c.errors - 1);
+	return c.errors;
+}
+
+static uint64_t check_every;        /* rmap_check=N */
+static uint64_t faults_seen;
+
+void rmap_check_fault_tick(void)
+{
+	if (!check_every ||
+	    __atomic_add_fetch(&faults_seen, 1, __ATOMIC_RELAXED) % check_every)
+		return;
+	if (rmap_check(NULL))
+		panic("rmap_check: the reverse map and the page tables disagree");
+}
+
+static int show_rmap_check(struct pbuf *b, void *unused)
+{
+	if (!rmap_check(b))
+		pbuf_printf(b, "ok\n");
+	return 0;
+}
+
+void rmap_check_init(void)
+{
+	const char *every = cmdline_get("rmap_check");
+
+	for (; every && *every >= '0' && *every <= '9'; every++)
+		check_every = check_every * 10 + (*every - '0');
+	if (check_every)
+		printk("rmap_check: every %lu page faults\n", check_every);
+	procfs_create_file(procfs_root(), "rmap_check", show_rmap_check, NULL);
+}

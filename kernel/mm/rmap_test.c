@@ -1,0 +1,236 @@
+/*
+ * Tests of the pte_chain reverse map and of migration (ktest=rmap).
+ *
+ * One page is mapped at n addresses of a test address space (real PTEs,
+ * through page_map), then unmapped in several orders; after every step
+ * the chain must be packed as rmap.h draws it and hold exactly the live
+ * PTEs. At the end no block may be left (slab counts back to where they
+ * were) and rmap_check() must agree with the whole system.
+ */
+#include <kernel/ktest.h>
+#include <kernel/rmap.h>
+#include <kernel/migrate.h>
+#include <kernel/mm.h>
+#include <kernel/pmm.h>
+#include <kernel/slab.h>
+#include <kernel/random.h>
+#include <kernel/string.h>
+#include <kernel/errno.h>
+#include <kernel/printk.h>
+
+#define MAXN 300
+#define BASE 0x10000000UL
+
+static pte_t *ptes[MAXN];
+static int order[MAXN];
+
+/* The chain of p is packed and holds exactly the n PTEs in ptes[live]. */
+static bool chain_ok(struct page *p, const bool *live, int n)
+{
+	int seen = 0;
+
+	if (p->mapcount != n)
+		return false;
+	if (n == 0)
+		return !(p->flags & PG_direct) && !p->pte.chain;
+	if (n == 1)
+		return (p->flags & PG_direct) && p->pte.direct;
+	if (p->flags & PG_direct)
+		return false;
+	for (struct pte_chain *pc = p->pte.chain; pc; pc = pte_chain_next(pc)) {
+		unsigned idx = pte_chain_idx(pc);
+		if ((uint64_t)pc % CACHE_LINE || idx == NRPTE ||
+		    (pc != p->pte.chain && idx != 0))
+			return false;
+		for (unsigned i = 0; i < NRPTE; i++) {
+			if (i < idx && pc->ptes[i])
+				return false;
+			if (i < idx)
+				continue;
+			int k = (int)((pte_t *)phys_to_virt(pc->ptes[i]) - ptes[0]);
+			if (k < 0 || k >= MAXN || !live[k])
+				return false;
+			seen++;
+		}
+	}
+	return seen == n;
+}
+
+static struct mm *test_mm(int n)
+{
+	struct mm *mm = mm_create();
+
+	if (!mm)
+		return NULL;
+	spin_lock(&mm->lock);
+	for (int i = 0; i < n; i++)
+		ptes[i] = pgtable_walk(mm, BASE + i * PAGE_SIZE, true);
+	spin_unlock(&mm->lock);
+	return mm;
+}
+
+static void map_at(struct mm *mm, struct page *p, int i)
+{
+	get_page(p);
+	spin_lock(&mm->lock);
+	page_map(mm, ptes[i], p, mk_pte(page_to_pfn(p), pte_user_prot(false, false)));
+	spin_unlock(&mm->lock);
+}
+
+static void unmap_at(struct mm *mm, int i)
+{
+	spin_lock(&mm->lock);
+	page_unmap(mm, ptes[i]);
+	spin_unlock(&mm->lock);
+}
+
+/* 0: first in, first out; 1: last in, first out; 2: random. */
+static void make_order(int n, int how)
+{
+	static uint64_t seed = 0x9e3779b97f4a7c15ULL;
+
+	for (int i = 0; i < n; i++)
+		order[i] = how == 1 ? n - 1 - i : i;
+	for (int i = n - 1; how == 2 && i > 0; i--) {
+		int j = xorshift64(&seed) % (i + 1), x = order[i];
+		order[i] = order[j];
+		order[j] = x;
+	}
+}
+
+/* Map p n times, unmap in order `how`, checking the chain at every step. */
+static bool add_remove(struct ktest_ctx *t, int n, int how)
+{
+	static bool live[MAXN];
+	struct mm *mm = test_mm(n);
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+	bool good = mm && p;
+
+	if (p)
+		p->flags |= PG_anon;
+	memset(live, 0, sizeof(live));
+	for (int i = 0; good && i < n; i++) {
+		map_at(mm, p, i);
+		live[i] = true;
+		good = chain_ok(p, live, i + 1);
+	}
+	make_order(n, how);
+	for (int k = 0; good && k < n; k++) {
+		unmap_at(mm, order[k]);
+		live[order[k]] = false;
+		good = chain_ok(p, live, n - k - 1);
+	}
+	if (!good)
+		ktest_fail(t, __FILE__, __LINE__, "chain wrong for n=%d order %d", n, how);
+	if (mm)
+		mm_put(mm);
+	if (p)
+		put_page(p);
+	return good;
+}
+
+KTEST(rmap, add_remove_every_order)
+{
+	static const int sizes[] = { 1, 2, 3, 7, 8, 9, 14, 15, 16, 50, 200, MAXN };
+	uint64_t blocks = rmap_chain_blocks();
+
+	if (rmap_scan_mode) {
+		ktest_skip(t, "rmap=scan keeps no chains");
+		return;
+	}
+	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++)
+		for (int how = 0; how < 3; how++)
+			if (!add_remove(t, sizes[s], how))
+				return;
+	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks);   /* no block leaked */
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+}
+
+KTEST(rmap, pte_to_mm_and_va)
+{
+	struct mm *mm = test_mm(3);
+	uint64_t va;
+
+	KTEST_ASSERT(t, mm != NULL);
+	for (int i = 0; i < 3; i++) {
+		KTEST_EXPECT(t, rmap_pte_mm(virt_to_phys(ptes[i]), &va) == mm);
+		KTEST_EXPECT_EQ(t, va, BASE + i * PAGE_SIZE);
+	}
+	mm_put(mm);
+}
+
+KTEST(rmap, try_to_unmap_success_and_again)
+{
+	struct mm *a = test_mm(4), *b = mm_create();
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+
+	KTEST_ASSERT(t, a && b && p);
+	p->flags |= PG_anon;
+	for (int i = 0; i < 4; i++)
+		map_at(a, p, i);
+	if (rmap_scan_mode) {
+		KTEST_EXPECT_EQ(t, try_to_unmap(p), RMAP_FAIL);
+	} else {
+		spin_lock(&a->lock);                /* busy: against the lock order */
+		KTEST_EXPECT_EQ(t, try_to_unmap(p), RMAP_AGAIN);
+		spin_unlock(&a->lock);
+		KTEST_EXPECT_EQ(t, p->mapcount, 4);
+		KTEST_EXPECT_EQ(t, try_to_unmap(p), RMAP_SUCCESS);
+		KTEST_EXPECT_EQ(t, p->mapcount, 0);
+		KTEST_EXPECT_EQ(t, p->refcount, 1);
+		for (int i = 0; i < 4; i++)
+			KTEST_EXPECT(t, pte_none(*ptes[i]));
+	}
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+	mm_put(a);
+	mm_put(b);
+	put_page(p);
+}
+
+/* A node other than this CPU's that has memory, or -1. */
+static int other_node(void)
+{
+	int nid;
+
+	for_each_online_node(nid)
+		if (nid != numa_this_node() && numa_nodes[nid].free_pages)
+			return nid;
+	return -1;
+}
+
+KTEST(rmap, migrate_anon_shared_and_pinned)
+{
+	int to = other_node();
+
+	if (to < 0) {
+		ktest_skip(t, "one node with memory");
+		return;
+	}
+	struct mm *mm = test_mm(20);
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, 0);
+	KTEST_ASSERT(t, mm && p);
+	p->flags |= PG_anon;
+	memset(page_address(p), 0x5a, PAGE_SIZE);
+	for (int i = 0; i < 20; i++)
+		map_at(mm, p, i);
+	get_page(p);            /* an extra pin (the allocation's reference
+				 * is the migrator's own) */
+	KTEST_EXPECT_EQ(t, migrate_page(p, to), -EBUSY);
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+	KTEST_EXPECT_EQ(t, pte_pfn(*ptes[7]), page_to_pfn(p));
+	KTEST_EXPECT(t, pte_present(*ptes[7]));
+	put_page(p);                            /* unpinned */
+	KTEST_EXPECT_EQ(t, migrate_page(p, to), 0);
+	struct page *n = pfn_to_page(pte_pfn(*ptes[0]));
+	KTEST_EXPECT(t, n != p && n->node == to && n->mapcount == 20);
+	KTEST_EXPECT_EQ(t, p->mapcount, 0);
+	for (int i = 0; i < 20; i++)
+		KTEST_EXPECT(t, pte_present(*ptes[i]) && pte_pfn(*ptes[i]) == page_to_pfn(n));
+	KTEST_EXPECT_EQ(t, *(uint8_t *)page_address(n), 0x5a);
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+	put_page(p);                            /* frees the old frame */
+	for (int i = 0; i < 20; i++)            /* no VMA: mm_put would not */
+		unmap_at(mm, i);
+	mm_put(mm);
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+}

@@ -1,0 +1,224 @@
+/*
+ * NUMA memory system calls, as Linux has them (mm/migrate.c, mm/mempolicy.c):
+ *
+ *   move_pages(pid, count, pages[], nodes[], status[], flags)
+ *     nodes == NULL: status[i] = the node of the page at pages[i];
+ *     else move pages[i] to nodes[i] (migrate_page), status[i] = the node
+ *     it is on now, or a negative errno for that page:
+ *       -EFAULT no VMA there, -ENOENT nothing mapped there,
+ *       -EACCES mapped by several processes without MPOL_MF_MOVE_ALL,
+ *       -EBUSY  pinned or in I/O (or being moved by someone else),
+ *       -ENOMEM no free frame on the target node.
+ *     Returns 0, or the number of pages that could not be moved; -EINVAL
+ *     for unknown flags, -ENODEV for a node that is not online with
+ *     memory, -ESRCH for no such pid, -EFAULT for unreadable arrays.
+ *   get_mempolicy(mode, nodemask, maxnode, addr, flags)
+ *     Numbat has only the default policy (first touch); with
+ *     MPOL_F_NODE | MPOL_F_ADDR it answers which node holds addr,
+ *     faulting the page in first, as Linux does.
+ */
+#include <kernel/syscalls.h>
+#include <kernel/proc.h>
+#include <kernel/mm.h>
+#include <kernel/migrate.h>
+#include <kernel/numa.h>
+#include <kernel/errno.h>
+
+#define MPOL_DEFAULT 0
+#define MPOL_F_NODE (1UL << 0)
+#define MPOL_F_ADDR (1UL << 1)
+#define MPOL_F_MEMS_ALLOWED (1UL << 2)
+#define MPOL_MF_MOVE (1UL << 1)
+#define MPOL_MF_MOVE_ALL (1UL << 2)
+
+/* The mm of pid (0: ours) with a reference, or NULL with *err set. */
+static struct mm *target_mm(int pid, int *err)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *p = pid ? proc_find(pid) : current;
+	struct mm *mm = p ? p->mm : NULL;
+
+	if (mm)
+		mm_get(mm);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	*err = !p ? -ESRCH : -EINVAL;          /* a kernel thread has no mm */
+	return mm;
+}
+
+/* The page mapped at addr, with a reference: 0, -EFAULT (no VMA) or
+ * -ENOENT (nothing mapped). */
+static int page_at(struct mm *mm, uint64_t addr, struct page **out)
+{
+	int err = -EFAULT;
+
+	spin_lock(&mm->lock);
+	if (vma_find(mm, addr)) {
+		pte_t *ptep = pgtable_walk(mm, ALIGN_DOWN(addr, PAGE_SIZE), false);
+		err = -ENOENT;
+		if (ptep && pte_mapped(*ptep)) {
+			*out = pfn_to_page(pte_pfn(*ptep));
+			get_page(*out);
+			err = 0;
+		}
+	}
+	spin_unlock(&mm->lock);
+	return err;
+}
+
+static bool node_has_memory(int node)
+{
+	return node >= 0 && node < MAX_NODES && numa_nodes[node].online &&
+	       numa_nodes[node].present_pages;
+}
+
+/* Move one page; the status to report for it. */
+static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *failed)
+{
+	struct page *p;
+	int err = page_at(mm, addr, &p);
+
+	if (err)
+		return err;
+	if (p->node == node)
+		err = node;
+	else if (READ_ONCE(p->mapcount) > 1 && !all)
+		err = -EACCES;
+	else if (!(err = migrate_page(p, node)))
+		err = node;
+	else
+		(*failed)++;
+	page_release(p);
+	return err;
+}
+
+static int put_status(int *status, uint64_t i, int v)
+{
+	return copy_to_user(status + i, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static int64_t pages_stat(struct mm *mm, uint64_t n, void **pages, int *status)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t addr;
+		struct page *p;
+
+		if (copy_from_user(&addr, pages + i, sizeof(addr)))
+			return -EFAULT;
+		int st = page_at(mm, addr, &p);
+		if (!st) {
+			st = p->node;
+			page_release(p);
+		}
+		if (put_status(status, i, st))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int64_t pages_move(struct mm *mm, uint64_t n, void **pages, const int *nodes,
+			  int *status, bool all)
+{
+	int failed = 0;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t addr;
+		int node;
+
+		if (copy_from_user(&addr, pages + i, sizeof(addr)) ||
+		    copy_from_user(&node, nodes + i, sizeof(node)))
+			return -EFAULT;
+		if (!node_has_memory(node))
+			return -ENODEV;
+		if (put_status(status, i, move_one(mm, addr, node, all, &failed)))
+			return -EFAULT;
+	}
+	return failed;
+}
+
+SYSCALL(move_pages)
+{
+	uint64_t n = a1, flags = a5;
+	int err;
+
+	if (flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
+		return -EINVAL;
+	struct mm *mm = target_mm((int)a0, &err);
+	if (!mm)
+		return err;
+	int64_t ret = a3 ? pages_move(mm, n, (void **)a2, (const int *)a3, (int *)a4,
+				      flags & MPOL_MF_MOVE_ALL)
+			 : pages_stat(mm, n, (void **)a2, (int *)a4);
+	mm_put(mm);
+	return ret;
+}
+
+/* Linux's nr_node_ids: the highest possible node id + 1. */
+static uint64_t nr_node_ids(void)
+{
+	int nid, n = 1;
+
+	for_each_online_node(nid)
+		n = nid + 1;
+	return n;
+}
+
+/* The node of the page at addr, faulting it in (read) first. */
+static int node_of_addr(uint64_t addr)
+{
+	struct mm *mm = current->mm;
+	struct page *p;
+	int err = vm_fault(mm, addr, 0);
+
+	if (err)
+		return -EFAULT;
+	err = page_at(mm, addr, &p);
+	if (err)
+		return err;
+	int node = p->node;
+	page_release(p);
+	return node;
+}
+
+/* An empty node mask (the default policy has none) of maxnode bits. */
+static int put_empty_mask(uint64_t *mask, uint64_t maxnode)
+{
+	uint64_t zero = 0, words = (maxnode - 1 + 63) / 64;
+
+	for (uint64_t i = 0; i < words && i < PAGE_SIZE / 8; i++)
+		if (copy_to_user(mask + i, &zero, sizeof(zero)))
+			return -EFAULT;
+	return 0;
+}
+
+SYSCALL(get_mempolicy)
+{
+	int *mode = (int *)a0;
+	uint64_t *mask = (uint64_t *)a1, maxnode = a2, addr = a3, flags = a4;
+	int val = MPOL_DEFAULT;
+
+	if (mask && maxnode < nr_node_ids())
+		return -EINVAL;
+	if (flags & ~(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED))
+		return -EINVAL;
+	if ((flags & MPOL_F_MEMS_ALLOWED) && (flags & (MPOL_F_NODE | MPOL_F_ADDR)))
+		return -EINVAL;
+	if (flags & MPOL_F_ADDR) {
+		spin_lock(&current->mm->lock);
+		bool mapped = vma_find(current->mm, addr) != NULL;
+		spin_unlock(&current->mm->lock);
+		if (!mapped)
+			return -EFAULT;
+	} else if (addr) {
+		return -EINVAL;
+	}
+	if ((flags & MPOL_F_NODE) && !(flags & MPOL_F_ADDR))
+		return -EINVAL;                 /* only interleave has a "next node" */
+	if (flags & MPOL_F_NODE) {
+		val = node_of_addr(addr);
+		if (val < 0)
+			return val;
+	}
+	if (mode && copy_to_user(mode, &val, sizeof(val)))
+		return -EFAULT;
+	return mask ? put_empty_mask(mask, maxnode) : 0;
+}
