@@ -185,6 +185,7 @@ def main():
         mm_bench(verbose)
         fs_bench(verbose)
         fault_bench(verbose)
+        fault_bench(verbose, "scan")
     rmap_tables(verbose)
 
 
