@@ -108,6 +108,7 @@ def fault_bench(verbose, rmap="chain"):
     for key, what in FAULT_ROWS:
         linux = LINUX_FAULTS.get(key)
         print(f"| {what} | {int(got[key]):,} | {f'{linux:,}' if linux else '-'} |")
+    print()
 
 
 # Debian's Linux 6.1 on the same QEMU settings (move_pages, MPOL_MF_MOVE_ALL,
