@@ -2,7 +2,8 @@
  * Pipes: a 16-page ring buffer between a read end and a write end.
  * read() blocks while the pipe is empty and a writer exists (then returns
  * 0: end of file); write() blocks while it is full and a reader exists,
- * and with no reader fails with -EPIPE after sending SIGPIPE.
+ * and with no reader fails with -EPIPE after sending SIGPIPE. A write of
+ * at most PIPE_BUF bytes goes in whole (POSIX), never interleaved.
  *
  * Locking: pipe->lock protects the buffer, the counts and the ends.
  * Copies to and from user memory happen without it (they may fault), so
@@ -18,6 +19,7 @@
 
 #define PIPE_SIZE (16 * PAGE_SIZE)
 #define CHUNK 512
+#define PIPE_BUF 4096              /* writes this small are atomic (POSIX) */
 
 struct pipe {
 	struct spinlock lock;      /* everything below */
@@ -110,11 +112,48 @@ static ssize_t put_all(struct file *f, struct pipe *p, const char *chunk, size_t
 	return off;
 }
 
+/* POSIX: a write of at most PIPE_BUF bytes goes in whole, never
+ * interleaved with another writer's: wait for room for all of it. */
+static ssize_t write_atomic(struct file *f, struct pipe *p, struct uio *u)
+{
+	char *buf = kmalloc(PIPE_BUF);
+	size_t n = u->resid;
+	ssize_t r;
+
+	if (!buf)
+		return -ENOMEM;
+	r = uio_copy_in(u, buf, n);
+	while (r > 0) {
+		spin_lock(&p->lock);
+		bool broken = !p->readers, room = PIPE_SIZE - p->count >= (size_t)r;
+		if (!broken && room)
+			put(p, buf, r);
+		spin_unlock(&p->lock);
+		if (broken) {
+			proc_kill(current->pid, SIGPIPE);
+			r = -EPIPE;
+		} else if (room) {
+			wake_up_all(&p->wait);
+			break;
+		} else if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+		} else if (wait_event(&p->wait, PIPE_SIZE - READ_ONCE(p->count) >= (size_t)r ||
+				      !READ_ONCE(p->readers))) {
+			r = -EINTR;
+		}
+	}
+	kfree(buf);
+	return r;
+}
+
 static ssize_t pipe_write(struct file *f, struct uio *u, uint64_t *pos)
 {
 	struct pipe *p = f->priv;
 	char chunk[CHUNK];
 	ssize_t done = 0;
+
+	if (u->resid <= PIPE_BUF)
+		return write_atomic(f, p, u);
 
 	while (u->resid) {
 		ssize_t c = uio_copy_in(u, chunk, MIN(u->resid, CHUNK));

@@ -9,6 +9,7 @@
 #include <kernel/sched.h>
 #include <kernel/percpu.h>
 #include <kernel/pmm.h>
+#include <kernel/numa.h>
 #include <kernel/slab.h>
 #include <kernel/mm.h>
 #include <kernel/errno.h>
@@ -141,6 +142,18 @@ void kthread_entry(void *p)
 	kthread_exit(fn(self->kthread_arg));
 }
 
+/* A CPU of node (any, for a node without CPUs: keep `otherwise`). */
+static int node_first_cpu(int node, int otherwise)
+{
+	int cpu;
+
+	if (node < 0 || node >= MAX_NODES)
+		return otherwise;
+	for_each_cpu_in(cpu, &numa_nodes[node].cpus)
+		return cpu;
+	return otherwise;
+}
+
 struct proc *kthread_create(const char *name, int (*fn)(void *), void *arg,
 			    int node)
 {
@@ -150,6 +163,7 @@ struct proc *kthread_create(const char *name, int (*fn)(void *), void *arg,
 		return NULL;
 	p->kthread_fn = (void *)fn;
 	p->kthread_arg = arg;
+	p->cpu = node_first_cpu(node, p->cpu);    /* so it starts on `node` */
 	arch_proc_init_stack(p, kthread_entry, p);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	p->parent = NULL;               /* nobody waits for kernel threads */
@@ -164,8 +178,13 @@ static struct proc *init_proc(void)
 	return proc_find(1);
 }
 
-/* Give p's children to init (or let them reap themselves). proc_lock held. */
-static void reparent_children(struct proc *p)
+/*
+ * Give p's children to init. Without an init to take them (init itself is
+ * exiting), running children reap themselves when they exit (schedule_tail)
+ * and zombies already waiting are put on *orphans for the caller to free
+ * once proc_lock is dropped. proc_lock held.
+ */
+static void reparent_children(struct proc *p, struct list_head *orphans)
 {
 	struct proc *init = init_proc();
 
@@ -176,6 +195,8 @@ static void reparent_children(struct proc *p)
 		c->parent = init != p ? init : NULL;
 		if (c->parent)
 			list_add_tail(&c->sibling, &c->parent->children);
+		else if (c->state == P_ZOMBIE)
+			list_add_tail(&c->sibling, orphans);
 		else
 			list_init(&c->sibling);
 		if (c->state == P_ZOMBIE && c->parent)
@@ -213,12 +234,18 @@ void proc_exit(int status)
 	p->exit_status = status;
 	release_resources(p);
 	proc_on_exit(p);
+	struct list_head orphans = LIST_HEAD_INIT(orphans);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	reparent_children(p);
+	reparent_children(p, &orphans);
 	sched_make_zombie(p);
 	if (p->parent)
 		wake_up_all(&p->parent->child_exit);
 	spin_unlock_irqrestore(&proc_lock, flags);
+	while (!list_empty(&orphans)) {
+		struct proc *z = list_first_entry(&orphans, struct proc, sibling);
+		list_del(&z->sibling);
+		proc_free(z);
+	}
 	schedule();
 	panic("proc_exit: zombie %d was scheduled again", p->pid);
 }

@@ -209,6 +209,8 @@ void trap_dispatch(struct trap_frame *tf)
 {
 	bool from_user = tf->cs & 3;
 
+	if (tf->vector == T_NMI && panic_in_progress())
+		panic_stop_this_cpu();          /* also from user mode */
 	if (from_user && tf->vector < IRQ_BASE) {
 		user_trap(tf);
 		user_return_work();

@@ -139,7 +139,7 @@ static struct vma *find_or_grow(struct mm *mm, uint64_t addr)
 
 	if (v)
 		return v;
-	v = vma_find(mm, ALIGN_UP(addr, PAGE_SIZE));
+	v = vma_above(mm, addr);
 	if (!v || !(v->flags & VM_GROWSDOWN) || v->end - addr > STACK_MAX)
 		return NULL;
 	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);

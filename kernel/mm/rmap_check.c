@@ -33,6 +33,7 @@
 #include <kernel/cmdline.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
+#include <kernel/errno.h>
 #include <kernel/sched.h>
 #include <stdarg.h>
 
@@ -243,6 +244,7 @@ int rmap_check(struct pbuf *out)
 
 	if (!alloc_counts(&c)) {
 		report(&c, "no memory for the check");
+		c.errors = -ENOMEM;             /* could not look: not a disagreement */
 		goto out;
 	}
 	freeze();
@@ -270,7 +272,7 @@ void rmap_check_fault_tick(void)
 	if (!check_every ||
 	    __atomic_add_fetch(&faults_seen, 1, __ATOMIC_RELAXED) % check_every)
 		return;
-	if (rmap_check(NULL))
+	if (rmap_check(NULL) > 0)        /* -ENOMEM: no memory to look; try later */
 		panic("rmap_check: the reverse map and the page tables disagree");
 }
 

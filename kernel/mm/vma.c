@@ -24,6 +24,20 @@ struct vma *vma_find(struct mm *mm, uint64_t addr)
 	return NULL;
 }
 
+/* The lowest VMA that starts above addr, or NULL. */
+struct vma *vma_above(struct mm *mm, uint64_t addr)
+{
+	struct list_head *l;
+
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+
+		if (v->start > addr)
+			return v;
+	}
+	return NULL;
+}
+
 /* Does any VMA overlap [start, start+len)? */
 bool vma_find_any(struct mm *mm, uint64_t start, uint64_t len)
 {

@@ -97,11 +97,11 @@ static void lock_two(struct runqueue *a, struct runqueue *b)
  * sleeper moves to that CPU's sleepers, a RUNNABLE one to its queue.
  * Both run queue locks are held, so no wake-up sees p half moved.
  */
-static void migrate_proc(struct proc *p, int cpu)
-{
-	struct runqueue *from = rq_of(p->cpu), *to = rq_of(cpu);
+static int choose_cpu(struct proc *p, int node);
 
-	lock_two(from, to);
+/* The move itself; both run queue locks held, p off every CPU. */
+static void move_locked(struct proc *p, struct runqueue *from, struct runqueue *to, int cpu)
+{
 	bool timed = !list_empty(&p->sleep_node), queued = p->state == P_RUNNABLE;
 	if (timed)
 		list_del(&p->sleep_node);
@@ -120,11 +120,43 @@ static void migrate_proc(struct proc *p, int cpu)
 		p->state = P_RUNNABLE, queued = true;
 	if (queued)
 		enqueue(to, p);
+}
+
+static void unlock_two(struct runqueue *a, struct runqueue *b)
+{
+	if (a != b)
+		spin_unlock(&a->lock);
+	spin_unlock(&b->lock);
+}
+
+static void migrate_proc(struct proc *p, int cpu)
+{
+	struct runqueue *from = rq_of(p->cpu), *to = rq_of(cpu);
+
+	lock_two(from, to);
+	move_locked(p, from, to, cpu);
 	WRITE_ONCE(p->on_cpu, false);     /* only now may another CPU take it */
-	if (from != to)
-		spin_unlock(&from->lock);
-	spin_unlock(&to->lock);
+	unlock_two(from, to);
 	kick_cpu(cpu);
+}
+
+/* Another process's affinity changed: if it is not running anywhere, move
+ * it now; if it is, its next switch will (schedule()). */
+static void move_if_waiting(struct proc *p)
+{
+	int from_cpu = READ_ONCE(p->cpu);
+	int cpu = choose_cpu(p, cpus[from_cpu].node);
+	struct runqueue *from = rq_of(from_cpu), *to = rq_of(cpu);
+	uint64_t flags = irq_save();
+
+	lock_two(from, to);
+	bool movable = p->cpu == from_cpu && !p->on_cpu && p->state != P_ZOMBIE &&
+		       p->cpu_next < 0;
+	if (movable)
+		move_locked(p, from, to, cpu);
+	unlock_two(from, to);
+	irq_restore(flags);
+	kick_cpu(movable ? cpu : from_cpu);
 }
 
 /* prev must move to prev->cpu_next (its affinity changed): now that it is
@@ -213,8 +245,6 @@ static struct proc *steal(struct runqueue *rq)
 	}
 	return NULL;
 }
-
-static int choose_cpu(struct proc *p, int node);
 
 /* Pick the next process for this CPU: its own queue first, then steal. */
 static struct proc *pick_next(struct runqueue *rq)
@@ -307,20 +337,23 @@ void sched_set_state_sleeping(void)
 }
 
 /*
- * Where a process should live: the allowed CPU with the fewest resident
- * processes, where a CPU of another node counts half a process more (so
- * a node's own CPUs fill first, but not at any price). Ties go to the
- * lowest id.
+ * Where a process should live: among the allowed CPUs of `node` (all
+ * allowed CPUs if it has none), the one with the fewest resident
+ * processes; ties go to the lowest id. So a new process starts on its
+ * parent's node, next to its kernel stack; idle CPUs elsewhere may steal
+ * it later.
  */
 static int choose_cpu(struct proc *p, int node)
 {
 	int best = -1, best_load = 1 << 30, cpu;
+	bool local = false;
 
+	for_each_cpu_in(cpu, &cpu_online_mask)
+		local |= cpumask_test(&p->affinity, cpu) && cpus[cpu].node == node;
 	for_each_cpu_in(cpu, &cpu_online_mask) {
-		if (!cpumask_test(&p->affinity, cpu))
+		if (!cpumask_test(&p->affinity, cpu) || (local && cpus[cpu].node != node))
 			continue;
-		int load = READ_ONCE(rq_of(cpu)->nr_resident) * 64 +
-			   (cpus[cpu].node == node ? 0 : 32);
+		int load = READ_ONCE(rq_of(cpu)->nr_resident);
 
 		if (load < best_load)
 			best = cpu, best_load = load;
@@ -435,7 +468,7 @@ int sched_setaffinity(struct proc *p, const struct cpumask *mask)
 	if (p == current && !cpumask_test(&m, this_cpu_id()))
 		schedule();      /* leave this CPU: schedule() picks an allowed one */
 	else if (p != current && !cpumask_test(&m, READ_ONCE(p->cpu)))
-		kick_cpu(READ_ONCE(p->cpu));   /* it moves at its next switch */
+		move_if_waiting(p);
 	return 0;
 }
 

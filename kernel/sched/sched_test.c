@@ -33,10 +33,9 @@ KTEST(sched, threads_spread_over_cpus)
 
 	memset(&s, 0, sizeof(s));
 	waitq_init(&s.done);
-	for (int i = 0; i < n; i++) {
-		struct proc *p = kthread_create("spread", spread_thread, &s, 0);
-		KTEST_ASSERT(t, p != NULL);
-	}
+	for (int i = 0; i < n; i++)        /* on every node in turn */
+		KTEST_ASSERT(t, kthread_create("spread", spread_thread, &s,
+					       cpus[i % nr_cpus].node) != NULL);
 	KTEST_EXPECT_EQ(t, wait_event(&s.done, READ_ONCE(s.finished) == n), 0);
 	KTEST_EXPECT_EQ(t, s.finished, n);
 	if (nr_cpus > 1)

@@ -122,7 +122,8 @@ int try_to_unmap(struct page *p);
 uint64_t rmap_chain_blocks(void);
 
 /* Check that every page table and the reverse map agree (rmap_check.c).
- * Returns the number of errors; reports each (up to a limit) to out. */
+ * Returns the number of errors, reporting each (up to a limit) to out, or
+ * -ENOMEM if there was no memory to make the check. */
 struct pbuf;
 int rmap_check(struct pbuf *out);
 void rmap_check_fault_tick(void); /* rmap_check=N: check every N faults */
