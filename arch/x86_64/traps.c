@@ -3,7 +3,8 @@
  * Interrupts go to the handler registered for their vector. An exception in
  * the kernel is a bug: print the trap, the registers, CR2 for page faults and
  * a symbolized backtrace, then stop the machine (see die()).
- * Exceptions in user mode will kill the process (issue 4).
+ * Exceptions in user mode become signals (kernel/signal.c): a handler runs
+ * if the process installed one, else the process ends.
  */
 #include <kernel/printk.h>
 #include <kernel/percpu.h>

@@ -86,7 +86,7 @@ static void test_big(void)
 		_exit(seen && stamped(p, 0, n / 2, 0x2222) && stamped(p, n / 2, n, 0x1111) ? 0 : 1);
 	}
 	if (!ok_why(pid > 0, strerror(errno), "big: fork of a process holding %zu MiB%s",
-		    n * PG >> 20, numbat ? ", 55%% of free memory" : "")) {
+		    n * PG >> 20, numbat ? ", 55% of free memory" : "")) {
 		munmap(p, n * PG);
 		ok(0, "big: the child sees the parent's data, then its own");
 		ok(0, "big: the parent's data is unchanged");

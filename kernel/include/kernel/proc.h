@@ -70,7 +70,7 @@ struct proc {
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
 
-	uint64_t min_flt, maj_flt; /* page faults (for /proc/<pid>/stat) */
+	uint64_t min_flt, maj_flt; /* page faults this process took */
 	uint64_t start_ticks;
 };
 
