@@ -193,15 +193,6 @@ int numa_node_of_phys(uint64_t pa)
 	return NUMA_NO_NODE;
 }
 
-int numa_nr_online(void)
-{
-	int nid, n = 0;
-
-	for_each_online_node(nid)
-		n++;
-	return n;
-}
-
 int numa_this_node(void)
 {
 	return this_cpu()->node;

@@ -99,8 +99,6 @@ static int grab(int pid, struct proc_snapshot *s)
 		s->mm = p->mm;
 		if (s->mm)
 			mm_get(s->mm);
-		s->min_flt = p->min_flt;
-		s->maj_flt = p->maj_flt;
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return p ? 0 : -ESRCH;

@@ -131,25 +131,6 @@ SYSCALL(brk)
 	return ret;
 }
 
-/* Throw away the pages of [start, end): the next touch refaults them
- * (zero for private anonymous memory, the file's data for file pages). */
-static int zap_range(struct mm *mm, uint64_t start, uint64_t end)
-{
-	for (uint64_t va = start; va < end;) {
-		struct vma *v = vma_find(mm, va);
-		if (!v)
-			return -ENOMEM;
-		va = v->end;
-	}
-	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		pte_t *ptep = pgtable_walk(mm, va, false);
-		if (ptep && !pte_none(*ptep))
-			page_unmap(mm, ptep);
-	}
-	mm_flush_tlb_all(mm);
-	return 0;
-}
-
 SYSCALL(madvise)
 {
 	uint64_t len = page_len(a1);
@@ -162,7 +143,11 @@ SYSCALL(madvise)
 	if (!len || a2 != MADV_DONTNEED)
 		return 0;                    /* hints: accepted, nothing to do */
 	spin_lock(&mm->lock);
-	int err = zap_range(mm, a0, a0 + len);
+	/* DONTNEED: the next touch refaults the pages (zero for private
+	 * anonymous memory, the file's data for file pages). */
+	int err = vma_range_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
+	if (!err)
+		vma_zap(mm, a0, a0 + len);
 	spin_unlock(&mm->lock);
 	return err;
 }

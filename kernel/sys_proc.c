@@ -134,9 +134,10 @@ SYSCALL(arch_prctl)
 	return -EINVAL;
 }
 
+/* set_tid_address: the address would be cleared at exit for a thread
+ * library waiting on it; with one thread per process nobody waits. */
 SYSCALL(set_tid_address)
 {
-	current->clear_child_tid = (int *)a0;
 	return current->pid;
 }
 

@@ -40,11 +40,6 @@ static void trace(const struct trap_frame *tf, uint64_t nr, int64_t ret)
 
 bool syscall_tracing;                /* set at boot from the command line */
 
-struct trap_frame *syscall_frame(void)
-{
-	return current->tf;
-}
-
 void user_return_work(void)
 {
 	for (;;) {

@@ -1,15 +1,17 @@
 /*
- * The CMOS real-time clock, read once at boot, for file timestamps:
- * fs_now() = the RTC's time at boot + seconds since (from the TSC).
+ * The CMOS real-time clock, read once at boot. Wall-clock time is kept as
+ * one offset from the monotonic clock (clock_ns, the TSC): file timestamps
+ * (fs_now) and CLOCK_REALTIME both derive from it.
  * Registers through ports 0x70 (index) / 0x71 (data); values may be BCD
  * (status register B bit 2 clear) and the hour 12-hour (bit 1 clear).
  */
 #include <arch/io.h>
 #include <arch/timer.h>
 #include <kernel/vfs.h>
+#include <kernel/sched.h>
 
-static int64_t boot_epoch;
-static uint64_t boot_tsc;
+/* Nanoseconds since 1970 at clock_ns() == 0: set once, by rtc_init. */
+static uint64_t realtime_offset_ns;
 
 static uint8_t cmos(uint8_t reg)
 {
@@ -35,8 +37,8 @@ static int64_t days_from_civil(int y, int m, int d)
 
 void rtc_init(void)
 {
-	while (cmos(0x0A) & 0x80)     /* update in progress */
-		;
+	for (int i = 0; i < 1000000 && (cmos(0x0A) & 0x80); i++)
+		;                     /* update in progress (bounded: a dead RTC) */
 	uint8_t b = cmos(0x0B);
 	bool bin = b & 4;
 	int sec = bcd(cmos(0x00), bin), min = bcd(cmos(0x02), bin);
@@ -47,14 +49,17 @@ void rtc_init(void)
 
 	if (!(b & 2) && (hr & 0x80))
 		hour = (hour % 12) + 12;
-	boot_epoch = days_from_civil(year, mon, day) * 86400 + hour * 3600 +
-		     min * 60 + sec;
-	boot_tsc = rdtsc();
+	int64_t epoch = days_from_civil(year, mon, day) * 86400 + hour * 3600 +
+			min * 60 + sec;
+	realtime_offset_ns = (uint64_t)epoch * 1000000000 - clock_ns();
+}
+
+uint64_t clock_realtime_offset_ns(void)
+{
+	return realtime_offset_ns;
 }
 
 int64_t fs_now(void)
 {
-	if (!tsc_khz)
-		return boot_epoch;
-	return boot_epoch + (int64_t)((rdtsc() - boot_tsc) / (tsc_khz * 1000));
+	return (int64_t)((clock_ns() + realtime_offset_ns) / 1000000000);
 }

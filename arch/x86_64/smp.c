@@ -30,6 +30,11 @@ extern const char trampoline_start[], trampoline_end[];
 extern uint64_t tramp_cr3, tramp_efer, tramp_stack, tramp_cpu, tramp_entry;
 extern uint64_t boot_pml4[];
 
+static bool cpu_is_online(int cpu)
+{
+	return cpumask_test(&cpu_online_mask, cpu);
+}
+
 /* Where a trampoline parameter sits in the copy at TRAMP_BASE. */
 static uint64_t *tramp_param(uint64_t *sym)
 {
@@ -46,8 +51,7 @@ static __noreturn void ap_main(struct cpu *c)
 	syscall_init_cpu();
 	sched_init_cpu();
 	timer_start_this_cpu();
-	cpumask_set(&cpu_online_mask, c->id);
-	c->online = true;
+	cpumask_set(&cpu_online_mask, c->id);       /* the boot CPU waits for this */
 	sched_idle_loop();
 }
 
@@ -66,15 +70,15 @@ static bool start_ap(struct cpu *c)
 
 	lapic_send_ipi(c->apic_id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
 	udelay(10000);
-	for (int i = 0; i < 2 && !c->online; i++) {
+	for (int i = 0; i < 2 && !cpu_is_online(c->id); i++) {
 		lapic_send_ipi(c->apic_id, ICR_STARTUP | (TRAMP_BASE >> 12));
 		udelay(200);
 	}
-	for (int us = 0; us < AP_START_TIMEOUT_US && !READ_ONCE(c->online); us += 100)
+	for (int us = 0; us < AP_START_TIMEOUT_US && !cpu_is_online(c->id); us += 100)
 		udelay(100);
-	if (!c->online)
+	if (!cpu_is_online(c->id))
 		pmm_free_pages(stack, AP_STACK_ORDER);
-	return c->online;
+	return cpu_is_online(c->id);
 }
 
 /* The boot CPU becomes cpu 0 even if the MADT lists it elsewhere. */
@@ -115,7 +119,6 @@ void smp_boot(void)
 	       trampoline_end - trampoline_start);
 	smp_call_init();
 	cpumask_set(&cpu_online_mask, 0);
-	cpus[0].online = true;
 	for (int i = 1; i < nr_cpus; i++)
 		if (!start_ap(&cpus[i]))
 			printk("smp: cpu %d (APIC %u) did not start\n", i, cpus[i].apic_id);

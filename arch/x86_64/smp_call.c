@@ -29,7 +29,6 @@ static void call_poll(void)
 
 	if (c && cpumask_test(&c->todo, me)) {
 		c->fn(c->arg);
-		this_cpu()->ipis++;
 		cpumask_clear(&c->todo, me);
 	}
 }

@@ -14,7 +14,6 @@
 #include <kernel/sched.h>
 #include <kernel/bootinfo.h>
 #include <kernel/tty.h>
-#include <kernel/vfs.h>
 
 #define PIT_HZ 1193182
 #define CALIBRATE_MS 10
@@ -92,11 +91,3 @@ uint64_t tsc_to_ns(uint64_t cycles)
 	return cycles / tsc_khz * 1000000 + cycles % tsc_khz * 1000000 / tsc_khz;
 }
 
-/* Wall-clock time: the CMOS clock (rtc.c, read at boot) plus uptime. */
-uint64_t clock_realtime_offset_ns(void)
-{
-	int64_t now = fs_now();
-	uint64_t up = clock_ns();
-
-	return (uint64_t)now * 1000000000 - up / 1000000000 * 1000000000;
-}

@@ -227,8 +227,6 @@ void trap_dispatch(struct trap_frame *tf)
 
 static void trap_dispatch_kernel(struct trap_frame *tf)
 {
-	if (tf->vector == T_NMI && panic_in_progress())
-		panic_stop_this_cpu();
 	if (handlers[tf->vector]) {
 		handlers[tf->vector](tf);
 		if (tf->vector >= IRQ_BASE)

@@ -7,6 +7,7 @@
  * mount covers nothing. Each super_block is mounted at most once.
  */
 #include <kernel/vfs.h>
+#include <arch/timer.h>
 #include <kernel/blkdev.h>
 #include <kernel/bcache.h>
 #include <kernel/ext2.h>
@@ -26,7 +27,6 @@ static struct inode *root_inode;
 static struct spinlock mount_lock = SPINLOCK_INIT("mount");
 
 void icache_init(void);
-void rtc_init(void);
 
 struct inode *vfs_root(void)
 {

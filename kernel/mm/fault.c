@@ -80,11 +80,8 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 		filemap_release_page(p);
 		return -EAGAIN;
 	}
-	if (major) {
+	if (major)
 		count_vm_event(PGMAJFAULT);
-		if (current)
-			current->maj_flt++;
-	}
 	if (write && !shared) {             /* private write: copy at once */
 		struct page *copy = copy_page(p);
 		filemap_release_page(p);
@@ -167,16 +164,22 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 
 	if (!mm || addr >= USER_SPACE_END)
 		return -EFAULT;
-	if (rmap_prepare())                 /* before the lock: rmap.h */
-		return -ENOMEM;
 	count_vm_event(PGFAULT);
-	if (current)
-		current->min_flt++;
+again:
 	spin_lock(&mm->lock);
 	struct vma *v = find_or_grow(mm, addr);
 	if (!v || !access_ok(v, flags)) {
 		err = -EFAULT;
 		goto out;
+	}
+	/* Anonymous and COW faults make a page's first mapping (direct, no
+	 * chain block). A file page may be mapped already: its chain may
+	 * need a block, allocated before the lock (rmap.h). */
+	if (v->inode && !rmap_ready()) {
+		spin_unlock(&mm->lock);
+		if (rmap_prepare())
+			return -ENOMEM;
+		goto again;
 	}
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 	pte_t *ptep = pgtable_walk(mm, va, true);

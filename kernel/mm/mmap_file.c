@@ -43,12 +43,10 @@ int mmap_file_sync(struct mm *mm, uint64_t addr, uint64_t len)
 	int n = 0, err = 0;
 
 	spin_lock(&mm->lock);
+	if (!vma_range_mapped(mm, addr, addr + len))
+		err = -ENOMEM;
 	for (uint64_t va = addr; va < addr + len && !err;) {
 		struct vma *v = vma_find(mm, va);
-		if (!v) {
-			err = -ENOMEM;
-			break;
-		}
 		uint64_t end = MIN(v->end, addr + len);
 		if (v->inode && (v->flags & MAP_SHARED)) {
 			for (uint64_t a = va; a < end; a += PAGE_SIZE) {

@@ -81,6 +81,12 @@ static void block_free(struct pte_chain *pc)
  * CPU's when the locked code runs. rmap_unprepare() after the unlock
  * returns an unused spare to the slab, so nothing stays allocated.
  */
+/* Does this CPU hold what rmap_add may need (a spare block)? */
+bool rmap_ready(void)
+{
+	return rmap_scan_mode || this_cpu()->rmap_spare;
+}
+
 int rmap_prepare(void)
 {
 	struct cpu *c = this_cpu();

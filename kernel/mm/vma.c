@@ -98,6 +98,26 @@ static void unmap_pages(struct mm *mm, uint64_t start, uint64_t end)
 	}
 }
 
+/* Is every page of [start, end) inside some VMA? */
+bool vma_range_mapped(struct mm *mm, uint64_t start, uint64_t end)
+{
+	for (uint64_t va = start; va < end;) {
+		struct vma *v = vma_find(mm, va);
+		if (!v)
+			return false;
+		va = v->end;
+	}
+	return true;
+}
+
+/* Throw away the pages of [start, end) but keep the VMAs: the next touch
+ * refaults them (madvise MADV_DONTNEED). */
+void vma_zap(struct mm *mm, uint64_t start, uint64_t end)
+{
+	unmap_pages(mm, start, end);
+	mm_flush_tlb_all(mm);
+}
+
 static void vma_destroy(struct mm *mm, struct vma *v)
 {
 	unmap_pages(mm, v->start, v->end);
@@ -165,12 +185,8 @@ int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
 	uint64_t end = start + len, va;
 	struct list_head *l;
 
-	for (va = start; va < end;) {         /* no holes allowed, as Linux */
-		struct vma *v = vma_find(mm, va);
-		if (!v)
-			return -ENOMEM;
-		va = v->end;
-	}
+	if (!vma_range_mapped(mm, start, end))   /* no holes allowed, as Linux */
+		return -ENOMEM;
 	if (split_edges(mm, start, end))
 		return -ENOMEM;
 	list_for_each(l, &mm->vmas) {

@@ -286,7 +286,6 @@ void schedule(void)
 		return;
 	}
 	rq->curr = next;
-	rq->switches++;
 	next->on_cpu = true;
 	arch_prepare_switch(prev, next);
 	prev = arch_context_switch(prev, next);   /* back here when rescheduled */
@@ -427,13 +426,6 @@ void sched_tick(void)
 	spin_unlock(&rq->lock);
 	if (rq->curr == rq->idle && others_have_work())
 		rq->need_resched = true;
-}
-
-/* Called with interrupts on, on the way back to user mode or in a loop. */
-void sched_maybe_preempt(void)
-{
-	if (READ_ONCE(this_cpu()->rq.need_resched))
-		schedule();
 }
 
 int sched_sleep_ns(uint64_t ns)

@@ -43,12 +43,3 @@ void wake_up_all(struct waitq *wq)
 		sched_wakeup(list_entry(l, struct waiter, node)->proc);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }
-
-void wake_up_one(struct waitq *wq)
-{
-	uint64_t flags = spin_lock_irqsave(&wq->lock);
-
-	if (!list_empty(&wq->waiters))
-		sched_wakeup(list_first_entry(&wq->waiters, struct waiter, node)->proc);
-	spin_unlock_irqrestore(&wq->lock, flags);
-}

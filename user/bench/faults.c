@@ -19,29 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ktap.h"
+
 #define PAGE 4096
 #define ROUNDS 3
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static char *touched(size_t bytes)
-{
-	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	for (size_t i = 0; i < bytes; i += PAGE)
-		p[i] = 1;
-	return p;
-}
 
 static uint64_t anon_fault(size_t bytes)
 {
@@ -58,7 +39,7 @@ static uint64_t anon_fault(size_t bytes)
 /* The child writes every page once; it reports its cycles through a pipe. */
 static uint64_t cow_fault(size_t bytes)
 {
-	char *p = touched(bytes);
+	char *p = touch_anon(bytes);
 	int fds[2];
 	uint64_t per = 0;
 
@@ -82,7 +63,7 @@ static uint64_t cow_fault(size_t bytes)
 
 static void fork_exit(size_t bytes, uint64_t *fork_cost, uint64_t *exit_cost)
 {
-	char *p = touched(bytes);
+	char *p = touch_anon(bytes);
 	uint64_t t0 = rdtsc();
 	pid_t pid = fork();
 

@@ -27,27 +27,6 @@
 #define PG 4096L
 #define MPOL_MF_MOVE_ALL 4
 
-static inline unsigned long rdtsc(void)
-{
-	unsigned lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((unsigned long)hi << 32) | lo;
-}
-
-static char *touch(long len)
-{
-	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	for (long i = 0; i < len; i += PG)
-		p[i] = (char)(i / PG);
-	return p;
-}
-
 /* Children that wait (holding whatever they inherited) until released:
  * each says "ready" on one pipe, then blocks reading the gate. */
 static int gate[2], ready[2];
@@ -60,7 +39,7 @@ static void spawn(int n, long own_bytes)
 			char c;
 			close(gate[1]);
 			if (own_bytes)
-				touch(own_bytes);
+				touch_anon(own_bytes);
 			if (write(ready[1], "r", 1) != 1)
 				_exit(1);
 			(void)!read(gate[0], &c, 1);
@@ -117,7 +96,7 @@ static void bench_move(int k, long n, int unrelated)
 		exit(1);
 	if (unrelated)
 		spawn(unrelated, 4L << 20);      /* before our pages: not sharing them */
-	char *p = touch(n * PG);
+	char *p = touch_anon(n * PG);
 	spawn(k - 1, 0);
 	unsigned long there = move_cost(p, n, 1), back = move_cost(p, n, 0);
 	printf("bench: move k=%d unrelated=%d pages=%ld cycles_per_page=%lu (to node 1 %lu, back %lu)\n",
@@ -133,7 +112,7 @@ static void bench_chains(void)
 	if (pipe(gate) || pipe(ready))
 		exit(1);
 	long before = meminfo_kb("PteChains");
-	touch(len);
+	touch_anon(len);
 	spawn(32, 0);
 	long kb = meminfo_kb("PteChains") - before, total = meminfo_kb("MemTotal");
 	long maps = pages * 33;
@@ -153,7 +132,7 @@ static void bench_fork(void)
 
 	if (pipe(p))
 		exit(1);
-	touch(len);
+	touch_anon(len);
 	unsigned long t0 = rdtsc();
 	pid_t pid = fork();
 	if (pid == 0) {

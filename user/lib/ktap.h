@@ -75,6 +75,13 @@ int touch_in_child(void *addr, int write);
 /* 1 if a wait status says "killed by signal sig". */
 int killed_by(int status, int sig);
 
+/* The time-stamp counter (under QEMU -icount, guest nanoseconds). */
+unsigned long rdtsc(void);
+
+/* len bytes of fresh anonymous memory, every page written (its first byte
+ * is its page number): resident before a measurement. Exits on failure. */
+char *touch_anon(long len);
+
 /* 1 if a wait status says "exited with code". */
 int exited_with(int status, int code);
 

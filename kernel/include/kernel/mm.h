@@ -83,6 +83,8 @@ struct mm *mm_dup(struct mm *old);            /* fork: copy-on-write */
 struct vma *vma_find(struct mm *mm, uint64_t addr);  /* containing addr */
 bool vma_find_any(struct mm *mm, uint64_t start, uint64_t len);
 struct vma *vma_above(struct mm *mm, uint64_t addr);
+bool vma_range_mapped(struct mm *mm, uint64_t start, uint64_t end);
+void vma_zap(struct mm *mm, uint64_t start, uint64_t end);
 int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
 	    uint32_t flags, struct inode *inode, uint64_t pgoff);
 int vma_unmap(struct mm *mm, uint64_t start, uint64_t len);

@@ -66,7 +66,6 @@ extern struct numa_node numa_nodes[MAX_NODES];
 void numa_init(void);
 void numa_print(void);
 int numa_node_of_phys(uint64_t pa);      /* NUMA_NO_NODE if not RAM */
-int numa_nr_online(void);
 int numa_this_node(void);                 /* node of the running CPU */
 
 #endif

@@ -20,10 +20,8 @@ struct cpu {
 	int id;                    /* logical id, index into cpus[] */
 	uint32_t apic_id;          /* from the MADT */
 	int node;                  /* NUMA node (SRAT), 0 without one */
-	volatile bool online;      /* set by the CPU itself once it idles */
 	void *stack_top;           /* kernel stack, on the CPU's own node */
 	volatile uint64_t ticks;   /* LAPIC timer interrupts taken */
-	volatile uint64_t ipis;    /* call-function IPIs handled */
 	struct runqueue rq;        /* this CPU's scheduler state */
 	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
 	void *rmap_spare;          /* one preallocated pte_chain block (rmap.c) */

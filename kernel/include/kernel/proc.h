@@ -65,13 +65,9 @@ struct proc {
 	struct waitq child_exit;   /* the parent sleeps here in wait4 */
 
 	volatile int killed;       /* signal that will end it, or 0 */
-	int *clear_child_tid;      /* set_tid_address */
 	struct k_sigaction sigactions[NSIG];  /* kernel/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
-
-	uint64_t min_flt, maj_flt; /* page faults this process took */
-	uint64_t start_ticks;
 };
 
 extern struct spinlock proc_lock;
@@ -101,7 +97,6 @@ struct proc_snapshot {
 	int state, ppid;
 	struct cpumask affinity;
 	struct mm *mm;             /* with a reference (mm_get), or NULL */
-	uint64_t min_flt, maj_flt;
 };
 
 void procfs_proc_init(void);

@@ -40,7 +40,9 @@
  * Allocation: a second mapping needs a pte_chain block. rmap_prepare()
  * fills this CPU's one-block spare before any spinlock is taken (Linux's
  * pte_chain_alloc); rmap_add takes it under the locks; rmap_unprepare()
- * frees it after the unlock if it was not used.
+ * frees it after the unlock if it was not used. The fault handler does
+ * this only for file pages: anonymous and COW faults make a page's first
+ * mapping, which is direct and needs no block.
  *
  * With the boot option rmap=scan no chains are kept at all (only
  * mapcount), and migration finds a frame's PTEs by walking every page
@@ -86,6 +88,7 @@ extern bool rmap_scan_mode;       /* rmap=scan: no chains */
 struct mm;
 
 void rmap_init(void);
+bool rmap_ready(void);            /* a spare is at hand (or not needed) */
 int rmap_prepare(void);           /* before locks: 0 or -ENOMEM */
 void rmap_unprepare(void);        /* after them: free an unused spare */
 /* Caller holds the mm->lock of the PTE's mm. rmap_add fails only when no

@@ -26,7 +26,6 @@ struct runqueue {
 	struct proc *idle;         /* this CPU's boot context */
 	struct list_head sleepers; /* timed sleeps, checked every tick */
 	volatile bool need_resched;
-	uint64_t switches;         /* context switches (for /proc/stat) */
 };
 
 void sched_init_cpu(void);                /* on each CPU, makes it idle */
@@ -41,7 +40,6 @@ void sched_make_zombie(struct proc *p);
 int sched_setaffinity(struct proc *p, const struct cpumask *mask);
 /* Sleep for ns nanoseconds; -EINTR if killed first. */
 int sched_sleep_ns(uint64_t ns);
-void sched_maybe_preempt(void);           /* on the way back to user mode */
 uint64_t clock_ns(void);                  /* monotonic, since boot */
 uint64_t clock_realtime_offset_ns(void);  /* add to clock_ns: since 1970 */
 

@@ -19,8 +19,6 @@ typedef int64_t (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t,
 
 extern bool syscall_tracing;       /* `strace` on the command line */
 
-/* The trap frame of the system call in progress (fork copies it). */
-struct trap_frame *syscall_frame(void);
 /* On the way back to user mode: pending kill, preemption. */
 void user_return_work(void);
 /* A user-mode exception became signal sig: report and end the process. */

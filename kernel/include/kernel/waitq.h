@@ -35,7 +35,6 @@ void waitq_init(struct waitq *wq);
 void waitq_prepare(struct waitq *wq, struct waiter *w);
 void waitq_finish(struct waitq *wq, struct waiter *w);
 void wake_up_all(struct waitq *wq);
-void wake_up_one(struct waitq *wq);
 
 /* Sleep until cond or a signal; returns 0, or -EINTR if a signal came. */
 #define wait_event(wq, cond)                                               \
