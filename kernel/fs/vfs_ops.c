@@ -15,21 +15,17 @@ static bool is_dot(const char *name)
 	return !strcmp(name, ".") || !strcmp(name, "..");
 }
 
-/* Look up dir's parent and the last name; check the op exists and the
- * file system is writable. */
+/* Look up the directory that holds path's last name, and check that its
+ * file system is writable. (Each caller checks its own operation exists.) */
 static int parent_for(struct inode *cwd, const char *path, struct inode **dir,
-		      char *name, bool has_op)
+		      char *name)
 {
 	int err = vfs_lookup_parent(cwd, path, dir, name);
 
-	if (err)
-		return err;
-	if ((*dir)->sb->rdonly)
-		err = -EROFS;
-	else if (!has_op)
-		err = -EPERM;
-	if (err)
+	if (!err && (*dir)->sb->rdonly) {
 		inode_put(*dir);
+		err = -EROFS;
+	}
 	return err;
 }
 
@@ -137,7 +133,7 @@ int vfs_rmdir(struct inode *cwd, const char *path)
 {
 	char name[NAME_MAX + 1];
 	struct inode *dir;
-	int err = parent_for(cwd, path, &dir, name, true);
+	int err = parent_for(cwd, path, &dir, name);
 
 	if (err)
 		return err;
@@ -156,7 +152,7 @@ int vfs_unlink(struct inode *cwd, const char *path)
 {
 	char name[NAME_MAX + 1];
 	struct inode *dir;
-	int err = parent_for(cwd, path, &dir, name, true);
+	int err = parent_for(cwd, path, &dir, name);
 
 	if (err)
 		return err;
@@ -173,11 +169,11 @@ int vfs_rename(struct inode *cwd, const char *from, const char *to)
 {
 	char oname[NAME_MAX + 1], nname[NAME_MAX + 1];
 	struct inode *odir, *ndir;
-	int err = parent_for(cwd, from, &odir, oname, true);
+	int err = parent_for(cwd, from, &odir, oname);
 
 	if (err)
 		return err;
-	err = parent_for(cwd, to, &ndir, nname, true);
+	err = parent_for(cwd, to, &ndir, nname);
 	if (err) {
 		inode_put(odir);
 		return err;
@@ -203,7 +199,7 @@ int vfs_link(struct inode *cwd, const char *from, const char *to)
 
 	if (err)
 		return err;
-	err = parent_for(cwd, to, &dir, name, true);
+	err = parent_for(cwd, to, &dir, name);
 	if (!err) {
 		if (S_ISDIR(old->mode))
 			err = -EPERM;
@@ -230,7 +226,7 @@ int vfs_symlink(struct inode *cwd, const char *target, const char *path)
 		return -ENOENT;
 	if (tlen >= PATH_MAX)
 		return -ENAMETOOLONG;
-	int err = parent_for(cwd, path, &dir, name, true);
+	int err = parent_for(cwd, path, &dir, name);
 	if (err)
 		return err;
 	err = is_dot(name) ? -EEXIST :
