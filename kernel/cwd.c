@@ -57,22 +57,25 @@ int path_normalize(const char *base, const char *path, char *out, size_t size)
 	return push_all(out, &len, size, path);
 }
 
+/*
+ * Make path the working directory of p. The directory's inode is looked up
+ * first and its normalized path made second; on any failure nothing of p
+ * changes and the inode reference (if one was taken) is dropped.
+ */
 int cwd_change(struct proc *p, const char *path)
 {
-	struct inode *dir;
+	struct inode *dir = NULL;
 	char *norm = kmalloc(PATH_MAX);
 
 	if (!norm)
 		return -ENOMEM;
 	int err = vfs_lookup(p->cwd, path, LOOKUP_FOLLOW, &dir);
-	if (!err && !S_ISDIR(dir->mode)) {
-		inode_put(dir);
+	if (!err && !S_ISDIR(dir->mode))
 		err = -ENOTDIR;
-	}
 	if (!err)
 		err = path_normalize(p->cwd_path ? p->cwd_path : "/", path, norm, PATH_MAX);
 	if (err) {
-		if (err == -ENAMETOOLONG)
+		if (dir)
 			inode_put(dir);
 		kfree(norm);
 		return err;

@@ -179,6 +179,7 @@ int vfs_lookup(struct inode *cwd, const char *path, int flags, struct inode **ou
 {
 	struct nameidata nd = { vfs_root(), 0, 0 };
 
+	*out = NULL;                         /* callers may test it on failure */
 	if (!nd.root)
 		return -ENOENT;
 	if (strnlen(path, PATH_MAX) >= PATH_MAX) {
