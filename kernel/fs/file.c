@@ -113,6 +113,10 @@ ssize_t vfs_file_write(struct file *f, struct uio *u, uint64_t *pos)
 	if (f->flags & O_APPEND)
 		*pos = in->size;
 	while (u->resid) {
+		if (*pos >= in->sb->maxbytes) {
+			c = -EFBIG;
+			break;
+		}
 		c = write_page(in, u, *pos);
 		if (c <= 0)
 			break;

@@ -339,6 +339,7 @@ int procfs_mount(const char *path, struct procfs_entry *root)
 	sb->type = root == sys_root ? "sysfs" : "proc";
 	sb->ops = &procfs_sops;
 	sb->dev_id = 100 + (root == sys_root);
+	sb->maxbytes = INT64_MAX;
 	fs_lock_init(&sb->lock, sb->type);
 	list_init(&sb->list);
 	root->sb = sb;

@@ -261,6 +261,8 @@ static int truncate_inode(struct inode *in, uint64_t size)
 		return -EROFS;
 	if (!in->iops->truncate)
 		return -EPERM;
+	if (size > in->sb->maxbytes)
+		return -EFBIG;
 	return DIR_CALL(in, in->iops->truncate(in, size));
 }
 

@@ -139,6 +139,29 @@ static const char *load(struct ext2_fs *fs, struct blkdev *d)
 	return read_groups(fs, d);
 }
 
+/*
+ * The largest file this ext2 can hold, as Linux computes it: the block
+ * tree's reach (12 direct + one, two and three levels of indirect blocks),
+ * unless i_blocks (32 bits, in 512-byte sectors) runs out first. Then the
+ * limit is the blocks i_blocks can count less the indirect blocks needed
+ * to address that many. With 4 KiB blocks i_blocks is the limit (about
+ * 2 TiB); with 1 KiB and 2 KiB blocks the tree is.
+ */
+static uint64_t ext2_max_size(struct ext2_fs *fs)
+{
+	uint64_t apb = fs->apb, ndir = EXT2_NDIR;
+	uint64_t tree = ndir + apb + apb * apb + apb * apb * apb;
+	uint64_t tree_meta = 1 + (1 + apb) + (1 + apb + apb * apb);
+	uint64_t limit = 0xffffffffULL / (fs->bs / 512);
+
+	if (tree + tree_meta <= limit)
+		return tree * fs->bs;
+	uint64_t rest = limit - ndir - apb - apb * apb;   /* reached by the triple */
+	uint64_t meta = 1 + (1 + apb) +
+			1 + DIV_ROUND_UP(rest, apb) + DIV_ROUND_UP(rest, apb * apb);
+	return (limit - meta) * fs->bs;
+}
+
 static struct super_block *sb_alloc(struct blkdev *d, struct ext2_fs *fs)
 {
 	struct super_block *sb = kzalloc(sizeof(*sb));
@@ -150,6 +173,7 @@ static struct super_block *sb_alloc(struct blkdev *d, struct ext2_fs *fs)
 	sb->dev = d;
 	sb->fs_info = fs;
 	sb->block_size = fs->bs;
+	sb->maxbytes = ext2_max_size(fs);
 	sb->dev_id = next_dev_id++;
 	sb->rdonly = fs->es.s_feature_ro_compat & ~SUPPORTED_RO_COMPAT;
 	fs_lock_init(&sb->lock, "ext2");

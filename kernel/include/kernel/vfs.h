@@ -205,6 +205,7 @@ struct super_block {
 	struct inode *root;
 	void *fs_info;
 	uint32_t block_size;
+	uint64_t maxbytes;         /* largest file size: write or truncate past it is -EFBIG (Linux's s_maxbytes) */
 	bool rdonly;
 	uint32_t dev_id;           /* st_dev */
 	struct fs_lock lock;       /* this file system's state (see top) */
