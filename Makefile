@@ -114,6 +114,8 @@ build/disk.img: $(USER_BINS)
 	@mkdir -p $(addprefix build/rootfs/,$(ROOTFS_DIRS))
 	@echo "Welcome to Numbat." > build/rootfs/etc/motd
 	mke2fs -q -F -t ext2 -b 4096 -L numbat-root -d build/rootfs $@ 64M
+	@printf 'cd /tests\nmknod hostnull c 1 3\nsif hostnull mode 020666\n' > build/disk-nodes.cmd
+	debugfs -w -f build/disk-nodes.cmd $@ >/dev/null 2>&1
 
 qemu: all
 	$(QEMU_BASE) -nographic $(QEMUEXTRA)

@@ -250,7 +250,8 @@ SYSCALL(ioctl)
 
 	if (!f)
 		return -EBADF;
-	int64_t r = tty_is(f) ? tty_ioctl(f, a1, (void *)a2) : -ENOTTY;
+	/* The request is an unsigned int: musl passes an int, sign-extended. */
+	int64_t r = f->ops->ioctl ? f->ops->ioctl(f, (uint32_t)a1, (void *)a2) : -ENOTTY;
 	file_put(f);
 	return r;
 }

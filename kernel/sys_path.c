@@ -101,6 +101,25 @@ PATH_CALL(rmdir, vfs_rmdir(current->cwd, path))
 PATH_CALL(unlink, vfs_unlink(current->cwd, path))
 PATH_CALL(truncate, (int64_t)a1 < 0 ? -EINVAL : vfs_truncate(current->cwd, path, a1))
 PATH_CALL(chdir, cwd_change(current, path))
+PATH_CALL(mknod, vfs_mknod(current->cwd, path, (uint32_t)a1, (uint32_t)a2))
+
+SYSCALL(mknodat)
+{
+	struct inode *dir;
+	char *path;
+	int err = get_path((const char *)a1, &path);
+
+	if (err)
+		return err;
+	err = at_dir((int64_t)(int)a0, path, &dir);
+	if (!err) {
+		err = vfs_mknod(dir, path, (uint32_t)a2, (uint32_t)a3);
+		if (dir)
+			inode_put(dir);
+	}
+	kfree(path);
+	return err;
+}
 
 /* Two user paths. */
 #define PATH2_CALL(name, expr)                                             \

@@ -21,6 +21,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/usercopy.h>
+#include <kernel/device.h>
 #include <arch/serial.h>
 
 #define LINE_MAX 255
@@ -34,7 +35,6 @@ static struct tty {
 	size_t head, count;
 	int eofs;                  /* ^D's waiting at the end of the queue */
 	struct waitq wait;
-	bool ready;
 } console = { .lock = SPINLOCK_INIT("tty") };
 
 static void echo(const char *s, size_t n)
@@ -162,23 +162,6 @@ static int64_t tty_lseek(struct file *f, int64_t off, int whence)
 	return -ESPIPE;
 }
 
-static const struct file_ops tty_ops = {
-	.read = tty_read, .write = tty_write, .lseek = tty_lseek,
-};
-
-bool tty_is(const struct file *f)
-{
-	return f->ops == &tty_ops;
-}
-
-struct file *tty_open_console(void)
-{
-	if (!console.ready) {
-		waitq_init(&console.wait);
-		console.ready = true;
-	}
-	return file_alloc(&tty_ops, &console, O_RDWR);
-}
 
 #define TCGETS 0x5401
 #define TCSETS 0x5402
@@ -198,7 +181,7 @@ struct termios {
 
 _Static_assert(sizeof(struct termios) == 36, "Linux's struct termios is 36 bytes");
 
-int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
+static int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
 {
 	static const struct winsize ws = { 24, 80, 0, 0 };
 	struct termios t = { .iflag = 0x500 /* ICRNL|IXON */, .oflag = 0x5 /* OPOST|ONLCR */,
@@ -215,4 +198,29 @@ int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
 		return 0;                      /* settings are fixed: canonical, echo */
 	}
 	return -EINVAL;
+}
+
+/* /dev/tty and /dev/console (5:0, 5:1) are both the one console. */
+static int tty_open(struct inode *in, struct file *f)
+{
+	f->priv = &console;
+	return 0;
+}
+
+static const struct file_ops tty_ops = {
+	.read = tty_read, .write = tty_write, .lseek = tty_lseek,
+	.ioctl = tty_ioctl, .open = tty_open,
+};
+
+/* Boot: the console's wait queue, and its device numbers for /dev. */
+void tty_init(void)
+{
+	waitq_init(&console.wait);
+	chrdev_register(5, 0, 1, "tty", &tty_ops);
+	chrdev_register(5, 1, 1, "console", &tty_ops);
+}
+
+struct file *tty_open_console(void)
+{
+	return file_alloc(&tty_ops, &console, O_RDWR);
 }

@@ -4,6 +4,7 @@
  * the device lock, and counted.
  */
 #include <kernel/blkdev.h>
+#include <kernel/device.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
@@ -21,6 +22,7 @@ void blk_register(struct blkdev *d)
 	printk("blk: %s: %lu blocks of %u bytes (%lu KiB), node %d\n", d->name,
 	       d->nr_blocks, d->block_size, d->nr_blocks * d->block_size >> 10,
 	       d->node);
+	devtmpfs_add_blkdev(d->name, (uint32_t)d->major, (uint32_t)d->minor);
 }
 
 /* Remove d from the registry (RAM disks made by tests). */
@@ -31,7 +33,9 @@ void blk_unregister(struct blkdev *d)
 	spin_unlock_irqrestore(&blkdevs_lock, f);
 }
 
-struct blkdev *blk_find(const char *name)
+/* The first registered device that match() accepts, or NULL. */
+static struct blkdev *blk_find_by(bool (*match)(struct blkdev *d, const void *key),
+				  const void *key)
 {
 	struct list_head *p;
 	struct blkdev *found = NULL;
@@ -39,13 +43,37 @@ struct blkdev *blk_find(const char *name)
 
 	list_for_each(p, &blkdevs) {
 		struct blkdev *d = list_entry(p, struct blkdev, list);
-		if (!strcmp(d->name, name)) {
+		if (match(d, key)) {
 			found = d;
 			break;
 		}
 	}
 	spin_unlock_irqrestore(&blkdevs_lock, f);
 	return found;
+}
+
+static bool name_is(struct blkdev *d, const void *name)
+{
+	return !strcmp(d->name, name);
+}
+
+static bool number_is(struct blkdev *d, const void *key)
+{
+	const uint32_t *mm = key;
+
+	return d->major == (int)mm[0] && d->minor == (int)mm[1];
+}
+
+struct blkdev *blk_find(const char *name)
+{
+	return blk_find_by(name_is, name);
+}
+
+struct blkdev *blk_find_dev(uint32_t major, uint32_t minor)
+{
+	uint32_t key[2] = { major, minor };
+
+	return blk_find_by(number_is, key);
 }
 
 /* Devices are never freed while listed except by their creator, so the

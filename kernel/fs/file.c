@@ -167,11 +167,27 @@ ssize_t vfs_write(struct file *f, struct uio *u)
 	return r;
 }
 
+/*
+ * May pread/pwrite address this file by offset? Linux refuses pipes,
+ * FIFOs, sockets and terminals (ESPIPE); regular files and disks are
+ * fine, and so are character devices that accept a seek (/dev/zero).
+ */
+static bool positional(struct file *f)
+{
+	struct inode *in = f->inode;
+
+	if (!in)
+		return false;
+	if (S_ISREG(in->mode) || S_ISBLK(in->mode))
+		return true;
+	return S_ISCHR(in->mode) && f->ops->lseek && f->ops->lseek(f, 0, SEEK_CUR) >= 0;
+}
+
 ssize_t vfs_pread(struct file *f, struct uio *u, uint64_t off)
 {
 	if (!readable(f) || !f->ops->read)
 		return -EBADF;
-	if (!f->inode || !S_ISREG(f->inode->mode))
+	if (!positional(f))
 		return -ESPIPE;
 	return f->ops->read(f, u, &off);
 }
@@ -180,7 +196,7 @@ ssize_t vfs_pwrite(struct file *f, struct uio *u, uint64_t off)
 {
 	if (!writable(f) || !f->ops->write)
 		return -EBADF;
-	if (!f->inode || !S_ISREG(f->inode->mode))
+	if (!positional(f))
 		return -ESPIPE;
 	return f->ops->write(f, u, &off);
 }

@@ -4,6 +4,7 @@
  * An entry is freed when it has been removed and no inode refers to it.
  */
 #include <kernel/procfs.h>
+#include <kernel/device.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/slab.h>
@@ -18,12 +19,13 @@ struct procfs_entry {
 	procfs_show_t show;
 	procfs_target_t target;
 	void *data;
+	uint64_t rdev;             /* device nodes (devtmpfs) */
 	int refs;                  /* 1 while in the tree, +1 per inode */
 	struct super_block *sb;    /* tree roots: the mounted super block */
 };
 
 static struct list_head all_entries = LIST_HEAD_INIT(all_entries);
-static struct procfs_entry *proc_root, *sys_root;
+static struct procfs_entry *proc_root, *sys_root, *dev_root;
 static uint64_t next_ino = 1;
 /* procfs_lock: every entry's links, refs, all_entries, next_ino. */
 static struct spinlock procfs_lock = SPINLOCK_INIT("procfs");
@@ -105,6 +107,16 @@ struct procfs_entry *procfs_create_file(struct procfs_entry *parent, const char 
 	return e;
 }
 
+struct procfs_entry *procfs_mknod(struct procfs_entry *parent, const char *name,
+				  uint32_t mode, uint64_t rdev)
+{
+	struct procfs_entry *e = add(parent, name, mode);
+
+	if (e)
+		e->rdev = rdev;
+	return e;
+}
+
 struct procfs_entry *procfs_mkdir(struct procfs_entry *parent, const char *name)
 {
 	return add(parent, name, S_IFDIR | 0555);
@@ -180,6 +192,8 @@ static void fill_inode(struct inode *in, struct procfs_entry *e)
 	in->iops = S_ISDIR(e->mode) ? &procfs_dir_iops :
 		   S_ISLNK(e->mode) ? &procfs_link_iops : &procfs_file_iops;
 	in->fops = S_ISREG(e->mode) ? &procfs_file_fops : &vfs_dir_ops;
+	if (!S_ISDIR(e->mode) && !S_ISLNK(e->mode) && !S_ISREG(e->mode))
+		special_inode_init(in, e->mode, e->rdev);
 }
 
 static int procfs_read_inode(struct inode *in)
@@ -222,7 +236,8 @@ static int procfs_lookup(struct inode *dir, const char *name, size_t len,
 
 static unsigned dtype(uint32_t mode)
 {
-	return S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK : DT_REG;
+	return S_ISDIR(mode) ? DT_DIR : S_ISLNK(mode) ? DT_LNK :
+	       S_ISCHR(mode) ? DT_CHR : S_ISBLK(mode) ? DT_BLK : DT_REG;
 }
 
 /* Positions: 0 ".", 1 "..", 2 + i the i-th child. */
@@ -336,9 +351,9 @@ int procfs_mount(const char *path, struct procfs_entry *root)
 
 	if (!sb)
 		return -ENOMEM;
-	sb->type = root == sys_root ? "sysfs" : "proc";
+	sb->type = root == sys_root ? "sysfs" : root == dev_root ? "devtmpfs" : "proc";
 	sb->ops = &procfs_sops;
-	sb->dev_id = 100 + (root == sys_root);
+	sb->dev_id = 100 + (root == sys_root) + 2 * (root == dev_root);
 	sb->maxbytes = INT64_MAX;
 	fs_lock_init(&sb->lock, sb->type);
 	list_init(&sb->list);
@@ -363,11 +378,17 @@ struct procfs_entry *sysfs_root(void)
 	return sys_root;
 }
 
+struct procfs_entry *devtmpfs_root(void)
+{
+	return dev_root;
+}
+
 void procfs_files_init(void);
 
 void procfs_init(void)
 {
 	proc_root = entry_new(NULL, "", S_IFDIR | 0555);
 	sys_root = entry_new(NULL, "", S_IFDIR | 0555);
+	dev_root = entry_new(NULL, "", S_IFDIR | 0755);
 	procfs_files_init();
 }

@@ -13,6 +13,8 @@
 #include <kernel/ext2.h>
 #include <kernel/pcache.h>
 #include <kernel/procfs.h>
+#include <kernel/device.h>
+#include <kernel/tty.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 #include <kernel/slab.h>
@@ -158,7 +160,8 @@ void vfs_for_each_mount(void (*fn)(struct mount *m, void *arg), void *arg)
 		fn(list_entry(l, struct mount, list), arg);
 }
 
-/* The ext2 root from vda, then procfs on /proc and sysfs on /sys. A
+/* The ext2 root from vda, then procfs on /proc, sysfs on /sys and the
+ * device nodes on /dev. A
  * missing or damaged disk is reported; the kernel goes on without a root. */
 void fs_init(void)
 {
@@ -166,6 +169,8 @@ void fs_init(void)
 	bcache_init();
 	icache_init();
 	pcache_init();
+	tty_init();
+	mem_devices_init();
 	ramdisk_init();
 	pci_init();
 	procfs_init();
@@ -179,4 +184,5 @@ void fs_init(void)
 		printk("vfs: mounted proc on /proc\n");
 	if (procfs_mount("/sys", sysfs_root()) == 0)
 		printk("vfs: mounted sysfs on /sys\n");
+	devtmpfs_init();
 }

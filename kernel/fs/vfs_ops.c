@@ -73,8 +73,8 @@ static int open_check(struct inode *in, uint32_t flags)
 		return -ENOTDIR;
 	if (S_ISDIR(in->mode) && acc != O_RDONLY)
 		return -EISDIR;
-	if (acc != O_RDONLY && in->sb->rdonly)
-		return -EROFS;
+	if (acc != O_RDONLY && in->sb->rdonly && (S_ISREG(in->mode) || S_ISDIR(in->mode)))
+		return -EROFS;              /* a device on a read-only disk is writable */
 	if (acc == 3)
 		return -EINVAL;
 	return 0;
@@ -125,6 +125,60 @@ int vfs_mkdir(struct inode *cwd, const char *path, uint32_t mode)
 	else
 		err = DIR_CALL(dir, dir->iops->mkdir(dir, name, strlen(name),
 						      S_IFDIR | (mode & 07777)));
+	inode_put(dir);
+	return err;
+}
+
+/* The type mknod makes: a regular file when mode has none; 0 if invalid. */
+static uint32_t mknod_type(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case 0: return S_IFREG;
+	case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		return mode & S_IFMT;
+	}
+	return 0;
+}
+
+/* mknod of a regular file: create it, keep no reference. */
+static int mknod_regular(struct inode *dir, const char *name, uint32_t mode)
+{
+	struct inode *in;
+
+	if (!dir->iops->create)
+		return -EPERM;
+	int err = DIR_CALL(dir, dir->iops->create(dir, name, strlen(name), mode, &in));
+	if (!err)
+		inode_put(in);
+	return err;
+}
+
+/* As Linux's mknod: EPERM for a directory (mkdir makes those), EINVAL for
+ * an unknown type, EEXIST if the name is taken. */
+int vfs_mknod(struct inode *cwd, const char *path, uint32_t mode, uint64_t rdev)
+{
+	uint32_t type = mknod_type(mode);
+	char name[NAME_MAX + 1];
+	struct inode *dir;
+
+	if ((mode & S_IFMT) == S_IFDIR)
+		return -EPERM;
+	if (!type)
+		return -EINVAL;
+	int err = vfs_lookup_parent(cwd, path, &dir, name);
+	if (err)
+		return err;
+	mode = type | (mode & 07777);
+	if (is_dot(name))
+		err = -EEXIST;
+	else if (dir->sb->rdonly)
+		err = -EROFS;
+	else if (type == S_IFREG)
+		err = mknod_regular(dir, name, mode);
+	else if (!dir->iops->mknod)
+		err = -EPERM;
+	else
+		err = DIR_CALL(dir, dir->iops->mknod(dir, name, strlen(name), mode, rdev));
 	inode_put(dir);
 	return err;
 }

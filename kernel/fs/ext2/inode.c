@@ -8,6 +8,7 @@
  *                           [14] -> [B/4] -> [B/4] -> [B/4] -> data
  */
 #include <kernel/ext2.h>
+#include <kernel/device.h>
 #include <kernel/pcache.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
@@ -59,9 +60,20 @@ bool ext2_fast_symlink(struct inode *in)
 	return S_ISLNK(in->mode) && in->blocks == acl;
 }
 
+/* Regular files, directories and symlinks too long for i_block keep block
+ * numbers in i_block; device inodes keep a device number there, and FIFOs
+ * and sockets nothing. */
+static bool maps_blocks(struct inode *in)
+{
+	return S_ISREG(in->mode) || S_ISDIR(in->mode) ||
+	       (S_ISLNK(in->mode) && !ext2_fast_symlink(in));
+}
+
 void ext2_set_ops(struct inode *in)
 {
-	if (S_ISDIR(in->mode)) {
+	if (!S_ISREG(in->mode) && !S_ISDIR(in->mode) && !S_ISLNK(in->mode)) {
+		special_inode_init(in, in->mode, in->rdev);
+	} else if (S_ISDIR(in->mode)) {
 		in->iops = &ext2_dir_iops;
 		in->fops = &vfs_dir_ops;
 	} else if (S_ISLNK(in->mode)) {
@@ -83,6 +95,29 @@ static bool mode_ok(uint32_t mode)
 	return false;
 }
 
+/*
+ * A device number in i_block, as Linux's ext2 keeps it: the old 16-bit
+ * form (major << 8 | minor) in i_block[0] when both fit in 8 bits, else 0
+ * there and the new 32-bit form (device.h's encoding) in i_block[1].
+ */
+static uint64_t rdev_from_disk(const uint32_t *blk)
+{
+	if (blk[0])
+		return dev_encode((blk[0] >> 8) & 0xff, blk[0] & 0xff);
+	return blk[1];
+}
+
+static void rdev_to_disk(uint64_t rdev, uint32_t *blk)
+{
+	uint32_t major = dev_major(rdev), minor = dev_minor(rdev);
+
+	memset(blk, 0, EXT2_N_BLOCKS * sizeof(uint32_t));
+	if (major < 256 && minor < 256)
+		blk[0] = major << 8 | minor;
+	else
+		blk[1] = (uint32_t)dev_encode(major, minor);
+}
+
 static void from_disk(struct inode *in, const struct ext2_inode *r)
 {
 	struct ext2_inode_info *ei = EXT2_I(in);
@@ -99,6 +134,8 @@ static void from_disk(struct inode *in, const struct ext2_inode *r)
 	in->mtime = r->i_mtime;
 	in->ctime = r->i_ctime;
 	memcpy(ei->block, r->i_block, sizeof(ei->block));
+	if (S_ISCHR(in->mode) || S_ISBLK(in->mode))
+		in->rdev = rdev_from_disk(ei->block);
 	ei->flags = r->i_flags;
 	ei->dtime = r->i_dtime;
 	ei->file_acl = r->i_file_acl;
@@ -139,6 +176,8 @@ static void to_disk(struct inode *in, struct ext2_inode *r)
 	r->i_ctime = (uint32_t)in->ctime;
 	r->i_dtime = ei->dtime;
 	r->i_flags = ei->flags;
+	if (S_ISCHR(in->mode) || S_ISBLK(in->mode))
+		rdev_to_disk(in->rdev, ei->block);
 	memcpy(r->i_block, ei->block, sizeof(ei->block));
 }
 
@@ -398,7 +437,7 @@ static void ext2_evict_inode(struct inode *in)
 {
 	struct ext2_inode_info *ei = EXT2_I(in);
 
-	if (!ext2_fast_symlink(in))
+	if (maps_blocks(in))
 		free_from(in, 0);
 	ei->dtime = (uint32_t)fs_now();
 	in->size = 0;

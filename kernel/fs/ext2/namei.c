@@ -5,6 +5,7 @@
  * once everything is written back. Called with the sb lock held (vfs.h).
  */
 #include <kernel/ext2.h>
+#include <kernel/device.h>
 #include <kernel/pcache.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
@@ -81,6 +82,26 @@ static int ext2_create(struct inode *dir, const char *name, size_t len,
 		return err;
 	if ((err = ext2_add_entry(dir, name, len, (uint32_t)(*out)->ino, mode)))
 		drop_new(*out);
+	return err;
+}
+
+static int ext2_mknod(struct inode *dir, const char *name, size_t len, uint32_t mode,
+		      uint64_t rdev)
+{
+	struct inode *in;
+	int err = check_new_name(dir, name, len);
+
+	if (err || (err = new_inode(dir, mode, &in)))
+		return err;
+	in->rdev = rdev;
+	special_inode_init(in, mode, rdev);
+	err = ext2_write_inode(in);
+	if (!err)
+		err = ext2_add_entry(dir, name, len, (uint32_t)in->ino, mode);
+	if (err)
+		drop_new(in);
+	else
+		inode_put(in);
 	return err;
 }
 
@@ -249,6 +270,7 @@ const struct inode_ops ext2_dir_iops = {
 	.lookup = ext2_lookup,
 	.create = ext2_create,
 	.mkdir = ext2_mkdir,
+	.mknod = ext2_mknod,
 	.rmdir = ext2_rmdir,
 	.unlink = ext2_unlink,
 	.link = ext2_link,

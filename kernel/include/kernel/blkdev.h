@@ -56,6 +56,8 @@ struct blkdev {
 void blk_register(struct blkdev *d);
 void blk_unregister(struct blkdev *d);
 struct blkdev *blk_find(const char *name);
+/* The device with this major and minor number, or NULL. */
+struct blkdev *blk_find_dev(uint32_t major, uint32_t minor);
 /* Call fn for each registered device, in registration order. */
 void blk_for_each(void (*fn)(struct blkdev *d, void *arg), void *arg);
 

@@ -1,7 +1,8 @@
 /*
  * procfs: file systems whose files are made by the kernel when read.
- * Two trees exist: procfs_root() (mounted at /proc) and sysfs_root()
- * (mounted at /sys); any subsystem adds entries to either.
+ * Three trees exist: procfs_root() (mounted at /proc), sysfs_root()
+ * (mounted at /sys) and devtmpfs_root() (mounted at /dev, device nodes
+ * only: kernel/fs/devtmpfs.c); any subsystem adds entries to them.
  *
  *   static int show_x(struct pbuf *b, void *data) { pbuf_printf(b, "%d\n", 42); return 0; }
  *   procfs_create_file(procfs_root(), "x", show_x, NULL);
@@ -37,16 +38,20 @@ struct procfs_entry;
 void procfs_init(void);
 struct procfs_entry *procfs_root(void);
 struct procfs_entry *sysfs_root(void);
+struct procfs_entry *devtmpfs_root(void);
 /* NULL if the name exists in parent or no memory. */
 struct procfs_entry *procfs_create_file(struct procfs_entry *parent,
 					const char *name, procfs_show_t show,
 					void *data);
+/* A device node (S_IFCHR or S_IFBLK in mode) with device number rdev. */
+struct procfs_entry *procfs_mknod(struct procfs_entry *parent, const char *name,
+				  uint32_t mode, uint64_t rdev);
 struct procfs_entry *procfs_mkdir(struct procfs_entry *parent, const char *name);
 struct procfs_entry *procfs_symlink(struct procfs_entry *parent, const char *name,
 				    procfs_target_t target, void *data);
 /* Remove an entry and everything below it. */
 void procfs_remove(struct procfs_entry *e);
-/* Mount a tree (procfs_root() or sysfs_root()) at a directory. */
+/* Mount a tree (procfs_root(), sysfs_root() or devtmpfs_root()) at a directory. */
 int procfs_mount(const char *path, struct procfs_entry *root);
 
 #endif

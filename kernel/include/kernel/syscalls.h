@@ -28,7 +28,8 @@
 	X(77, ftruncate) X(79, getcwd) X(80, chdir) X(82, rename)             \
 	X(83, mkdir) X(84, rmdir) X(86, link) X(87, unlink) X(88, symlink)    \
 	X(89, readlink) X(162, sync) X(217, getdents64) X(257, openat)        \
-	X(262, newfstatat) X(292, dup3) X(293, pipe2)
+	X(262, newfstatat) X(292, dup3) X(293, pipe2) X(133, mknod)          \
+	X(259, mknodat)
 
 #define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X) SYSCALL_LIST_FILE(X)
 

@@ -4,9 +4,8 @@
 
 #include <kernel/vfs.h>
 
+void tty_init(void);             /* boot: before the first open */
 struct file *tty_open_console(void);
-bool tty_is(const struct file *f);
-int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg);
 void tty_input(char c);          /* a byte typed on the console */
 void tty_poll(void);             /* move received bytes in (timer tick) */
 

@@ -62,6 +62,8 @@
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
 
 #define SEEK_SET 0
 #define SEEK_CUR 1
@@ -137,6 +139,9 @@ struct inode_ops {
 	int (*create)(struct inode *dir, const char *name, size_t len,
 		      uint32_t mode, struct inode **out);
 	int (*mkdir)(struct inode *dir, const char *name, size_t len, uint32_t mode);
+	/* A device (rdev), FIFO or socket inode named name (mode has the type). */
+	int (*mknod)(struct inode *dir, const char *name, size_t len, uint32_t mode,
+		     uint64_t rdev);
 	int (*rmdir)(struct inode *dir, const char *name, size_t len);
 	int (*unlink)(struct inode *dir, const char *name, size_t len);
 	int (*link)(struct inode *old, struct inode *dir, const char *name,
@@ -247,6 +252,8 @@ struct file_ops {
 	ssize_t (*getdents64)(struct file *f, struct uio *u);
 	int (*open)(struct inode *inode, struct file *f);   /* optional */
 	int (*fsync)(struct file *f);                       /* optional */
+	/* Optional: ioctl(2); arg is the user's pointer. NULL: -ENOTTY. */
+	int64_t (*ioctl)(struct file *f, uint64_t cmd, void *arg);
 	void (*release)(struct file *f);                    /* optional */
 };
 
@@ -313,6 +320,8 @@ int vfs_sync(void);
 int vfs_getattr(struct inode *inode, struct kstat *st);
 int vfs_stat(struct inode *cwd, const char *path, int flags, struct kstat *st);
 int vfs_mkdir(struct inode *cwd, const char *path, uint32_t mode);
+/* mknod(2): a regular file, device (rdev), FIFO or socket at path. */
+int vfs_mknod(struct inode *cwd, const char *path, uint32_t mode, uint64_t rdev);
 int vfs_rmdir(struct inode *cwd, const char *path);
 int vfs_unlink(struct inode *cwd, const char *path);
 int vfs_rename(struct inode *cwd, const char *from, const char *to);
