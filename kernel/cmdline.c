@@ -15,6 +15,7 @@ static const struct {
 	{ "strace", "print every system call of every process, with its result" },
 	{ "rmap", "rmap=scan: keep no pte_chains; migration walks every page table (rmap.h)" },
 	{ "rmap_check", "rmap_check=N: check the reverse map every N page faults" },
+	{ "swap", "swap=SIZE[@NODE]: a RAM disk on NODE made a swap area and swapped on" },
 };
 
 #define MAX_WORDS 32

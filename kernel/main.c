@@ -3,6 +3,7 @@
  * Each step is one subsystem's init, in dependency order; docs/boot.md walks
  * through them.
  */
+#include <kernel/swap.h>
 #include <kernel/printk.h>
 #include <kernel/percpu.h>
 #include <kernel/bootinfo.h>
@@ -118,6 +119,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	smp_boot();
 	paging_drop_identity();
 	fs_init();
+	swap_init();
 	flush_start();
 	procfs_proc_init();
 	rmap_check_init();

@@ -6,6 +6,7 @@
  * Show callbacks get the pid, not the struct proc, and look the process
  * up under proc_lock: one that exits meanwhile is simply not found.
  */
+#include <kernel/swap.h>
 #include <kernel/procfs.h>
 #include <kernel/proc.h>
 #include <kernel/mm.h>
@@ -26,6 +27,7 @@ static uint64_t kb(uint64_t pages)
 static int show_meminfo(struct pbuf *b, void *unused)
 {
 	uint64_t total = 0, free = pmm_free_pages_total(), cached = pcache_get_stats().pages;
+	struct swap_totals swap = swap_get_totals();
 	int nid;
 
 	for_each_online_node(nid)
@@ -35,8 +37,9 @@ static int show_meminfo(struct pbuf *b, void *unused)
 	pbuf_printf(b, "MemAvailable:   %8lu kB\n", kb(free + cached));
 	pbuf_printf(b, "Buffers:        %8lu kB\n", 0UL);
 	pbuf_printf(b, "Cached:         %8lu kB\n", kb(cached));
-	pbuf_printf(b, "SwapTotal:      %8lu kB\n", 0UL);
-	pbuf_printf(b, "SwapFree:       %8lu kB\n", 0UL);
+	pbuf_printf(b, "SwapCached:     %8lu kB\n", 0UL);   /* no swap cache yet */
+	pbuf_printf(b, "SwapTotal:      %8lu kB\n", kb(swap.pages));
+	pbuf_printf(b, "SwapFree:       %8lu kB\n", kb(swap.free));
 	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));
 	/* Numbat: memory in pte_chain blocks (Linux 2.5 had them in slabinfo) */
 	pbuf_printf(b, "PteChains:      %8lu kB\n",

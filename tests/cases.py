@@ -94,12 +94,16 @@ PROBES = ["read /ptr/x", "stat /ino/x", "stat /len/x", "rename /cyc/top /cyc/a/b
           "stat /hello"]
 
 
+# Boot options a user test needs besides init= (scratch devices).
+USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M "}
+
+
 def user_test_cases():
     """One boot per user/tests/*.c program, run as init (DESIGN.md 7)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
                    for p in glob.glob(os.path.join(root, d, "*.c")))
-    return [Case(f"user-{n}", cmdline=f"init=/tests/{n} poweroff",
+    return [Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
                  checks=[user_ktap, init_exit_ok],
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
@@ -144,6 +148,13 @@ CASES = [
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
     Case("gdb", kind="gdb"),
+    # swap=SIZE@NODE: a RAM disk on node 1 with a swap header, swapped on.
+    Case("swap-option", cmdline="swap=8M@1 init=/bin/cat poweroff -- /proc/swaps /sys/devices/system/node/node1/meminfo",
+         checks=[expect("swap: on /dev/ram0 (8 MiB less the header)",
+                        r"^swap: on /dev/ram0: 8188 KiB, priority -2$", 1),
+                 expect("blk: ram0 on node 1", r"^blk: ram0: 16384 blocks of 512 bytes \(8192 KiB\), node 1$", 1),
+                 expect("/proc/swaps lists it as Linux does",
+                        r"^/dev/ram0 {31}partition {4}8188 {8}0 {8}-2$", 1)]),  # tabs read as 4 spaces
 ] + [
     # ext2 on every block size: the in-kernel tests, then e2fsck and debugfs.
     Case(f"ext2-b{bs}", cmdline="ktest=ext2,pcache,vfs poweroff", ktap=True,

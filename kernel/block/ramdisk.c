@@ -110,7 +110,7 @@ void ramdisk_destroy(struct blkdev *d)
 }
 
 /* "64M@1" -> bytes and node; false if malformed. */
-static bool parse_one(const char *s, size_t len, uint64_t *bytes, int *node)
+bool ramdisk_parse_size(const char *s, size_t len, uint64_t *bytes, int *node)
 {
 	uint64_t v = 0;
 	size_t i = 0;
@@ -146,7 +146,7 @@ void ramdisk_init(void)
 		char word[32];
 
 		strlcpy(word, opt, MIN(len + 1, sizeof(word)));
-		if (!parse_one(opt, len, &bytes, &node))
+		if (!ramdisk_parse_size(opt, len, &bytes, &node))
 			printk("ramdisk: cannot parse '%s'; want SIZE[@NODE]\n", word);
 		else if (node >= MAX_NODES || !ramdisk_create(bytes, node))
 			printk("ramdisk: no %lu KiB on node %d\n", bytes >> 10, node);

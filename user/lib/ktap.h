@@ -93,6 +93,12 @@ const char *status_str(int status);
  * number >= nbits. */
 int cpulist_parse(const char *s, unsigned long *bits, int nbits);
 
+/* Write a Linux swap header (version 1) for an area of `pages` 4 KiB pages
+ * at the start of fd: nbad bad page numbers, uuid (16 bytes) and label
+ * (up to 16) may be NULL. 0, or -1 with errno set. (swaphdr.c) */
+int swap_header_write(int fd, unsigned long pages, const char *label,
+		      const unsigned int *bad, unsigned nbad, const unsigned char *uuid);
+
 #define BITS_PER_LONG (8 * (int)sizeof(long))
 static inline int bit_test(const unsigned long *b, int i)
 {

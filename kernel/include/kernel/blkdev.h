@@ -72,5 +72,8 @@ struct blk_stats blk_get_stats(struct blkdev *d);
 void ramdisk_init(void);
 struct blkdev *ramdisk_create(uint64_t bytes, int node);
 void ramdisk_destroy(struct blkdev *d);
+/* "SIZE[@NODE]" (K, M or G; without @NODE this CPU's node) in the first
+ * len bytes of s: false if malformed. */
+bool ramdisk_parse_size(const char *s, size_t len, uint64_t *bytes, int *node);
 
 #endif
