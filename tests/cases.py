@@ -27,9 +27,12 @@ on the log (tests/checks.py). To add a boot, append a Case:
 import glob
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 
 import fsimg
+from qemu import ROOT
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
                     check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
@@ -98,6 +101,18 @@ PROBES = ["read /ptr/x", "stat /ino/x", "stat /len/x", "rename /cyc/top /cyc/a/b
 USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M "}
 
 
+def linux_swap_image(path):
+    """The boot's root disk at path, and beside it (NAME-swap.img) an 8 MiB
+    swap area made by Linux's own mkswap (util-linux), attached as vdb."""
+    subprocess.run(["cp", "--sparse=always", os.path.join(ROOT, "build", "disk.img"), path],
+                   check=True)
+    swap = path[:-len(".img")] + "-swap.img"
+    with open(swap, "wb") as f:
+        f.truncate(8 << 20)
+    mkswap = shutil.which("mkswap") or "/sbin/mkswap"
+    subprocess.run([mkswap, "-L", "from-linux", swap], check=True, stdout=subprocess.DEVNULL)
+
+
 def user_test_cases():
     """One boot per user/tests/*.c program, run as init (DESIGN.md 7)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -149,12 +164,18 @@ CASES = [
          checks=[check_unknown_options(GARBAGE)]),
     Case("gdb", kind="gdb"),
     # swap=SIZE@NODE: a RAM disk on node 1 with a swap header, swapped on.
-    Case("swap-option", cmdline="swap=8M@1 init=/bin/cat poweroff -- /proc/swaps /sys/devices/system/node/node1/meminfo",
+    Case("swap-option", cmdline="swap=8M@1 init=/bin/cat poweroff -- /proc/swaps",
          checks=[expect("swap: on /dev/ram0 (8 MiB less the header)",
                         r"^swap: on /dev/ram0: 8188 KiB, priority -2$", 1),
                  expect("blk: ram0 on node 1", r"^blk: ram0: 16384 blocks of 512 bytes \(8192 KiB\), node 1$", 1),
                  expect("/proc/swaps lists it as Linux does",
                         r"^/dev/ram0 {31}partition {4}8188 {8}0 {8}-2$", 1)]),  # tabs read as 4 spaces
+    # A swap area made by Linux's mkswap is one Numbat swaps on.
+    Case("swap-linux-mkswap", cmdline="init=/bin/swapon poweroff -- /dev/vdb",
+         image=linux_swap_image,
+         make={"QEMUEXTRA": "-drive file=build/tests/swap-linux-mkswap-swap.img,format=raw,if=virtio"},
+         checks=[init_exit_ok, expect("swap: on /dev/vdb (8 MiB less the header)",
+                                      r"^swap: on /dev/vdb: 8188 KiB, priority -2$", 1)]),
 ] + [
     # ext2 on every block size: the in-kernel tests, then e2fsck and debugfs.
     Case(f"ext2-b{bs}", cmdline="ktest=ext2,pcache,vfs poweroff", ktap=True,
