@@ -1,8 +1,9 @@
 /*
  * What /proc shows about memory and processes, in Linux's formats:
- *   /proc/meminfo, /proc/vmstat, /proc/self -> <pid>,
- *   /proc/<pid>/status, /proc/<pid>/maps (one directory per process,
- *   made when it starts and removed when it is freed).
+ *   /proc/meminfo, /proc/vmstat, /proc/kpagecount, /proc/self -> <pid>,
+ *   /proc/<pid>/status, /proc/<pid>/maps, /proc/<pid>/pagemap (one
+ *   directory per process, made when it starts and removed when it is
+ *   freed; pagemap and kpagecount are kernel/mm/pagemap.c's).
  * Show callbacks get the pid, not the struct proc, and look the process
  * up under proc_lock: one that exits meanwhile is simply not found.
  */
@@ -16,6 +17,7 @@
 #include <kernel/rmap.h>
 #include <kernel/percpu.h>
 #include <kernel/string.h>
+#include <kernel/slab.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
 
@@ -172,6 +174,21 @@ static int show_maps(struct pbuf *b, void *data)
 	return 0;
 }
 
+static ssize_t read_pagemap(void *data, struct uio *u, uint64_t pos)
+{
+	struct proc_snapshot s;
+
+	if (grab((int)(uint64_t)data, &s))
+		return -ESRCH;
+	if (!s.mm)
+		return 0;                           /* kernel threads: empty */
+	uint64_t *buf = kmalloc(PAGE_SIZE);
+	ssize_t n = buf ? pagemap_read(s.mm, u, pos, buf) : -ENOMEM;
+	kfree(buf);
+	mm_put(s.mm);
+	return n;
+}
+
 void procfs_proc_add(struct proc *p)
 {
 	char name[16];
@@ -183,6 +200,7 @@ void procfs_proc_add(struct proc *p)
 	void *pid = (void *)(uint64_t)p->pid;
 	procfs_create_file(d, "status", show_status, pid);
 	procfs_create_file(d, "maps", show_maps, pid);
+	procfs_create_raw(d, "pagemap", read_pagemap, pid);
 	p->procdir = d;
 }
 
@@ -197,5 +215,6 @@ void procfs_proc_init(void)
 {
 	procfs_create_file(procfs_root(), "meminfo", show_meminfo, NULL);
 	procfs_create_file(procfs_root(), "vmstat", show_vmstat, NULL);
+	procfs_create_raw(procfs_root(), "kpagecount", kpagecount_read, NULL);
 	procfs_symlink(procfs_root(), "self", self_target, NULL);
 }

@@ -17,6 +17,7 @@ struct procfs_entry {
 	struct procfs_entry *parent;
 	struct list_head children, sibling, all;
 	procfs_show_t show;
+	procfs_read_t read;        /* read at a position (binary files) */
 	procfs_target_t target;
 	void *data;
 	uint64_t rdev;             /* device nodes (devtmpfs) */
@@ -31,7 +32,7 @@ static uint64_t next_ino = 1;
 static struct spinlock procfs_lock = SPINLOCK_INIT("procfs");
 
 static const struct inode_ops procfs_dir_iops, procfs_link_iops, procfs_file_iops;
-static const struct file_ops procfs_file_fops;
+static const struct file_ops procfs_file_fops, procfs_raw_fops;
 
 int pbuf_printf(struct pbuf *b, const char *fmt, ...)
 {
@@ -102,6 +103,18 @@ struct procfs_entry *procfs_create_file(struct procfs_entry *parent, const char 
 
 	if (e) {
 		e->show = show;
+		e->data = data;
+	}
+	return e;
+}
+
+struct procfs_entry *procfs_create_raw(struct procfs_entry *parent, const char *name,
+				      procfs_read_t read, void *data)
+{
+	struct procfs_entry *e = add(parent, name, S_IFREG | 0444);
+
+	if (e) {
+		e->read = read;
 		e->data = data;
 	}
 	return e;
@@ -191,7 +204,8 @@ static void fill_inode(struct inode *in, struct procfs_entry *e)
 	in->atime = in->mtime = in->ctime = fs_now();
 	in->iops = S_ISDIR(e->mode) ? &procfs_dir_iops :
 		   S_ISLNK(e->mode) ? &procfs_link_iops : &procfs_file_iops;
-	in->fops = S_ISREG(e->mode) ? &procfs_file_fops : &vfs_dir_ops;
+	in->fops = !S_ISREG(e->mode) ? &vfs_dir_ops : e->read ? &procfs_raw_fops :
+		   &procfs_file_fops;
 	if (!S_ISDIR(e->mode) && !S_ISLNK(e->mode) && !S_ISREG(e->mode))
 		special_inode_init(in, e->mode, e->rdev);
 }
@@ -323,6 +337,17 @@ static ssize_t procfs_read(struct file *f, struct uio *u, uint64_t *pos)
 	return n;
 }
 
+/* A binary file: the entry's read callback at the file position. */
+static ssize_t procfs_raw_read(struct file *f, struct uio *u, uint64_t *pos)
+{
+	struct procfs_entry *e = f->inode->priv;
+	ssize_t n = e->read(e->data, u, *pos);
+
+	if (n > 0)
+		*pos += (uint64_t)n;
+	return n;
+}
+
 static void procfs_release(struct file *f)
 {
 	struct pbuf *b = f->priv;
@@ -339,6 +364,7 @@ static const struct inode_ops procfs_dir_iops = {
 };
 static const struct inode_ops procfs_link_iops = { .readlink = procfs_readlink };
 static const struct inode_ops procfs_file_iops = { 0 };
+static const struct file_ops procfs_raw_fops = { .read = procfs_raw_read };
 static const struct file_ops procfs_file_fops = {
 	.open = procfs_open,
 	.read = procfs_read,

@@ -99,6 +99,11 @@ void pgtable_for_each_pte(struct mm *mm,
 			  void (*fn)(struct mm *, pte_t *, uint64_t va, void *),
 			  void *arg);
 void mm_flush_tlb(struct mm *mm, uint64_t va);  /* every CPU using mm */
+
+/* /proc/PID/pagemap and /proc/kpagecount (pagemap.c). buf: PAGE_SIZE bytes. */
+struct uio;
+ssize_t pagemap_read(struct mm *mm, struct uio *u, uint64_t pos, uint64_t *buf);
+ssize_t kpagecount_read(void *unused, struct uio *u, uint64_t pos);
 void mm_flush_tlb_all(struct mm *mm);
 
 /* Page faults: 0, or -EFAULT (bad access: SIGSEGV) or -ENOMEM. */

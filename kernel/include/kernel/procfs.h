@@ -32,6 +32,8 @@ int pbuf_printf(struct pbuf *b, const char *fmt, ...)
 
 typedef int (*procfs_show_t)(struct pbuf *b, void *data);
 typedef int (*procfs_target_t)(char *buf, size_t size, void *data);
+/* Read into u from position pos: bytes, 0 at the end, or -errno. */
+typedef ssize_t (*procfs_read_t)(void *data, struct uio *u, uint64_t pos);
 
 struct procfs_entry;
 
@@ -43,6 +45,10 @@ struct procfs_entry *devtmpfs_root(void);
 struct procfs_entry *procfs_create_file(struct procfs_entry *parent,
 					const char *name, procfs_show_t show,
 					void *data);
+/* A binary file read at a position by read() (no snapshot at open:
+ * /proc/PID/pagemap, /proc/kpagecount). */
+struct procfs_entry *procfs_create_raw(struct procfs_entry *parent, const char *name,
+				      procfs_read_t read, void *data);
 /* A device node (S_IFCHR or S_IFBLK in mode) with device number rdev. */
 struct procfs_entry *procfs_mknod(struct procfs_entry *parent, const char *name,
 				  uint32_t mode, uint64_t rdev);

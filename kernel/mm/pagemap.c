@@ -1,0 +1,117 @@
+/*
+ * /proc/PID/pagemap and /proc/kpagecount, in Linux's formats, so that a
+ * program (or a student with `od`) can find the frame behind an address
+ * and how many page-table entries map a frame.
+ *
+ * pagemap: one 64-bit entry per virtual page, at offset (va / 4096) * 8:
+ *
+ *   63 present   62 swapped   61 file page   56 mapped exactly once
+ *   54..0  frame number (present)
+ *   54..5  swap offset, 4..0 swap type (swapped)
+ *
+ * A page being migrated (a migration entry) shows as swapped with type 31
+ * and its old frame as the offset, as Linux shows its migration entries
+ * (a swap type above every real area). Addresses outside every mapping
+ * read as 0. kpagecount: one 64-bit map count per frame number.
+ */
+#include <kernel/mm.h>
+#include <kernel/proc.h>
+#include <kernel/numa.h>
+#include <kernel/page.h>
+#include <kernel/uio.h>
+#include <kernel/errno.h>
+
+#define PM_PRESENT        (1ULL << 63)
+#define PM_SWAP           (1ULL << 62)
+#define PM_FILE           (1ULL << 61)
+#define PM_MMAP_EXCLUSIVE (1ULL << 56)
+#define PM_PFN_MASK       ((1ULL << 55) - 1)
+#define PM_MIGRATION_TYPE 31
+#define PM_BATCH          512            /* entries made under one lock hold */
+
+static uint64_t page_bits(uint64_t pfn)
+{
+	struct page *p = pfn_to_page(pfn);
+
+	if (!p)
+		return 0;
+	return (p->flags & PG_pcache ? PM_FILE : 0) |
+	       (READ_ONCE(p->mapcount) == 1 ? PM_MMAP_EXCLUSIVE : 0);
+}
+
+/* The pagemap entry of one PTE. */
+static uint64_t pagemap_entry(pte_t pte)
+{
+	if (pte_present(pte))
+		return PM_PRESENT | (pte_pfn(pte) & PM_PFN_MASK) | page_bits(pte_pfn(pte));
+	if (pte_migration(pte))
+		return PM_SWAP | ((pte_pfn(pte) << 5) & PM_PFN_MASK) | PM_MIGRATION_TYPE |
+		       page_bits(pte_pfn(pte));
+	return 0;
+}
+
+/* n entries for the pages from va, under mm->lock (no allocation). */
+static void pagemap_fill(struct mm *mm, uint64_t va, uint64_t *out, size_t n)
+{
+	spin_lock(&mm->lock);
+	for (size_t i = 0; i < n; i++, va += PAGE_SIZE) {
+		pte_t *ptep = pgtable_walk(mm, va, false);
+		out[i] = ptep ? pagemap_entry(*ptep) : 0;
+	}
+	spin_unlock(&mm->lock);
+}
+
+/*
+ * Read pagemap entries of mm into u from file position pos: whole
+ * entries only (-EINVAL for a position or length not a multiple of 8, as
+ * Linux), 0 past the user address space. Stops early on a fatal signal.
+ * The entries are made under mm->lock into buf and copied out after it.
+ */
+ssize_t pagemap_read(struct mm *mm, struct uio *u, uint64_t pos, uint64_t *buf)
+{
+	ssize_t done = 0;
+
+	if (pos % 8 || u->resid % 8)
+		return -EINVAL;
+	while (u->resid && pos / 8 < USER_TOP / PAGE_SIZE && !current->killed) {
+		uint64_t va = pos / 8 * PAGE_SIZE;
+		size_t n = MIN(MIN((size_t)PM_BATCH, u->resid / 8), (USER_TOP - va) / PAGE_SIZE);
+		pagemap_fill(mm, va, buf, n);
+		ssize_t c = uio_copy_out(u, buf, n * 8);
+		if (c < 0)
+			return done ? done : c;
+		done += c;
+		pos += (uint64_t)c;
+		if ((size_t)c < n * 8)
+			break;
+	}
+	return done;
+}
+
+/* /proc/kpagecount: the map count of each frame from pos / 8 on, 0 for a
+ * frame no node has; the file ends after the last frame of any node. */
+ssize_t kpagecount_read(void *unused, struct uio *u, uint64_t pos)
+{
+	uint64_t end = 0, buf[64];
+	ssize_t done = 0;
+	int nid;
+
+	if (pos % 8 || u->resid % 8)
+		return -EINVAL;
+	for_each_online_node(nid)
+		end = MAX(end, numa_nodes[nid].end_pfn);
+	for (uint64_t pfn = pos / 8; u->resid && pfn < end; ) {
+		size_t n = MIN(MIN(ARRAY_SIZE(buf), u->resid / 8), end - pfn);
+		for (size_t i = 0; i < n; i++, pfn++) {
+			struct page *p = pfn_to_page(pfn);
+			buf[i] = p ? (uint64_t)MAX(READ_ONCE(p->mapcount), 0) : 0;
+		}
+		ssize_t c = uio_copy_out(u, buf, n * 8);
+		if (c < 0)
+			return done ? done : c;
+		done += c;
+		if ((size_t)c < n * 8)
+			break;
+	}
+	return done;
+}
