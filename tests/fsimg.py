@@ -11,6 +11,7 @@ boot with e2fsck and debugfs, and damage them on purpose.
 """
 import hashlib
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -70,6 +71,39 @@ def post_fsck(image):
     lines = (p.stdout + p.stderr).splitlines()
     return [Result("e2fsck -fn finds no errors", PASS if p.returncode == 0 else FAIL,
                    "" if p.returncode == 0 else f"exit status {p.returncode}", lines[-15:])]
+
+
+def post_repair(finds=()):
+    """Checks for an image left by an unclean stop: e2fsck -fp (preen, as at
+    boot) on a copy repairs it without asking; e2fsck -fy repairs the image
+    itself and reports each regex in finds (what the stop must have left);
+    then e2fsck -fn finds nothing more. e2fsck exits 0 (clean) or 1 (fixed)
+    when it repaired everything, 4 or more when it could not."""
+    def run(image):
+        out = []
+        with tempfile.TemporaryDirectory(prefix="numbat-fsck-") as d:
+            copy = os.path.join(d, "copy.img")
+            subprocess.run(["cp", "--sparse=always", image, copy], check=True)
+            p = subprocess.run([tool("e2fsck"), "-fp", copy], capture_output=True, text=True)
+            good = p.returncode in (0, 1)
+            out.append(Result("e2fsck -fp repairs it without questions", PASS if good else FAIL,
+                              "" if good else f"exit status {p.returncode}",
+                              [] if good else (p.stdout + p.stderr).splitlines()[-15:]))
+        p = subprocess.run([tool("e2fsck"), "-fy", image], capture_output=True, text=True)
+        text = p.stdout + p.stderr
+        good = p.returncode in (0, 1)
+        out.append(Result("e2fsck -fy repairs it", PASS if good else FAIL,
+                          "" if good else f"exit status {p.returncode}",
+                          [] if good else text.splitlines()[-15:]))
+        for pat in finds:
+            found = re.search(pat, text, re.M)
+            out.append(Result(f"e2fsck -fy found /{pat}/", PASS if found else FAIL,
+                              "" if found else "not in its output",
+                              [] if found else text.splitlines()[-15:]))
+        fn = post_fsck(image)[0]
+        fn.name = "after the repair, " + fn.name
+        return out + [fn]
+    return run
 
 
 def debugfs_cat(image, path):
