@@ -360,3 +360,47 @@ static void proc_on_exit(struct proc *p)
 		machine_poweroff();
 	}
 }
+
+/* SIGKILL every user process (one with an address space) but the caller.
+ * Returns how many there are. Takes proc_lock. */
+static int kill_user_procs(void)
+{
+	struct proc *self = current;
+	int n = 0;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+
+	proc_for_each(p) {
+		if (p == self || p->state == P_ZOMBIE || !p->mm)
+			continue;
+		if (p->killed != SIGKILL)
+			signal_send_locked(p, SIGKILL);
+		n++;
+	}
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return n;
+}
+
+/*
+ * Before power-off, as Linux's shutdown does: kill every user process but
+ * the caller and wait until each has released its files and memory
+ * (release_resources clears p->mm after the files), so that the last
+ * reference to a file unlinked while open goes and the file is deleted
+ * before the final sync. Kernel threads are left alone. A process forked
+ * meanwhile is caught by the next round. May sleep; call with no lock held.
+ * Returns how many processes had not let go after PROC_END_TIMEOUT_NS (0
+ * normally); *ended (if not NULL) gets how many were told to end.
+ */
+int proc_end_all(int *ended)
+{
+	uint64_t deadline = clock_ns() + PROC_END_TIMEOUT_NS;
+	int left = kill_user_procs();
+
+	if (ended)
+		*ended = left;
+	while (left && clock_ns() < deadline) {
+		if (sched_sleep_ns(PROC_END_POLL_NS))
+			sched_yield();      /* the caller itself is killed: cannot sleep */
+		left = kill_user_procs();
+	}
+	return left;
+}

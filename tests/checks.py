@@ -129,6 +129,14 @@ def powers_off(boot):
     return [check("powers off (qemu-nox returns)", not boot.timed_out and boot.returncode == 0, why)]
 
 
+def stopped_on_cue(pattern):
+    """An unclean stop (Case.stop_at): the harness killed QEMU after the cue."""
+    def run(boot):
+        return [check(f"QEMU killed mid-run after /{pattern}/", boot.extra.get("stopped"),
+                      "hung" if boot.timed_out else f"ended by itself (status {boot.returncode})")]
+    return run
+
+
 def boots_once(boot):
     grub = boot.grep(r"Booting `Numbat'")
     done = boot.grep(r"\bboot: complete in ")

@@ -11,6 +11,7 @@ boot with e2fsck and debugfs, and damage them on purpose.
 """
 import hashlib
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -70,6 +71,39 @@ def post_fsck(image):
     lines = (p.stdout + p.stderr).splitlines()
     return [Result("e2fsck -fn finds no errors", PASS if p.returncode == 0 else FAIL,
                    "" if p.returncode == 0 else f"exit status {p.returncode}", lines[-15:])]
+
+
+def post_repair(finds=()):
+    """Checks for an image left by an unclean stop, each on a copy (the image
+    stays as the boot left it, to look at): e2fsck -fp (preen, as at boot)
+    repairs it without asking; e2fsck -fy repairs it and reports each regex
+    in finds (what the stop must have left); then e2fsck -fn finds nothing
+    more. e2fsck exits 0 (clean) or 1 (fixed) when it repaired everything,
+    4 or more when it could not."""
+    def fsck(opt, image):
+        p = subprocess.run([tool("e2fsck"), opt, image], capture_output=True, text=True)
+        text = p.stdout + p.stderr
+        return p.returncode in (0, 1), f"exit status {p.returncode}", text
+
+    def run(image):
+        out = []
+        with tempfile.TemporaryDirectory(prefix="numbat-fsck-") as d:
+            for opt, name in (("-fp", "e2fsck -fp repairs it without questions"),
+                              ("-fy", "e2fsck -fy repairs it")):
+                copy = os.path.join(d, f"copy{opt}.img")
+                subprocess.run(["cp", "--sparse=always", image, copy], check=True)
+                good, why, text = fsck(opt, copy)
+                tail = [] if good else text.splitlines()[-15:]
+                out.append(Result(name, PASS if good else FAIL, "" if good else why, tail))
+            for pat in finds:
+                found = re.search(pat, text, re.M)
+                out.append(Result(f"e2fsck -fy found /{pat}/", PASS if found else FAIL,
+                                  "" if found else "not in its output",
+                                  [] if found else text.splitlines()[-15:]))
+            again = post_fsck(copy)[0]
+        again.name = "after the repair, " + again.name
+        return out + [again]
+    return run
 
 
 def debugfs_cat(image, path):

@@ -1,6 +1,7 @@
 """Running make/QEMU for the harness: a clean environment for make, one boot
 of `make qemu-nox` with a time limit, and ending a boot's process group."""
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -96,9 +97,12 @@ def make_args(target, name, make_vars):
              f"ISO={iso}"] + [f"{k}={v}" for k, v in make_vars.items()])
 
 
-def boot(name, make_vars, timeout, log, verbose=False, procs=None):
+def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None, stop_after=0.0):
     """Run `make qemu-nox` for build/tests/NAME.iso with make_vars, saving its
-    output (the serial console) in log. Returns (output, timed_out, returncode)."""
+    output (the serial console) in log. Returns (output, timed_out, returncode).
+    With stop_at (a regex), the boot is cut short like a power failure:
+    stop_after seconds after a line matching it is printed, make and QEMU are
+    killed with SIGKILL (returncode is then -9); the guest gets no warning."""
     args = make_args("qemu-nox", name, make_vars)
     echo = Echo(name) if verbose else None
     with open(log, "wb") as fh:
@@ -109,6 +113,8 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None):
         if procs is not None:
             procs.add(proc)
         chunks = []
+        seen = threading.Event()          # stop_at has been printed
+        stop_re = re.compile(stop_at.encode(), re.M) if stop_at else None
 
         def reader():
             try:
@@ -118,14 +124,16 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None):
                     fh.flush()
                     if echo:
                         echo.feed(data)
+                    if stop_re and not seen.is_set() and stop_re.search(b"".join(chunks)):
+                        seen.set()
             except (OSError, ValueError):    # closed under us after a hang
                 pass
 
         t = threading.Thread(target=reader, daemon=True)
         t.start()
-        timed_out = False
+        timed_out = stopped = False
         try:
-            proc.wait(timeout)
+            stopped = wait_or_stop(proc, timeout, seen if stop_re else None, stop_after)
         except subprocess.TimeoutExpired:
             timed_out = True
             kill_group(proc)
@@ -139,7 +147,34 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None):
             echo.close()
         if timed_out:
             fh.write(f"\n# harness: killed after {timeout:g} s\n".encode())
+        if stopped:
+            fh.write(f"\n# harness: stopped with SIGKILL {stop_after:g} s after the cue\n".encode())
     return b"".join(chunks), timed_out, proc.returncode
+
+
+def wait_or_stop(proc, timeout, seen, stop_after):
+    """Wait for proc to end within timeout (subprocess.TimeoutExpired if not).
+    With an event `seen`, once it is set wait stop_after seconds more, then
+    SIGKILL proc's whole group (make and QEMU at once, as a power cut).
+    Returns True if it was stopped that way."""
+    if seen is None:
+        proc.wait(timeout)
+        return False
+    deadline = time.monotonic() + timeout
+    while not seen.wait(0.1):
+        if proc.poll() is not None:
+            return False
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+    time.sleep(stop_after)
+    if proc.poll() is not None:
+        return False
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    proc.wait(10)
+    return True
 
 
 def wait_listening(port, proc, deadline):

@@ -22,7 +22,6 @@ struct procfs_entry {
 	void *data;
 	uint64_t rdev;             /* device nodes (devtmpfs) */
 	int refs;                  /* 1 while in the tree, +1 per inode */
-	struct super_block *sb;    /* tree roots: the mounted super block */
 };
 
 static struct list_head all_entries = LIST_HEAD_INIT(all_entries);
@@ -166,17 +165,14 @@ static void remove_locked(struct procfs_entry *e)
 	entry_put(e);
 }
 
+/* Remove e and what is under it. An entry an inode still refers to (a file
+ * open in it) is freed when that inode goes: procfs inodes are not kept
+ * cached after their last reference (procfs_drop_inode). */
 void procfs_remove(struct procfs_entry *e)
 {
-	struct procfs_entry *root = e;
-
 	spin_lock(&procfs_lock);
-	while (root->parent != root)
-		root = root->parent;
 	remove_locked(e);
 	spin_unlock(&procfs_lock);
-	if (root->sb)
-		icache_prune(root->sb);     /* inodes of removed entries go */
 }
 
 /* ------------------------------------------------------------ VFS side */
@@ -229,10 +225,19 @@ static int procfs_read_inode(struct inode *in)
 	return err;
 }
 
+/* Free every procfs inode at its last reference, as Linux does: it is
+ * cheap to make again, and a cached one would keep a removed entry (a
+ * process's /proc/<pid>) alive. */
+static bool procfs_drop_inode(struct inode *in)
+{
+	return true;
+}
+
 static const struct super_ops procfs_sops = {
 	.alloc_inode = procfs_alloc_inode,
 	.free_inode = procfs_free_inode,
 	.read_inode = procfs_read_inode,
+	.drop_inode = procfs_drop_inode,
 };
 
 static int procfs_lookup(struct inode *dir, const char *name, size_t len,
@@ -383,7 +388,7 @@ int procfs_mount(const char *path, struct procfs_entry *root)
 	sb->maxbytes = INT64_MAX;
 	fs_lock_init(&sb->lock, sb->type);
 	list_init(&sb->list);
-	root->sb = sb;
+	icache_sb_init(sb);
 	fs_lock(&sb->lock);
 	int err = iget(sb, root->ino, &sb->root);
 	fs_unlock(&sb->lock);

@@ -183,3 +183,75 @@ KTEST(vfs, procfs)
 		procfs_remove(self);
 	kfree(buf);
 }
+
+/* The super block of the file system path is on, or NULL. */
+static struct super_block *sb_of(const char *path)
+{
+	struct inode *in;
+
+	if (vfs_lookup(NULL, path, LOOKUP_FOLLOW, &in))
+		return NULL;
+	struct super_block *sb = in->sb;
+	inode_put(in);
+	return sb;
+}
+
+/* Create (or remove) /ktest/icache/f0 .. f<n-1>; returns the most unused
+ * inodes sb had after any one of them was closed, or -errno. */
+static int icache_files(struct super_block *sb, int n, bool create)
+{
+	char path[48];
+	int peak = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct file *f;
+		snprintf(path, sizeof(path), "/ktest/icache/f%d", i);
+		int err = create ? vfs_open(NULL, path, O_CREAT | O_WRONLY, 0644, &f) :
+				   vfs_unlink(NULL, path);
+		if (err)
+			return err;
+		if (create)
+			file_put(f);
+		if (icache_unused_count(sb) > peak)
+			peak = icache_unused_count(sb);
+	}
+	return peak;
+}
+
+/*
+ * Closed files stay cached (unused inodes), but no more than about
+ * ICACHE_UNUSED_MAX per file system: past it each new inode frees some of
+ * the oldest. Before, the cache grew without bound and every process exit
+ * walked all of it.
+ */
+KTEST(vfs, icache_unused_bounded)
+{
+	int n = ICACHE_UNUSED_MAX + 8 * ICACHE_TRIM_BATCH;
+
+	if (fst_no_root(t))
+		return;
+	struct super_block *sb = sb_of("/ktest");
+	KTEST_ASSERT(t, sb != NULL);
+	KTEST_ASSERT(t, fst_mkdir("/ktest/icache") == 0);
+	int peak = icache_files(sb, n, true);
+	KTEST_EXPECT(t, peak > ICACHE_UNUSED_MAX / 2);      /* they are cached */
+	KTEST_EXPECT(t, peak <= ICACHE_UNUSED_MAX + ICACHE_TRIM_BATCH);
+	KTEST_EXPECT(t, icache_unused_count(sb) <= ICACHE_UNUSED_MAX + ICACHE_TRIM_BATCH);
+	KTEST_EXPECT(t, icache_files(sb, n, false) >= 0);
+	KTEST_EXPECT_EQ(t, vfs_rmdir(NULL, "/ktest/icache"), 0);
+}
+
+/* procfs inodes are freed at their last reference (as Linux's): none is
+ * left cached unused to keep a removed entry, or to be pruned at exit. */
+KTEST(vfs, procfs_inodes_not_cached)
+{
+	struct kstat st;
+
+	if (fst_no_root(t))
+		return;
+	struct super_block *sb = sb_of("/proc/mounts");
+	KTEST_ASSERT(t, sb != NULL);
+	KTEST_EXPECT_EQ(t, vfs_stat(NULL, "/proc/mounts", 0, &st), 0);
+	KTEST_EXPECT_EQ(t, vfs_stat(NULL, "/proc/diskstats", 0, &st), 0);
+	KTEST_EXPECT_EQ(t, icache_unused_count(sb), 0);
+}

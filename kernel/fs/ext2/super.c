@@ -178,6 +178,7 @@ static struct super_block *sb_alloc(struct blkdev *d, struct ext2_fs *fs)
 	sb->rdonly = fs->es.s_feature_ro_compat & ~SUPPORTED_RO_COMPAT;
 	fs_lock_init(&sb->lock, "ext2");
 	list_init(&sb->list);
+	icache_sb_init(sb);
 	return sb;
 }
 

@@ -1,7 +1,8 @@
 #ifndef KERNEL_POWER_H
 #define KERNEL_POWER_H
 
-/* Sync the file systems (not during a panic): kernel/power.c. */
+/* End user processes, then sync the file systems (not during a panic):
+ * kernel/power.c. May sleep. */
 void power_off_prepare(void);
 
 /* Turn the machine off (ACPI S5); halts if the firmware gave no way to.

@@ -108,6 +108,11 @@ int proc_wait(int pid, int *status, int options);
 int64_t proc_fork(void);
 int proc_kill(int pid, int sig);
 void proc_make_init(struct proc *p);
+/* Power-off: end every user process but the caller, wait for them to let
+ * go of their files (see proc.c). */
+#define PROC_END_TIMEOUT_NS 2000000000ULL   /* give up waiting after 2 s */
+#define PROC_END_POLL_NS    5000000ULL      /* look again every 5 ms */
+int proc_end_all(int *ended);
 int proc_count(void);
 
 #endif

@@ -175,6 +175,7 @@ struct inode {
 	struct address_space mapping;
 	struct mount *covered;     /* a mount on this directory; mount_lock */
 	struct list_head hash;     /* inode cache chain; icache_lock */
+	struct list_head lru;      /* on the unused list while refcount is 0; icache_lock */
 	void *priv;                /* the file system's */
 };
 
@@ -188,8 +189,18 @@ int iget(struct super_block *sb, uint64_t ino, struct inode **out);
 /* A new inode for a file system's create path, not yet hashed. */
 struct inode *inode_new(struct super_block *sb, uint64_t ino);
 void inode_hash(struct inode *inode);
-/* Drop unreferenced inodes of sb (and their clean pages); returns count. */
+/* Drop unreferenced inodes of sb and their clean pages (unmount). Caller
+ * holds no file-system lock. Returns the count. */
 int icache_prune(struct super_block *sb);
+/* How many of sb's inodes are cached unused (refcount 0). */
+int icache_unused_count(struct super_block *sb);
+/* Every new super block: its empty list of unused inodes. */
+void icache_sb_init(struct super_block *sb);
+/* The inode cache keeps about this many unused inodes (refcount 0, still
+ * linked) per file system; beyond it, each miss frees a few of the oldest. */
+#define ICACHE_UNUSED_MAX 1024
+#define ICACHE_TRIM_BATCH 8        /* freed per miss at most */
+#define ICACHE_TRIM_SCAN  32       /* unused inodes looked at per miss at most */
 
 /* ------------------------------------------------------------ super blocks */
 
@@ -199,6 +210,9 @@ struct super_ops {
 	int (*read_inode)(struct inode *inode);    /* fill from disk by ino */
 	int (*write_inode)(struct inode *inode);   /* in-memory -> disk */
 	void (*evict_inode)(struct inode *inode);  /* nlink 0, last ref: free it */
+	/* Optional: true if an inode should be freed at its last reference
+	 * rather than kept in the cache unused (procfs: cheap to rebuild). */
+	bool (*drop_inode)(struct inode *inode);
 	int (*sync)(struct super_block *sb);       /* metadata to the device */
 	void (*put_super)(struct super_block *sb);
 };
@@ -214,6 +228,8 @@ struct super_block {
 	bool rdonly;
 	uint32_t dev_id;           /* st_dev */
 	struct fs_lock lock;       /* this file system's state (see top) */
+	struct list_head unused;   /* its unused cached inodes, oldest first; icache_lock */
+	int nr_unused;             /* how many; icache_lock */
 	struct mount *mnt;
 	struct list_head list;     /* all super blocks; mount_lock */
 };
