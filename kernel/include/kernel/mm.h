@@ -105,7 +105,8 @@ void pgtable_for_each_pte(struct mm *mm,
 void mm_flush_tlb(struct mm *mm, uint64_t va);  /* every CPU using mm */
 void mm_flush_tlb_all(struct mm *mm);
 
-/* Page faults: 0, or -EFAULT (bad access: SIGSEGV) or -ENOMEM. */
+/* Page faults: 0 (the page is mapped for the access: fault.c has the
+ * exact contract), or -EFAULT (bad access: SIGSEGV), -ENXIO, -EIO, -ENOMEM. */
 #define FAULT_WRITE (1U << 0)
 #define FAULT_EXEC  (1U << 1)
 #define FAULT_USER  (1U << 2)
