@@ -173,20 +173,21 @@ struct dup {
  */
 static int dup_table(struct mm *src, pte_t *s, uint64_t va, uint64_t next, void *arg)
 {
-	struct dup *dp = arg;
+	struct mm *dst = ((struct dup *)arg)->dst;
+	bool cow = ((struct dup *)arg)->cow;   /* in registers across the calls */
 	pte_t *d = NULL;
 
 	(void)src;
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	for (; va < next; va += PAGE_SIZE, s++) {
+	for (pte_t *s0 = s, *end = s + (next - va) / PAGE_SIZE; s < end; s++) {
 		if (!pte_mapped(*s)) {
 			d = d ? d + 1 : NULL;
 			continue;
 		}
-		if (!d && !(d = pgtable_walk(dp->dst, va, true)))
+		if (!d && !(d = pgtable_walk(dst, va + (s - s0) * PAGE_SIZE, true)))
 			return -ENOMEM;
-		if (dup_pte(dp->dst, d++, s, dp->cow))
+		if (dup_pte(dst, d++, s, cow))
 			return -ENOMEM;
 	}
 	return 0;
