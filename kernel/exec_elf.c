@@ -122,20 +122,31 @@ static uint32_t seg_prot(const struct elf64_phdr *ph)
 }
 
 /* The bytes of the last file page past p_filesz belong to .bss: zero them
- * in the process's private copy of that page. */
+ * in the process's private copy of that page. vm_fault makes the page
+ * present and writable, but a migration may catch it before we take
+ * mm->lock again: then the PTE is a migration entry (or, if another thread
+ * unmapped it, empty), and we fault again rather than write to whatever
+ * frame the entry names. Returns 0, -ENOEXEC or vm_fault's error. */
 static int zero_partial_page(struct mm *mm, uint64_t addr)
 {
-	if (!(addr & (PAGE_SIZE - 1)))
+	uint64_t off = addr & (PAGE_SIZE - 1);
+
+	if (!off)
 		return 0;
-	int err = vm_fault(mm, addr, FAULT_WRITE);
-	if (err)
-		return err == -EFAULT ? -ENOEXEC : err;
-	spin_lock(&mm->lock);
-	pte_t *pte = pgtable_walk(mm, addr, false);
-	char *page = phys_to_virt(pte_pfn(*pte) << PAGE_SHIFT);
-	memset(page + (addr & (PAGE_SIZE - 1)), 0, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
-	spin_unlock(&mm->lock);
-	return 0;
+	for (;;) {
+		int err = vm_fault(mm, addr, FAULT_WRITE);
+		if (err)
+			return err == -EFAULT ? -ENOEXEC : err;
+		spin_lock(&mm->lock);
+		pte_t *pte = pgtable_walk(mm, addr, false);
+		bool ready = pte && pte_present(*pte) && pte_write(*pte);
+		if (ready)
+			memset((char *)phys_to_virt(pte_pfn(*pte) << PAGE_SHIFT) + off, 0,
+			       PAGE_SIZE - off);
+		spin_unlock(&mm->lock);
+		if (ready)
+			return 0;
+	}
 }
 
 /* Map one PT_LOAD: file pages privately, then anonymous pages for .bss. */

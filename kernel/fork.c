@@ -30,13 +30,17 @@ int64_t proc_fork(void)
 
 	if (!child)
 		return proc_count() >= MAX_PROCS ? -EAGAIN : -ENOMEM;
-	child->mm = mm_dup(parent->mm);
-	if (!child->mm || proc_copy_files(child, parent)) {
+	int err;
+	child->mm = mm_dup(parent->mm, &err);
+	if (child->mm && proc_copy_files(child, parent))
+		err = -ENOMEM;
+	if (!child->mm || err) {
+		/* -EINTR: the parent was killed meanwhile and never sees it. */
 		if (child->mm)
 			mm_put(child->mm);
 		child->mm = NULL;
 		proc_free(child);
-		return -ENOMEM;
+		return err;
 	}
 	child->affinity = parent->affinity;
 	child->cpu = parent->cpu;

@@ -52,6 +52,14 @@ bool signal_pending(struct proc *p)
 	return p->killed || (READ_ONCE(p->pending) & ~p->sigmask);
 }
 
+/* A fatal signal (SIGKILL, or one whose default action ends p) was sent:
+ * p->killed is set and p ends on its way back to user mode. False for
+ * kernel threads and outside any process (p NULL). */
+bool fatal_signal_pending(struct proc *p)
+{
+	return p && READ_ONCE(p->killed);
+}
+
 /* Mark sig pending in p (proc_lock held). A fatal, unblocked signal sets
  * p->killed at once so sleeps end and the process exits promptly. */
 void signal_send_locked(struct proc *p, int sig)

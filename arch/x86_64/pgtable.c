@@ -152,31 +152,71 @@ void mm_flush_tlb_all(struct mm *mm)
 	flush_mm(mm, 0);
 }
 
-/* Call fn on every PTE slot of the user half that is not empty, in
- * address order (the traditional scan: rmap=scan and rmap_check). Caller
- * holds mm->lock. */
-static void walk_level(uint64_t *table, int level, uint64_t base,
-		       void (*fn)(struct mm *, pte_t *, uint64_t, void *),
-		       struct mm *mm, void *arg)
+/*
+ * The leaf page tables under `table` (a table of `level`, 3 = PML4) that
+ * cover [start, end): fn gets each one's slots for its part of the range.
+ * An entry that is not present is skipped with everything below it, so a
+ * walk costs what is mapped, not the size of the range.
+ */
+static int range_level(struct mm *mm, uint64_t *table, int level, uint64_t start,
+		       uint64_t end, pgtable_range_fn fn, void *arg)
 {
 	uint64_t span = 1UL << (PAGE_SHIFT + 9 * level);
 
-	for (int i = 0; i < 512; i++) {
-		if (!table[i])
-			continue;
-		if (level == 0)
-			fn(mm, &table[i], base + i * span, arg);
-		else if (table[i] & PTE_P)
-			walk_level(phys_to_virt(table[i] & PTE_ADDR), level - 1,
-				   base + i * span, fn, mm, arg);
+	for (uint64_t va = start, next; va < end; va = next) {
+		next = MIN(ALIGN_DOWN(va, span) + span, end);
+		uint64_t e = table[index_at(va, level)];
+		if (!(e & PTE_P))
+			continue;               /* nothing mapped below: skip it whole */
+		uint64_t *child = phys_to_virt(e & PTE_ADDR);
+		int r = level == 1 ? fn(mm, &child[index_at(va, 0)], va, next, arg)
+				   : range_level(mm, child, level - 1, va, next, fn, arg);
+		if (r)
+			return r;
 	}
+	return 0;
 }
 
+/*
+ * Walk the page tables of [start, end) (page aligned, user space): for
+ * every leaf table that exists, fn(mm, ptep, va, next, arg) with ptep the
+ * slot of va and [va, next) the part of the range that table maps (at most
+ * 2 MiB; ptep[0 .. (next - va) / PAGE_SIZE - 1] are its slots, any state).
+ * Missing PML4, PDPT and PD entries are skipped whole, as Linux's
+ * p?d_none_or_clear_bad() loops do: the single walk every range operation
+ * (unmap, mprotect, fork, msync, the rmap scan) is built on.
+ * Caller holds mm->lock. fn returns 0 to go on; anything else stops the
+ * walk and is returned (callers use -EINTR for a fatal signal).
+ */
+int pgtable_range(struct mm *mm, uint64_t start, uint64_t end,
+		  pgtable_range_fn fn, void *arg)
+{
+	end = MIN(end, (uint64_t)USER_PML4_ENTRIES << 39);
+	return range_level(mm, mm->pml4, 3, start, end, fn, arg);
+}
+
+struct each_pte {
+	void (*fn)(struct mm *, pte_t *, uint64_t, void *);
+	void *arg;
+};
+
+static int each_pte_in(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t end, void *arg)
+{
+	struct each_pte *e = arg;
+
+	for (; va < end; va += PAGE_SIZE, ptep++)
+		if (!pte_none(*ptep))
+			e->fn(mm, ptep, va, e->arg);
+	return 0;
+}
+
+/* Call fn on every PTE slot of the user half that is not empty, in
+ * address order (the traditional scan: rmap=scan and rmap_check). Caller
+ * holds mm->lock. */
 void pgtable_for_each_pte(struct mm *mm, void (*fn)(struct mm *, pte_t *, uint64_t, void *),
 			  void *arg)
 {
-	for (int i = 0; i < USER_PML4_ENTRIES; i++)
-		if (mm->pml4[i] & PTE_P)
-			walk_level(phys_to_virt(mm->pml4[i] & PTE_ADDR), 2,
-				   (uint64_t)i << 39, fn, mm, arg);
+	struct each_pte e = { fn, arg };
+
+	pgtable_range(mm, 0, (uint64_t)USER_PML4_ENTRIES << 39, each_pte_in, &e);
 }

@@ -10,12 +10,8 @@
  *
  * A PTE or page cache page that is being migrated (a migration entry, or a
  * page with PL_LOCKED) makes the fault drop mm->lock, wait for the
- * migration to finish and return 0: the access is retried.
- *
- * Returns 0 when the access can be retried, -EFAULT for a bad access (the
- * caller sends SIGSEGV or fails the user copy), -ENXIO for a file page past
- * the end of the file and -EIO when it cannot be read (SIGBUS), -ENOMEM
- * when out of memory.
+ * migration to finish and start again: vm_fault returns 0 only with the
+ * page mapped (its comment has the exact contract).
  */
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
@@ -24,6 +20,7 @@
 #include <kernel/filemap.h>
 #include <kernel/vmstat.h>
 #include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
 
@@ -156,15 +153,38 @@ static bool access_ok(const struct vma *v, unsigned flags)
 	return v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 }
 
-int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
+/* The fault at addr with mm->lock held and v checked: by the PTE's state.
+ * -EAGAIN with *busy set when the PTE is a migration entry. */
+static int fault_pte(struct mm *mm, struct vma *v, uint64_t addr, bool write,
+		     struct page **busy)
 {
-	bool write = flags & FAULT_WRITE;
-	struct page *busy = NULL;           /* being migrated: wait for it */
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	pte_t *ptep = pgtable_walk(mm, va, true);
 	int err = 0;
 
-	if (!mm || addr >= USER_SPACE_END)
-		return -EFAULT;
-	count_vm_event(PGFAULT);
+	if (!ptep)
+		return -ENOMEM;
+	if (pte_migration(*ptep)) {
+		*busy = pfn_to_page(pte_pfn(*ptep));
+		return -EAGAIN;
+	}
+	if (!pte_present(*ptep))
+		err = fault_missing(mm, v, va, ptep, write);
+	else if (write && !pte_write(*ptep))
+		err = fault_cow(mm, v, va, ptep);
+	/* else: another CPU or an earlier fault already fixed it */
+	if (!err)
+		flush_tlb_page(va);
+	return err;
+}
+
+/* One attempt: vm_fault's results, or -EAGAIN when a migration is in the
+ * way (*busy: the page to wait for, or NULL: just yield). Takes and drops
+ * mm->lock. */
+static int fault_once(struct mm *mm, uint64_t addr, unsigned flags, struct page **busy)
+{
+	int err;
+
 again:
 	spin_lock(&mm->lock);
 	struct vma *v = find_or_grow(mm, addr);
@@ -181,34 +201,57 @@ again:
 			return -ENOMEM;
 		goto again;
 	}
-	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-	pte_t *ptep = pgtable_walk(mm, va, true);
-	if (!ptep)
-		err = -ENOMEM;
-	else if (pte_migration(*ptep))
-		busy = pfn_to_page(pte_pfn(*ptep));
-	else if (!pte_present(*ptep))
-		err = fault_missing(mm, v, va, ptep, write);
-	else if (write && !pte_write(*ptep))
-		err = fault_cow(mm, v, va, ptep);
-	/* else: another CPU or an earlier fault already fixed it */
-	if (!err)
-		flush_tlb_page(va);
+	err = fault_pte(mm, v, addr, flags & FAULT_WRITE, busy);
 out:
 	spin_unlock(&mm->lock);
 	rmap_unprepare();
-	if (busy || err == -EAGAIN) {
-		migrate_wait(busy);             /* then the access is retried */
-		err = 0;
+	return err;
+}
+
+/*
+ * Resolve a fault at user address addr of mm (FAULT_* flags). Takes and
+ * drops mm->lock; may sleep (waits for migrations, reads files).
+ *
+ * Contract: 0 means the access can now succeed: when mm->lock was last
+ * dropped, the PTE of addr was present and allowed the access (writable
+ * for FAULT_WRITE). A PTE or page-cache page under migration never ends
+ * the call with 0 unmapped: vm_fault waits for the migration and tries
+ * again until the page is mapped or an error comes. A caller that touches
+ * the page itself instead of retrying a user instruction (exec's
+ * zero_partial_page) must still look at the PTE again under mm->lock:
+ * the page may be migrated or unmapped as soon as the lock is dropped.
+ *
+ * Errors: -EFAULT for a bad access (the caller sends SIGSEGV or fails the
+ * user copy), -ENXIO for a file page past the end of the file and -EIO
+ * when it cannot be read (SIGBUS), -ENOMEM when out of memory.
+ */
+int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
+{
+	int err;
+
+	if (!mm || addr >= USER_SPACE_END)
+		return -EFAULT;
+	count_vm_event(PGFAULT);
+	for (;;) {
+		struct page *busy = NULL;
+
+		err = fault_once(mm, addr, flags, &busy);
+		if (err != -EAGAIN)
+			break;
+		migrate_wait(busy);             /* then try again */
 	}
 	rmap_check_fault_tick();
 	return err;
 }
 
-/* Fault in every page of [start, end) (MAP_POPULATE, exec's stack). */
+/* Fault in every page of [start, end) (MAP_POPULATE, exec's stack): 0,
+ * vm_fault's error, or -EINTR if a fatal signal came first (a huge
+ * MAP_POPULATE ends early: nobody will use its pages). */
 int vm_populate(struct mm *mm, uint64_t start, uint64_t end)
 {
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		int err = vm_fault(mm, va, FAULT_WRITE);
 		if (err)
 			return err;

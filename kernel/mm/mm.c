@@ -11,6 +11,8 @@
 #include <kernel/filemap.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
+#include <kernel/proc.h>
+#include <kernel/signal.h>
 
 void get_page(struct page *p)
 {
@@ -159,31 +161,45 @@ static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 	return 0;
 }
 
+struct dup {
+	struct mm *dst;
+	bool cow;
+};
+
 /*
- * Copy one VMA's PTEs into the child. One leaf page table (2 MiB) at a
- * time: a missing table is skipped whole, and within a table the source
- * and destination PTEs advance together, so each table is walked to once.
+ * Copy one leaf table's worth of PTEs into the child; its table is made
+ * at the first PTE that needs one, and source and destination slots then
+ * advance together. -ENOMEM, or -EINTR if the parent got a fatal signal.
  */
-static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
+static int dup_table(struct mm *src, pte_t *s, uint64_t va, uint64_t next, void *arg)
 {
-	bool cow = !(v->flags & MAP_SHARED);
+	struct mm *dst = ((struct dup *)arg)->dst;
+	bool cow = ((struct dup *)arg)->cow;   /* in registers across the calls */
+	pte_t *d = NULL;
 
-	for (uint64_t va = v->start, next; va < v->end; va = next) {
-		next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, v->end);
-		pte_t *s = pgtable_walk(src, va, false), *d = NULL;
-
-		for (uint64_t a = va; s && a < next; a += PAGE_SIZE, s++) {
-			if (!pte_mapped(*s)) {
-				d = d ? d + 1 : NULL;
-				continue;
-			}
-			if (!d && !(d = pgtable_walk(dst, a, true)))
-				return -ENOMEM;
-			if (dup_pte(dst, d++, s, cow))
-				return -ENOMEM;
+	(void)src;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	for (pte_t *s0 = s, *end = s + (next - va) / PAGE_SIZE; s < end; s++) {
+		if (!pte_mapped(*s)) {
+			d = d ? d + 1 : NULL;
+			continue;
 		}
+		if (!d && !(d = pgtable_walk(dst, va + (s - s0) * PAGE_SIZE, true)))
+			return -ENOMEM;
+		if (dup_pte(dst, d++, s, cow))
+			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Copy one VMA's PTEs into the child: only the source's page tables that
+ * exist are visited (pgtable_range). */
+static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
+{
+	struct dup dp = { dst, !(v->flags & MAP_SHARED) };
+
+	return pgtable_range(src, v->start, v->end, dup_table, &dp);
 }
 
 static struct vma *vma_copy(const struct vma *v)
@@ -198,13 +214,36 @@ static struct vma *vma_copy(const struct vma *v)
 	return n;
 }
 
-/* fork: a new mm with the same VMAs; private pages shared copy-on-write. */
-struct mm *mm_dup(struct mm *old)
+/* The child's copies of old's VMAs and PTEs (both locks held). */
+static int dup_vmas(struct mm *mm, struct mm *old)
+{
+	struct list_head *l;
+
+	list_for_each(l, &old->vmas) {
+		struct vma *v = vma_copy(list_entry(l, struct vma, node));
+
+		if (!v)
+			return -ENOMEM;
+		list_add_tail(&v->node, &mm->vmas);
+		mm->nr_vmas++;
+		int err = dup_range(mm, old, v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * fork: a new mm with the same VMAs; private pages shared copy-on-write.
+ * Takes old->lock, then the new mm's. Returns the new mm, or NULL with
+ * *err -ENOMEM, or -EINTR when the caller got a fatal signal meanwhile:
+ * the partial copy is torn down again either way.
+ */
+struct mm *mm_dup(struct mm *old, int *err)
 {
 	struct mm *mm = mm_create();
-	struct list_head *l;
-	int err = 0;
 
+	*err = -ENOMEM;
 	if (!mm)
 		return NULL;
 	spin_lock(&old->lock);
@@ -216,23 +255,11 @@ struct mm *mm_dup(struct mm *old)
 	memcpy(mm->exe_path, old->exe_path, sizeof(mm->exe_path));
 	mm->brk = old->brk;
 	mm->stack_top = old->stack_top;
-	list_for_each(l, &old->vmas) {
-		struct vma *v = vma_copy(list_entry(l, struct vma, node));
-
-		if (!v) {
-			err = -ENOMEM;
-			break;
-		}
-		list_add_tail(&v->node, &mm->vmas);
-		mm->nr_vmas++;
-		err = dup_range(mm, old, v);
-		if (err)
-			break;
-	}
+	*err = dup_vmas(mm, old);
 	mm_flush_tlb_all(old);          /* the parent's PTEs are read-only now */
 	spin_unlock(&mm->lock);
 	spin_unlock(&old->lock);
-	if (err) {
+	if (*err) {
 		mm_put(mm);
 		return NULL;
 	}

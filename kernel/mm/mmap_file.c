@@ -35,8 +35,23 @@ void mmap_file_done(struct inode *inode)
 		inode_put(inode);
 }
 
+/* Move the dirty bits of one leaf table's PTEs to their page-cache pages. */
+static int clean_table(struct mm *mm, pte_t *pte, uint64_t va, uint64_t next, void *arg)
+{
+	(void)mm;
+	(void)arg;
+	for (; va < next; va += PAGE_SIZE, pte++) {
+		if (pte_present(*pte) && pte_dirty(*pte)) {
+			pcache_set_dirty(pfn_to_page(pte_pfn(*pte)));
+			*pte = pte_mkclean(*pte);
+		}
+	}
+	return 0;
+}
+
 /* Mark the pages shared mappings dirtied (PTE dirty bits) in the page
- * cache, then write each file back. */
+ * cache (visiting only the page tables that exist), then write each file
+ * back. */
 int mmap_file_sync(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	struct inode *files[8];
@@ -49,13 +64,7 @@ int mmap_file_sync(struct mm *mm, uint64_t addr, uint64_t len)
 		struct vma *v = vma_find(mm, va);
 		uint64_t end = MIN(v->end, addr + len);
 		if (v->inode && (v->flags & MAP_SHARED)) {
-			for (uint64_t a = va; a < end; a += PAGE_SIZE) {
-				pte_t *pte = pgtable_walk(mm, a, false);
-				if (pte && pte_present(*pte) && pte_dirty(*pte)) {
-					pcache_set_dirty(pfn_to_page(pte_pfn(*pte)));
-					*pte = pte_mkclean(*pte);
-				}
-			}
+			pgtable_range(mm, va, end, clean_table, NULL);
 			if (n < 8)
 				files[n++] = inode_get(v->inode);
 		}

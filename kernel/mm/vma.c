@@ -8,6 +8,8 @@
 #include <kernel/slab.h>
 #include <kernel/filemap.h>
 #include <kernel/errno.h>
+#include <kernel/proc.h>
+#include <kernel/signal.h>
 
 struct vma *vma_find(struct mm *mm, uint64_t addr)
 {
@@ -85,17 +87,21 @@ static int split_edges(struct mm *mm, uint64_t start, uint64_t end)
 	return err;
 }
 
-/* Unmap [start, end), one leaf page table (2 MiB) at a time. */
+static int unmap_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next,
+		       void *arg)
+{
+	(void)arg;
+	for (; va < next; va += PAGE_SIZE, ptep++)
+		if (!pte_none(*ptep))
+			page_unmap(mm, ptep);
+	return 0;
+}
+
+/* Unmap [start, end), skipping the page tables that do not exist. Never
+ * interrupted: exit relies on it finishing (and it costs what is mapped). */
 static void unmap_pages(struct mm *mm, uint64_t start, uint64_t end)
 {
-	for (uint64_t va = start, next; va < end; va = next) {
-		next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, end);
-		pte_t *ptep = pgtable_walk(mm, va, false);
-
-		for (uint64_t a = va; ptep && a < next; a += PAGE_SIZE, ptep++)
-			if (!pte_none(*ptep))
-				page_unmap(mm, ptep);
-	}
+	pgtable_range(mm, start, end, unmap_table, NULL);
 }
 
 /* Is every page of [start, end) inside some VMA? */
@@ -179,11 +185,46 @@ int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
 	return 0;
 }
 
-/* Change the protection of [start, start+len), which must all be mapped. */
+struct protect {
+	uint32_t prot;
+	bool shared;
+};
+
+/* New protection for the PTEs of one leaf table; -EINTR if the task got a
+ * fatal signal (it will never run user code again, so stopping is safe). */
+static int protect_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next,
+			 void *arg)
+{
+	const struct protect *pr = arg;
+
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	for (; va < next; va += PAGE_SIZE, ptep++) {
+		if (!pte_present(*ptep))
+			continue;
+		if (pr->prot == PROT_NONE) {
+			page_unmap(mm, ptep);   /* refault checks the VMA */
+			continue;
+		}
+		/* Private pages stay read-only: a write fault decides
+		 * whether to copy. */
+		bool w = (pr->prot & PROT_WRITE) && (pr->shared || pte_write(*ptep));
+		*ptep = pte_modify(*ptep, pte_user_prot(w, pr->prot & PROT_EXEC));
+	}
+	return 0;
+}
+
+/*
+ * Change the protection of [start, start+len), which must all be mapped.
+ * Caller holds mm->lock. 0; -ENOMEM for a hole or no memory to split a
+ * VMA; -EINTR if a fatal signal came while walking (the range is then
+ * partly changed, which nobody will see).
+ */
 int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
 {
-	uint64_t end = start + len, va;
+	uint64_t end = start + len;
 	struct list_head *l;
+	int err = 0;
 
 	if (!vma_range_mapped(mm, start, end))   /* no holes allowed, as Linux */
 		return -ENOMEM;
@@ -191,28 +232,17 @@ int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
 		return -ENOMEM;
 	list_for_each(l, &mm->vmas) {
 		struct vma *v = list_entry(l, struct vma, node);
-		bool shared = v->flags & MAP_SHARED;
+		struct protect pr = { prot, v->flags & MAP_SHARED };
 
 		if (v->start < start || v->end > end)
 			continue;
 		v->prot = prot;
-		for (va = v->start; va < v->end; va += PAGE_SIZE) {
-			pte_t *ptep = pgtable_walk(mm, va, false);
-
-			if (!ptep || !pte_present(*ptep))
-				continue;
-			if (prot == PROT_NONE) {
-				page_unmap(mm, ptep);   /* refault checks the VMA */
-				continue;
-			}
-			/* Private pages stay read-only: a write fault decides
-			 * whether to copy. */
-			bool w = (prot & PROT_WRITE) && (shared || pte_write(*ptep));
-			*ptep = pte_modify(*ptep, pte_user_prot(w, prot & PROT_EXEC));
-		}
+		err = pgtable_range(mm, v->start, v->end, protect_table, &pr);
+		if (err)
+			break;
 	}
 	mm_flush_tlb_all(mm);
-	return 0;
+	return err;
 }
 
 /* Lowest free range of len bytes at or above hint (or MMAP_BASE). */

@@ -78,7 +78,7 @@ struct mm {
 struct mm *mm_create(void);
 void mm_put(struct mm *mm);
 void mm_get(struct mm *mm);
-struct mm *mm_dup(struct mm *old);            /* fork: copy-on-write */
+struct mm *mm_dup(struct mm *old, int *err);  /* fork: copy-on-write */
 
 struct vma *vma_find(struct mm *mm, uint64_t addr);  /* containing addr */
 bool vma_find_any(struct mm *mm, uint64_t start, uint64_t len);
@@ -95,6 +95,10 @@ uint64_t vma_free_area(struct mm *mm, uint64_t hint, uint64_t len);
 pte_t *pgtable_walk(struct mm *mm, uint64_t va, bool alloc);
 void pgtable_free_range(struct mm *mm, uint64_t start, uint64_t end);
 void pgtable_free_all(struct mm *mm);
+typedef int (*pgtable_range_fn)(struct mm *mm, pte_t *ptep, uint64_t va,
+				uint64_t next, void *arg);
+int pgtable_range(struct mm *mm, uint64_t start, uint64_t end,
+		  pgtable_range_fn fn, void *arg);
 void pgtable_for_each_pte(struct mm *mm,
 			  void (*fn)(struct mm *, pte_t *, uint64_t va, void *),
 			  void *arg);
@@ -106,7 +110,8 @@ ssize_t pagemap_read(struct mm *mm, struct uio *u, uint64_t pos, uint64_t *buf);
 ssize_t kpagecount_read(void *unused, struct uio *u, uint64_t pos);
 void mm_flush_tlb_all(struct mm *mm);
 
-/* Page faults: 0, or -EFAULT (bad access: SIGSEGV) or -ENOMEM. */
+/* Page faults: 0 (the page is mapped for the access: fault.c has the
+ * exact contract), or -EFAULT (bad access: SIGSEGV), -ENXIO, -EIO, -ENOMEM. */
 #define FAULT_WRITE (1U << 0)
 #define FAULT_EXEC  (1U << 1)
 #define FAULT_USER  (1U << 2)

@@ -54,6 +54,9 @@ struct proc;
 
 bool sig_ignored_by_default(int sig);
 bool signal_pending(struct proc *p);
+/* Will p die at its next return to user mode? Long kernel loops stop
+ * early (-EINTR) when it will: nobody waits for their result. */
+bool fatal_signal_pending(struct proc *p);
 void signal_send_locked(struct proc *p, int sig);   /* proc_lock held */
 void signal_deliver(void);            /* returning to user mode */
 void signal_force(int sig, uint64_t addr);  /* a user-mode fault */
