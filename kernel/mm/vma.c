@@ -200,16 +200,13 @@ static int protect_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next,
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	for (; va < next; va += PAGE_SIZE, ptep++) {
-		if (!pte_present(*ptep))
-			continue;
-		if (pr->prot == PROT_NONE) {
-			page_unmap(mm, ptep);   /* refault checks the VMA */
-			continue;
-		}
-		/* Private pages stay read-only: a write fault decides
-		 * whether to copy. */
+		if (!pte_mapped(*ptep))     /* a migration entry too: its new */
+			continue;           /* protection is what comes back */
+		/* PROT_NONE keeps the page (no access); private pages stay
+		 * read-only: a write fault decides whether to copy. */
 		bool w = (pr->prot & PROT_WRITE) && (pr->shared || pte_write(*ptep));
-		*ptep = pte_modify(*ptep, pte_user_prot(w, pr->prot & PROT_EXEC));
+		*ptep = pte_modify(*ptep, pr->prot == PROT_NONE ? pte_prot_none() :
+				   pte_user_prot(w, pr->prot & PROT_EXEC));
 	}
 	return 0;
 }

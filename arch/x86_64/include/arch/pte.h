@@ -3,11 +3,19 @@
  * knows the x86 bit layout (arch/paging.h has the bits).
  *
  * A present PTE:      | NX | ... | frame number | ... | D | A | U | W | P=1 |
- * A swapped-out PTE:  P=0 and the rest holds a swap entry (issue 5);
+ * A PROT_NONE entry:  P=0, bit 8 (PTE_PROTNONE) set, frame, A and D kept:
+ *                     the page stays mapped (and counted by the reverse
+ *                     map) but no access is allowed; mprotect makes one
+ *                     of a PROT_NONE mapping and turns it back;
  * A migration entry:  P=0, bit 9 (free for software) set, every other bit
  *                     kept: the frame being migrated and the protection to
- *                     restore (kernel/mm/migrate.c);
+ *                     restore, PTE_PROTNONE included (kernel/mm/migrate.c);
+ * A swapped-out PTE:  P=0 and the rest holds a swap entry (not built yet);
  * an empty PTE is 0.
+ *
+ * As in Linux, pte_present() is true for a PROT_NONE entry: the frame is
+ * there, only the hardware is told not to use it. Code that needs the
+ * hardware's view tests PTE_P.
  */
 #ifndef ARCH_PTE_H
 #define ARCH_PTE_H
@@ -16,8 +24,18 @@
 
 typedef uint64_t pte_t;
 
+#define PTE_MIGRATION (1UL << 9)   /* software bit: P=0, page being migrated */
+#define PTE_PROTNONE  (1UL << 8)   /* software bit (G when present): P=0, no access */
+
 static inline bool pte_none(pte_t p) { return p == 0; }
-static inline bool pte_present(pte_t p) { return p & PTE_P; }
+
+static inline bool pte_protnone(pte_t p)
+{
+	return !(p & PTE_P) && (p & PTE_PROTNONE) && !(p & PTE_MIGRATION);
+}
+
+/* The PTE maps its frame now: a present or a PROT_NONE entry. */
+static inline bool pte_present(pte_t p) { return (p & PTE_P) || pte_protnone(p); }
 static inline bool pte_write(pte_t p) { return p & PTE_W; }
 static inline bool pte_young(pte_t p) { return p & PTE_A; }
 static inline bool pte_dirty(pte_t p) { return p & PTE_D; }
@@ -27,17 +45,16 @@ static inline pte_t pte_mkwrite(pte_t p) { return p | PTE_W | PTE_D; }
 static inline pte_t pte_mkold(pte_t p) { return p & ~PTE_A; }
 static inline pte_t pte_mkclean(pte_t p) { return p & ~PTE_D; }
 
-#define PTE_MIGRATION (1UL << 9)   /* software bit: P=0, page being migrated */
-
 static inline bool pte_migration(pte_t p)
 {
 	return !(p & PTE_P) && (p & PTE_MIGRATION);
 }
 
-/* Present or migrating: the PTE names a frame the reverse map knows. */
+/* Present (PROT_NONE too) or migrating: the PTE names a frame the reverse
+ * map knows. */
 static inline bool pte_mapped(pte_t p)
 {
-	return (p & PTE_P) || pte_migration(p);
+	return pte_present(p) || pte_migration(p);
 }
 
 static inline pte_t pte_mkmigration(pte_t p)
@@ -45,16 +62,25 @@ static inline pte_t pte_mkmigration(pte_t p)
 	return (p & ~PTE_P) | PTE_MIGRATION;
 }
 
-/* A migration entry made present again on frame pfn. */
+/* A migration entry made present again on frame pfn (a PROT_NONE entry
+ * again if it was one). */
 static inline pte_t pte_from_migration(pte_t p, uint64_t pfn)
 {
-	return ((p & ~(PTE_MIGRATION | PTE_ADDR)) | PTE_P) | (pfn << PAGE_SHIFT);
+	pte_t q = (p & ~(PTE_MIGRATION | PTE_ADDR)) | (pfn << PAGE_SHIFT);
+
+	return (q & PTE_PROTNONE) ? q : q | PTE_P;
 }
 
 /* Protection bits for user pages: prot is PROT_READ|WRITE|EXEC (mman.h). */
 static inline pte_t pte_user_prot(bool write, bool exec)
 {
 	return PTE_P | PTE_U | (write ? PTE_W : 0) | (exec ? 0 : pte_nx);
+}
+
+/* The protection of a PROT_NONE mapping's pages. */
+static inline pte_t pte_prot_none(void)
+{
+	return PTE_PROTNONE;
 }
 
 static inline pte_t mk_pte(uint64_t pfn, pte_t prot)
