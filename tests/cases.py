@@ -17,7 +17,8 @@ on the log (tests/checks.py). To add a boot, append a Case:
   each suite named by ktest=A,B must be there (ktest=all: some test must be).
 - checks: extra check functions; crash=False drops the "no panic or trap"
   check and complete=False the "boot: complete" check (for deliberate faults).
-- kind="gdb" runs tests/gdb_check.py instead of a plain boot.
+- kind="gdb" runs the GDB session of tests/gdb_check.py named like the case
+  (gdb-NAME) instead of a plain boot; gdb_cases() makes one per session.
 - image: a function that writes the boot's disk image at the path it is
   given (build/tests/NAME.img); without it the boot gets a copy of
   build/disk.img. Parallel boots never share an image.
@@ -30,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 import fsimg
+import gdb_check
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
                     check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
@@ -115,6 +117,11 @@ def user_test_cases():
         for mode in ("chain", "scan")]
 
 
+def gdb_cases():
+    """One case per GDB walkthrough of tests/gdb_check.py (the docs quote them)."""
+    return [Case(f"gdb-{s.name}", kind="gdb", timeout=s.timeout) for s in gdb_check.SESSIONS]
+
+
 def bad_image(kind):
     def make(path):
         fsimg.make_image(path, 1024)
@@ -143,7 +150,6 @@ CASES = [
          checks=[check_trap("invalid opcode (vector 6)", "ktest_trap_ud_fn")]),
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
-    Case("gdb", kind="gdb"),
 ] + [
     # ext2 on every block size: the in-kernel tests, then e2fsck and debugfs.
     Case(f"ext2-b{bs}", cmdline="ktest=ext2,pcache,vfs poweroff", ktap=True,
@@ -170,4 +176,4 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-] + user_test_cases()
+] + user_test_cases() + gdb_cases()
