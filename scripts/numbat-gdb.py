@@ -210,8 +210,8 @@ class BuddyFree(Helper):
             nr = int(area[order]["nr_free"])
             total += nr << order
             more = " ..." if nr > len(blocks) else ""
-            print("order %2d (%5d KiB): %6d free  %s%s" % (
-                order, 4 << order, nr, " ".join("%#x" % b for b in blocks), more))
+            print(("order %2d (%5d KiB): %6d free  %s%s" % (
+                order, 4 << order, nr, " ".join("%#x" % b for b in blocks), more)).rstrip())
         print("free pages %d (node says %d)" % (total, int(n["free_pages"])))
 
 

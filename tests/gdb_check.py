@@ -38,6 +38,7 @@ class Session:
     cmdline: str                  # the kernel command line (CMDLINE=)
     commands: list                # GDB commands after build/gdbinit's setup
     expect: list                  # (what, regex): lines that must appear, in order
+    doc: str = ""                 # the doc that quotes it (tests/test_gdb_docs.py)
     make: dict = field(default_factory=dict)   # more Make variables (NODES, ...)
     timeout: float = SESSION_TIMEOUT
 
@@ -47,7 +48,13 @@ STOP = r"(Thread \d+ hit )?Breakpoint \d+, (0x[0-9a-f]+ in )?"
 
 def bad(cmd, why):
     """An expectation: `cmd` refused with a message (no traceback)."""
-    return (f"{cmd.split()[0]} refuses: {why}", rf"^{re.escape(cmd.split()[0])}: .*{why}")
+    return (f"{cmd} is refused: {why}", rf"^{re.escape(cmd.split()[0])}: .*{why}")
+
+
+def after(cmd):
+    """An expectation: the transcript reaches command `cmd` (an anchor, so
+    that the next expectation is looked for in that command's output)."""
+    return (f"runs '{cmd}'", "^" + re.escape("(gdb) " + cmd) + "$")
 
 
 SESSIONS = [
@@ -55,7 +62,7 @@ SESSIONS = [
     Session("pmm-init", "", ["break pmm_init", "continue", "bt"], [
         ("gdb stops in pmm_init", STOP + r"pmm_init \("),
         ("the backtrace shows kmain", r"^#\d+\s.*\bkmain\b"),
-    ]),
+    ], doc="docs/debugging.md"),
     # (d) docs/debugging.md section 4: 32-bit boot code, then C.
     Session("32to64", "", ["hbreak _start", "continue", "p/x $eax", "break pmm_init",
                            "continue", "bt"], [
@@ -64,19 +71,20 @@ SESSIONS = [
         ("then stops in pmm_init", STOP + r"pmm_init \("),
         ("the backtrace ends at kmain and frame 0", r"^#\d+\s.*\bkmain\b"),
         ("... whose caller is address 0", r"^#\d+\s+0x0+ in \?\? \(\)"),
-    ]),
-    # (b) Every helper, with good and bad arguments, on a booted system:
-    # /bin/nodes runs as init and stops as it exits.
+    ], doc="docs/debugging.md"),
+    # (b) Every helper on a booted system: /bin/nodes runs as init and
+    # stops as it exits.
     Session("helpers", "init=/bin/nodes poweroff", [
-        "break sys_exit_group", "continue",
+        "break sys_exit_group", "continue", "numa-nodes", "buddy-free 1",
         "procs", f"vmas {CUR}->pid", f"ptwalk {CUR}->pid 0x401000",
-        "page $ptwalk_pfn", "rmap $ptwalk_pfn", "numa-nodes", "buddy-free 0",
-        f"ptwalk {CUR}->pid 0x7ffffffdf000",
-        "buddy-free", "buddy-free 15", "buddy-free x", "procs 1", "vmas 9999", "vmas 2",
-        "ptwalk 1", "ptwalk 1 0x800000000000", "page -1", "page 0x7fffffffff",
-        "rmap", "rmap zz", "numa-nodes 3",
+        "page $ptwalk_pfn", "rmap $ptwalk_pfn", "ptwalk 1 0x7ffffffdf000",
     ], [
         ("stops in sys_exit_group", STOP + r"sys_exit_group \("),
+        ("numa-nodes: node 0", r"^node 0: cpus 0x3 present \d+ pages, free \d+, mem_map 0x"),
+        ("numa-nodes: node 1", r"^node 1: cpus 0xc present \d+ pages, free \d+, mem_map 0x"),
+        ("buddy-free 1: order 0", r"^order  0 \(    4 KiB\):\s+\d+ free"),
+        ("buddy-free 1: order 10, with first frames", r"^order 10 \( 4096 KiB\):\s+\d+ free\s+0x1\w+"),
+        ("buddy-free 1: totals agree", r"^free pages (\d+) \(node says \1\)$"),
         ("procs: header", r"^\s*pid state\s+cpu name\s+mm$"),
         ("procs: flush is a kernel thread (mm 0)", r"^\s*\d+ \w+\s+\d+ flush\s+0x0$"),
         ("procs: init is pid 1, running /bin/nodes", r"^\s*1 RUNNING\s+\d+ nodes\s+0xffff8"),
@@ -88,20 +96,32 @@ SESSIONS = [
         ("page: counts", r"^\s*refcount \d+ mapcount 1 lockbits 0x0 -$"),
         ("page: the direct PTE", r"^\s*direct\s+pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
         ("rmap: the same direct PTE", r"^\s*direct\s+pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
-        ("numa-nodes: node 0", r"^node 0: cpus 0x3 present \d+ pages"),
-        ("buddy-free 0: order 10", r"^order 10 \( 4096 KiB\):\s+\d+ free"),
-        ("buddy-free 0: totals agree", r"^free pages (\d+) \(node says \1\)$"),
         ("ptwalk: an untouched stack page is empty", r"^\s*PT\s*\[\s*\d+\] = 0x0+\s+empty$"),
+        ("... and not mapped", r"^\s*0x7ffffffdf000 is not mapped$"),
+    ], doc="docs/debugging.md"),
+    # (b) The same, with bad or missing arguments: each is refused with a
+    # usage line, none reads past an array or ends in a traceback.
+    Session("helpers-bad", "init=/bin/nodes poweroff", [
+        "break sys_exit_group", "continue",
+        "buddy-free", "buddy-free 16", "buddy-free 15", "buddy-free x", "procs 1",
+        "vmas", "vmas 9999", "vmas 2", "ptwalk 1", "ptwalk 1 0x800000000000", "ptwalk 2 0",
+        "page -1", "page 0x7fffffffff", "rmap", "rmap zz", "numa-nodes 3",
+    ], [
+        ("stops in sys_exit_group", STOP + r"sys_exit_group \("),
         bad("buddy-free", "expected 1 argument, got 0"),
-        bad("buddy-free 15", "no node 15 \\(online nodes: 0 1\\)"),
+        ("... with a usage line", r"^usage: buddy-free NODE"),
+        bad("buddy-free 16", r"no node 16 \(online nodes: 0 1\)"),
+        bad("buddy-free 15", r"no node 15 \(online nodes: 0 1\)"),
         bad("buddy-free x", "NODE 'x' is not a number"),
         bad("procs 1", "expected 0 arguments, got 1"),
+        bad("vmas", "expected 1 argument, got 0"),
         bad("vmas 9999", "no process with pid 9999"),
         bad("vmas 2", "is a kernel thread"),
         bad("ptwalk 1", "expected 2 arguments, got 1"),
         bad("ptwalk 1 0x800000000000", "is not a canonical address"),
+        bad("ptwalk 2 0", "is a kernel thread"),
         bad("page -1", "pfn -0x1 has no struct page"),
-        bad("page 0x7fffffffff", "pfn 0x7fffffffff has no struct page \\(node 0 0x"),
+        bad("page 0x7fffffffff", r"pfn 0x7fffffffff has no struct page \(node 0 0x"),
         bad("rmap", "expected 1 argument, got 0"),
         bad("rmap zz", "PFN 'zz' is not a number"),
         bad("numa-nodes 3", "expected 0 arguments, got 1"),
@@ -125,27 +145,26 @@ SESSIONS = [
         ("page: pcache, mapcount 2", r"^\s*refcount \d+ mapcount 2 lockbits 0x0 -$"),
         ("ptwalk 1: init's PTE names a frame", r"^\s*PT\s*\[\s*1\] = .*-> frame 0x"),
         ("... the same frame", r"^same frame: 1$"),
-    ]),
+    ], doc="docs/rmap.md"),
     # (e) docs/processes.md section 13: init forks the shell; where the
     # child is placed (choose_cpu: the parent's node, fewest resident).
     Session("fork", "", [
         "break proc_fork", "continue", "bt", "info threads",
-        f"p {CUR}->name", f"p {CUR}->cpu", "finish",
+        f"p *{CUR}", "finish",
         f"set $c = (struct proc *)((char *){CUR}->children.next - (long)&((struct proc *)0)->sibling)",
-        "p $c->pid", "p $c->cpu",
-        f'printf "parent on cpu %d (node %d), child on cpu %d (node %d)\\n", {CUR}->cpu, '
-        f"cpus[{CUR}->cpu].node, $c->cpu, cpus[$c->cpu].node",
+        "p $c->pid", "p $c->cpu", f"p cpus[$c->cpu].node == cpus[{CUR}->cpu].node",
         "procs",
     ], [
         ("stops in proc_fork", STOP + r"proc_fork \(\)"),
         ("bt: called from syscall_dispatch", r"^#1\s+0x\w+ in syscall_dispatch \("),
         ("bt: ends at syscall_entry", r"^#2\s+0x\w+ in syscall_entry \(\)"),
         ("info threads: one thread per CPU", r"^\s+4\s+Thread 1\.4 \(CPU#3"),
-        ("the parent is init", r'^\$1 = "init"'),
-        ("finish returns the child's pid", r"^Value returned is \$3 = \d+$"),
-        ("the child is on the parent's node",
-         r"^parent on cpu \d+ \(node (\d+)\), child on cpu \d+ \(node \1\)$"),
-    ]),
+        ("the parent is init, pid 1", r'^\$1 = \{pid = 1, name = "init"'),
+        ("finish returns the child's pid", r"^Value returned is \$2 = \d+$"),
+        after(f"p cpus[$c->cpu].node == cpus[{CUR}->cpu].node"),
+        ("the child is on the parent's node", r"^\$5 = 1$"),
+        ("procs: the child, RUNNABLE", r"^\s*\d+ RUNNABLE\s+\d+ init\s+0xffff8"),
+    ], doc="docs/processes.md"),
 ]
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
