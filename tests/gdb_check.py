@@ -163,7 +163,7 @@ SESSIONS = [
         ("finish returns the child's pid", r"^Value returned is \$2 = \d+$"),
         after(f"p cpus[$c->cpu].node == cpus[{CUR}->cpu].node"),
         ("the child is on the parent's node", r"^\$5 = 1$"),
-        ("procs: the child, RUNNABLE", r"^\s*\d+ RUNNABLE\s+\d+ init\s+0xffff8"),
+        ("procs: the child (not pid 1), on its CPU", r"^\s*([2-9]|\d\d+) RUNN(ABLE|ING)\s+\d+ init\s+0xffff8"),
     ], doc="docs/processes.md"),
 ]
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
