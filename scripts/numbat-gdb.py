@@ -291,7 +291,8 @@ class PtWalk(Helper):
                 return
             if shift == 12 or (e & DEFS["PTE_PS"] and shift in (21, 30)):
                 pa = (nxt & ~((1 << shift) - 1)) + (va & ((1 << shift) - 1))
-                print(line + "  -> frame %#x (phys %#x)" % (pa >> 12, pa))
+                size = "" if shift == 12 else "%d MiB page, " % (1 << (shift - 20))
+                print(line + "  -> %sframe %#x (phys %#x)" % (size, pa >> 12, pa))
                 gdb.set_convenience_variable("ptwalk_pfn", pa >> 12)
                 return
             print(line + "  -> table %#x" % nxt)
