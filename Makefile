@@ -52,6 +52,7 @@ help:
 	@echo "make test       run every test; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks under -icount shift=0"
 	@echo "make tools      list the tools and their versions; install (as root) or report missing ones"
+	@echo "make check-machine  check NODES CPUS MEM ACCEL DISK (the qemu targets do it first)"
 	@echo "variables: NODES CPUS MEM DISTANCE ACCEL CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
 
 # Versions are printed only when `tools` is asked for by name.
@@ -130,8 +131,8 @@ qemu: check-machine all
 qemu-nox: check-machine all
 	$(QEMU_BASE) -display none -serial stdio -monitor none $(QEMUEXTRA) </dev/null
 
-# The GDB stub listens on 127.0.0.1 only: other users of a shared machine
-# cannot attach to your kernel. Without GDBPORT, a free port is picked and
+# The GDB stub listens on 127.0.0.1 only, so no other machine can attach to
+# your kernel; without GDBPORT, on a free port picked now (nobody else's),
 # kept in build/gdbport while QEMU runs.
 qemu-gdb: check-machine all
 	@port=$(or $(GDBPORT),$$(python3 scripts/check-machine.py --free-port)); \
