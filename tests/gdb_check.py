@@ -30,6 +30,7 @@ from qemu import ROOT, kill_group, make_args, make_env, wait_listening  # noqa: 
 
 SESSION_TIMEOUT = 60          # seconds, for the boot and the whole GDB session
 CUR = "cpus[$_thread-1].rq.curr"   # the process on the CPU GDB stopped on
+LOOPBACK = "0100007F"         # 127.0.0.1 as /proc/net/tcp writes it
 
 
 @dataclass
@@ -199,29 +200,48 @@ def write_gdbinit(path, port):
         fh.write(text)
 
 
+def listen_addresses(port):
+    """The local addresses (as /proc/net/tcp* writes them: 0100007F is
+    127.0.0.1) of every socket listening on TCP port `port`."""
+    out = set()
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(f) as fh:
+                rows = [r.split() for r in fh.read().splitlines()[1:]]
+        except OSError:
+            continue
+        out |= {c[1].rsplit(":", 1)[0] for c in rows
+                if len(c) > 3 and c[3] == "0A" and int(c[1].rsplit(":", 1)[1], 16) == port}
+    return out
+
+
 def drive(session, port, gdbinit, qemu, deadline, procs):
-    """Wait for QEMU's GDB stub and run GDB. Returns (up, finished, output)."""
+    """Wait for QEMU's GDB stub and run GDB. Returns (addresses it listens
+    on, finished, output); no addresses if it never listened."""
     if not wait_listening(port, qemu, deadline):
-        return False, False, b""
+        return set(), False, b""
+    where = listen_addresses(port)
     gdb = subprocess.Popen(gdb_command(session, gdbinit), cwd=ROOT, env=make_env(),
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, start_new_session=True)
     procs.add(gdb)
     try:
-        return True, True, gdb.communicate(timeout=max(1, deadline - time.monotonic()))[0]
+        return where, True, gdb.communicate(timeout=max(1, deadline - time.monotonic()))[0]
     except subprocess.TimeoutExpired:
         kill_group(gdb)
-        return True, False, gdb.communicate()[0]
+        return where, False, gdb.communicate()[0]
     finally:
         procs.discard(gdb)
 
 
-def evaluate(session, out, up, finished, port, timeout):
-    """The checks of one session on GDB's output."""
+def evaluate(session, out, where, finished, port, timeout):
+    """The checks of one session on GDB's output; `where`: the addresses
+    QEMU's GDB stub listened on."""
     lines = clean_lines(out)
     late = "" if finished else f"gdb did not finish within {timeout:g} s; "
-    results = [check("qemu-gdb listens for GDB on 127.0.0.1", up,
-                     f"nothing listened on port {port}")]
+    results = [check("qemu-gdb listens for GDB", bool(where), f"nothing listened on port {port}"),
+               check("... on 127.0.0.1 only", where == {LOOPBACK},
+                     f"port {port} listened on {sorted(where)} (/proc/net/tcp* notation)")]
     at = 0
     for what, rx in session.expect:
         hit = next((i for i in range(at, len(lines)) if re.search(rx, lines[i])), None)
@@ -253,13 +273,13 @@ def run(name, timeout=SESSION_TIMEOUT, log=None, procs=None):
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
         procs.add(qemu)
         try:
-            up, finished, out = drive(session, port, gdbinit, qemu, deadline, procs)
+            where, finished, out = drive(session, port, gdbinit, qemu, deadline, procs)
         finally:
             kill_group(qemu)
             procs.discard(qemu)
         fh.write(b"\n=== " + shlex.join(gdb_command(session, gdbinit)).encode()
                  + b" ===\n" + out)
-    results = evaluate(session, out, up, finished, port, timeout)
+    results = evaluate(session, out, where, finished, port, timeout)
     with open(log, "rb") as fh:
         return results, fh.read()
 
