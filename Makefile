@@ -40,7 +40,7 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -m $(MEM) -smp $(CPUS) \
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
 
-.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench clean tools check-machine help FORCE
+.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench clean tools help FORCE
 all: tools build/kernel.elf $(ISO) build/disk.img
 
 help:
@@ -61,6 +61,7 @@ tools:
 
 # Refuse a machine that cannot boot, before QEMU starts: bad NODES, CPUS or
 # MEM, ACCEL=kvm without KVM, or a DISK another QEMU has open.
+.PHONY: check-machine
 check-machine:
 	@python3 scripts/check-machine.py NODES='$(NODES)' CPUS='$(CPUS)' MEM='$(MEM)' \
 		DISTANCE='$(DISTANCE)' ACCEL='$(ACCEL)' DISK='$(DISK)' \
