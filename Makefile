@@ -12,8 +12,9 @@ DISK      ?= build/disk.img
 QEMUEXTRA ?=
 QEMU_NUMA ?= $(shell sh scripts/qemu-numa.sh $(NODES) $(CPUS) $(MEM) $(DISTANCE))
 ISO       ?= build/numbat.iso
-# Each user gets their own GDB port, so students sharing a machine don't collide.
-GDBPORT   ?= $(shell expr `id -u` % 5000 + 25000)
+# The GDB port: `make qemu-gdb` picks a free one and writes it to
+# build/gdbport, where `make gdb` finds it; GDBPORT=N on both commands wins.
+GDBPORT   ?=
 
 comma   := ,
 CC      := gcc
@@ -46,15 +47,25 @@ help:
 	@echo "make            build build/kernel.elf and $(ISO)"
 	@echo "make qemu       boot with the serial console in this terminal (Ctrl-A X quits)"
 	@echo "make qemu-nox   boot headless, serial on stdout; returns at power-off"
-	@echo "make qemu-gdb   boot and wait for GDB on port $(GDBPORT)"
+	@echo "make qemu-gdb   boot and wait for GDB on 127.0.0.1 (port in build/gdbport)"
 	@echo "make gdb        attach GDB with kernel symbols (run qemu-gdb first)"
 	@echo "make test       run every test; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks under -icount shift=0"
-	@echo "make tools      install (as root) or report missing tools"
+	@echo "make tools      list the tools and their versions; install (as root) or report missing ones"
+	@echo "make check-machine  check NODES CPUS MEM ACCEL DISK (the qemu targets do it first)"
 	@echo "variables: NODES CPUS MEM DISTANCE ACCEL CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
 
+# Versions are printed only when `tools` is asked for by name.
 tools:
-	@sh scripts/check-tools.sh
+	@sh scripts/check-tools.sh $(if $(filter tools,$(MAKECMDGOALS)),-v)
+
+# Refuse a machine that cannot boot, before QEMU starts: bad NODES, CPUS or
+# MEM, ACCEL=kvm without KVM, or a DISK another QEMU has open.
+.PHONY: check-machine
+check-machine:
+	@python3 scripts/check-machine.py NODES='$(NODES)' CPUS='$(CPUS)' MEM='$(MEM)' \
+		DISTANCE='$(DISTANCE)' ACCEL='$(ACCEL)' DISK='$(DISK)' \
+		NUMA=$(if $(filter file,$(origin QEMU_NUMA)),generated,given)
 
 # Objects depend on the flags too: changing CFLAGS rebuilds everything.
 build/.flags: FORCE
@@ -117,22 +128,28 @@ build/disk.img: $(USER_BINS)
 	@printf 'cd /tests\nmknod hostnull c 1 3\nsif hostnull mode 020666\n' > build/disk-nodes.cmd
 	debugfs -w -f build/disk-nodes.cmd $@ >/dev/null 2>&1
 
-qemu: all
+qemu: check-machine all
 	$(QEMU_BASE) -nographic $(QEMUEXTRA)
 
-qemu-nox: all
+qemu-nox: check-machine all
 	$(QEMU_BASE) -display none -serial stdio -monitor none $(QEMUEXTRA) </dev/null
 
-build/gdbinit: scripts/gdbinit.tmpl FORCE
-	@mkdir -p build
-	@sed 's/@GDBPORT@/$(GDBPORT)/' scripts/gdbinit.tmpl > $@
+# The GDB stub listens on 127.0.0.1 only, so no other machine can attach to
+# your kernel; without GDBPORT, on a free port picked now (nobody else's),
+# kept in build/gdbport while QEMU runs.
+qemu-gdb: check-machine all
+	@port=$(or $(GDBPORT),$$(python3 scripts/check-machine.py --free-port)); \
+	$(if $(GDBPORT),,echo $$port > build/gdbport;) \
+	echo "*** QEMU waits for GDB on 127.0.0.1:$$port: run 'make gdb' in another terminal"; \
+	$(QEMU_BASE) -nographic -S -gdb tcp:127.0.0.1:$$port $(QEMUEXTRA); \
+	rc=$$?; $(if $(GDBPORT),,rm -f build/gdbport;) exit $$rc
 
-qemu-gdb: all build/gdbinit
-	@echo "*** QEMU waits for GDB on port $(GDBPORT): run 'make gdb' in another terminal"
-	$(QEMU_BASE) -nographic -S -gdb tcp::$(GDBPORT) $(QEMUEXTRA)
-
-gdb: build/gdbinit
-	gdb -q -x build/gdbinit build/kernel.elf
+gdb:
+	@port=$(or $(GDBPORT),$$(cat build/gdbport 2>/dev/null)); \
+	[ -n "$$port" ] || { echo "make gdb: no build/gdbport: start 'make qemu-gdb' in another" \
+		"terminal first (or give both the same GDBPORT=N)" >&2; exit 1; }; \
+	mkdir -p build && sed "s/@GDBPORT@/$$port/" scripts/gdbinit.tmpl > build/gdbinit; \
+	exec gdb -q -x build/gdbinit build/kernel.elf
 
 test: all
 	python3 tests/run.py

@@ -1,18 +1,44 @@
 #!/bin/sh
 # Check for the tools Numbat needs. As root with apt-get, install what is
 # missing; otherwise print the one command that installs it, and fail.
+# With -v (`make tools`), first print each tool found: where, and its version.
+verbose=$1
 need="gcc:gcc ld:binutils nasm:nasm grub-mkrescue:grub-common
 xorriso:xorriso mformat:mtools qemu-system-x86_64:qemu-system-x86
 musl-gcc:musl-tools mke2fs:e2fsprogs python3:python3 gdb:gdb"
 # grub-mkrescue needs the BIOS modules too.
+# The first line a tool prints about its version (musl: the package's).
+version() {
+	opt=--version
+	case $1 in
+	musl-gcc) dpkg-query -W -f 'musl ${Version}' musl-dev 2>/dev/null && return ;;
+	mke2fs) opt=-V ;;
+	nasm) opt=-v ;;
+	xorriso) opt=-version ;;
+	esac
+	v=$("$1" $opt 2>&1 </dev/null | sed -n '/[0-9]/{p;q;}')
+	echo "${v:-(version unknown)}"
+}
 missing=""
 for pair in $need; do
 	cmd=${pair%%:*} pkg=${pair#*:}
-	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+	if path=$(command -v "$cmd" 2>/dev/null); then
+		[ "$verbose" = -v ] && printf '%-20s %-36s %s\n' "$cmd" "$path" "$(version "$cmd")"
+	else
+		[ "$verbose" = -v ] && printf '%-20s %s\n' "$cmd" "MISSING (package $pkg)"
+		missing="$missing $pkg"
+	fi
 done
 [ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
 # glibc's static libraries (user/pie: static-PIE test programs).
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$missing libc6-dev"
+if [ "$verbose" = -v ]; then
+	[ -d /usr/lib/grub/i386-pc ] && echo "grub BIOS modules    /usr/lib/grub/i386-pc" \
+		|| echo "grub BIOS modules    MISSING (package grub-pc-bin)"
+	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] && echo "glibc static libc    /usr/lib/x86_64-linux-gnu/libc.a" \
+		|| echo "glibc static libc    MISSING (package libc6-dev)"
+	[ -z "$missing" ] && echo "check-tools: all tools found"
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "check-tools: installing:$missing"

@@ -17,7 +17,8 @@ on the log (tests/checks.py). To add a boot, append a Case:
   each suite named by ktest=A,B must be there (ktest=all: some test must be).
 - checks: extra check functions; crash=False drops the "no panic or trap"
   check and complete=False the "boot: complete" check (for deliberate faults).
-- kind="gdb" runs tests/gdb_check.py instead of a plain boot.
+- kind="gdb" runs the GDB session of tests/gdb_check.py named like the case
+  (gdb-NAME) instead of a plain boot; gdb_cases() makes one per session.
 - image: a function that writes the boot's disk image at the path it is
   given (build/tests/NAME.img); without it the boot gets a copy of
   build/disk.img. Parallel boots never share an image.
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 
 import fsimg
 from qemu import ROOT
+import gdb_check
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
                     check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
@@ -149,6 +151,11 @@ def user_test_cases():
              timeout=3 * DEFAULT_TIMEOUT)]
 
 
+def gdb_cases():
+    """One case per GDB walkthrough of tests/gdb_check.py (the docs quote them)."""
+    return [Case(f"gdb-{s.name}", kind="gdb", timeout=s.timeout) for s in gdb_check.SESSIONS]
+
+
 def bad_image(kind):
     def make(path):
         fsimg.make_image(path, 1024)
@@ -177,7 +184,6 @@ CASES = [
          checks=[check_trap("invalid opcode (vector 6)", "ktest_trap_ud_fn")]),
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
-    Case("gdb", kind="gdb"),
     # swap=SIZE@NODE: a RAM disk on node 1 with a swap header, swapped on.
     Case("swap-option", cmdline="swap=8M@1 init=/bin/cat poweroff -- /proc/swaps",
          checks=[expect("swap: on /dev/ram0 (8 MiB less the header)",
@@ -217,4 +223,4 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-] + user_test_cases()
+] + user_test_cases() + gdb_cases()

@@ -42,7 +42,7 @@ def run_case(case, opts, procs):
     timeout = case.timeout * opts.timeout_scale
     log = os.path.join(ROOT, "build", "tests", case.name + ".log")
     if case.kind == "gdb":
-        results, out = gdb_check.run(case.name, timeout, log, procs)
+        results, out = gdb_check.run(case.name, timeout, log, procs)   # session gdb-NAME
         if opts.verbose:
             e = Echo(case.name)
             e.feed(out)
