@@ -19,7 +19,6 @@ struct tss {
 struct arch_cpu {
 	uint64_t gdt[GDT_ENTRIES];
 	struct tss tss;
-	void *ist_stack;        /* IST1: double faults and NMIs get a known stack */
 };
 
 #endif
