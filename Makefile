@@ -34,7 +34,11 @@ C_SRCS   := $(shell find kernel arch -name '*.c' | sort)
 ASM_SRCS := $(shell find boot arch kernel -name '*.asm' | sort)
 OBJS     := $(C_SRCS:%.c=build/%.o) $(ASM_SRCS:%.asm=build/%.o)
 
-QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -m $(MEM) -smp $(CPUS) \
+# -cpu max: every feature QEMU can give (under TCG too), among them SMEP,
+# SMAP and RDRAND, which the kernel turns on (arch/x86_64/protect.c);
+# TCG's default model, qemu64, has none of them. QEMU_CPU=qemu64 for the old one.
+QEMU_CPU  ?= max
+QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp $(CPUS) \
             $(QEMU_NUMA) -cdrom $(ISO) -boot d \
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
@@ -51,7 +55,7 @@ help:
 	@echo "make test       run every test; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks under -icount shift=0"
 	@echo "make tools      install (as root) or report missing tools"
-	@echo "variables: NODES CPUS MEM DISTANCE ACCEL CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
+	@echo "variables: NODES CPUS MEM DISTANCE ACCEL QEMU_CPU CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
 
 tools:
 	@sh scripts/check-tools.sh

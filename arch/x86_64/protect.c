@@ -23,6 +23,7 @@
 #define CPUID1_ECX_RDRAND (1U << 30)
 
 bool cpu_has_smap;
+extern char _text[];
 
 /* CPUID leaf 7's feature bits (EBX), 0 if the CPU has no leaf 7. */
 static uint32_t cpuid7_ebx(void)
@@ -48,9 +49,11 @@ void protect_init_cpu(void)
 	write_cr4(cr4);
 	if (this_cpu_id() == 0) {
 		cpu_has_smap = cr4 & CR4_SMAP;
-		printk("protect: NX %s, SMEP %s, SMAP %s, kernel text read-only\n",
+		printk("protect: NX %s, SMEP %s, SMAP %s, kernel text %s\n",
 		       pte_nx ? "on" : "off (no CPU support)",
-		       cr4 & CR4_SMEP ? "on" : "off", cr4 & CR4_SMAP ? "on" : "off");
+		       cr4 & CR4_SMEP ? "on" : "off", cr4 & CR4_SMAP ? "on" : "off",
+		       paging_kernel_pte((uint64_t)_text) & PTE_W ? "writable (rodata=off)"
+								: "read-only");
 	}
 }
 

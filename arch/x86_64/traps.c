@@ -76,15 +76,19 @@ static bool frame_not_built(uint64_t rip)
 	return !prologue || off < 4;
 }
 
-/* A trap's backtrace: like backtrace_from, but a frameless function at the
- * top is followed by its caller (the return address at rsp). */
+/* A trap's backtrace: like backtrace_from, but a frameless function (or
+ * no function) at the top is followed by its caller (the return address at
+ * rsp). */
 static void trap_backtrace(const struct trap_frame *tf)
 {
 	uint64_t off, ret = 0;
 
 	if (!(tf->cs & 3) && !stack_guard_hit(tf->rsp))   /* not after an overflow */
 		ret = *(const uint64_t *)tf->rsp;
-	if (ret && frame_not_built(tf->rip) && ksym_lookup(ret, &off))
+	/* rip in no function (a jump to data or user memory): the return
+	 * address of the call that went there is at the top of the stack. */
+	if (ret && (!ksym_lookup(tf->rip, &off) || frame_not_built(tf->rip)) &&
+	    ksym_lookup(ret, &off))
 		backtrace_from2(tf->rip, ret, tf->rbp);
 	else
 		backtrace_from2(tf->rip, 0, tf->rbp);
