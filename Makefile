@@ -23,7 +23,7 @@ QEMU    := qemu-system-x86_64
 
 CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -ffreestanding -fno-builtin-printf -mno-red-zone -mcmodel=kernel \
-           -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
+           -mgeneral-regs-only -fno-pic -fno-pie -fstack-protector-strong -mstack-protector-guard=global \
            -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
            -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx \
            -Ikernel/include -Iarch/x86_64/include -MMD -MP

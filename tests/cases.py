@@ -145,6 +145,11 @@ def protect_cases():
                    checks=[expect(f"with {off} the test fails instead",
                                   r"^\s*not ok 1 " + test + r" # ", 1)])
               for name, _, _, _, off, test in PROTECT if off]
+    # -fstack-protector-strong: an overrun local array stops the kernel.
+    cases.append(Case("protect-canary", cmdline="ktest=protect_canary poweroff", crash=False,
+                      complete=False, checks=[expect(
+                          "KERNEL PANIC: stack protector: stack smashed in ktest_smash_fn",
+                          r"KERNEL PANIC on cpu \d+: stack protector: stack smashed in ktest_smash_fn ", 1)]))
     # A CPU without SMEP and SMAP (TCG's default model): no stac/clac.
     cases.append(Case("protect-qemu64", cmdline="ktest=protect,usercopy,usermode poweroff",
                       ktap=True, make={"QEMU_CPU": "qemu64"}))

@@ -92,8 +92,8 @@ __attribute__((no_stack_protector)) void stack_guard_init(void)
  * trusted, so stop with the name of the function. */
 __noreturn void __stack_chk_fail(void)
 {
-	uint64_t off = 0, ret = (uint64_t)__builtin_return_address(0);
-	const char *name = ksym_lookup(ret, &off);
+	uint64_t off = 0, call = (uint64_t)__builtin_return_address(0) - 1;
+	const char *name = ksym_lookup(call, &off);   /* the call may end it */
 
-	panic("stack protector: stack smashed in %s+0x%lx", name ? name : "?", off);
+	panic("stack protector: stack smashed in %s (call at 0x%lx)", name ? name : "?", call);
 }

@@ -9,9 +9,10 @@
  * The other suites are deliberate crashes, one per boot as ktest=trap_pf
  * (tests/cases.py checks the trap report): the kernel executes a user page
  * (SMEP), reads a user page outside a user copy (SMAP), writes its own text
- * and rodata, executes its data (NX), and overflows a kernel thread's stack
- * (guard page). Each one fails instead of crashing when its protection is
- * off (nosmep, nosmap, rodata=off).
+ * and rodata, executes its data (NX), overflows a kernel thread's stack
+ * (guard page) and overruns a buffer on the stack (stack protector). Each
+ * one fails instead of crashing when its protection is off (nosmep, nosmap,
+ * rodata=off; a kernel without the guard pages or -fstack-protector).
  */
 #include <kernel/ktest.h>
 #include <kernel/mm.h>
@@ -233,4 +234,21 @@ KTEST_EXPLICIT(protect_stack, kernel_thread_overflows_its_stack)
 	KTEST_ASSERT(t, p != NULL);
 	sched_sleep_ns(2000000000UL);     /* nobody waits for kernel threads */
 	ktest_fail(t, __FILE__, __LINE__, "the overflow went unnoticed");
+}
+
+/* Overrun a local array by 8 bytes: the stack protector's guard sits
+ * right above it, so the check on return stops the kernel. */
+__attribute__((noinline)) void ktest_smash_fn(void)
+{
+	char buf[16];
+	volatile char *p = buf;
+
+	for (unsigned i = 0; i < sizeof(buf) + 8; i++)
+		p[i] = 'A';
+}
+
+KTEST_EXPLICIT(protect_canary, stack_buffer_overrun)
+{
+	ktest_smash_fn();
+	ktest_fail(t, __FILE__, __LINE__, "the overrun went unnoticed");
 }
