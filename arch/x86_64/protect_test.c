@@ -21,6 +21,7 @@
 #include <kernel/numa.h>
 #include <kernel/usercopy.h>
 #include <kernel/string.h>
+#include <kernel/pmm.h>
 #include <arch/paging.h>
 #include <arch/pte.h>
 #include <arch/io.h>
@@ -108,6 +109,28 @@ KTEST(protect, control_registers)
 	KTEST_EXPECT_EQ(t, !!(read_cr4() & CR4_SMAP), !!(b & (1U << 20)));
 	if (!(b & (1U << 20)))
 		ktest_skip(t, "this CPU has no SMAP (QEMU_CPU=max has it)");
+}
+
+/* More stacks than the area has slots, one after another: freed slots
+ * come back (after a TLB shootdown), each new stack is mapped with its
+ * guard under it, and every frame goes back to the allocator. */
+KTEST(protect, kernel_stacks_are_recycled)
+{
+	uint64_t before = pmm_free_pages_total();
+
+	for (int i = 0; i < 2500; i++) {
+		volatile uint64_t *s = kstack_alloc(numa_this_node());
+		if (!s) {
+			ktest_fail(t, __FILE__, __LINE__, "stack %d: no stack", i);
+			break;
+		}
+		s[0] = i;                       /* lowest word, and the top one */
+		s[(PAGE_SIZE << KSTACK_ORDER) / 8 - 1] = i;
+		if (paging_kernel_pte((uint64_t)s - 1) || !stack_guard_hit((uint64_t)s - 1))
+			ktest_fail(t, __FILE__, __LINE__, "stack %d: no guard", i);
+		kstack_free((void *)s);
+	}
+	KTEST_EXPECT_EQ(t, pmm_free_pages_total(), before);
 }
 
 /* With SMAP on, the user copies open and close their window: data still
