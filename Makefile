@@ -21,11 +21,15 @@ LD      := ld
 NASM    := nasm
 QEMU    := qemu-system-x86_64
 
+# -fstack-protector-strong with one global guard (arch/x86_64/protect.c).
+# -Wframe-larger-than: no stack frame may be as big as the 16 KiB hole under
+# each kernel stack (kstack.c), or an overflow could jump over it.
 CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -ffreestanding -fno-builtin-printf -mno-red-zone -mcmodel=kernel \
            -mgeneral-regs-only -fno-pic -fno-pie -fstack-protector-strong -mstack-protector-guard=global \
            -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
            -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx \
+           -Wframe-larger-than=8192 \
            -Ikernel/include -Iarch/x86_64/include -MMD -MP
 LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments --fatal-warnings -T linker.ld
 NASMFLAGS := -f elf64

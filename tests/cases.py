@@ -125,6 +125,8 @@ PROTECT = [
      "ktest_smap_fn", "nosmap", "kernel_reads_user_page"),
     ("text", "page fault (vector 14)", r"write to a read-only kernel page",
      "ktest_text_write_fn", "rodata=off", "kernel_writes_its_text"),
+    ("alias", "page fault (vector 14)", r"write to a read-only kernel page",
+     "ktest_alias_write_fn", "rodata=off", "kernel_writes_its_text_via_direct_map"),
     ("rodata", "page fault (vector 14)", r"write to a read-only kernel page",
      "ktest_rodata_write_fn", "rodata=off", "kernel_writes_its_rodata"),
     ("nx", "page fault (vector 14)", r"NX: the kernel executed a no-execute page",

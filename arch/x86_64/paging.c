@@ -4,7 +4,9 @@
  * direct map and kernel image. paging_init() replaces the last two:
  *
  *   direct map   2 MiB pages, writable, never executable (NX), over all of
- *                physical memory (paging_map_direct() extends it);
+ *                physical memory (paging_map_direct() extends it); where it
+ *                aliases the image's .text and .rodata, 4 KiB pages that
+ *                are read-only like the image's own;
  *   kernel image 4 KiB pages with the protection of each section (W^X):
  *                .text read-only and executable, .rodata read-only, .data
  *                and .bss writable, neither executable; the guard page under
@@ -28,6 +30,7 @@
 #define PT_ENTRIES 512
 #define MAX_DIRECT_GIB (DIRECT_MAP_MAX >> 30)
 #define IMAGE_PTS 8                     /* the image may span 16 MiB */
+#define ALIAS_PTS 4                     /* its read-only part 8 MiB */
 #define PDE_TABLE (PTE_P | PTE_W)       /* a table entry: leaves decide */
 
 extern uint64_t boot_pml4[PT_ENTRIES];
@@ -43,6 +46,8 @@ static uint64_t direct_pdpt[PT_ENTRIES] __aligned(4096);
 static uint64_t image_pdpt[PT_ENTRIES] __aligned(4096);
 static uint64_t image_pd[PT_ENTRIES] __aligned(4096);
 static uint64_t image_pt[IMAGE_PTS][PT_ENTRIES] __aligned(4096);
+/* The direct map over the image's read-only part, in 4 KiB pages. */
+static uint64_t alias_pt[ALIAS_PTS][PT_ENTRIES] __aligned(4096);
 
 static uint64_t *kernel_pml4(void)
 {
@@ -92,24 +97,51 @@ static void unmap_stack_guards(void)
 			*image_pte(g->first + i * g->stride) = 0;
 }
 
-/* Build the image's 4 KiB mappings section by section (linker.ld).
- * rodata=off on the command line (Linux's name) maps it all writable and
- * executable, as boot did: to see what the protection catches. */
-static void build_image_map(void)
+/* rodata=off on the command line (Linux's name): the image all writable
+ * and executable, as boot had it, to see what the protection catches. */
+static bool rodata_off(void)
 {
 	const char *rodata = cmdline_get("rodata");
 
-	if (rodata && !strcmp(rodata, "off")) {
+	return rodata && !strcmp(rodata, "off");
+}
+
+/* Build the image's 4 KiB mappings section by section (linker.ld). */
+static void build_image_map(void)
+{
+	if (rodata_off()) {
 		map_image_range(_text, _kernel_end, PTE_W);
 		unmap_stack_guards();
 		return;
 	}
-
 	map_image_range(_text, _rodata, 0);
 	map_image_range(_rodata, _data, pte_nx);
 	map_image_range(_data, _ksyms, PTE_W | pte_nx);
 	map_image_range(_ksyms, _kernel_end, pte_nx);
 	unmap_stack_guards();
+}
+
+/* The direct map's alias of .text and .rodata is read-only too, or a
+ * stray write through phys_to_virt() could still change kernel code: the
+ * 2 MiB pages over it become page tables of 4 KiB pages. */
+static void protect_image_alias(void)
+{
+	uint64_t ro = virt_to_phys(_text), ro_end = virt_to_phys(_data);
+	uint64_t first = ALIGN_DOWN(ro, HUGE_2M);
+
+	for (uint64_t pa = first; pa < ro_end; pa += HUGE_2M) {
+		unsigned n = (pa - first) / HUGE_2M;
+
+		if (n >= ALIAS_PTS || pa >= (1UL << 30))
+			panic("paging: kernel text and rodata larger than %d MiB", ALIAS_PTS * 2);
+		for (unsigned i = 0; i < PT_ENTRIES; i++) {
+			uint64_t a = pa + i * PAGE_SIZE;
+			bool w = a < ro || a >= ro_end;
+
+			alias_pt[n][i] = a | PTE_P | PTE_G | pte_nx | (w ? PTE_W : 0);
+		}
+		pool_pd[0][(pa >> 21) & 511] = virt_to_phys(alias_pt[n]) | PDE_TABLE;
+	}
 }
 
 /* Global pages survive a CR3 load: toggling CR4.PGE drops them too. */
@@ -131,6 +163,8 @@ void paging_init(void)
 	for (unsigned i = 0; i < PT_ENTRIES; i++)   /* GiB 0, as boot had it */
 		pool_pd[0][i] = ((uint64_t)i << 21) | PTE_P | PTE_W | PTE_PS | PTE_G | pte_nx;
 	direct_pdpt[0] = virt_to_phys(pool_pd[0]) | PDE_TABLE;
+	if (!rodata_off())
+		protect_image_alias();
 	for (int i = 0; i < IMAGE_PTS; i++)
 		image_pd[((image_first() >> 21) & 511) + i] = virt_to_phys(image_pt[i]) | PDE_TABLE;
 	image_pdpt[(KERNEL_VMA >> 30) & 511] = virt_to_phys(image_pd) | PDE_TABLE;
@@ -149,7 +183,8 @@ void paging_map_direct(uint64_t start, uint64_t end)
 
 		if (!direct_pdpt[gib])
 			direct_pdpt[gib] = virt_to_phys(pool_pd[gib]) | PDE_TABLE;
-		pool_pd[gib][i] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | pte_nx;
+		if (!pool_pd[gib][i])   /* keep protect_image_alias()'s tables */
+			pool_pd[gib][i] = pa | PTE_P | PTE_W | PTE_PS | PTE_G | pte_nx;
 	}
 	flush_tlb_all_local();
 }

@@ -9,7 +9,7 @@
  * The other suites are deliberate crashes, one per boot as ktest=trap_pf
  * (tests/cases.py checks the trap report): the kernel executes a user page
  * (SMEP), reads a user page outside a user copy (SMAP), writes its own text
- * and rodata, executes its data (NX), overflows a kernel thread's stack
+ * (also through the direct map) and rodata, executes its data (NX), overflows a kernel thread's stack
  * (guard page) and overruns a buffer on the stack (stack protector). Each
  * one fails instead of crashing when its protection is off (nosmep, nosmap,
  * rodata=off; a kernel without the guard pages or -fstack-protector).
@@ -79,7 +79,18 @@ KTEST(protect, direct_map_is_nx)
 		if (!pte || executable(pte))
 			ktest_fail(t, __FILE__, __LINE__, "direct map of %lx: pte %lx", pa, pte);
 	}
-	KTEST_EXPECT(t, !executable(paging_kernel_pte((uint64_t)phys_to_virt(virt_to_phys(_text)))));
+}
+
+/* The direct map's alias of the image is read-only where the image is. */
+KTEST(protect, image_alias_in_direct_map)
+{
+	uint64_t text = paging_kernel_pte((uint64_t)phys_to_virt(virt_to_phys(_text)));
+	uint64_t ro = paging_kernel_pte((uint64_t)phys_to_virt(virt_to_phys(&rodata_word)));
+	uint64_t data = paging_kernel_pte((uint64_t)phys_to_virt(virt_to_phys(data_ret)));
+
+	KTEST_EXPECT(t, text && !executable(text) && !writable(text));
+	KTEST_EXPECT(t, ro && !executable(ro) && !writable(ro));
+	KTEST_EXPECT(t, data && !executable(data) && writable(data));
 }
 
 KTEST(protect, guard_pages_are_unmapped)
@@ -208,6 +219,20 @@ KTEST_EXPLICIT(protect_text, kernel_writes_its_text)
 {
 	ktest_text_write_fn();
 	ktest_fail(t, __FILE__, __LINE__, "kernel text is writable");
+}
+
+/* The same byte through the direct map, the other address of every frame. */
+__attribute__((noinline)) void ktest_alias_write_fn(void)
+{
+	volatile uint8_t *p = phys_to_virt(virt_to_phys(ktest_alias_write_fn));
+
+	*p = *p;
+}
+
+KTEST_EXPLICIT(protect_alias, kernel_writes_its_text_via_direct_map)
+{
+	ktest_alias_write_fn();
+	ktest_fail(t, __FILE__, __LINE__, "the direct map's alias of kernel text is writable");
 }
 
 __attribute__((noinline)) void ktest_rodata_write_fn(void)
