@@ -26,7 +26,6 @@ static struct ist_stack nmi_stacks[MAX_CPUS] __aligned(PAGE_SIZE);
 STACK_GUARDS(df_stacks);
 STACK_GUARDS(nmi_stacks);
 
-
 static void set_tss_desc(uint64_t *gdt, struct tss *tss)
 {
 	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
@@ -52,6 +51,7 @@ void gdt_init_cpu(void)
 	gdt[3] = 0x00CFF2000000FFFF;    /* user data, DPL 3 */
 	gdt[4] = 0x00AFFA000000FFFF;    /* user code, 64-bit, DPL 3 */
 	memset(&c->arch.tss, 0, sizeof(c->arch.tss));
+	c->arch.ist_stack = df_stacks[c->id].stack;
 	c->arch.tss.ist[0] = (uint64_t)df_stacks[c->id].stack + IST_STACK_SIZE;
 	c->arch.tss.ist[1] = (uint64_t)nmi_stacks[c->id].stack + IST_STACK_SIZE;
 	c->arch.tss.iomap_base = sizeof(struct tss);

@@ -171,6 +171,8 @@ static const char *pf_protection(uint64_t error, uint64_t addr)
 	return NULL;
 }
 
+/* One line saying which protection caught a kernel fault, if one did
+ * (docs/debugging.md). Runs in die(), with the other CPUs stopped. */
 static void explain(const struct trap_frame *tf)
 {
 	struct proc *p = current;
