@@ -26,6 +26,8 @@
 #include <arch/pte.h>
 #include <arch/io.h>
 #include <arch/irq.h>
+#include <arch/smp.h>
+#include <kernel/percpu.h>
 
 #define UPAGE 0x400000UL        /* the test's user page */
 #define RET 0xc3                /* x86 `ret` */
@@ -107,17 +109,37 @@ KTEST(protect, guard_pages_are_unmapped)
 	KTEST_EXPECT(t, stack_guard_hit((uint64_t)boot_stack - PAGE_SIZE));
 }
 
-KTEST(protect, control_registers)
+struct cpu_regs {
+	uint64_t cr0, cr4, efer;
+};
+static struct cpu_regs regs_of[MAX_CPUS];
+
+static void read_regs(void *unused)
+{
+	struct cpu_regs *r = &regs_of[this_cpu_id()];
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(r->cr0));
+	r->cr4 = read_cr4();
+	r->efer = rdmsr(MSR_EFER);
+}
+
+/* Every CPU (the APs set theirs up on their own): CR0.WP, EFER.NXE, and
+ * CR4.SMEP/SMAP exactly when CPUID has them. */
+KTEST(protect, control_registers_on_every_cpu)
 {
 	uint32_t a, b, c, d;
-	uint64_t cr0;
+	int cpu;
 
-	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-	KTEST_EXPECT(t, cr0 & (1UL << 16));                     /* WP */
-	KTEST_EXPECT(t, rdmsr(MSR_EFER) & EFER_NXE);
 	cpuid(7, 0, &a, &b, &c, &d);
-	KTEST_EXPECT_EQ(t, !!(read_cr4() & CR4_SMEP), !!(b & (1U << 7)));
-	KTEST_EXPECT_EQ(t, !!(read_cr4() & CR4_SMAP), !!(b & (1U << 20)));
+	memset(regs_of, 0, sizeof(regs_of));
+	smp_call_function_all(read_regs, NULL);
+	for_each_cpu_in(cpu, &cpu_online_mask) {
+		struct cpu_regs *r = &regs_of[cpu];
+		KTEST_EXPECT(t, r->cr0 & (1UL << 16));          /* WP */
+		KTEST_EXPECT(t, r->efer & EFER_NXE);
+		KTEST_EXPECT_EQ(t, !!(r->cr4 & CR4_SMEP), !!(b & (1U << 7)));
+		KTEST_EXPECT_EQ(t, !!(r->cr4 & CR4_SMAP), !!(b & (1U << 20)));
+	}
 	if (!(b & (1U << 20)))
 		ktest_skip(t, "this CPU has no SMAP (QEMU_CPU=max has it)");
 }
