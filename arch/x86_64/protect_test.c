@@ -167,7 +167,8 @@ KTEST(protect, kernel_stacks_are_recycled)
 }
 
 /* With SMAP on, the user copies open and close their window: data still
- * goes both ways, and RFLAGS.AC is clear again afterwards. */
+ * goes both ways, and RFLAGS.AC is clear again afterwards, also after a
+ * copy that faulted half way and left through its exception fixup. */
 KTEST(protect, user_copies_work_under_smap)
 {
 	struct mm *mm = user_page_mm();
@@ -179,13 +180,17 @@ KTEST(protect, user_copies_work_under_smap)
 	write_cr3(mm->pml4_phys);
 	size_t out = copy_to_user((void *)(UPAGE + 8), buf, 8);
 	size_t in = copy_from_user(back, (void *)(UPAGE + 8), 8);
+	uint64_t rflags_ok = irq_save();
+	size_t half = copy_to_user((void *)(UPAGE + PAGE_SIZE - 4), buf, 8);
 	uint64_t rflags = irq_save();
 	write_cr3(old);
 	irq_restore(flags);
 	KTEST_EXPECT_EQ(t, out, 0);
 	KTEST_EXPECT_EQ(t, in, 0);
 	KTEST_EXPECT(t, !memcmp(buf, back, 8));
-	KTEST_EXPECT(t, !(rflags & (1UL << 18)));               /* AC */
+	KTEST_EXPECT_EQ(t, half, 4);            /* the next page is not mapped */
+	KTEST_EXPECT(t, !(rflags_ok & (1UL << 18)));            /* AC */
+	KTEST_EXPECT(t, !(rflags & (1UL << 18)));
 	mm_put(mm);
 }
 
