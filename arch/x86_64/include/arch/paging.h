@@ -4,6 +4,7 @@
  * Virtual layout:
  *   0x0000000000000000 - 0x00007fffffffffff   user space (later issues)
  *   0xffff800000000000 - ...                  direct map of all physical memory
+ *   0xffffff0000000000 - ...                  kernel stacks, guard under each (kstack.c)
  *   0xffffffff80000000 - 0xffffffffffffffff   kernel image (linker.ld)
  *
  * A virtual address splits into four 9-bit table indexes and a 12-bit offset:
@@ -41,7 +42,9 @@ static inline void *phys_to_virt(uint64_t pa)
 	return (void *)(pa + DIRECT_MAP_BASE);
 }
 
-/* Works for direct-map and kernel-image addresses. */
+/* Works for direct-map and kernel-image addresses, not for the kernel
+ * stack area (kstack.c): a local variable has no direct-map address, so
+ * never hand one to a device (DMA) or to virt_to_page(). */
 static inline uint64_t virt_to_phys(const void *va)
 {
 	uint64_t v = (uint64_t)va;
