@@ -22,11 +22,15 @@ LD      := ld
 NASM    := nasm
 QEMU    := qemu-system-x86_64
 
+# -fstack-protector-strong with one global guard (arch/x86_64/protect.c).
+# -Wframe-larger-than: no stack frame may be as big as the 16 KiB hole under
+# each kernel stack (kstack.c), or an overflow could jump over it.
 CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -ffreestanding -fno-builtin-printf -mno-red-zone -mcmodel=kernel \
-           -mgeneral-regs-only -fno-pic -fno-pie -fno-stack-protector \
+           -mgeneral-regs-only -fno-pic -fno-pie -fstack-protector-strong -mstack-protector-guard=global \
            -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
            -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx \
+           -Wframe-larger-than=8192 \
            -Ikernel/include -Iarch/x86_64/include -MMD -MP
 LDFLAGS := -n -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments --fatal-warnings -T linker.ld
 NASMFLAGS := -f elf64
@@ -35,7 +39,11 @@ C_SRCS   := $(shell find kernel arch -name '*.c' | sort)
 ASM_SRCS := $(shell find boot arch kernel -name '*.asm' | sort)
 OBJS     := $(C_SRCS:%.c=build/%.o) $(ASM_SRCS:%.asm=build/%.o)
 
-QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -m $(MEM) -smp $(CPUS) \
+# -cpu max: every feature QEMU can give (under TCG too), among them SMEP,
+# SMAP and RDRAND, which the kernel turns on (arch/x86_64/protect.c);
+# TCG's default model, qemu64, has none of them. QEMU_CPU=qemu64 for the old one.
+QEMU_CPU  ?= max
+QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp $(CPUS) \
             $(QEMU_NUMA) -cdrom $(ISO) -boot d \
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
@@ -53,7 +61,7 @@ help:
 	@echo "make bench      run the benchmarks under -icount shift=0"
 	@echo "make tools      list the tools and their versions; install (as root) or report missing ones"
 	@echo "make check-machine  check NODES CPUS MEM ACCEL DISK (the qemu targets do it first)"
-	@echo "variables: NODES CPUS MEM DISTANCE ACCEL CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
+	@echo "variables: NODES CPUS MEM DISTANCE ACCEL QEMU_CPU CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
 
 # Versions are printed only when `tools` is asked for by name.
 tools:

@@ -10,6 +10,8 @@
 ;                                      trampoline uses it too; dropped later)
 ;   0xFFFF800000000000  direct map    (phys_to_virt; C extends it to all RAM)
 ;   0xFFFFFFFF80000000  kernel image  (-mcmodel=kernel, linker.ld)
+; All writable and executable; paging_init() (paging.c) soon replaces the
+; last two with W^X 4 KiB mappings and an NX direct map.
 
 MB2_MAGIC      equ 0xE85250D6
 MB2_ARCH_I386  equ 0
@@ -146,7 +148,11 @@ entry64:
         jmp kmain                       ; backtrace()) stop at kmain
 
 section .bss
-align 16
+align 4096
 global boot_stack, boot_stack_top
-boot_stack:     resb 16384              ; the boot CPU's stack until it gets its own
+boot_stack_guard: resb 4096             ; left unmapped (arch/stack_guard.h)
+boot_stack:     resb 16384              ; the boot CPU's stack (its idle task's)
 boot_stack_top:
+
+section .stack_guards progbits alloc noexec nowrite align=8
+        dq boot_stack_guard, 1, 4096 + 16384    ; struct stack_guard

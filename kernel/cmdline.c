@@ -16,6 +16,9 @@ static const struct {
 	{ "rmap", "rmap=scan: keep no pte_chains; migration walks every page table (rmap.h)" },
 	{ "rmap_check", "rmap_check=N: check the reverse map every N page faults" },
 	{ "swap", "swap=SIZE[@NODE]: a RAM disk on NODE made a swap area and swapped on" },
+	{ "nosmep", "leave SMEP off: the kernel may execute user pages (as Linux's)" },
+	{ "nosmap", "leave SMAP off: the kernel may touch user pages anywhere (as Linux's)" },
+	{ "rodata", "rodata=off: kernel image all writable and executable (as Linux's)" },
 };
 
 #define MAX_WORDS 32

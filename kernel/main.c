@@ -27,6 +27,7 @@
 #include <arch/smp.h>
 #include <arch/pic.h>
 #include <arch/sched.h>
+#include <arch/protect.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/init.h>
@@ -104,13 +105,17 @@ static void start_first_work(void)
 	init_start();
 }
 
+/* Never returns, so its own stack-protector check (if any) never runs:
+ * it may change the guard (stack_guard_init) before anything else. */
 void kmain(uint32_t magic, uint32_t mbi)
 {
+	stack_guard_init();
 	boot_info.tsc_at_entry = rdtsc();
 	early_init(magic, mbi);
 	memory_init();
 	lapic_enable_this();
 	fpu_init();
+	protect_init_cpu();
 	syscall_init_cpu();
 	sched_init_cpu();
 	timer_calibrate();

@@ -63,14 +63,14 @@ struct proc *proc_alloc_idle(int cpu)
 struct proc *proc_alloc(const char *name, int node)
 {
 	struct proc *p = kmalloc_node(sizeof(*p), node);
-	struct page *stack = pmm_alloc_pages(node, KSTACK_ORDER, 0);
+	void *stack = kstack_alloc(node);
 	void *fpu = kmalloc_node(512, node);
 
 	if (!p || !stack || !fpu)
 		goto fail;
 	memset(p, 0, sizeof(*p));
 	proc_init_fields(p, name);
-	p->kstack = page_address(stack);
+	p->kstack = stack;
 	p->fpu = fpu;
 	fpu_init_state(fpu);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
@@ -87,7 +87,7 @@ fail:
 	kfree(p);
 	kfree(fpu);
 	if (stack)
-		pmm_free_pages(stack, KSTACK_ORDER);
+		kstack_free(stack);
 	return NULL;
 }
 
@@ -102,7 +102,7 @@ void proc_free(struct proc *p)
 	procfs_proc_remove(p);
 	while (READ_ONCE(p->on_cpu))      /* its last switch-out may be finishing */
 		cpu_relax();
-	pmm_free_pages(virt_to_page(p->kstack), KSTACK_ORDER);
+	kstack_free(p->kstack);
 	kfree(p->fpu);
 	kfree(p);
 }

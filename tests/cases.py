@@ -41,7 +41,7 @@ from qemu import ROOT
 import gdb_check
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
-                    check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
+                    check_protect_trap, check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
                     no_crash, powers_off, stopped_on_cue, user_ktap)
 
 DEFAULT_TIMEOUT = 120
@@ -156,6 +156,49 @@ def gdb_cases():
     return [Case(f"gdb-{s.name}", kind="gdb", timeout=s.timeout) for s in gdb_check.SESSIONS]
 
 
+# The deliberate protection faults (arch/x86_64/protect_test.c): suite,
+# trap, the line naming the protection, a function the report must name,
+# and the command-line word that turns the protection off (None: none).
+PROTECT = [
+    ("smep", "page fault (vector 14)", r"SMEP: the kernel executed a user page",
+     "ktest_smep_fn", "nosmep", "kernel_executes_user_page"),
+    ("smap", "page fault (vector 14)", r"SMAP: the kernel touched a user page outside a user copy",
+     "ktest_smap_fn", "nosmap", "kernel_reads_user_page"),
+    ("text", "page fault (vector 14)", r"write to a read-only kernel page",
+     "ktest_text_write_fn", "rodata=off", "kernel_writes_its_text"),
+    ("alias", "page fault (vector 14)", r"write to a read-only kernel page",
+     "ktest_alias_write_fn", "rodata=off", "kernel_writes_its_text_via_direct_map"),
+    ("rodata", "page fault (vector 14)", r"write to a read-only kernel page",
+     "ktest_rodata_write_fn", "rodata=off", "kernel_writes_its_rodata"),
+    ("nx", "page fault (vector 14)", r"NX: the kernel executed a no-execute page",
+     "ktest_protect_nx_kernel_executes_its_data", "rodata=off", "kernel_executes_its_data"),
+    ("stack", "double fault (vector 8)",
+     r"kernel stack overflow in task recurse \(pid \d+\): guard page hit at 0x[0-9a-f]+",
+     "ktest_recurse_fn", None, None),
+]
+
+
+def protect_cases():
+    """One boot per deliberate protection fault, and one per protection
+    turned off, where the same test must fail (it can fail) without a trap."""
+    cases = [Case(f"protect-{name}", cmdline=f"ktest=protect_{name} poweroff", crash=False,
+                  complete=False, checks=[check_protect_trap(title, why, fn)])
+             for name, title, why, fn, _, _ in PROTECT]
+    cases += [Case(f"protect-{name}-off", cmdline=f"ktest=protect_{name} {off} poweroff",
+                   checks=[expect(f"with {off} the test fails instead",
+                                  r"^\s*not ok 1 " + test + r" # ", 1)])
+              for name, _, _, _, off, test in PROTECT if off]
+    # -fstack-protector-strong: an overrun local array stops the kernel.
+    cases.append(Case("protect-canary", cmdline="ktest=protect_canary poweroff", crash=False,
+                      complete=False, checks=[expect(
+                          "KERNEL PANIC: stack protector: stack smashed in ktest_smash_fn",
+                          r"KERNEL PANIC on cpu \d+: stack protector: stack smashed in ktest_smash_fn ", 1)]))
+    # A CPU without SMEP and SMAP (TCG's default model): no stac/clac.
+    cases.append(Case("protect-qemu64", cmdline="ktest=protect,usercopy,usermode poweroff",
+                      ktap=True, make={"QEMU_CPU": "qemu64"}))
+    return cases
+
+
 def bad_image(kind):
     def make(path):
         fsimg.make_image(path, 1024)
@@ -182,6 +225,7 @@ CASES = [
              ("CR2: 0x...dead000", r"^\s*CR2: 0x0*dead000\s*$")])]),
     Case("trap-ud", cmdline="ktest=trap_ud poweroff", crash=False, complete=False,
          checks=[check_trap("invalid opcode (vector 6)", "ktest_trap_ud_fn")]),
+    *protect_cases(),
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
     # swap=SIZE@NODE: a RAM disk on node 1 with a swap header, swapped on.

@@ -226,6 +226,21 @@ def check_trap(title, fn, extra=()):
     return run
 
 
+def check_protect_trap(title, why, fn):
+    """A deliberate protection fault (ktest=protect_*): the trap, the line
+    saying which protection caught it (regex why), fn on the RIP line or in
+    the backtrace, and the halt. (For a jump to data or user memory RIP is
+    in no function, so fn is found one frame down.)"""
+    def run(boot):
+        out = [expect(f"TRAP: {title} on cpu <n>", r"^\s*TRAP: " + re.escape(title) + r" on cpu \d+", 1)(boot)[0],
+               expect(f"says: {why}", r"^\s*" + why, 1)(boot)[0]]
+        named = [l for l in boot.lines if re.match(r"\s*(RIP:|#\d+) ", l) and f"<{fn}+" in l]
+        out.append(check(f"{fn} on the RIP line or in the backtrace", named, "not named"))
+        out.append(expect("cpu <n> halted (trap in kernel)", r"\bcpu \d+ halted \(trap in kernel\)")(boot)[0])
+        return out
+    return run
+
+
 # ---------------------------------------------------------------- cmdline
 
 def check_unknown_options(garbage):

@@ -8,12 +8,23 @@
 #include <kernel/percpu.h>
 #include <kernel/string.h>
 #include <arch/trap.h>
+#include <arch/paging.h>
+#include <arch/stack_guard.h>
 
 #define IST_STACK_SIZE 8192
 
-/* A small stack for double faults and NMIs, per CPU (IST1), so a kernel
- * stack overflow still gets a report. Static: it is needed before pmm. */
-static uint8_t ist_stacks[MAX_CPUS][IST_STACK_SIZE] __aligned(16);
+/* Known-good stacks, per CPU: double faults on IST1 (so that a kernel stack
+ * overflow still gets a report), NMIs on IST2 (an NMI may come at any
+ * instruction, even one that is just switching stacks). Each has an
+ * unmapped guard page under it. Static: they are needed before pmm. */
+struct ist_stack {
+	uint8_t guard[PAGE_SIZE];
+	uint8_t stack[IST_STACK_SIZE];
+};
+static struct ist_stack df_stacks[MAX_CPUS] __aligned(PAGE_SIZE);
+static struct ist_stack nmi_stacks[MAX_CPUS] __aligned(PAGE_SIZE);
+STACK_GUARDS(df_stacks);
+STACK_GUARDS(nmi_stacks);
 
 static void set_tss_desc(uint64_t *gdt, struct tss *tss)
 {
@@ -40,8 +51,9 @@ void gdt_init_cpu(void)
 	gdt[3] = 0x00CFF2000000FFFF;    /* user data, DPL 3 */
 	gdt[4] = 0x00AFFA000000FFFF;    /* user code, 64-bit, DPL 3 */
 	memset(&c->arch.tss, 0, sizeof(c->arch.tss));
-	c->arch.ist_stack = ist_stacks[c->id];
-	c->arch.tss.ist[0] = (uint64_t)ist_stacks[c->id] + IST_STACK_SIZE;
+	c->arch.ist_stack = df_stacks[c->id].stack;
+	c->arch.tss.ist[0] = (uint64_t)df_stacks[c->id].stack + IST_STACK_SIZE;
+	c->arch.tss.ist[1] = (uint64_t)nmi_stacks[c->id].stack + IST_STACK_SIZE;
 	c->arch.tss.iomap_base = sizeof(struct tss);
 	set_tss_desc(gdt, &c->arch.tss);
 

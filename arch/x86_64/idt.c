@@ -1,7 +1,7 @@
 /*
  * The interrupt descriptor table: 256 gates, all interrupt gates (IF cleared
  * on entry), pointing at the stubs in isr.asm. Shared by every CPU.
- * Double fault and NMI run on IST1 (a known-good stack, see gdt.c).
+ * Double fault runs on IST1, NMI on IST2 (known-good stacks, see gdt.c).
  */
 #include <kernel/printk.h>
 #include <arch/trap.h>
@@ -30,7 +30,7 @@ static void set_gate(int v, uint64_t handler, int ist)
 void idt_init(void)
 {
 	for (int v = 0; v < 256; v++)
-		set_gate(v, isr_table[v], v == T_DF || v == T_NMI ? 1 : 0);
+		set_gate(v, isr_table[v], v == T_DF ? 1 : v == T_NMI ? 2 : 0);
 }
 
 void idt_load(void)

@@ -7,7 +7,7 @@
 bits 64
 %include "arch/x86_64/trapframe.inc"
 section .text
-extern trap_dispatch
+extern trap_dispatch, cpu_has_smap
 
 ; vectors where the CPU pushes an error code itself
 %define HAS_ERR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -34,6 +34,10 @@ isr_common:
 .from_kernel:
         PUSH_REGS
         cld
+        cmp byte [rel cpu_has_smap], 0      ; SMAP: a fault inside a user copy
+        je .ac_clear                        ; arrives with AC set; handlers run
+        clac                                ; without it (iretq restores it)
+.ac_clear:
         mov rdi, rsp
         call trap_dispatch
 global trap_return

@@ -14,7 +14,9 @@
 #include <arch/paging.h>
 #include <arch/io.h>
 #include <arch/sched.h>
+#include <arch/protect.h>
 #include <kernel/sched.h>
+#include <kernel/proc.h>
 #include <kernel/percpu.h>
 #include <kernel/topology.h>
 #include <kernel/pmm.h>
@@ -23,7 +25,6 @@
 #include <kernel/string.h>
 
 #define TRAMP_BASE 0x8000
-#define AP_STACK_ORDER 2           /* 16 KiB kernel stacks */
 #define AP_START_TIMEOUT_US 2000000
 
 extern const char trampoline_start[], trampoline_end[];
@@ -48,6 +49,7 @@ static __noreturn void ap_main(struct cpu *c)
 	idt_load();
 	lapic_enable_this();
 	fpu_init();
+	protect_init_cpu();
 	syscall_init_cpu();
 	sched_init_cpu();
 	timer_start_this_cpu();
@@ -57,11 +59,11 @@ static __noreturn void ap_main(struct cpu *c)
 
 static bool start_ap(struct cpu *c)
 {
-	struct page *stack = pmm_alloc_pages(c->node, AP_STACK_ORDER, 0);
+	void *stack = kstack_alloc(c->node);   /* with a guard page under it */
 
 	if (!stack)
 		return false;
-	c->stack_top = (char *)page_address(stack) + (PAGE_SIZE << AP_STACK_ORDER);
+	c->stack_top = (char *)stack + (PAGE_SIZE << KSTACK_ORDER);
 	*tramp_param(&tramp_cr3) = (uint64_t)boot_pml4;
 	*tramp_param(&tramp_efer) = rdmsr(MSR_EFER);
 	*tramp_param(&tramp_stack) = (uint64_t)c->stack_top;
@@ -77,7 +79,7 @@ static bool start_ap(struct cpu *c)
 	for (int us = 0; us < AP_START_TIMEOUT_US && !cpu_is_online(c->id); us += 100)
 		udelay(100);
 	if (!cpu_is_online(c->id))
-		pmm_free_pages(stack, AP_STACK_ORDER);
+		kstack_free(stack);
 	return cpu_is_online(c->id);
 }
 

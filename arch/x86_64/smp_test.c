@@ -3,6 +3,7 @@
 #include <kernel/percpu.h>
 #include <kernel/topology.h>
 #include <kernel/pmm.h>
+#include <kernel/proc.h>
 #include <arch/smp.h>
 #include <arch/lapic.h>
 #include <arch/timer.h>
@@ -87,6 +88,6 @@ KTEST(smp, stacks_on_own_node)
 
 		if (!numa_nodes[want].present_pages)
 			want = numa_nodes[want].fallback[0];
-		KTEST_EXPECT_EQ(t, virt_to_page((char *)cpus[i].stack_top - 1)->node, want);
+		KTEST_EXPECT_EQ(t, kstack_page((char *)cpus[i].stack_top - 1)->node, want);
 	}
 }

@@ -76,13 +76,19 @@ static bool frame_not_built(uint64_t rip)
 	return !prologue || off < 4;
 }
 
-/* A trap's backtrace: like backtrace_from, but a frameless function at the
- * top is followed by its caller (the return address at rsp). */
+/* A trap's backtrace: like backtrace_from, but a frameless function (or
+ * no function) at the top is followed by its caller (the return address at
+ * rsp). */
 static void trap_backtrace(const struct trap_frame *tf)
 {
-	uint64_t off, ret = *(const uint64_t *)tf->rsp;
+	uint64_t off, ret = 0;
 
-	if (!(tf->cs & 3) && frame_not_built(tf->rip) && ksym_lookup(ret, &off))
+	if (!(tf->cs & 3) && !stack_guard_hit(tf->rsp))   /* not after an overflow */
+		ret = *(const uint64_t *)tf->rsp;
+	/* rip in no function (a jump to data or user memory): the return
+	 * address of the call that went there is at the top of the stack. */
+	if (ret && (!ksym_lookup(tf->rip, &off) || frame_not_built(tf->rip)) &&
+	    ksym_lookup(ret, &off))
 		backtrace_from2(tf->rip, ret, tf->rbp);
 	else
 		backtrace_from2(tf->rip, 0, tf->rbp);
@@ -138,6 +144,48 @@ static void print_regs(const struct trap_frame *tf)
 	printk("CS=%lx SS=%lx RFLAGS=%016lx\n", tf->cs, tf->ss, tf->rflags);
 }
 
+/* A kernel stack overflow: the fault address (CR2) or the stack pointer is
+ * in the guard page under a stack. Usually a double fault: the page fault
+ * could not push its frame on the overflowed stack. */
+static bool stack_overflowed(const struct trap_frame *tf)
+{
+	if (tf->vector != T_PF && tf->vector != T_DF)
+		return false;
+	return stack_guard_hit(read_cr2()) || stack_guard_hit(tf->rsp);
+}
+
+/* Which protection a kernel page fault ran into, in words, or NULL.
+ * Error code: bit 0 page present, 1 write, 4 instruction fetch. */
+static const char *pf_protection(uint64_t error, uint64_t addr)
+{
+	bool user_addr = addr < USER_TOP;
+
+	if ((error & 16) && user_addr)
+		return "SMEP: the kernel executed a user page";
+	if (error & 16)
+		return "NX: the kernel executed a no-execute page";
+	if ((error & 1) && user_addr)
+		return "SMAP: the kernel touched a user page outside a user copy";
+	if ((error & 3) == 3)
+		return "write to a read-only kernel page";
+	return NULL;
+}
+
+/* One line saying which protection caught a kernel fault, if one did
+ * (docs/debugging.md). Runs in die(), with the other CPUs stopped. */
+static void explain(const struct trap_frame *tf)
+{
+	struct proc *p = current;
+	const char *why;
+
+	if (stack_overflowed(tf))
+		printk("kernel stack overflow in task %s (pid %d): guard page hit at 0x%016lx\n",
+		       p ? p->name : "?", p ? p->pid : -1,
+		       stack_guard_hit(read_cr2()) ? read_cr2() : tf->rsp);
+	else if (tf->vector == T_PF && (why = pf_protection(tf->error, read_cr2())))
+		printk("%s\n", why);
+}
+
 /* A kernel exception: report it and stop the machine. */
 static __noreturn void die(struct trap_frame *tf)
 {
@@ -146,8 +194,9 @@ static __noreturn void die(struct trap_frame *tf)
 	panic_begin();
 	printk("TRAP: %s (vector %lu) on cpu %d, error 0x%lx\n",
 	       name ? name : "unknown", tf->vector, this_cpu_id(), tf->error);
-	if (tf->vector == T_PF)
+	if (tf->vector == T_PF || tf->vector == T_DF)
 		printk("CR2: 0x%016lx\n", read_cr2());
+	explain(tf);
 	print_symbol("RIP: ", tf->rip);
 	print_regs(tf);
 	trap_backtrace(tf);

@@ -3,17 +3,23 @@
  * page-fault handler finds the faulting instruction in the exception table
  * (__ex_table: pairs of "instruction that may fault, where to continue") and
  * resumes at the fixup with RCX still holding the bytes not copied.
+ * With SMAP, the copy is the only kernel code allowed to touch user pages:
+ * it opens the window with stac and closes it with clac (arch/protect.h),
+ * on the fixup path too, since the fixup lands before the clac.
  */
 #include <kernel/usercopy.h>
 #include <kernel/errno.h>
 #include <arch/extable.h>
+#include <arch/protect.h>
 
 static size_t raw_copy(void *dst, const void *src, size_t n)
 {
+	user_access_begin();
 	__asm__ volatile("1: rep movsb\n"
 			 "2:\n"
 			 EXTABLE_ENTRY(1b, 2b)
 			 : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+	user_access_end();
 	return n;
 }
 

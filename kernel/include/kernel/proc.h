@@ -24,6 +24,13 @@ enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
 #define KSTACK_ORDER 2             /* 16 KiB kernel stacks */
 #define MAX_PROCS 512              /* fork fails with EAGAIN beyond this */
 
+struct page;
+/* Kernel stacks with an unmapped guard page under them (arch kstack.c):
+ * the stack's lowest address, or NULL; may sleep. */
+void *kstack_alloc(int node);
+void kstack_free(void *stack);
+struct page *kstack_page(const void *stack);   /* its (first) frame */
+
 struct mm;
 struct fdtable;
 struct inode;
