@@ -47,7 +47,7 @@ static int init_main(void *unused)
 	struct proc *p = current;
 	const char *argv[INIT_ARGS_MAX + 2];
 	const char *path = cmdline_get("init");
-	struct exec_args args;
+	struct exec_args args = { 0 };     /* freed below even if never filled */
 
 	if (!path || !*path)
 		path = "/bin/init";

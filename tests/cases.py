@@ -228,6 +228,13 @@ CASES = [
     *protect_cases(),
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
+    # A disk with no file system: no root, init cannot run, no trap (init
+    # once freed an argument buffer it had never allocated).
+    Case("no-root", cmdline="init=/bin/nodes poweroff", make={"MEM": "32", "NODES": "1"},
+         image=lambda p: open(p, "wb").truncate(1 << 20),
+         checks=[expect("vfs: no root file system", r"^vfs: no root file system", 1),
+                 expect("init: cannot run /bin/nodes: error -2",
+                        r"^init: cannot run /bin/nodes: error -2$", 1)]),
     # swap=SIZE@NODE: a RAM disk on node 1 with a swap header, swapped on.
     Case("swap-option", cmdline="swap=8M@1 init=/bin/cat poweroff -- /proc/swaps",
          checks=[expect("swap: on /dev/ram0 (8 MiB less the header)",
