@@ -143,6 +143,12 @@ def user_test_cases():
         # A power cut while processes write to files unlinked while open: the
         # disk then holds inodes with no links still allocated (as Linux's
         # ext2 leaves them); e2fsck must repair it all and be clean after.
+        # msync must write every file of its range: the power is cut after
+        # it, and the image must hold what the mappings wrote.
+        Case("msync-power-cut", cmdline="init=/tests/msync poweroff -- hold",
+             stop_at=r"^# msync: holding", stop_after=0.5,
+             checks=[expect("msync returned", r"^ok 2 one msync", 1)],
+             post=[fsimg.post_msync(12)]),
         Case("orphan-power-cut", cmdline="init=/tests/orphan poweroff -- hold",
              stop_at=r"^# orphan: holding", stop_after=0.5,
              checks=[expect("the children report", r"^ok 5 4 of 4 children report", 1),

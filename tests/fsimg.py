@@ -206,6 +206,21 @@ def filemap_expected():
     return bytes(data)
 
 
+def post_msync(nfiles):
+    """Each /msync.N on the image (left by `msync hold` before the
+    power cut) holds 4096 bytes of chr(ord('a') + N): msync wrote it."""
+    def check(image):
+        bad = []
+        for i in range(nfiles):
+            got = debugfs_cat(image, f"/msync.{i}")
+            if got != bytes([ord("a") + i]) * 4096:
+                bad.append(f"msync.{i}: " + ("missing" if got is None else
+                                              f"{got[:1]!r}... ({len(got)} bytes)"))
+        return [Result(f"debugfs: all {nfiles} files msync wrote are on the disk",
+                       FAIL if bad else PASS, "; ".join(bad[:4]))]
+    return check
+
+
 def post_filemap(image):
     """The bytes written through a shared mapping reached the disk."""
     got = debugfs_cat(image, "/filemap.out")

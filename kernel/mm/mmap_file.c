@@ -49,33 +49,53 @@ static int clean_table(struct mm *mm, pte_t *pte, uint64_t va, uint64_t next, vo
 	return 0;
 }
 
+#define MSYNC_BATCH 8                /* files written back per lock hold */
+
+/*
+ * Move the dirty bits of the shared file mappings in [va, end) to the page
+ * cache, taking a reference on each file, until MSYNC_BATCH files are held
+ * or end is reached. Caller holds mm->lock; returns where it stopped.
+ */
+static uint64_t msync_collect(struct mm *mm, uint64_t va, uint64_t end,
+			      struct inode **files, int *n)
+{
+	while (va < end && *n < MSYNC_BATCH) {
+		struct vma *v = vma_find(mm, va);
+		uint64_t stop = MIN(v->end, end);
+		if (v->inode && (v->flags & MAP_SHARED)) {
+			pgtable_range(mm, va, stop, clean_table, NULL);
+			files[(*n)++] = inode_get(v->inode);
+		}
+		va = stop;
+	}
+	return va;
+}
+
 /* Mark the pages shared mappings dirtied (PTE dirty bits) in the page
- * cache (visiting only the page tables that exist), then write each file
- * back. */
+ * cache (visiting only the page tables that exist), then write the files
+ * back, a batch of files at a time: mm->lock is held while collecting, not
+ * while writing. -ENOMEM if part of the range is not mapped. */
 int mmap_file_sync(struct mm *mm, uint64_t addr, uint64_t len)
 {
-	struct inode *files[8];
-	int n = 0, err = 0;
+	uint64_t va = addr, end = addr + len;
+	int err = 0;
 
-	spin_lock(&mm->lock);
-	if (!vma_range_mapped(mm, addr, addr + len))
-		err = -ENOMEM;
-	for (uint64_t va = addr; va < addr + len && !err;) {
-		struct vma *v = vma_find(mm, va);
-		uint64_t end = MIN(v->end, addr + len);
-		if (v->inode && (v->flags & MAP_SHARED)) {
-			pgtable_range(mm, va, end, clean_table, NULL);
-			if (n < 8)
-				files[n++] = inode_get(v->inode);
+	do {
+		struct inode *files[MSYNC_BATCH];
+		int n = 0;
+
+		spin_lock(&mm->lock);
+		if (!vma_range_mapped(mm, va, end))
+			err = -ENOMEM;
+		else
+			va = msync_collect(mm, va, end, files, &n);
+		mm_flush_tlb_all(mm);
+		spin_unlock(&mm->lock);
+		for (int i = 0; i < n; i++) {
+			if (!err)
+				err = pcache_writeback(files[i]);
+			inode_put(files[i]);
 		}
-		va = v->end;
-	}
-	mm_flush_tlb_all(mm);
-	spin_unlock(&mm->lock);
-	for (int i = 0; i < n; i++) {
-		if (!err)
-			err = pcache_writeback(files[i]);
-		inode_put(files[i]);
-	}
+	} while (!err && va < end);
 	return err;
 }
