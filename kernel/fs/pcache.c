@@ -5,6 +5,7 @@
  * Reclaim (issue 5) will split that list per node into active/inactive.
  */
 #include <kernel/pcache.h>
+#include <kernel/mm.h>
 #include <kernel/errno.h>
 #include <kernel/pmm.h>
 #include <kernel/printk.h>
@@ -37,17 +38,10 @@ static void page_ref(struct page *p)
 }
 
 /* A page truncated out of the cache while someone held it is freed by
- * that holder's last put. */
+ * that holder's last put: put_page, the one free path of every frame. */
 void pcache_put_page(struct page *p)
 {
-	int left = __atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL);
-
-	BUG_ON(left < 0);
-	if (left == 0) {
-		BUG_ON(p->flags & PG_pcache);   /* the cache holds a reference */
-		p->mapping = NULL;
-		pmm_free_pages(p, 0);
-	}
+	put_page(p);
 }
 
 static struct page *lookup_ref(struct address_space *m, uint64_t index)
@@ -284,10 +278,7 @@ static void remove_page(struct page *p)
 	m->nrpages--;
 	stats.pages--;
 	page_clear_flag(p, PG_pcache);
-	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
-		p->mapping = NULL;
-		pmm_free_pages(p, 0);
-	}
+	put_page(p);                        /* the cache's own reference */
 }
 
 /*

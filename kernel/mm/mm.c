@@ -12,6 +12,7 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/proc.h>
+#include <kernel/printk.h>
 #include <kernel/signal.h>
 
 void get_page(struct page *p)
@@ -19,15 +20,27 @@ void get_page(struct page *p)
 	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
 }
 
-/* Drop a reference; the last one frees the frame. */
+/*
+ * Drop a reference; the last one frees the frame. This is the one place a
+ * user or page-cache frame is freed, whoever dropped the last reference (an
+ * unmap, the page cache, a migration): the frame leaves whatever it
+ * belonged to here. A page still in the page cache cannot get here (the
+ * cache holds a reference), nor one still mapped (each mapping does).
+ */
 void put_page(struct page *p)
 {
-	if (__atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
-		p->flags &= ~PG_anon;
-		p->mapping = NULL;
-		count_vm_event(PGFREE);
-		pmm_free_pages(p, 0);
-	}
+	int left = __atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL);
+
+	BUG_ON(left < 0);
+	if (left)
+		return;
+	BUG_ON((p->flags & PG_pcache) || p->mapcount);
+	if (p->flags & PG_anon)
+		count_vm_event(PGFREE);      /* pgalloc/pgfree count user anonymous pages */
+	page_clear_flag(p, PG_anon | PG_dirty);
+	p->mapping = NULL;
+	p->index = 0;
+	pmm_free_pages(p, 0);
 }
 
 /*
