@@ -16,6 +16,11 @@
 
 bool rmap_scan_mode;
 static struct kmem_cache pte_chain_cache;
+/* spare_lock[cpu]: cpus[cpu].rmap_spare. Filling the spare (allocate and
+ * store) and emptying it (free and clear, or hand it to a chain) are each
+ * one step under it, so rmap_check, holding every spare lock and every
+ * mm->lock, sees each allocated block either in a chain or in a spare. */
+static struct spinlock spare_lock[MAX_CPUS];
 
 void rmap_init(void)
 {
@@ -23,6 +28,8 @@ void rmap_init(void)
 
 	kmem_cache_init(&pte_chain_cache, "pte_chain", sizeof(struct pte_chain),
 			CACHE_LINE);
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		spin_init(&spare_lock[cpu], "rmap_spare");
 	rmap_scan_mode = mode && !strcmp(mode, "scan");
 	if (mode && !rmap_scan_mode && strcmp(mode, "chain"))
 		printk("rmap: unknown mode '%s', using pte_chains\n", mode);
@@ -90,21 +97,52 @@ bool rmap_ready(void)
 int rmap_prepare(void)
 {
 	struct cpu *c = this_cpu();
+	int err = 0;
 
 	if (rmap_scan_mode || c->rmap_spare)
 		return 0;
+	spin_lock(&spare_lock[c->id]);
 	c->rmap_spare = block_new(NUMA_NO_NODE);
-	return c->rmap_spare ? 0 : -ENOMEM;
+	if (!c->rmap_spare)
+		err = -ENOMEM;
+	spin_unlock(&spare_lock[c->id]);
+	return err;
 }
 
 void rmap_unprepare(void)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->rmap_spare) {
-		block_free(c->rmap_spare);
-		c->rmap_spare = NULL;
-	}
+	if (!c->rmap_spare)
+		return;
+	spin_lock(&spare_lock[c->id]);
+	block_free(c->rmap_spare);
+	c->rmap_spare = NULL;
+	spin_unlock(&spare_lock[c->id]);
+}
+
+/* How many CPUs hold a spare block. The caller holds every spare lock
+ * (rmap_lock_spares), so no spare is being filled or emptied. */
+uint64_t rmap_spares(void)
+{
+	uint64_t n = 0;
+
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		n += cpus[cpu].rmap_spare != NULL;
+	return n;
+}
+
+/* Every CPU's spare lock, in CPU order (rmap.h: after any mm->lock). */
+void rmap_lock_spares(void)
+{
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		spin_lock(&spare_lock[cpu]);
+}
+
+void rmap_unlock_spares(void)
+{
+	for (int cpu = nr_cpus - 1; cpu >= 0; cpu--)
+		spin_unlock(&spare_lock[cpu]);
 }
 
 /* A block for a chain of a page on `node`: a new one there if possible,
@@ -119,7 +157,11 @@ static struct pte_chain *block_get(int node)
 		if (fresh)
 			return fresh;
 	}
-	c->rmap_spare = NULL;
+	if (pc) {
+		spin_lock(&spare_lock[c->id]);
+		c->rmap_spare = NULL;
+		spin_unlock(&spare_lock[c->id]);
+	}
 	return pc;
 }
 

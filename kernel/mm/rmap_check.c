@@ -15,14 +15,19 @@
  *      full blocks behind a head whose free slots are at the front and
  *      zero, mapcount entries each pointing at a PTE that maps the frame;
  *   3. the blocks in chains plus the per-CPU spares are all the blocks
- *      the slab cache has handed out (none leaked).
+ *      the slab cache has handed out (none leaked). Spares are filled and
+ *      emptied outside every mm->lock, so this step also holds every
+ *      CPU's spare lock (rmap.c): a block is never between the slab and
+ *      a spare while we count.
  *
  * 1 and 2 together: each PTE is in its frame's chain, each chain entry is
  * a PTE of that frame, and the counts agree, so the two sets are equal.
  *
  * /proc/rmap_check runs it when opened and shows "ok" or the errors; the
- * boot option rmap_check=N runs it every N page faults (and panics on an
- * error, so a stress run cannot miss one).
+ * boot option rmap_check=N wakes the kernel thread "rmap_check" every N
+ * page faults, which runs it (and panics on an error, so a stress run
+ * cannot miss one). Never in the fault path itself: see the lock order in
+ * rmap.h.
  */
 #include <kernel/rmap.h>
 #include <kernel/mm.h>
@@ -35,6 +40,8 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/sched.h>
+#include <kernel/proc.h>
+#include <kernel/waitq.h>
 #include <stdarg.h>
 
 #define MAX_REPORTS 16
@@ -210,15 +217,15 @@ static void check_frames(struct check *c, int nid)
 
 /* ---- 3 and the whole ---- */
 
+/* Every mm->lock held: chains stand still. The spare locks stop the rest. */
 static void check_blocks_total(struct check *c)
 {
-	uint64_t spares = 0;
-
-	for (int cpu = 0; cpu < nr_cpus; cpu++)
-		spares += cpus[cpu].rmap_spare != NULL;
-	if (c->blocks + spares != rmap_chain_blocks())
+	rmap_lock_spares();
+	uint64_t spares = rmap_spares(), allocated = rmap_chain_blocks();
+	rmap_unlock_spares();
+	if (c->blocks + spares != allocated)
 		report(c, "%lu blocks in chains and %lu spare, but %lu allocated",
-		       c->blocks, spares, rmap_chain_blocks());
+		       c->blocks, spares, allocated);
 }
 
 static bool alloc_counts(struct check *c)
@@ -265,15 +272,35 @@ out:
 }
 
 static uint64_t check_every;        /* rmap_check=N */
-static uint64_t faults_seen;
+static uint64_t faults_seen;        /* page faults since boot (atomic) */
+static bool check_wanted;           /* N more faults happened (atomic) */
+static struct waitq check_wq;       /* the checker thread sleeps here */
 
+/*
+ * From vm_fault, with or without locks held (a user copy may fault with
+ * the file-system lock held): only count, and every N faults wake the
+ * checker thread. Never waits.
+ */
 void rmap_check_fault_tick(void)
 {
 	if (!check_every ||
 	    __atomic_add_fetch(&faults_seen, 1, __ATOMIC_RELAXED) % check_every)
 		return;
-	if (rmap_check(NULL) > 0)        /* -ENOMEM: no memory to look; try later */
-		panic("rmap_check: the reverse map and the page tables disagree");
+	__atomic_store_n(&check_wanted, true, __ATOMIC_SEQ_CST);
+	wake_up_all(&check_wq);
+}
+
+/* The kernel thread "rmap_check": one check per wake-up (faults that come
+ * during a check ask for the next one). Holds no lock between checks. */
+static int check_thread(void *unused)
+{
+	for (;;) {
+		wait_event(&check_wq, __atomic_load_n(&check_wanted, __ATOMIC_SEQ_CST));
+		__atomic_store_n(&check_wanted, false, __ATOMIC_SEQ_CST);
+		if (rmap_check(NULL) > 0)    /* -ENOMEM: no memory to look; next time */
+			panic("rmap_check: the reverse map and the page tables disagree");
+	}
+	return 0;
 }
 
 static int show_rmap_check(struct pbuf *b, void *unused)
@@ -289,6 +316,12 @@ void rmap_check_init(void)
 
 	for (; every && *every >= '0' && *every <= '9'; every++)
 		check_every = check_every * 10 + (*every - '0');
+	waitq_init(&check_wq);
+	if (check_every && !kthread_create("rmap_check", check_thread, NULL,
+					   numa_this_node())) {
+		printk("rmap_check: no memory for the checker thread\n");
+		check_every = 0;
+	}
 	if (check_every)
 		printk("rmap_check: every %lu page faults\n", check_every);
 	procfs_create_file(procfs_root(), "rmap_check", show_rmap_check, NULL);
