@@ -3,6 +3,7 @@
  * user's registers as a struct trap_frame; the number is in rax, arguments
  * in rdi, rsi, rdx, r10, r8, r9, and the result goes back in rax.
  */
+#include <kernel/watchdog.h>
 #include <kernel/syscall.h>
 #include <kernel/syscalls.h>
 #include <kernel/proc.h>
@@ -54,6 +55,7 @@ void user_return_work(void)
 			break;
 		schedule();
 	}
+	lock_assert_none_held("return to user mode");
 	irq_disable();              /* trap_return runs with interrupts off */
 }
 

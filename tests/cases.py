@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import fsimg
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
-                    check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
+                    check_trap, check_watchdog, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
                     no_crash, powers_off, user_ktap)
 
 DEFAULT_TIMEOUT = 120
@@ -112,7 +112,19 @@ def user_test_cases():
              checks=[user_ktap, expect("rmap_check every 500 faults",
                                        r"^rmap_check: every 500 page faults", 1)],
              post=[fsimg.post_fsck], timeout=10 * DEFAULT_TIMEOUT)
-        for mode in ("chain", "scan")]
+        for mode in ("chain", "scan")] + [
+        # Several processes fault file pages in, map, unmap, read, write and
+        # fork at once while the reverse map is checked every N faults: the
+        # check must neither hang the machine (it once took every mm->lock
+        # from inside a fault) nor report a healthy kernel (it once counted
+        # a pte_chain block between the slab and a CPU's spare as leaked).
+        Case(f"user-rmapstress-rmap-check-{n}",
+             cmdline=f"rmap_check={n} init=/tests/rmapstress poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect(f"rmap_check every {n} faults",
+                            rf"^rmap_check: every {n} page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for n in (1, 3)]
 
 
 def bad_image(kind):
@@ -141,6 +153,16 @@ CASES = [
              ("CR2: 0x...dead000", r"^\s*CR2: 0x0*dead000\s*$")])]),
     Case("trap-ud", cmdline="ktest=trap_ud poweroff", crash=False, complete=False,
          checks=[check_trap("invalid opcode (vector 6)", "ktest_trap_ud_fn")]),
+    # Deliberate hangs: the watchdog must turn each into a report that names
+    # the hung CPU and, in its NMI backtrace, the function that hangs.
+    Case("watchdog-irq", cmdline="ktest=watchdog_irq poweroff", crash=False, complete=False,
+         checks=[check_watchdog("a cpu stuck with interrupts off",
+                                r"cpu (\d+) stuck with interrupts off for \d+ s", 1,
+                                "ktest_wd_irqoff_fn")]),
+    Case("watchdog-lock", cmdline="ktest=watchdog_lock poweroff", crash=False, complete=False,
+         checks=[check_watchdog("a cpu waits for a spinlock held forever",
+                                r"cpu \d+ waited \d+ s for spinlock 'watchdog_test' held by cpu (\d+)",
+                                1, "ktest_wd_hold_fn")]),
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
     Case("gdb", kind="gdb"),

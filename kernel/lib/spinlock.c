@@ -1,6 +1,12 @@
-/* Ticket spinlocks (see spinlock.h for when to use which form). */
+/* Ticket spinlocks (see spinlock.h for when to use which form). Each CPU
+ * counts the spinlocks it holds (struct cpu.locks_held), so that switching
+ * tasks or returning to user mode with one held is caught at once
+ * (lock_assert_none_held), and a spin that lasts WATCHDOG_SECS is reported
+ * with the lock's name and holder (watchdog.h). */
 #include <kernel/spinlock.h>
 #include <kernel/percpu.h>
+#include <kernel/watchdog.h>
+#include <kernel/printk.h>
 
 void spin_init(struct spinlock *l, const char *name)
 {
@@ -10,13 +16,37 @@ void spin_init(struct spinlock *l, const char *name)
 	l->name = name;
 }
 
+static void note_taken(struct spinlock *l)
+{
+	struct cpu *c = this_cpu();
+
+	l->cpu = c ? c->id : 0;
+	if (c) {
+		c->locks_held++;
+		c->last_lock = l->name;
+	}
+}
+
+/* The slow path of a long wait: has it lasted too long? */
+static __attribute__((noinline)) void spin_check(struct spinlock *l, uint64_t *start)
+{
+	if (watchdog_spun_too_long(start))
+		watchdog_stuck("watchdog: cpu %d waited %d s for spinlock '%s' held by cpu %d",
+			       this_cpu_id(), WATCHDOG_SECS, l->name ? l->name : "?",
+			       READ_ONCE(l->cpu));
+}
+
 void spin_lock(struct spinlock *l)
 {
 	uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	uint64_t spins = 0, start = 0;
 
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
 		cpu_relax();
-	l->cpu = this_cpu_id();
+		if (++spins % WATCHDOG_SPIN_CHECK == 0)
+			spin_check(l, &start);
+	}
+	note_taken(l);
 }
 
 bool spin_trylock(struct spinlock *l)
@@ -27,12 +57,16 @@ bool spin_trylock(struct spinlock *l)
 	if (!__atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(owner + 1),
 					 false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return false;
-	l->cpu = this_cpu_id();
+	note_taken(l);
 	return true;
 }
 
 void spin_unlock(struct spinlock *l)
 {
+	struct cpu *c = this_cpu();
+
+	if (c)
+		c->locks_held--;
 	l->cpu = -1;
 	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
 }
@@ -40,4 +74,17 @@ void spin_unlock(struct spinlock *l)
 bool spin_is_held(const struct spinlock *l)
 {
 	return l->next != l->owner && l->cpu == this_cpu_id();
+}
+
+/* A switch of tasks or a return to user mode with a lock held would leave
+ * the lock held by a task that is not running: every other CPU that wants
+ * it would spin forever. Panics, naming the last lock taken. */
+void lock_assert_none_held(const char *where)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->locks_held || c->nr_chain_held)
+		panic("%s with %d spinlocks (last taken: '%s') and %d pte_chain locks held",
+		      where, c->locks_held, c->last_lock ? c->last_lock : "?",
+		      c->nr_chain_held);
 }

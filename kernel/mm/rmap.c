@@ -13,6 +13,7 @@
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
+#include <kernel/watchdog.h>
 
 bool rmap_scan_mode;
 static struct kmem_cache pte_chain_cache;
@@ -44,20 +45,72 @@ uint64_t rmap_chain_blocks(void)
 
 /* ---- the chain lock: a bit spinlock in page->lockbits ---- */
 
+/*
+ * The bit has no room for an owner, so each CPU lists the chain locks it
+ * holds (struct cpu.chain_held, the first four; nr_chain_held counts them
+ * all). A task switch or a return to user mode with one held panics
+ * (lock_assert_none_held), and a CPU that spins WATCHDOG_SECS on one is
+ * reported with the CPU that holds it.
+ */
+static void chain_held_add(struct page *p)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->nr_chain_held < 4)
+		c->chain_held[c->nr_chain_held] = p;
+	c->nr_chain_held++;
+}
+
+static void chain_held_del(struct page *p)
+{
+	struct cpu *c = this_cpu();
+	int n = c->nr_chain_held < 4 ? c->nr_chain_held : 4;
+
+	for (int i = 0; i < n; i++)
+		if (c->chain_held[i] == p) {
+			c->chain_held[i] = c->chain_held[n - 1];
+			c->chain_held[n - 1] = NULL;
+			break;
+		}
+	c->nr_chain_held--;
+}
+
+/* The CPU whose list holds p's chain lock, or -1 (not listed). */
+static int chain_holder(struct page *p)
+{
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		for (int i = 0; i < 4; i++)
+			if (READ_ONCE(cpus[cpu].chain_held[i]) == p)
+				return cpu;
+	return -1;
+}
+
 bool pte_chain_trylock(struct page *p)
 {
-	return !(__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN);
+	if (__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN)
+		return false;
+	chain_held_add(p);
+	return true;
 }
 
 void pte_chain_lock(struct page *p)
 {
+	uint64_t spins = 0, start = 0;
+
 	while (!pte_chain_trylock(p))
-		while (READ_ONCE(p->lockbits) & PL_CHAIN)
+		while (READ_ONCE(p->lockbits) & PL_CHAIN) {
 			cpu_relax();
+			if (++spins % WATCHDOG_SPIN_CHECK == 0 &&
+			    watchdog_spun_too_long(&start))
+				watchdog_stuck("watchdog: cpu %d waited %d s for the pte_chain lock "
+					       "of pfn %lx held by cpu %d", this_cpu_id(),
+					       WATCHDOG_SECS, page_to_pfn(p), chain_holder(p));
+		}
 }
 
 void pte_chain_unlock(struct page *p)
 {
+	chain_held_del(p);
 	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
 }
 

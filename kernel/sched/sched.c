@@ -10,6 +10,7 @@
  * Lock order: rq lock (lower CPU id first) -> waitq lock is never taken
  * inside an rq lock; waitq lock -> rq lock is allowed (wake_up_all).
  */
+#include <kernel/watchdog.h>
 #include <kernel/sched.h>
 #include <kernel/proc.h>
 #include <kernel/percpu.h>
@@ -263,6 +264,7 @@ static struct proc *pick_next(struct runqueue *rq)
  */
 void schedule(void)
 {
+	lock_assert_none_held("schedule");
 	uint64_t flags = irq_save();
 	struct runqueue *rq = &this_cpu()->rq;
 	struct proc *prev = rq->curr;
