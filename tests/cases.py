@@ -122,7 +122,9 @@ def user_test_cases():
              cmdline=f"rmap_check={n} init=/tests/rmapstress poweroff",
              checks=[user_ktap, init_exit_ok,
                      expect(f"rmap_check every {n} faults",
-                            rf"^rmap_check: every {n} page faults", 1)],
+                            rf"^rmap_check: every {n} page faults", 1),
+                     expect("the checker ran during the test",
+                            r"^# rmap_check ran [1-9]\d* times in \d+ page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for n in (1, 3)]
 

@@ -42,6 +42,7 @@
 #include <kernel/sched.h>
 #include <kernel/proc.h>
 #include <kernel/waitq.h>
+#include <kernel/vmstat.h>
 #include <stdarg.h>
 
 #define MAX_REPORTS 16
@@ -263,6 +264,7 @@ int rmap_check(struct pbuf *out)
 	if (!rmap_scan_mode)
 		check_blocks_total(&c);
 	thaw();
+	count_vm_event(RMAP_CHECK);
 out:
 	for (nid = 0; nid < MAX_NODES; nid++)
 		kfree(c.count[nid]);
