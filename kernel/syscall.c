@@ -3,7 +3,6 @@
  * user's registers as a struct trap_frame; the number is in rax, arguments
  * in rdi, rsi, rdx, r10, r8, r9, and the result goes back in rax.
  */
-#include <kernel/watchdog.h>
 #include <kernel/syscall.h>
 #include <kernel/syscalls.h>
 #include <kernel/proc.h>
@@ -12,6 +11,8 @@
 #include <kernel/signal.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
+#include <kernel/rmap.h>
+#include <kernel/watchdog.h>
 #include <arch/trap.h>
 #include <arch/irq.h>
 
@@ -45,6 +46,7 @@ void user_return_work(void)
 {
 	for (;;) {
 		irq_enable();
+		rmap_check_user_return();   /* rmap_check=N: no lock held here */
 		if (current->killed)
 			proc_exit(W_SIGNALED(current->killed));
 		if (READ_ONCE(current->pending) & ~current->sigmask) {

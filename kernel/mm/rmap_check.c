@@ -24,9 +24,10 @@
  * a PTE of that frame, and the counts agree, so the two sets are equal.
  *
  * /proc/rmap_check runs it when opened and shows "ok" or the errors; the
- * boot option rmap_check=N wakes the kernel thread "rmap_check" every N
- * page faults, which runs it (and panics on an error, so a stress run
- * cannot miss one). Never in the fault path itself: see the lock order in
+ * boot option rmap_check=N runs it every N page faults (and panics on an
+ * error, so a stress run cannot miss one): the fault that makes N only
+ * notes it, and its CPU runs the check when it next returns to user mode,
+ * holding no lock. Never in the fault path itself: see the lock order in
  * rmap.h.
  */
 #include <kernel/rmap.h>
@@ -40,8 +41,6 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/sched.h>
-#include <kernel/proc.h>
-#include <kernel/waitq.h>
 #include <kernel/vmstat.h>
 #include <stdarg.h>
 
@@ -275,34 +274,35 @@ out:
 
 static uint64_t check_every;        /* rmap_check=N */
 static uint64_t faults_seen;        /* page faults since boot (atomic) */
-static bool check_wanted;           /* N more faults happened (atomic) */
-static struct waitq check_wq;       /* the checker thread sleeps here */
+static bool check_owed[MAX_CPUS];   /* a check is due on this CPU */
 
 /*
- * From vm_fault, with or without locks held (a user copy may fault with
- * the file-system lock held): only count, and every N faults wake the
- * checker thread. Never waits.
+ * From vm_fault, where locks may be held (a user copy faults with the
+ * file-system lock held): only count, and every N faults note that this
+ * CPU owes a check. Never waits.
  */
 void rmap_check_fault_tick(void)
 {
 	if (!check_every ||
 	    __atomic_add_fetch(&faults_seen, 1, __ATOMIC_RELAXED) % check_every)
 		return;
-	__atomic_store_n(&check_wanted, true, __ATOMIC_SEQ_CST);
-	wake_up_all(&check_wq);
+	WRITE_ONCE(check_owed[this_cpu_id()], true);
 }
 
-/* The kernel thread "rmap_check": one check per wake-up (faults that come
- * during a check ask for the next one). Holds no lock between checks. */
-static int check_thread(void *unused)
+/*
+ * From user_return_work, on every return to user mode: pay an owed check.
+ * This CPU holds no lock there (lock_assert_none_held), so waiting for
+ * every mm->lock cannot close a cycle. Panics on a disagreement.
+ */
+void rmap_check_user_return(void)
 {
-	for (;;) {
-		wait_event(&check_wq, __atomic_load_n(&check_wanted, __ATOMIC_SEQ_CST));
-		__atomic_store_n(&check_wanted, false, __ATOMIC_SEQ_CST);
-		if (rmap_check(NULL) > 0)    /* -ENOMEM: no memory to look; next time */
-			panic("rmap_check: the reverse map and the page tables disagree");
-	}
-	return 0;
+	bool *owed = &check_owed[this_cpu_id()];
+
+	if (!READ_ONCE(*owed))
+		return;
+	WRITE_ONCE(*owed, false);
+	if (rmap_check(NULL) > 0)        /* -ENOMEM: no memory to look; skip it */
+		panic("rmap_check: the reverse map and the page tables disagree");
 }
 
 static int show_rmap_check(struct pbuf *b, void *unused)
@@ -318,12 +318,6 @@ void rmap_check_init(void)
 
 	for (; every && *every >= '0' && *every <= '9'; every++)
 		check_every = check_every * 10 + (*every - '0');
-	waitq_init(&check_wq);
-	if (check_every && !kthread_create("rmap_check", check_thread, NULL,
-					   numa_this_node())) {
-		printk("rmap_check: no memory for the checker thread\n");
-		check_every = 0;
-	}
 	if (check_every)
 		printk("rmap_check: every %lu page faults\n", check_every);
 	procfs_create_file(procfs_root(), "rmap_check", show_rmap_check, NULL);

@@ -10,12 +10,12 @@
  * Lock order: rq lock (lower CPU id first) -> waitq lock is never taken
  * inside an rq lock; waitq lock -> rq lock is allowed (wake_up_all).
  */
-#include <kernel/watchdog.h>
 #include <kernel/sched.h>
 #include <kernel/proc.h>
 #include <kernel/percpu.h>
 #include <kernel/numa.h>
 #include <kernel/printk.h>
+#include <kernel/watchdog.h>
 #include <arch/sched.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>

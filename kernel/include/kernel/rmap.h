@@ -44,10 +44,11 @@
  *   holds the file-system lock may wait for another mm's lock, and
  *   rmap_check, which wants every mm->lock at once, never runs in the fault
  *   path (it used to, and hung: the faulting task held the file-system
- *   lock while the owner of another mm->lock waited for it). It runs in
- *   its own kernel thread, which holds no lock when it starts, takes
- *   mm_list_lock and then each mm->lock with spin_trylock (all or none,
- *   retrying after a yield), and last every spare_lock.
+ *   lock while the owner of another mm->lock waited for it). The fault
+ *   only notes that a check is due; the CPU runs it on its next return to
+ *   user mode, where it holds no lock (asserted), taking mm_list_lock,
+ *   then each mm->lock with spin_trylock (all or none, retrying after a
+ *   yield), and last every spare_lock.
  *
  * Allocation: a second mapping needs a pte_chain block. rmap_prepare()
  * fills this CPU's one-block spare before any spinlock is taken (Linux's
@@ -144,7 +145,8 @@ uint64_t rmap_chain_blocks(void);
  * -ENOMEM if there was no memory to make the check. */
 struct pbuf;
 int rmap_check(struct pbuf *out);
-void rmap_check_fault_tick(void); /* rmap_check=N: wake the checker every N faults */
+void rmap_check_fault_tick(void); /* rmap_check=N: a check is owed every N faults */
+void rmap_check_user_return(void);/* pay it, at return to user mode */
 void rmap_check_init(void);
 
 /* Every address space, for rmap_check and rmap=scan (mm.c). Lock order:
