@@ -7,6 +7,7 @@
 #include <kernel/percpu.h>
 #include <kernel/watchdog.h>
 #include <kernel/printk.h>
+#include <kernel/string.h>
 
 void spin_init(struct spinlock *l, const char *name)
 {
@@ -16,15 +17,34 @@ void spin_init(struct spinlock *l, const char *name)
 	l->name = name;
 }
 
+/* This CPU's list of the spinlocks it holds (struct cpu.held). */
 static void note_taken(struct spinlock *l)
 {
 	struct cpu *c = this_cpu();
 
 	l->cpu = c ? c->id : 0;
-	if (c) {
-		c->locks_held++;
-		c->last_lock = l->name;
-	}
+	if (!c)
+		return;
+	if (c->locks_held < 4)
+		c->held[c->locks_held] = l;
+	c->locks_held++;
+}
+
+static void note_released(struct spinlock *l)
+{
+	struct cpu *c = this_cpu();
+	int n;
+
+	if (!c)
+		return;
+	n = c->locks_held < 4 ? c->locks_held : 4;
+	for (int i = 0; i < n; i++)
+		if (c->held[i] == l) {
+			c->held[i] = c->held[n - 1];
+			c->held[n - 1] = NULL;
+			break;
+		}
+	c->locks_held--;
 }
 
 /* The slow path of a long wait: has it lasted too long? */
@@ -63,10 +83,7 @@ bool spin_trylock(struct spinlock *l)
 
 void spin_unlock(struct spinlock *l)
 {
-	struct cpu *c = this_cpu();
-
-	if (c)
-		c->locks_held--;
+	note_released(l);
 	l->cpu = -1;
 	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
 }
@@ -78,13 +95,17 @@ bool spin_is_held(const struct spinlock *l)
 
 /* A switch of tasks or a return to user mode with a lock held would leave
  * the lock held by a task that is not running: every other CPU that wants
- * it would spin forever. Panics, naming the last lock taken. */
+ * it would spin forever. Panics, naming the locks. */
 void lock_assert_none_held(const char *where)
 {
 	struct cpu *c = this_cpu();
+	char names[80] = "";
 
-	if (c->locks_held || c->nr_chain_held)
-		panic("%s with %d spinlocks (last taken: '%s') and %d pte_chain locks held",
-		      where, c->locks_held, c->last_lock ? c->last_lock : "?",
-		      c->nr_chain_held);
+	if (!c->locks_held && !c->nr_chain_held)
+		return;
+	for (int i = 0; i < c->locks_held && i < 4; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), " '%s'",
+			 c->held[i] && c->held[i]->name ? c->held[i]->name : "?");
+	panic("%s with %d spinlocks held (%s) and %d pte_chain locks", where,
+	      c->locks_held, names[0] ? names + 1 : "none listed", c->nr_chain_held);
 }

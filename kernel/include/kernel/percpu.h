@@ -26,7 +26,7 @@ struct cpu {
 	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
 	void *rmap_spare;          /* one preallocated pte_chain block (rmap.c) */
 	int locks_held;            /* spinlocks this CPU holds (spinlock.c) */
-	const char *last_lock;     /* the name of the last one it took */
+	struct spinlock *held[4];  /* which (the first four), for reports */
 	int nr_chain_held;         /* pte_chain locks it holds (rmap.c) */
 	struct page *chain_held[4];/* which (the first four), for the watchdog */
 	uint64_t vmstat[NR_VM_EVENTS_MAX]; /* this CPU's memory events (vmstat.h) */
