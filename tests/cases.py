@@ -165,6 +165,12 @@ CASES = [
          checks=[check_watchdog("a cpu waits for a spinlock held forever",
                                 r"cpu \d+ waited \d+ s for spinlock 'watchdog_test' held by cpu (\d+)",
                                 1, "ktest_wd_hold_fn")]),
+    Case("watchdog-held", cmdline="ktest=watchdog_held poweroff", crash=False, complete=False,
+         checks=[expect("schedule() with a spinlock held is stopped, naming the lock",
+                        r"KERNEL PANIC on cpu \d+: schedule with 1 spinlocks held "
+                        r"\('held_across_yield'\) and 0 pte_chain locks", 1),
+                 expect("the backtrace names the function that yields",
+                        r"^\s*#\d+ 0x[0-9a-f]+ <ktest_wd_yield_locked_fn\+0x[0-9a-f]+>")]),
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
     Case("gdb", kind="gdb"),

@@ -3,7 +3,9 @@
  * They never return: after WATCHDOG_SECS the watchdog reports the hang,
  * prints every CPU's backtrace and stops the machine. The host harness
  * checks that the report names the right CPU and, in that CPU's NMI
- * backtrace, the function that hangs. Not part of ktest=all.
+ * backtrace, the function that hangs. ktest=watchdog_held yields with a
+ * spinlock held, which schedule()'s lock check must stop at once. None is
+ * part of ktest=all.
  */
 #include <kernel/ktest.h>
 #include <kernel/proc.h>
@@ -64,4 +66,21 @@ KTEST_EXPLICIT(watchdog_lock, wait_for_a_lock_held_forever)
 		sched_sleep_ns(1000000);
 	spin_lock(&wd_lock);
 	ktest_fail(t, __FILE__, __LINE__, "got a lock that is never released");
+}
+
+/* Yield with a spinlock held: the lock check in schedule() must stop it
+ * (a task that sleeps holding a lock leaves other CPUs spinning on it). */
+__attribute__((noinline)) void ktest_wd_yield_locked_fn(void)
+{
+	static struct spinlock held = SPINLOCK_INIT("held_across_yield");
+
+	spin_lock(&held);
+	sched_yield();
+	spin_unlock(&held);
+}
+
+KTEST_EXPLICIT(watchdog_held, yield_holding_a_spinlock)
+{
+	ktest_wd_yield_locked_fn();
+	ktest_fail(t, __FILE__, __LINE__, "schedule() let a task go with a lock held");
 }
