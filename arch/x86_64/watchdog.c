@@ -129,7 +129,10 @@ __noreturn void watchdog_nmi(const struct trap_frame *tf)
 				panic_stop_this_cpu();   /* the reporter is gone */
 		printk("NMI backtrace of cpu %d (%s mode, interrupts %s):\n", me,
 		       tf->cs & 3 ? "user" : "kernel", tf->rflags & 0x200 ? "on" : "off");
-		trap_print_backtrace(tf);
+		if (tf->cs & 3)                  /* a user stack is not ours to walk */
+			printk("RIP: 0x%016lx (user)\n", tf->rip);
+		else
+			trap_print_backtrace(tf);
 		__atomic_store_n(&bt_done[me], true, __ATOMIC_SEQ_CST);
 	}
 	panic_stop_this_cpu();
