@@ -17,55 +17,54 @@ void spin_init(struct spinlock *l, const char *name)
 	l->name = name;
 }
 
-/* This CPU's list of the spinlocks it holds (struct cpu.held). */
-static void note_taken(struct spinlock *l)
+/*
+ * This CPU's stack of the spinlocks it holds (struct cpu.held, the first
+ * four). Locks are nearly always released in the reverse order, so the
+ * release usually just pops; otherwise the lock is looked for.
+ */
+static inline void note_taken(struct spinlock *l)
 {
 	struct cpu *c = this_cpu();
 
 	l->cpu = c ? c->id : 0;
-	if (!c)
-		return;
-	if (c->locks_held < 4)
-		c->held[c->locks_held] = l;
-	c->locks_held++;
+	if (c && c->locks_held++ < 4)
+		c->held[c->locks_held - 1] = l;
 }
 
-static void note_released(struct spinlock *l)
+static inline void note_released(struct spinlock *l)
 {
 	struct cpu *c = this_cpu();
-	int n;
 
 	if (!c)
 		return;
-	n = c->locks_held < 4 ? c->locks_held : 4;
-	for (int i = 0; i < n; i++)
-		if (c->held[i] == l) {
-			c->held[i] = c->held[n - 1];
-			c->held[n - 1] = NULL;
-			break;
-		}
-	c->locks_held--;
+	int top = --c->locks_held;
+	if (top < 4 && c->held[top] != l)
+		for (int i = 0; i < top; i++)
+			if (c->held[i] == l)
+				c->held[i] = c->held[top];
 }
 
-/* The slow path of a long wait: has it lasted too long? */
-static __attribute__((noinline)) void spin_check(struct spinlock *l, uint64_t *start)
+/* The slow path: spin until our ticket is served, and report a wait of
+ * WATCHDOG_SECS (watchdog.h). Out of line, so the fast path stays short. */
+static __attribute__((noinline)) void spin_wait(struct spinlock *l, uint16_t ticket)
 {
-	if (watchdog_spun_too_long(start))
-		watchdog_stuck("watchdog: cpu %d waited %d s for spinlock '%s' held by cpu %d",
-			       this_cpu_id(), WATCHDOG_SECS, l->name ? l->name : "?",
-			       READ_ONCE(l->cpu));
+	uint64_t spins = 0, start = 0;
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
+		cpu_relax();
+		if (++spins % WATCHDOG_SPIN_CHECK == 0 && watchdog_spun_too_long(&start))
+			watchdog_stuck("watchdog: cpu %d waited %d s for spinlock '%s' held by cpu %d",
+				       this_cpu_id(), WATCHDOG_SECS, l->name ? l->name : "?",
+				       READ_ONCE(l->cpu));
+	}
 }
 
 void spin_lock(struct spinlock *l)
 {
 	uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	uint64_t spins = 0, start = 0;
 
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
-		cpu_relax();
-		if (++spins % WATCHDOG_SPIN_CHECK == 0)
-			spin_check(l, &start);
-	}
+	if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		spin_wait(l, ticket);
 	note_taken(l);
 }
 

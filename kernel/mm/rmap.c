@@ -52,27 +52,27 @@ uint64_t rmap_chain_blocks(void)
  * (lock_assert_none_held), and a CPU that spins WATCHDOG_SECS on one is
  * reported with the CPU that holds it.
  */
-static void chain_held_add(struct page *p)
+static inline void chain_held_add(struct page *p)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->nr_chain_held < 4)
-		c->chain_held[c->nr_chain_held] = p;
-	c->nr_chain_held++;
+	if (c->nr_chain_held++ < 4)
+		c->chain_held[c->nr_chain_held - 1] = p;
 }
 
-static void chain_held_del(struct page *p)
+/* Usually the last one taken: pop it; else find it and move the top there. */
+static inline void chain_held_del(struct page *p)
 {
 	struct cpu *c = this_cpu();
-	int n = c->nr_chain_held < 4 ? c->nr_chain_held : 4;
+	int top = --c->nr_chain_held;
 
-	for (int i = 0; i < n; i++)
-		if (c->chain_held[i] == p) {
-			c->chain_held[i] = c->chain_held[n - 1];
-			c->chain_held[n - 1] = NULL;
-			break;
-		}
-	c->nr_chain_held--;
+	if (top >= 4)
+		return;
+	if (c->chain_held[top] != p)
+		for (int i = 0; i < top; i++)
+			if (c->chain_held[i] == p)
+				c->chain_held[i] = c->chain_held[top];
+	c->chain_held[top] = NULL;
 }
 
 /* The CPU whose list holds p's chain lock, or -1 (not listed). */
@@ -93,7 +93,9 @@ bool pte_chain_trylock(struct page *p)
 	return true;
 }
 
-void pte_chain_lock(struct page *p)
+/* The slow path of pte_chain_lock: spin, and report a wait of
+ * WATCHDOG_SECS with the CPU that holds the lock. */
+static __attribute__((noinline)) void chain_wait(struct page *p)
 {
 	uint64_t spins = 0, start = 0;
 
@@ -106,6 +108,12 @@ void pte_chain_lock(struct page *p)
 					       "of pfn %lx held by cpu %d", this_cpu_id(),
 					       WATCHDOG_SECS, page_to_pfn(p), chain_holder(p));
 		}
+}
+
+void pte_chain_lock(struct page *p)
+{
+	if (!pte_chain_trylock(p))
+		chain_wait(p);
 }
 
 void pte_chain_unlock(struct page *p)
