@@ -11,6 +11,8 @@
 #include <kernel/signal.h>
 #include <kernel/errno.h>
 #include <kernel/printk.h>
+#include <kernel/rmap.h>
+#include <kernel/watchdog.h>
 #include <arch/trap.h>
 #include <arch/irq.h>
 
@@ -44,6 +46,7 @@ void user_return_work(void)
 {
 	for (;;) {
 		irq_enable();
+		rmap_check_user_return();   /* rmap_check=N: no lock held here */
 		if (current->killed)
 			proc_exit(W_SIGNALED(current->killed));
 		if (READ_ONCE(current->pending) & ~current->sigmask) {
@@ -54,6 +57,7 @@ void user_return_work(void)
 			break;
 		schedule();
 	}
+	lock_assert_none_held("return to user mode");
 	irq_disable();              /* trap_return runs with interrupts off */
 }
 

@@ -41,8 +41,8 @@ from qemu import ROOT
 import gdb_check
 
 from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
-                    check_protect_trap, check_trap, check_unknown_options, even, expect, init_exit_ok,  # noqa: F401
-                    no_crash, powers_off, stopped_on_cue, user_ktap)
+                    check_protect_trap, check_trap, check_unknown_options, check_watchdog, even,  # noqa: F401
+                    expect, init_exit_ok, no_crash, powers_off, stopped_on_cue, user_ktap)
 
 DEFAULT_TIMEOUT = 120
 
@@ -140,6 +140,20 @@ def user_test_cases():
                                        r"^rmap_check: every 500 page faults", 1)],
              post=[fsimg.post_fsck], timeout=10 * DEFAULT_TIMEOUT)
         for mode in ("chain", "scan")] + [
+        # Several processes fault file pages in, map, unmap, read, write and
+        # fork at once while the reverse map is checked every N faults: the
+        # check must neither hang the machine (it once took every mm->lock
+        # from inside a fault) nor report a healthy kernel (it once counted
+        # a pte_chain block between the slab and a CPU's spare as leaked).
+        Case(f"user-rmapstress-rmap-check-{n}",
+             cmdline=f"rmap_check={n} init=/tests/rmapstress poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect(f"rmap_check every {n} faults",
+                            rf"^rmap_check: every {n} page faults", 1),
+                     expect("the checker ran during the test",
+                            r"^# rmap_check ran [1-9]\d* times in \d+ page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for n in (1, 3)] + [
         # A power cut while processes write to files unlinked while open: the
         # disk then holds inodes with no links still allocated (as Linux's
         # ext2 leaves them); e2fsck must repair it all and be clean after.
@@ -232,6 +246,22 @@ CASES = [
     Case("trap-ud", cmdline="ktest=trap_ud poweroff", crash=False, complete=False,
          checks=[check_trap("invalid opcode (vector 6)", "ktest_trap_ud_fn")]),
     *protect_cases(),
+    # Deliberate hangs: the watchdog must turn each into a report that names
+    # the hung CPU and, in its NMI backtrace, the function that hangs.
+    Case("watchdog-irq", cmdline="ktest=watchdog_irq poweroff", crash=False, complete=False,
+         checks=[check_watchdog("a cpu stuck with interrupts off",
+                                r"cpu (\d+) stuck with interrupts off for \d+ s", 1,
+                                "ktest_wd_irqoff_fn")]),
+    Case("watchdog-lock", cmdline="ktest=watchdog_lock poweroff", crash=False, complete=False,
+         checks=[check_watchdog("a cpu waits for a spinlock held forever",
+                                r"cpu \d+ waited \d+ s for spinlock 'watchdog_test' held by cpu (\d+)",
+                                1, "ktest_wd_hold_fn")]),
+    Case("watchdog-held", cmdline="ktest=watchdog_held poweroff", crash=False, complete=False,
+         checks=[expect("schedule() with a spinlock held is stopped, naming the lock",
+                        r"KERNEL PANIC on cpu \d+: schedule with 1 spinlocks held "
+                        r"\('held_across_yield'\) and 0 pte_chain locks", 1),
+                 expect("the backtrace names the function that yields",
+                        r"^\s*#\d+ 0x[0-9a-f]+ <ktest_wd_yield_locked_fn\+0x[0-9a-f]+>")]),
     Case("cmdline-garbage", cmdline="ktest=none poweroff " + " ".join(GARBAGE),
          checks=[check_unknown_options(GARBAGE)]),
     # A disk with no file system: no root, init cannot run, no trap (init

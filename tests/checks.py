@@ -151,7 +151,7 @@ def boot_complete(boot):
 
 
 def no_crash(boot):
-    bad = boot.grep(r"KERNEL PANIC|^\s*TRAP: |triple fault")
+    bad = boot.grep(r"KERNEL PANIC|^\s*TRAP: |triple fault|\bwatchdog: cpu \d+ ")
     return [check("no kernel panic or trap", not bad, bad[0].string.strip() if bad else "")]
 
 
@@ -237,6 +237,47 @@ def check_protect_trap(title, why, fn):
         named = [l for l in boot.lines if re.match(r"\s*(RIP:|#\d+) ", l) and f"<{fn}+" in l]
         out.append(check(f"{fn} on the RIP line or in the backtrace", named, "not named"))
         out.append(expect("cpu <n> halted (trap in kernel)", r"\bcpu \d+ halted \(trap in kernel\)")(boot)[0])
+        return out
+    return run
+
+
+def nmi_backtrace(lines, cpu):
+    """The frames of "NMI backtrace of cpu N" (the watchdog's report)."""
+    start = [i for i, l in enumerate(lines) if re.match(r"\s*NMI backtrace of cpu %d\b" % cpu, l)]
+    frames = []
+    for line in lines[start[0] + 1:] if start else []:
+        if re.match(r"\s*(RIP:|Backtrace:)", line):
+            continue
+        if not re.match(r"\s*#\d+ ", line):
+            break
+        frames.append(line.strip())
+    return frames
+
+
+def check_watchdog(title, report, cpu_group, fn):
+    """The watchdog's report of a deliberate hang (ktest=watchdog_*): one
+    "KERNEL PANIC on cpu <n>: watchdog: ..." line matching report, whose
+    group cpu_group is the CPU that hangs; that CPU's NMI backtrace must
+    name fn (and match kernel.elf's symbol for it)."""
+    sym = r"0x([0-9a-fA-F]+) <%s\+0x([0-9a-fA-F]+)>" % re.escape(fn)
+
+    def run(boot):
+        hits = boot.grep(r"KERNEL PANIC on cpu \d+: watchdog: " + report)
+        out = [check(f"watchdog: {title}", len(hits) == 1, f"{len(hits)} matching reports")]
+        cpu = int(hits[0].group(cpu_group)) if hits else -1
+        frames = nmi_backtrace(boot.lines, cpu) if hits else []
+        named = [m for m in (re.search(sym, f) for f in frames) if m]
+        out.append(check(f"NMI backtrace of the hung cpu names {fn}", bool(named),
+                         f"cpu {cpu} frames: {frames[:3]}" if frames else f"no NMI backtrace of cpu {cpu}"))
+        base = kernel_symbol(boot.root, fn) if named else None
+        ok = base is not None and int(named[0].group(1), 16) == base + int(named[0].group(2), 16)
+        out.append(check(f"its address agrees with {fn} in kernel.elf", ok,
+                         "no frame or no symbol" if not ok else ""))
+        n_online = boot.grep(r"^smp: (\d+) cpus online")
+        want = int(n_online[0].group(1)) - 1 if n_online else 1
+        got = len(boot.grep(r"^\s*NMI backtrace of cpu \d+ \("))
+        out.append(check("every other cpu's backtrace printed", got == want,
+                         f"{got} NMI backtraces, want {want}"))
         return out
     return run
 

@@ -14,6 +14,7 @@
 #include <kernel/sched.h>
 #include <kernel/bootinfo.h>
 #include <kernel/tty.h>
+#include <kernel/watchdog.h>
 
 #define PIT_HZ 1193182
 #define CALIBRATE_MS 10
@@ -24,6 +25,7 @@ static uint32_t lapic_ticks_per_ms;  /* at divide-by-16 */
 static void timer_tick(struct trap_frame *tf)
 {
 	this_cpu()->ticks++;
+	watchdog_tick();                /* is the next CPU still ticking? */
 	if (this_cpu()->id == 0)
 		tty_poll();                 /* console input (kernel/tty.c) */
 	if (this_cpu()->rq.idle)

@@ -94,6 +94,12 @@ static void trap_backtrace(const struct trap_frame *tf)
 		backtrace_from2(tf->rip, 0, tf->rbp);
 }
 
+void trap_print_backtrace(const struct trap_frame *tf)
+{
+	print_symbol("RIP: ", tf->rip);
+	trap_backtrace(tf);
+}
+
 void backtrace_from(uint64_t rip, uint64_t rbp)
 {
 	backtrace_from2(rip, 0, rbp);
@@ -260,7 +266,7 @@ void trap_dispatch(struct trap_frame *tf)
 	bool from_user = tf->cs & 3;
 
 	if (tf->vector == T_NMI && panic_in_progress())
-		panic_stop_this_cpu();          /* also from user mode */
+		watchdog_nmi(tf);               /* also from user mode; halts */
 	if (from_user && tf->vector < IRQ_BASE) {
 		user_trap(tf);
 		user_return_work();

@@ -13,9 +13,15 @@
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
+#include <kernel/watchdog.h>
 
 bool rmap_scan_mode;
 static struct kmem_cache pte_chain_cache;
+/* spare_lock[cpu]: cpus[cpu].rmap_spare. Filling the spare (allocate and
+ * store) and emptying it (free and clear, or hand it to a chain) are each
+ * one step under it, so rmap_check, holding every spare lock and every
+ * mm->lock, sees each allocated block either in a chain or in a spare. */
+static struct spinlock spare_lock[MAX_CPUS];
 
 void rmap_init(void)
 {
@@ -23,6 +29,8 @@ void rmap_init(void)
 
 	kmem_cache_init(&pte_chain_cache, "pte_chain", sizeof(struct pte_chain),
 			CACHE_LINE);
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
+		spin_init(&spare_lock[cpu], "rmap_spare");
 	rmap_scan_mode = mode && !strcmp(mode, "scan");
 	if (mode && !rmap_scan_mode && strcmp(mode, "chain"))
 		printk("rmap: unknown mode '%s', using pte_chains\n", mode);
@@ -37,20 +45,80 @@ uint64_t rmap_chain_blocks(void)
 
 /* ---- the chain lock: a bit spinlock in page->lockbits ---- */
 
+/*
+ * The bit has no room for an owner, so each CPU lists the chain locks it
+ * holds (struct cpu.chain_held, the first four; nr_chain_held counts them
+ * all). A task switch or a return to user mode with one held panics
+ * (lock_assert_none_held), and a CPU that spins WATCHDOG_SECS on one is
+ * reported with the CPU that holds it.
+ */
+static inline void chain_held_add(struct page *p)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->nr_chain_held++ < 4)
+		c->chain_held[c->nr_chain_held - 1] = p;
+}
+
+/* Usually the last one taken: pop it; else find it and move the top there. */
+static inline void chain_held_del(struct page *p)
+{
+	struct cpu *c = this_cpu();
+	int top = --c->nr_chain_held;
+
+	if (top >= 4)
+		return;
+	if (c->chain_held[top] != p)
+		for (int i = 0; i < top; i++)
+			if (c->chain_held[i] == p)
+				c->chain_held[i] = c->chain_held[top];
+	c->chain_held[top] = NULL;
+}
+
+/* The CPU whose list holds p's chain lock, or -1 (not listed). */
+static int chain_holder(struct page *p)
+{
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		for (int i = 0; i < 4; i++)
+			if (READ_ONCE(cpus[cpu].chain_held[i]) == p)
+				return cpu;
+	return -1;
+}
+
 bool pte_chain_trylock(struct page *p)
 {
-	return !(__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN);
+	if (__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN)
+		return false;
+	chain_held_add(p);
+	return true;
+}
+
+/* The slow path of pte_chain_lock: spin, and report a wait of
+ * WATCHDOG_SECS with the CPU that holds the lock. */
+static __attribute__((noinline)) void chain_wait(struct page *p)
+{
+	uint64_t spins = 0, start = 0;
+
+	while (!pte_chain_trylock(p))
+		while (READ_ONCE(p->lockbits) & PL_CHAIN) {
+			cpu_relax();
+			if (++spins % WATCHDOG_SPIN_CHECK == 0 &&
+			    watchdog_spun_too_long(&start))
+				watchdog_stuck("watchdog: cpu %d waited %d s for the pte_chain lock "
+					       "of pfn %lx held by cpu %d", this_cpu_id(),
+					       WATCHDOG_SECS, page_to_pfn(p), chain_holder(p));
+		}
 }
 
 void pte_chain_lock(struct page *p)
 {
-	while (!pte_chain_trylock(p))
-		while (READ_ONCE(p->lockbits) & PL_CHAIN)
-			cpu_relax();
+	if (!pte_chain_trylock(p))
+		chain_wait(p);
 }
 
 void pte_chain_unlock(struct page *p)
 {
+	chain_held_del(p);
 	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
 }
 
@@ -90,21 +158,52 @@ bool rmap_ready(void)
 int rmap_prepare(void)
 {
 	struct cpu *c = this_cpu();
+	int err = 0;
 
 	if (rmap_scan_mode || c->rmap_spare)
 		return 0;
+	spin_lock(&spare_lock[c->id]);
 	c->rmap_spare = block_new(NUMA_NO_NODE);
-	return c->rmap_spare ? 0 : -ENOMEM;
+	if (!c->rmap_spare)
+		err = -ENOMEM;
+	spin_unlock(&spare_lock[c->id]);
+	return err;
 }
 
 void rmap_unprepare(void)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->rmap_spare) {
-		block_free(c->rmap_spare);
-		c->rmap_spare = NULL;
-	}
+	if (!c->rmap_spare)
+		return;
+	spin_lock(&spare_lock[c->id]);
+	block_free(c->rmap_spare);
+	c->rmap_spare = NULL;
+	spin_unlock(&spare_lock[c->id]);
+}
+
+/* How many CPUs hold a spare block. The caller holds every spare lock
+ * (rmap_lock_spares), so no spare is being filled or emptied. */
+uint64_t rmap_spares(void)
+{
+	uint64_t n = 0;
+
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		n += cpus[cpu].rmap_spare != NULL;
+	return n;
+}
+
+/* Every CPU's spare lock, in CPU order (rmap.h: after any mm->lock). */
+void rmap_lock_spares(void)
+{
+	for (int cpu = 0; cpu < nr_cpus; cpu++)
+		spin_lock(&spare_lock[cpu]);
+}
+
+void rmap_unlock_spares(void)
+{
+	for (int cpu = nr_cpus - 1; cpu >= 0; cpu--)
+		spin_unlock(&spare_lock[cpu]);
 }
 
 /* A block for a chain of a page on `node`: a new one there if possible,
@@ -119,7 +218,11 @@ static struct pte_chain *block_get(int node)
 		if (fresh)
 			return fresh;
 	}
-	c->rmap_spare = NULL;
+	if (pc) {
+		spin_lock(&spare_lock[c->id]);
+		c->rmap_spare = NULL;
+		spin_unlock(&spare_lock[c->id]);
+	}
 	return pc;
 }
 

@@ -15,14 +15,20 @@
  *      full blocks behind a head whose free slots are at the front and
  *      zero, mapcount entries each pointing at a PTE that maps the frame;
  *   3. the blocks in chains plus the per-CPU spares are all the blocks
- *      the slab cache has handed out (none leaked).
+ *      the slab cache has handed out (none leaked). Spares are filled and
+ *      emptied outside every mm->lock, so this step also holds every
+ *      CPU's spare lock (rmap.c): a block is never between the slab and
+ *      a spare while we count.
  *
  * 1 and 2 together: each PTE is in its frame's chain, each chain entry is
  * a PTE of that frame, and the counts agree, so the two sets are equal.
  *
  * /proc/rmap_check runs it when opened and shows "ok" or the errors; the
  * boot option rmap_check=N runs it every N page faults (and panics on an
- * error, so a stress run cannot miss one).
+ * error, so a stress run cannot miss one): the fault that makes N only
+ * notes it, and its CPU runs the check when it next returns to user mode,
+ * holding no lock. Never in the fault path itself: see the lock order in
+ * rmap.h.
  */
 #include <kernel/rmap.h>
 #include <kernel/mm.h>
@@ -35,6 +41,7 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/sched.h>
+#include <kernel/vmstat.h>
 #include <stdarg.h>
 
 #define MAX_REPORTS 16
@@ -210,15 +217,15 @@ static void check_frames(struct check *c, int nid)
 
 /* ---- 3 and the whole ---- */
 
+/* Every mm->lock held: chains stand still. The spare locks stop the rest. */
 static void check_blocks_total(struct check *c)
 {
-	uint64_t spares = 0;
-
-	for (int cpu = 0; cpu < nr_cpus; cpu++)
-		spares += cpus[cpu].rmap_spare != NULL;
-	if (c->blocks + spares != rmap_chain_blocks())
+	rmap_lock_spares();
+	uint64_t spares = rmap_spares(), allocated = rmap_chain_blocks();
+	rmap_unlock_spares();
+	if (c->blocks + spares != allocated)
 		report(c, "%lu blocks in chains and %lu spare, but %lu allocated",
-		       c->blocks, spares, rmap_chain_blocks());
+		       c->blocks, spares, allocated);
 }
 
 static bool alloc_counts(struct check *c)
@@ -256,6 +263,7 @@ int rmap_check(struct pbuf *out)
 	if (!rmap_scan_mode)
 		check_blocks_total(&c);
 	thaw();
+	count_vm_event(RMAP_CHECK);
 out:
 	for (nid = 0; nid < MAX_NODES; nid++)
 		kfree(c.count[nid]);
@@ -265,14 +273,35 @@ out:
 }
 
 static uint64_t check_every;        /* rmap_check=N */
-static uint64_t faults_seen;
+static uint64_t faults_seen;        /* page faults since boot (atomic) */
+static bool check_owed[MAX_CPUS];   /* a check is due on this CPU */
 
+/*
+ * From vm_fault, where locks may be held (a user copy faults with the
+ * file-system lock held): only count, and every N faults note that this
+ * CPU owes a check. Never waits.
+ */
 void rmap_check_fault_tick(void)
 {
 	if (!check_every ||
 	    __atomic_add_fetch(&faults_seen, 1, __ATOMIC_RELAXED) % check_every)
 		return;
-	if (rmap_check(NULL) > 0)        /* -ENOMEM: no memory to look; try later */
+	WRITE_ONCE(check_owed[this_cpu_id()], true);
+}
+
+/*
+ * From user_return_work, on every return to user mode: pay an owed check.
+ * This CPU holds no lock there (lock_assert_none_held), so waiting for
+ * every mm->lock cannot close a cycle. Panics on a disagreement.
+ */
+void rmap_check_user_return(void)
+{
+	bool *owed = &check_owed[this_cpu_id()];
+
+	if (!READ_ONCE(*owed))
+		return;
+	WRITE_ONCE(*owed, false);
+	if (rmap_check(NULL) > 0)        /* -ENOMEM: no memory to look; skip it */
 		panic("rmap_check: the reverse map and the page tables disagree");
 }
 

@@ -17,6 +17,7 @@ const char *const vm_event_names[NR_VM_EVENTS] = {
 	[RMAP_CHAIN_TO_DIRECT] = "numbat_rmap_chain_to_direct",
 	[PGMIGRATE_SUCCESS] = "pgmigrate_success",
 	[PGMIGRATE_FAIL] = "pgmigrate_fail",
+	[RMAP_CHECK] = "numbat_rmap_check",
 };
 
 void count_vm_event(enum vm_event e)

@@ -15,6 +15,7 @@
 #include <kernel/percpu.h>
 #include <kernel/numa.h>
 #include <kernel/printk.h>
+#include <kernel/watchdog.h>
 #include <arch/sched.h>
 #include <arch/lapic.h>
 #include <arch/trap.h>
@@ -263,6 +264,7 @@ static struct proc *pick_next(struct runqueue *rq)
  */
 void schedule(void)
 {
+	lock_assert_none_held("schedule");
 	uint64_t flags = irq_save();
 	struct runqueue *rq = &this_cpu()->rq;
 	struct proc *prev = rq->curr;

@@ -24,7 +24,11 @@ struct cpu {
 	volatile uint64_t ticks;   /* LAPIC timer interrupts taken */
 	struct runqueue rq;        /* this CPU's scheduler state */
 	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
-	void *rmap_spare;          /* one preallocated pte_chain block (rmap.c) */
+	void *rmap_spare;          /* one pte_chain block (rmap.c, under its spare_lock) */
+	int locks_held;            /* spinlocks this CPU holds (spinlock.c) */
+	struct spinlock *held[4];  /* which (the first four), for reports */
+	int nr_chain_held;         /* pte_chain locks it holds (rmap.c) */
+	struct page *chain_held[4];/* which (the first four), for the watchdog */
 	uint64_t vmstat[NR_VM_EVENTS_MAX]; /* this CPU's memory events (vmstat.h) */
 	struct arch_cpu arch;      /* GDT, TSS and other x86 state */
 };

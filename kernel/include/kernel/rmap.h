@@ -28,7 +28,9 @@
  *              a spinlock held)
  *     -> mm_list_lock (the list of every mm)
  *       -> mm->lock (VMAs and page tables)
+ *         -> the file-system lock, for a file fault's read (filemap_page)
  *         -> pte_chain lock of a page
+ *           -> spare_lock of a CPU (rmap.c: its one spare block)
  *         -> pcache_lock
  *
  *   fork takes the parent's mm->lock and then the child's (nobody else can
@@ -36,6 +38,17 @@
  *   (try_to_unmap, migration) goes against the order, so it only tries
  *   (spin_trylock) and answers RMAP_AGAIN when the lock is busy; the
  *   caller drops everything and retries.
+ *
+ *   A fault in a user copy takes its own mm->lock with the file-system
+ *   lock held (read/write), the reverse of a file fault. So nothing that
+ *   holds the file-system lock may wait for another mm's lock, and
+ *   rmap_check, which wants every mm->lock at once, never runs in the fault
+ *   path (it used to, and hung: the faulting task held the file-system
+ *   lock while the owner of another mm->lock waited for it). The fault
+ *   only notes that a check is due; the CPU runs it on its next return to
+ *   user mode, where it holds no lock (asserted), taking mm_list_lock,
+ *   then each mm->lock with spin_trylock (all or none, retrying after a
+ *   yield), and last every spare_lock.
  *
  * Allocation: a second mapping needs a pte_chain block. rmap_prepare()
  * fills this CPU's one-block spare before any spinlock is taken (Linux's
@@ -91,6 +104,9 @@ void rmap_init(void);
 bool rmap_ready(void);            /* a spare is at hand (or not needed) */
 int rmap_prepare(void);           /* before locks: 0 or -ENOMEM */
 void rmap_unprepare(void);        /* after them: free an unused spare */
+void rmap_lock_spares(void);      /* rmap_check: every CPU's spare lock */
+void rmap_unlock_spares(void);
+uint64_t rmap_spares(void);       /* CPUs holding a spare; spares locked */
 /* Caller holds the mm->lock of the PTE's mm. rmap_add fails only when no
  * block can be had (-ENOMEM); the PTE must not be set then. */
 int rmap_add(struct page *p, pte_addr_t pte);
@@ -129,7 +145,8 @@ uint64_t rmap_chain_blocks(void);
  * -ENOMEM if there was no memory to make the check. */
 struct pbuf;
 int rmap_check(struct pbuf *out);
-void rmap_check_fault_tick(void); /* rmap_check=N: check every N faults */
+void rmap_check_fault_tick(void); /* rmap_check=N: a check is owed every N faults */
+void rmap_check_user_return(void);/* pay it, at return to user mode */
 void rmap_check_init(void);
 
 /* Every address space, for rmap_check and rmap=scan (mm.c). Lock order:

@@ -21,6 +21,7 @@ enum vm_event {
 	RMAP_CHAIN_TO_DIRECT, /* Numbat: a chain went back to one direct mapping */
 	PGMIGRATE_SUCCESS,    /* pages migrated */
 	PGMIGRATE_FAIL,       /* pages that could not be migrated */
+	RMAP_CHECK,           /* Numbat: rmap_check runs (thread and /proc) */
 	NR_VM_EVENTS
 };
 

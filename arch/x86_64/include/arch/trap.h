@@ -44,6 +44,11 @@ void trap_dispatch(struct trap_frame *tf);
 
 /* Print the caller chain starting at rbp (frame pointers). */
 void backtrace_from(uint64_t rip, uint64_t rbp);
+/* Where tf was stopped ("RIP: ...") and its backtrace. */
+void trap_print_backtrace(const struct trap_frame *tf);
+/* watchdog.c: an NMI while the machine panics; prints this CPU's
+ * backtrace if the report asked for it, then halts. */
+__attribute__((noreturn)) void watchdog_nmi(const struct trap_frame *tf);
 void backtrace(void);
 
 #endif
