@@ -42,16 +42,21 @@ __noreturn void panic_end(void)
 	panic_stop_this_cpu();
 }
 
+void panic_print(const char *fmt, va_list ap)
+{
+	printk("\nKERNEL PANIC on cpu %d: ", this_cpu_id());
+	vprintk(fmt, ap);
+	printk("\n");
+	backtrace();
+}
+
 __noreturn void panic(const char *fmt, ...)
 {
 	va_list ap;
 
 	panic_begin();
-	printk("\nKERNEL PANIC on cpu %d: ", this_cpu_id());
 	va_start(ap, fmt);
-	vprintk(fmt, ap);
+	panic_print(fmt, ap);
 	va_end(ap);
-	printk("\n");
-	backtrace();
 	panic_end();
 }

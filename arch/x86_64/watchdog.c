@@ -107,12 +107,9 @@ __noreturn void watchdog_stuck(const char *fmt, ...)
 
 	__atomic_store_n(&nmi_backtrace, true, __ATOMIC_SEQ_CST);
 	panic_begin();
-	printk("\nKERNEL PANIC on cpu %d: ", this_cpu_id());
 	va_start(ap, fmt);
-	vprintk(fmt, ap);
+	panic_print(fmt, ap);
 	va_end(ap);
-	printk("\n");
-	backtrace();
 	collect_backtraces();
 	panic_end();
 }

@@ -11,6 +11,9 @@
 
 void panic_begin(void);
 __noreturn void panic_end(void);
+/* Between the two: the "KERNEL PANIC on cpu N: ..." line and this CPU's
+ * backtrace (panic() and the watchdog's report). */
+void panic_print(const char *fmt, va_list ap);
 bool panic_in_progress(void);
 __noreturn void panic_stop_this_cpu(void);
 
