@@ -15,6 +15,7 @@ static const struct {
 	{ "strace", "print every system call of every process, with its result" },
 	{ "rmap", "rmap=scan: keep no pte_chains; migration walks every page table (rmap.h)" },
 	{ "rmap_check", "rmap_check=N: check the reverse map every N page faults" },
+	{ "trace_event", "trace_event=SYSTEM:EVENT[,...]: turn memory-system trace events on (SYSTEM:* for all of one system)" },
 	{ "swap", "swap=SIZE[@NODE]: a RAM disk on NODE made a swap area and swapped on" },
 	{ "nosmep", "leave SMEP off: the kernel may execute user pages (as Linux's)" },
 	{ "nosmap", "leave SMAP off: the kernel may touch user pages anywhere (as Linux's)" },

@@ -4,6 +4,7 @@
  * through them.
  */
 #include <kernel/swap.h>
+#include <kernel/trace.h>
 #include <kernel/printk.h>
 #include <kernel/percpu.h>
 #include <kernel/bootinfo.h>
@@ -129,6 +130,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	procfs_proc_init();
 	rmap_check_init();
 	sysfs_node_init();
+	trace_init();
 	boot_complete();
 	syscall_tracing = cmdline_has("strace");
 	start_first_work();

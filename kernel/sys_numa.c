@@ -23,6 +23,7 @@
 #include <kernel/migrate.h>
 #include <kernel/numa.h>
 #include <kernel/errno.h>
+#include <kernel/trace.h>
 
 #define MPOL_DEFAULT 0
 #define MPOL_F_NODE (1UL << 0)
@@ -71,8 +72,9 @@ static bool node_has_memory(int node)
 	       numa_nodes[node].present_pages;
 }
 
-/* Move one page; the status to report for it. */
-static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *failed)
+/* Move one page; the status to report for it. count[0]: pages moved,
+ * count[1]: pages that could not be. */
+static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *count)
 {
 	struct page *p;
 	int err = page_at(mm, addr, &p);
@@ -84,9 +86,9 @@ static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *faile
 	else if (READ_ONCE(p->mapcount) > 1 && !all)
 		err = -EACCES;
 	else if (!(err = migrate_page(p, node)))
-		err = node;
+		err = node, count[0]++;
 	else
-		(*failed)++;
+		count[1]++;
 	page_release(p);
 	return err;
 }
@@ -118,21 +120,23 @@ static int64_t pages_stat(struct mm *mm, uint64_t n, void **pages, int *status)
 static int64_t pages_move(struct mm *mm, uint64_t n, void **pages, const int *nodes,
 			  int *status, bool all)
 {
-	int failed = 0;
+	int count[2] = { 0, 0 };             /* moved, failed */
+	int64_t ret = 0;
 
-	for (uint64_t i = 0; i < n; i++) {
+	for (uint64_t i = 0; i < n && !ret; i++) {
 		uint64_t addr;
 		int node;
 
 		if (copy_from_user(&addr, pages + i, sizeof(addr)) ||
 		    copy_from_user(&node, nodes + i, sizeof(node)))
-			return -EFAULT;
-		if (!node_has_memory(node))
-			return -ENODEV;
-		if (put_status(status, i, move_one(mm, addr, node, all, &failed)))
-			return -EFAULT;
+			ret = -EFAULT;
+		else if (!node_has_memory(node))
+			ret = -ENODEV;
+		else if (put_status(status, i, move_one(mm, addr, node, all, count)))
+			ret = -EFAULT;
 	}
-	return failed;
+	trace_event(TRACE_MIGRATE_PAGES, count[0], count[1], TRACE_MR_SYSCALL);
+	return ret ? ret : count[1];
 }
 
 SYSCALL(move_pages)

@@ -6,6 +6,7 @@
  * Exceptions in user mode become signals (kernel/signal.c): a handler runs
  * if the process installed one, else the process ends.
  */
+#include <kernel/trace.h>
 #include <kernel/printk.h>
 #include <kernel/percpu.h>
 #include <kernel/ksyms.h>
@@ -236,6 +237,8 @@ static int user_page_fault(struct trap_frame *tf)
 	uint64_t addr = read_cr2();
 	struct proc *p = current;
 
+	if (tf->error & 4)                 /* from user mode (a user copy is not) */
+		trace_event(TRACE_PAGE_FAULT_USER, addr, tf->rip, tf->error);
 	if (!p || !p->mm || addr >= USER_TOP)
 		return SIGSEGV;
 	irq_enable();

@@ -18,6 +18,7 @@ struct procfs_entry {
 	struct list_head children, sibling, all;
 	procfs_show_t show;
 	procfs_read_t read;        /* read at a position (binary files) */
+	procfs_write_t write;      /* takes what is written (settings) */
 	procfs_target_t target;
 	void *data;
 	uint64_t rdev;             /* device nodes (devtmpfs) */
@@ -102,6 +103,19 @@ struct procfs_entry *procfs_create_file(struct procfs_entry *parent, const char 
 
 	if (e) {
 		e->show = show;
+		e->data = data;
+	}
+	return e;
+}
+
+struct procfs_entry *procfs_create_rw(struct procfs_entry *parent, const char *name,
+				     procfs_show_t show, procfs_write_t write, void *data)
+{
+	struct procfs_entry *e = add(parent, name, S_IFREG | 0644);
+
+	if (e) {
+		e->show = show;
+		e->write = write;
 		e->data = data;
 	}
 	return e;
@@ -353,6 +367,27 @@ static ssize_t procfs_raw_read(struct file *f, struct uio *u, uint64_t *pos)
 	return n;
 }
 
+/*
+ * A write to a settings file: at most PROCFS_WRITE_MAX - 1 bytes are taken
+ * (copied in before the callback runs, so it holds no user pointer), NUL
+ * terminated, and handed to the entry's write callback. -EINVAL for a file
+ * that takes no writes.
+ */
+static ssize_t procfs_write(struct file *f, struct uio *u, uint64_t *pos)
+{
+	struct procfs_entry *e = f->inode->priv;
+	char buf[PROCFS_WRITE_MAX];
+
+	if (!e->write)
+		return -EINVAL;
+	ssize_t c = uio_copy_in(u, buf, MIN(u->resid, sizeof(buf) - 1));
+	if (c < 0)
+		return c;
+	buf[c] = 0;
+	int err = e->write(e->data, buf, (size_t)c);
+	return err ? err : c;
+}
+
 static void procfs_release(struct file *f)
 {
 	struct pbuf *b = f->priv;
@@ -373,6 +408,7 @@ static const struct file_ops procfs_raw_fops = { .read = procfs_raw_read };
 static const struct file_ops procfs_file_fops = {
 	.open = procfs_open,
 	.read = procfs_read,
+	.write = procfs_write,
 	.release = procfs_release,
 };
 

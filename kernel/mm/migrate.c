@@ -27,6 +27,7 @@
 #include <kernel/filemap.h>
 #include <kernel/string.h>
 #include <kernel/errno.h>
+#include <kernel/trace.h>
 #include <kernel/printk.h>
 
 bool page_trylock(struct page *p)
@@ -288,6 +289,8 @@ int migrate_page(struct page *old, int node)
 	if (!err)
 		err = copy_contents(old, new);
 	remap_all(old, err ? old : new);
+	if (!err)
+		trace_event(TRACE_MIGRATE_PAGE, page_to_pfn(old), page_to_pfn(new), node);
 	page_unlock(new);
 	page_unlock(old);
 	page_release(new);                /* our reference: frees it on failure */

@@ -13,6 +13,8 @@
 #define NR_VM_EVENTS_MAX 32        /* room for enum vm_event */
 #include <arch/percpu.h>
 
+struct trace_ring;
+
 struct cpu {
 	struct cpu *self;          /* must stay first: read through gs:0 */
 	uint64_t user_rsp;         /* gs:8, syscall entry saves the user rsp */
@@ -30,6 +32,7 @@ struct cpu {
 	int nr_chain_held;         /* pte_chain locks it holds (rmap.c) */
 	struct page *chain_held[4];/* which (the first four), for the watchdog */
 	uint64_t vmstat[NR_VM_EVENTS_MAX]; /* this CPU's memory events (vmstat.h) */
+	struct trace_ring *trace;  /* this CPU's trace records, once tracing is on (trace.h) */
 	struct arch_cpu arch;      /* GDT, TSS and other x86 state */
 };
 

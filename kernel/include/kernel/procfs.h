@@ -32,6 +32,9 @@ int pbuf_printf(struct pbuf *b, const char *fmt, ...)
 
 typedef int (*procfs_show_t)(struct pbuf *b, void *data);
 typedef int (*procfs_target_t)(char *buf, size_t size, void *data);
+/* Take a write of len bytes (NUL-terminated copy): 0 or -errno. */
+typedef int (*procfs_write_t)(void *data, const char *buf, size_t len);
+#define PROCFS_WRITE_MAX 64
 /* Read into u from position pos: bytes, 0 at the end, or -errno. */
 typedef ssize_t (*procfs_read_t)(void *data, struct uio *u, uint64_t pos);
 
@@ -45,6 +48,9 @@ struct procfs_entry *devtmpfs_root(void);
 struct procfs_entry *procfs_create_file(struct procfs_entry *parent,
 					const char *name, procfs_show_t show,
 					void *data);
+/* A file shown by show() and changed by writes (mode 0644). */
+struct procfs_entry *procfs_create_rw(struct procfs_entry *parent, const char *name,
+				     procfs_show_t show, procfs_write_t write, void *data);
 /* A binary file read at a position by read() (no snapshot at open:
  * /proc/PID/pagemap, /proc/kpagecount). */
 struct procfs_entry *procfs_create_raw(struct procfs_entry *parent, const char *name,
