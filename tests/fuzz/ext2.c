@@ -1,0 +1,173 @@
+/*
+ * Fuzz target: ext2's parsing of what it finds on disk (kernel/fs/ext2/):
+ * the superblock and group descriptors at mount, inode records, the block
+ * map (direct and indirect blocks), directory entries, symlinks, and the
+ * bitmaps when a file is created and removed.
+ *
+ * The input is a disk image (512-byte sectors), mounted as the kernel
+ * mounts the root disk. Then, as a program would: list every directory
+ * (depth <= 3), look each name up, read regular files and symlinks; on a
+ * writable mount, create a file and a directory, remove both, write back
+ * and unmount. Every error is the file system's to report; the target
+ * checks that nothing is left referenced or allocated afterwards.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <kernel/ext2.h>
+#include <kernel/pcache.h>
+#include <kernel/errno.h>
+#include <kernel/printk.h>
+#include "shim.h"
+
+#define MAX_NAMES 32        /* names looked up per directory */
+#define MAX_DEPTH 3
+#define MAX_PAGES 16        /* pages read per file */
+
+void icache_init(void);
+
+static char *disk;
+static int seen[3];           /* directories, files, symlinks visited */
+static size_t disk_len;
+
+static int disk_rw(struct blkdev *d, int op, uint64_t block, uint32_t count,
+		   void *buf)
+{
+	char *p = disk + block * d->block_size;
+	size_t n = (size_t)count * d->block_size;
+
+	if (op == BLK_READ)
+		memcpy(buf, p, n);
+	else
+		memcpy(p, buf, n);
+	return 0;
+}
+
+static const struct blkdev_ops disk_ops = { .rw = disk_rw };
+
+struct names {
+	int n;
+	char name[MAX_NAMES][NAME_MAX + 1];
+	uint8_t len[MAX_NAMES];
+};
+
+static int collect(void *ctx, const char *name, size_t len, uint64_t ino,
+		   unsigned dtype, uint64_t next_pos)
+{
+	struct names *nm = ctx;
+
+	if (len > NAME_MAX)
+		abort();            /* readdir handed out an impossible name */
+	if (nm->n == MAX_NAMES)
+		return 1;
+	memcpy(nm->name[nm->n], name, len);
+	nm->len[nm->n++] = (uint8_t)len;
+	return 0;
+}
+
+static void visit(struct inode *in, int depth);
+
+static void walk_dir(struct inode *dir, int depth)
+{
+	struct names *nm = calloc(1, sizeof(*nm));
+	uint64_t pos = 0;
+
+	dir->iops->readdir(dir, &pos, collect, nm);
+	for (int i = 0; i < nm->n; i++) {
+		struct inode *child;
+		if ((nm->len[i] == 1 && nm->name[i][0] == '.') ||
+		    (nm->len[i] == 2 && !memcmp(nm->name[i], "..", 2)))
+			continue;
+		if (dir->iops->lookup(dir, nm->name[i], nm->len[i], &child))
+			continue;
+		visit(child, depth + 1);
+		inode_put(child);
+	}
+	free(nm);
+}
+
+static void read_file(struct inode *in)
+{
+	uint64_t pages = (in->size + PAGE_SIZE - 1) / PAGE_SIZE;
+
+	for (uint64_t i = 0; i < pages && i < MAX_PAGES; i++) {
+		struct page *p;
+		if (pcache_get(in, i, true, &p, NULL))
+			break;
+		pcache_put_page(p);
+	}
+}
+
+static void visit(struct inode *in, int depth)
+{
+	static char link[PAGE_SIZE];
+
+	if (S_ISDIR(in->mode) && depth <= MAX_DEPTH) {
+		seen[0]++;
+		walk_dir(in, depth);
+	} else if (S_ISREG(in->mode)) {
+		seen[1]++;
+		read_file(in);
+	} else if (S_ISLNK(in->mode)) {
+		seen[2]++;
+		in->iops->readlink(in, link, sizeof(link));
+	}
+}
+
+/* Allocate an inode and a block, add and remove directory entries. */
+static void change(struct inode *root)
+{
+	struct inode *f;
+	int err[6] = { 0 };
+
+	if (!(err[0] = root->iops->create(root, "fuzzfile", 8, S_IFREG | 0644, &f))) {
+		if (!(err[1] = f->iops->truncate(f, 5000)))
+			read_file(f);
+		inode_put(f);
+		err[2] = root->iops->unlink(root, "fuzzfile", 8);
+	}
+	if (!(err[3] = root->iops->mkdir(root, "fuzzdir", 7, S_IFDIR | 0755)))
+		err[4] = root->iops->rmdir(root, "fuzzdir", 7);
+	if (!(err[5] = root->iops->symlink(root, "fuzzlink", 8, "target")))
+		root->iops->unlink(root, "fuzzlink", 8);
+	printk("fuzz-ext2: create %d truncate %d unlink %d mkdir %d rmdir %d symlink %d\n",
+	       err[0], err[1], err[2], err[3], err[4], err[5]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static bool ready;
+	struct blkdev d = { .name = "fuzz", .block_size = 512, .node = -1,
+			    .ops = &disk_ops };
+	struct super_block *sb;
+	long before;
+
+	if (!ready) {
+		bcache_init();
+		icache_init();
+		ready = true;
+	}
+	spin_init(&d.lock, "fuzz");
+	d.nr_blocks = size / 512;
+	disk_len = size;
+	disk = malloc(size ? size : 1);
+	memcpy(disk, data, size);
+	before = fuzz_live_allocs;
+	if (ext2_mount(&d, &sb) == 0) {
+		fs_lock(&sb->lock);
+		memset(seen, 0, sizeof(seen));
+		visit(sb->root, 0);
+		printk("fuzz-ext2: %d directories, %d files, %d symlinks\n",
+		       seen[0], seen[1], seen[2]);
+		if (!sb->rdonly)
+			change(sb->root);
+		fuzz_pcache_writeback();
+		fs_unlock(&sb->lock);
+		icache_prune(sb);
+		sb->ops->put_super(sb);
+	}
+	bcache_invalidate(&d);
+	fuzz_pcache_check_empty();
+	fuzz_check_no_leak(before, "mount, walk and unmount");
+	free(disk);
+	return 0;
+}
