@@ -12,7 +12,9 @@
 #include <kernel/string.h>
 
 #define ACPI_MAX_TABLE (1 << 20)    /* larger than any table QEMU makes */
-#define ACPI_MAX_PHYS (64ULL << 30) /* must be inside the direct map */
+/* Tables are read through the direct map while it covers only 0..4 GiB
+ * (kmain maps more after ACPI): an address above would fault at boot. */
+#define ACPI_MAX_PHYS ACPI_PHYS_LIMIT
 
 struct rsdp {
 	char signature[8];

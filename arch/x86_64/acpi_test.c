@@ -61,6 +61,16 @@ KTEST(acpi, table_checks)
 	kfree(h);
 }
 
+/* A table address above what the direct map covers while ACPI is parsed
+ * must be refused before it is read (it would fault at boot). 5 GiB is
+ * not RAM on the test machines, so reading it would fault here too. */
+KTEST(acpi, table_above_limit_refused)
+{
+	KTEST_EXPECT(t, acpi_map_table(5ULL << 30, "XSDT") == NULL);
+	KTEST_EXPECT(t, acpi_map_table(ACPI_PHYS_LIMIT, "XSDT") == NULL);
+	KTEST_EXPECT(t, acpi_map_table(ACPI_PHYS_LIMIT - 8, "XSDT") == NULL);
+}
+
 /* SRAT body: 12 reserved bytes, then entries. */
 struct srat_mem {
 	uint8_t type, len;
