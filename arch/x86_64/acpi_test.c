@@ -63,9 +63,11 @@ KTEST(acpi, table_checks)
 
 /* A table address above what the direct map covers while ACPI is parsed
  * must be refused before it is read (it would fault at boot). 5 GiB is
- * not RAM on the test machines, so reading it would fault here too. */
+ * not RAM on the test machines, so reading it would fault here too; an
+ * address near 2^64 must not wrap the range check around. */
 KTEST(acpi, table_above_limit_refused)
 {
+	KTEST_EXPECT(t, acpi_map_table(~0ULL - 8, "XSDT") == NULL);
 	KTEST_EXPECT(t, acpi_map_table(5ULL << 30, "XSDT") == NULL);
 	KTEST_EXPECT(t, acpi_map_table(ACPI_PHYS_LIMIT, "XSDT") == NULL);
 	KTEST_EXPECT(t, acpi_map_table(ACPI_PHYS_LIMIT - 8, "XSDT") == NULL);

@@ -14,8 +14,10 @@ tests/run.py uses run_target() for the short runs of `make test`.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGETS = ["acpi", "cmdline", "elf", "ext2"]
@@ -23,12 +25,11 @@ TARGETS = ["acpi", "cmdline", "elf", "ext2"]
 MAX_LEN = {"acpi": 8192, "cmdline": 1100, "elf": 8192, "ext2": 524288}
 
 
-def corpus_dirs(name, keep):
-    """The corpus directories of a target: the writable one first."""
-    dirs = []
-    if keep:
-        dirs.append(os.path.join(ROOT, "build/fuzz/corpus", name))
-    dirs += [os.path.join(ROOT, "build/fuzz/seeds", name),
+def corpus_dirs(name, scratch):
+    """The corpus directories of a target. libFuzzer adds new inputs to the
+    first: build/fuzz/corpus/NAME, or `scratch` for a run that keeps none."""
+    dirs = [scratch or os.path.join(ROOT, "build/fuzz/corpus", name),
+            os.path.join(ROOT, "build/fuzz/seeds", name),
              os.path.join(ROOT, "tests/fuzz/regress", name)]
     for d in dirs:
         os.makedirs(d, exist_ok=True)
@@ -51,7 +52,7 @@ def final_stats(log):
     return stats
 
 
-def run_target(name, seconds, keep=True, jobs_log=None):
+def run_target(name, seconds, keep=True):
     """Fuzz one target for `seconds`; returns (ok, stats, log)."""
     binary = os.path.join(ROOT, "build/fuzz", "fuzz-" + name)
     crashes = os.path.join(ROOT, "build/fuzz/crashes")
@@ -59,7 +60,8 @@ def run_target(name, seconds, keep=True, jobs_log=None):
     cmd = [binary, "-max_total_time=%d" % seconds, "-timeout=10",
            "-rss_limit_mb=2048", "-max_len=%d" % MAX_LEN[name],
            "-print_final_stats=1", "-artifact_prefix=%s/%s-" % (crashes, name)]
-    cmd += corpus_dirs(name, keep)
+    scratch = None if keep else tempfile.mkdtemp(prefix="fuzz-" + name + "-")
+    cmd += corpus_dirs(name, scratch)
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
     try:
@@ -70,6 +72,8 @@ def run_target(name, seconds, keep=True, jobs_log=None):
     except subprocess.TimeoutExpired as e:
         log = (e.stdout or b"").decode(errors="replace") + "\nrunfuzz: hung\n"
         ok = False
+    if scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
     bad = re.search(r"ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|"
                     r"runtime error:|kernel panic|fuzz: .* not given back", log)
     return ok and not bad, final_stats(log), log
