@@ -3,7 +3,7 @@
 # missing; otherwise print the one command that installs it, and fail.
 need="gcc:gcc ld:binutils nasm:nasm grub-mkrescue:grub-common
 xorriso:xorriso mformat:mtools qemu-system-x86_64:qemu-system-x86
-musl-gcc:musl-tools mke2fs:e2fsprogs python3:python3 gdb:gdb"
+musl-gcc:musl-tools mke2fs:e2fsprogs python3:python3 gdb:gdb clang:clang"
 # grub-mkrescue needs the BIOS modules too.
 missing=""
 for pair in $need; do
@@ -13,6 +13,17 @@ done
 [ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
 # glibc's static libraries (user/pie: static-PIE test programs).
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$missing libc6-dev"
+# libFuzzer and the sanitizer runtimes (make fuzz-parsers, make test):
+# Debian's clang only recommends them. Named after clang's major version.
+rt=libclang-rt-14-dev
+if command -v clang >/dev/null 2>&1; then
+	v=$(clang -dumpversion | cut -d. -f1)
+	rt=libclang-rt-$v-dev
+	[ -f "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-x86_64.a" ] ||
+		missing="$missing $rt"
+else
+	missing="$missing $rt"
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "check-tools: installing:$missing"

@@ -39,9 +39,9 @@ def corpus_dirs(name, scratch):
 def final_stats(log):
     """libFuzzer's figures: runs, cov, ft, corpus size, from its log."""
     stats = {}
-    for key, pat in (("runs", r"stat::number_of_executed_units: (\d+)"),
-                     ("exec/s", r"stat::average_exec_per_sec: (\d+)"),
-                     ("peak_rss_mb", r"stat::peak_rss_mb: (\d+)")):
+    for key, pat in (("runs", r"stat::number_of_executed_units:\s+(\d+)"),
+                     ("exec/s", r"stat::average_exec_per_sec:\s+(\d+)"),
+                     ("peak_rss_mb", r"stat::peak_rss_mb:\s+(\d+)")):
         m = re.search(pat, log)
         if m:
             stats[key] = int(m.group(1))
@@ -50,6 +50,15 @@ def final_stats(log):
         cov, ft, corp = lines[-1]
         stats.update(cov=int(cov), ft=int(ft), corpus=int(corp))
     return stats
+
+
+def failure_lines(log):
+    """The lines that say what went wrong: the report, the first frames of
+    its stack, and where libFuzzer saved the input."""
+    keep = [line for line in log.splitlines()
+            if re.search(r"ERROR:|runtime error:|kernel panic|not given back|"
+                         r"runfuzz: hung|^\s+#[0-4] |Test unit written", line)]
+    return keep[:9] + keep[-1:] if len(keep) > 10 else keep
 
 
 def run_target(name, seconds, keep=True):
