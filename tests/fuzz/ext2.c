@@ -11,6 +11,7 @@
  * and unmount. Every error is the file system's to report; the target
  * checks that nothing is left referenced or allocated afterwards.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <kernel/ext2.h>
@@ -85,16 +86,37 @@ static void walk_dir(struct inode *dir, int depth)
 	free(nm);
 }
 
+/* The first MAX_PAGES pages and the last one (deep in the block map). */
 static void read_file(struct inode *in)
 {
 	uint64_t pages = (in->size + PAGE_SIZE - 1) / PAGE_SIZE;
+	struct page *p;
 
 	for (uint64_t i = 0; i < pages && i < MAX_PAGES; i++) {
-		struct page *p;
 		if (pcache_get(in, i, true, &p, NULL))
-			break;
+			return;
 		pcache_put_page(p);
 	}
+	if (pages > MAX_PAGES && !pcache_get(in, pages - 1, true, &p, NULL))
+		pcache_put_page(p);
+}
+
+/* Write page `index` of f as the VFS write path does: allocate its
+ * blocks, fill the cached page, mark it dirty (written back at unmount). */
+static int write_page(struct inode *f, uint64_t index)
+{
+	struct page *p;
+	int err = f->mapping.ops->prepare_write(f, index, 0, PAGE_SIZE);
+
+	if (!err)
+		err = pcache_get(f, index, false, &p, NULL);
+	if (err)
+		return err;
+	memset(page_address(p), 0x5a, PAGE_SIZE);
+	pcache_set_dirty(p);
+	pcache_put_page(p);
+	f->size = MAX(f->size, (index + 1) * PAGE_SIZE);
+	return 0;
 }
 
 static void visit(struct inode *in, int depth)
@@ -120,8 +142,9 @@ static void change(struct inode *root)
 	int err[6] = { 0 };
 
 	if (!(err[0] = root->iops->create(root, "fuzzfile", 8, S_IFREG | 0644, &f))) {
-		if (!(err[1] = f->iops->truncate(f, 5000)))
-			read_file(f);
+		if (!(err[1] = write_page(f, 0)) && !(err[1] = write_page(f, 80)))
+			err[1] = f->iops->truncate(f, 5000);
+		read_file(f);
 		inode_put(f);
 		err[2] = root->iops->unlink(root, "fuzzfile", 8);
 	}
@@ -129,8 +152,21 @@ static void change(struct inode *root)
 		err[4] = root->iops->rmdir(root, "fuzzdir", 7);
 	if (!(err[5] = root->iops->symlink(root, "fuzzlink", 8, "target")))
 		root->iops->unlink(root, "fuzzlink", 8);
-	printk("fuzz-ext2: create %d truncate %d unlink %d mkdir %d rmdir %d symlink %d\n",
+	printk("fuzz-ext2: create %d write+truncate %d unlink %d mkdir %d rmdir %d symlink %d\n",
 	       err[0], err[1], err[2], err[3], err[4], err[5]);
+}
+
+/* FUZZ_EXT2_OUT=file: keep the image as the unmount left it (to check a
+ * seed with e2fsck -fn: a sound image must stay sound). */
+static void save_disk(void)
+{
+	const char *path = getenv("FUZZ_EXT2_OUT");
+	FILE *f = path ? fopen(path, "wb") : NULL;
+
+	if (f) {
+		fwrite(disk, 1, disk_len, f);
+		fclose(f);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -168,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bcache_invalidate(&d);
 	fuzz_pcache_check_empty();
 	fuzz_check_no_leak(before, "mount, walk and unmount");
+	save_disk();
 	free(disk);
 	return 0;
 }
