@@ -135,25 +135,58 @@ static void visit(struct inode *in, int depth)
 	}
 }
 
-/* Allocate an inode and a block, add and remove directory entries. */
-static void change(struct inode *root)
+/* A new file: blocks allocated and freed, a hard link renamed. */
+static void change_file(struct inode *root, int err[3])
 {
 	struct inode *f;
+
+	if ((err[0] = root->iops->create(root, "fuzzfile", 8, S_IFREG | 0644, &f)))
+		return;
+	if (!(err[1] = write_page(f, 0)) && !(err[1] = write_page(f, 80)))
+		err[1] = f->iops->truncate(f, 5000);
+	read_file(f);
+	if (!(err[2] = root->iops->link(f, root, "fuzzhard", 8)))
+		err[2] = root->iops->rename(root, "fuzzhard", 8, root, "fuzzmoved", 9);
+	inode_put(f);
+	root->iops->unlink(root, "fuzzfile", 8);
+	root->iops->unlink(root, "fuzzmoved", 9);
+}
+
+/* A new directory renamed and removed; a symlink made and removed. */
+static void change_dir(struct inode *root, int err[3])
+{
+	if (!(err[0] = root->iops->mkdir(root, "fuzzdir", 7, S_IFDIR | 0755))) {
+		err[1] = root->iops->rename(root, "fuzzdir", 7, root, "fuzzdir2", 8);
+		root->iops->rmdir(root, err[1] ? "fuzzdir" : "fuzzdir2", err[1] ? 7 : 8);
+	}
+	if (!(err[2] = root->iops->symlink(root, "fuzzlink", 8, "target")))
+		root->iops->unlink(root, "fuzzlink", 8);
+}
+
+/* Remove what the image holds in its root: frees the blocks of files as
+ * the disk describes them (indirect blocks included). */
+static void remove_root_entries(struct inode *root)
+{
+	struct names *nm = calloc(1, sizeof(*nm));
+	uint64_t pos = 0;
+
+	root->iops->readdir(root, &pos, collect, nm);
+	for (int i = 0; i < nm->n; i++)
+		if (root->iops->unlink(root, nm->name[i], nm->len[i]) == -EISDIR)
+			root->iops->rmdir(root, nm->name[i], nm->len[i]);
+	free(nm);
+}
+
+/* Allocate inodes and blocks, add, rename and remove directory entries. */
+static void change(struct inode *root)
+{
 	int err[6] = { 0 };
 
-	if (!(err[0] = root->iops->create(root, "fuzzfile", 8, S_IFREG | 0644, &f))) {
-		if (!(err[1] = write_page(f, 0)) && !(err[1] = write_page(f, 80)))
-			err[1] = f->iops->truncate(f, 5000);
-		read_file(f);
-		inode_put(f);
-		err[2] = root->iops->unlink(root, "fuzzfile", 8);
-	}
-	if (!(err[3] = root->iops->mkdir(root, "fuzzdir", 7, S_IFDIR | 0755)))
-		err[4] = root->iops->rmdir(root, "fuzzdir", 7);
-	if (!(err[5] = root->iops->symlink(root, "fuzzlink", 8, "target")))
-		root->iops->unlink(root, "fuzzlink", 8);
-	printk("fuzz-ext2: create %d write+truncate %d unlink %d mkdir %d rmdir %d symlink %d\n",
-	       err[0], err[1], err[2], err[3], err[4], err[5]);
+	change_file(root, err);
+	change_dir(root, err + 3);
+	printk("fuzz-ext2: create %d write+truncate %d link+rename %d mkdir %d "
+	       "rename %d symlink %d\n", err[0], err[1], err[2], err[3], err[4], err[5]);
+	remove_root_entries(root);
 }
 
 /* FUZZ_EXT2_OUT=file: keep the image as the unmount left it (to check a
