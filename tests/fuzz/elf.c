@@ -46,7 +46,7 @@ static void check_image(const struct elf_image *im, uint64_t size)
 		if (ph->p_type != PT_LOAD)
 			continue;
 		uint64_t start = ph->p_vaddr + im->bias, end = start + ph->p_memsz;
-		if (ph->p_offset + ph->p_filesz > size || end < start ||
+		if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset || end < start ||
 		    end > USER_TOP || ph->p_filesz > ph->p_memsz)
 			abort();
 		if ((ph->p_flags & PF_X) && im->entry >= start && im->entry < end)
