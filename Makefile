@@ -59,6 +59,8 @@ help:
 	@echo "make gdb        attach GDB with kernel symbols (run qemu-gdb first)"
 	@echo "make test       run every test; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks under -icount shift=0"
+	@echo "make fuzz-parsers  fuzz the ACPI, ELF, ext2 and command-line parsers on the host"
+	@echo "                   (FUZZ_TIME=seconds per target, FUZZ_TARGETS='acpi cmdline elf ext2')"
 	@echo "make tools      list the tools and their versions; install (as root) or report missing ones"
 	@echo "make check-machine  check NODES CPUS MEM ACCEL DISK (the qemu targets do it first)"
 	@echo "variables: NODES CPUS MEM DISTANCE ACCEL QEMU_CPU CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
@@ -123,6 +125,9 @@ iso: tools $(ISO)
 
 # User programs and user-space tests (musl-gcc -static): user/user.mk.
 include user/user.mk
+
+# Host fuzzing of the parsers (clang, libFuzzer, ASan, UBSan).
+include tests/fuzz/fuzz.mk
 
 # The root file system: an ext2 image made from the staging folder
 # build/rootfs, where user/user.mk installs the programs and tests. It is

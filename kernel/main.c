@@ -58,7 +58,7 @@ static void memory_init(void)
 	uint64_t start = rdtsc();
 
 	paging_init();
-	paging_map_direct(0, 4ULL << 30);     /* ACPI tables, LAPIC: below 4 GiB */
+	paging_map_direct(0, ACPI_PHYS_LIMIT); /* ACPI tables, LAPIC: below 4 GiB */
 	if (acpi_init()) {
 		acpi_parse_madt(acpi_find("APIC"), &topology);
 		acpi_parse_srat(acpi_find("SRAT"), &topology);

@@ -5,7 +5,7 @@
 verbose=$1
 need="gcc:gcc ld:binutils nasm:nasm grub-mkrescue:grub-common
 xorriso:xorriso mformat:mtools qemu-system-x86_64:qemu-system-x86
-musl-gcc:musl-tools mke2fs:e2fsprogs python3:python3 gdb:gdb"
+musl-gcc:musl-tools mke2fs:e2fsprogs python3:python3 gdb:gdb clang:clang"
 # grub-mkrescue needs the BIOS modules too.
 # The first line a tool prints about its version (musl: the package's).
 version() {
@@ -32,11 +32,25 @@ done
 [ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
 # glibc's static libraries (user/pie: static-PIE test programs).
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$missing libc6-dev"
+# libFuzzer and the sanitizer runtimes (make fuzz-parsers, make test):
+# Debian's clang only recommends them. Named after clang's major version.
+rt=libclang-rt-14-dev
+if command -v clang >/dev/null 2>&1; then
+	v=$(clang -dumpversion | cut -d. -f1)
+	rt=libclang-rt-$v-dev
+	[ -f "$(clang -print-resource-dir)/lib/linux/libclang_rt.fuzzer-x86_64.a" ] ||
+		missing="$missing $rt"
+else
+	missing="$missing $rt"
+fi
 if [ "$verbose" = -v ]; then
 	[ -d /usr/lib/grub/i386-pc ] && echo "grub BIOS modules    /usr/lib/grub/i386-pc" \
 		|| echo "grub BIOS modules    MISSING (package grub-pc-bin)"
 	[ -f /usr/lib/x86_64-linux-gnu/libc.a ] && echo "glibc static libc    /usr/lib/x86_64-linux-gnu/libc.a" \
 		|| echo "glibc static libc    MISSING (package libc6-dev)"
+	[ -f "$(clang -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-x86_64.a" ] &&
+		echo "libFuzzer runtime    $(clang -print-resource-dir)/lib/linux" ||
+		echo "libFuzzer runtime    MISSING (package $rt)"
 	[ -z "$missing" ] && echo "check-tools: all tools found"
 fi
 [ -z "$missing" ] && exit 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Numbat's test harness: `make test` runs `python3 tests/run.py`.
 
-Builds once (`make all`), runs the host unit tests (tests/test_*.py), then
+Builds once (`make all`), runs the host unit tests (tests/test_*.py), a
+short run of each host parser fuzzer (tests/fuzz, case host-fuzz), then
 the boots of tests/cases.py, at most -j at a time, each with its own ISO and
 log (build/tests/NAME.iso, build/tests/NAME.log) and a time limit. Prints
 KTAP: one subtest per case whose leaves are the harness's checks and the
@@ -26,6 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import gdb_check  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "fuzz"))
+import runfuzz  # noqa: E402
 from cases import CASES  # noqa: E402
 from checks import Boot  # noqa: E402
 from ktap import FAIL, PASS, SKIP, Result, clean_lines  # noqa: E402
@@ -33,6 +36,8 @@ from qemu import ROOT, Echo, boot, disk_copy, kill_group, make_env  # noqa: E402
 
 LOG_TAIL = 40
 UNIT = "host-unit"
+FUZZ = "host-fuzz"
+FUZZ_SECONDS = 15                      # per parser fuzzer, in `make test`
 
 
 # ---------------------------------------------------------------- running
@@ -110,6 +115,32 @@ def run_unit_tests():
     return results, out.getvalue().splitlines()
 
 
+def run_fuzzers(opts):
+    """Build the host parser fuzzers, then fuzz each for FUZZ_SECONDS (-j at
+    a time) from its seeds and regression inputs, keeping no corpus. A
+    target fails on a sanitizer report, a crash, a leak or a hang."""
+    p = subprocess.run(["make", "-s", "fuzz-build"], cwd=ROOT, env=make_env(),
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT)
+    lines = clean_lines(p.stdout)
+    if p.returncode:
+        return [Result("make fuzz-build", FAIL, f"exit status {p.returncode}")], lines
+
+    def one(name):
+        ok, st, log = runfuzz.run_target(name, FUZZ_SECONDS, keep=False)
+        what = (f"fuzz-{name}: {st.get('runs', '?')} runs, cov {st.get('cov', '?')} "
+                f"ft {st.get('ft', '?')}, no sanitizer report")
+        return Result(what, PASS if ok else FAIL, "" if ok else "see below",
+                      [] if ok else runfuzz.failure_lines(log)), log
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, opts.jobs)) as pool:
+        done = list(pool.map(one, runfuzz.TARGETS))
+    for r, log in done:
+        if r.status == FAIL:
+            lines += clean_lines(log)
+    return [Result("make fuzz-build", PASS)] + [r for r, _ in done], lines
+
+
 # ---------------------------------------------------------------- report
 
 class Report:
@@ -175,20 +206,24 @@ def main(argv=None):
 
     cases = [c for c in CASES if selected(c.name, opts.patterns)]
     unit = selected(UNIT, opts.patterns)
+    fuzz = selected(FUZZ, opts.patterns)
     if opts.list:
-        for name in ([UNIT] if unit else []) + [c.name for c in cases]:
+        for name in ([UNIT] if unit else []) + ([FUZZ] if fuzz else []) + [c.name for c in cases]:
             print(name)
         return 0
     names = [c.name for c in CASES]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         sys.exit(f"tests/cases.py: duplicate case names {sorted(dup)}")
-    if not cases and not unit:
+    if not cases and not unit and not fuzz:
         sys.exit(f"no case matches {opts.patterns}; try --list")
 
-    report = Report(int(unit) + (1 + len(cases) if cases else 0))
+    report = Report(int(unit) + int(fuzz) + (1 + len(cases) if cases else 0))
     if unit:
         report.case(UNIT, *run_unit_tests())
+    if fuzz:
+        start = time.monotonic()
+        report.case(FUZZ, *run_fuzzers(opts), seconds=time.monotonic() - start)
     if cases:
         os.makedirs(os.path.join(ROOT, "build", "tests"), exist_ok=True)
         build_ok = True

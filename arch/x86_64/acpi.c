@@ -12,7 +12,9 @@
 #include <kernel/string.h>
 
 #define ACPI_MAX_TABLE (1 << 20)    /* larger than any table QEMU makes */
-#define ACPI_MAX_PHYS (64ULL << 30) /* must be inside the direct map */
+/* Tables are read through the direct map while it covers only 0..4 GiB
+ * (kmain maps more after ACPI): an address above would fault at boot. */
+#define ACPI_MAX_PHYS ACPI_PHYS_LIMIT
 
 struct rsdp {
 	char signature[8];
@@ -37,9 +39,16 @@ static uint8_t sum_bytes(const void *p, size_t n)
 	return s;
 }
 
+/* Is [phys, phys + len) a nonzero range below ACPI_MAX_PHYS? Written so
+ * that a firmware address near 2^64 cannot wrap the sum around. */
+static bool phys_range_ok(uint64_t phys, uint64_t len)
+{
+	return phys && len <= ACPI_MAX_PHYS && phys <= ACPI_MAX_PHYS - len;
+}
+
 const struct acpi_header *acpi_map_table(uint64_t phys, const char *want)
 {
-	if (!phys || phys + sizeof(struct acpi_header) > ACPI_MAX_PHYS) {
+	if (!phys_range_ok(phys, sizeof(struct acpi_header))) {
 		printk("acpi: %s at bad address %lx, ignored\n", want, phys);
 		return NULL;
 	}
@@ -48,7 +57,7 @@ const struct acpi_header *acpi_map_table(uint64_t phys, const char *want)
 	if (want && memcmp(h->signature, want, 4))
 		return NULL;
 	if (h->length < sizeof(*h) || h->length > ACPI_MAX_TABLE ||
-	    phys + h->length > ACPI_MAX_PHYS) {
+	    !phys_range_ok(phys, h->length)) {
 		printk("acpi: %s has bad length %u, ignored\n", want, h->length);
 		return NULL;
 	}
@@ -93,7 +102,7 @@ const struct acpi_header *acpi_find(const char sig[4])
 		uint64_t phys = 0;
 
 		memcpy(&phys, entries + i * root_entry_size, root_entry_size);
-		if (phys + sizeof(struct acpi_header) > ACPI_MAX_PHYS)
+		if (!phys_range_ok(phys, sizeof(struct acpi_header)))
 			continue;
 		const struct acpi_header *h = phys_to_virt(phys);
 		if (!memcmp(h->signature, sig, 4))

@@ -5,6 +5,10 @@
 #include <kernel/types.h>
 #include <kernel/topology.h>
 
+/* ACPI tables must lie below this physical address: kmain maps the direct
+ * map this far before it parses them (firmware puts them below 4 GiB). */
+#define ACPI_PHYS_LIMIT (4ULL << 30)
+
 struct acpi_header {
 	char signature[4];
 	uint32_t length;
