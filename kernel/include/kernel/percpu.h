@@ -25,6 +25,7 @@ struct cpu {
 	struct runqueue rq;        /* this CPU's scheduler state */
 	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
 	void *rmap_spare;          /* one preallocated pte_chain block (rmap.c) */
+	int spin_held;             /* spinlocks this CPU holds (spinlock.c) */
 	uint64_t vmstat[NR_VM_EVENTS_MAX]; /* this CPU's memory events (vmstat.h) */
 	struct arch_cpu arch;      /* GDT, TSS and other x86 state */
 };
