@@ -3,9 +3,15 @@
  * page-fault handler finds the faulting instruction in the exception table
  * (__ex_table: pairs of "instruction that may fault, where to continue") and
  * resumes at the fixup with RCX still holding the bytes not copied.
+ *
+ * A user copy may fault, and the fault may sleep (wait for a page being
+ * migrated, read a file page): so none is made with a spinlock held
+ * (might_sleep, spinlock.h). Copy through a kernel buffer outside the lock,
+ * or hold a mutex instead.
  */
 #include <kernel/usercopy.h>
 #include <kernel/errno.h>
+#include <kernel/spinlock.h>
 #include <arch/extable.h>
 
 static size_t raw_copy(void *dst, const void *src, size_t n)
@@ -19,6 +25,7 @@ static size_t raw_copy(void *dst, const void *src, size_t n)
 
 size_t copy_to_user(void *dst, const void *src, size_t n)
 {
+	might_sleep("copy_to_user");
 	if (!user_range_ok(dst, n))
 		return n;
 	return raw_copy(dst, src, n);
@@ -26,6 +33,7 @@ size_t copy_to_user(void *dst, const void *src, size_t n)
 
 size_t copy_from_user(void *dst, const void *src, size_t n)
 {
+	might_sleep("copy_from_user");
 	if (!user_range_ok(src, n))
 		return n;
 	return raw_copy(dst, src, n);
@@ -33,6 +41,7 @@ size_t copy_from_user(void *dst, const void *src, size_t n)
 
 ssize_t strncpy_from_user(char *dst, const char *src, size_t max)
 {
+	might_sleep("strncpy_from_user");
 	for (size_t i = 0; i < max; i++) {
 		if (!user_range_ok(src + i, 1) || raw_copy(dst + i, src + i, 1))
 			return -EFAULT;
