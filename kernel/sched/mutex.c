@@ -47,14 +47,20 @@ void mutex_lock(struct mutex *m)
 	waitq_finish(&m->wq, &w);
 }
 
-/* The full barrier orders the release before the look at the queue: a
- * waiter either sees the mutex free or is on the queue when we look. */
+/*
+ * A waiter puts itself on the queue, then retries (a full barrier between:
+ * the compare-and-swap); we clear the owner, then look at the queue (the
+ * fence between). So either it sees the mutex free, or we see it queued:
+ * an empty queue needs no wake-up, and the common uncontended unlock
+ * takes no lock at all.
+ */
 void mutex_unlock(struct mutex *m)
 {
 	BUG_ON(READ_ONCE(m->owner) != current);
 	__atomic_store_n(&m->owner, NULL, __ATOMIC_RELEASE);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wake_up_all(&m->wq);
+	if (READ_ONCE(m->wq.waiters.next) != &m->wq.waiters)
+		wake_up_all(&m->wq);
 }
 
 bool mutex_is_held(const struct mutex *m)
