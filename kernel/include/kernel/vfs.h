@@ -28,8 +28,8 @@
  * per mount.
  *
  * Lock order (the one place it is written): sb->lock (a mutex), then the
- * spinlocks: icache_lock or pcache_lock (never the other way), then
- * bcache_lock, then device locks. The rule: no user copy, no sleep and no
+ * spinlocks: mm->lock (a fault during a user copy), then icache_lock or
+ * pcache_lock (never the other way), then bcache_lock, then device locks. The rule: no user copy, no sleep and no
  * mutex under a spinlock (might_sleep in spinlock.h panics if one is
  * tried). A call that must copy to or from user memory while it needs a
  * spinlock copies through a kernel buffer outside the lock; the sb mutex
