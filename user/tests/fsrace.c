@@ -14,14 +14,15 @@
  *    after fork that the mover can move) with a stamp, pwrite()s them into
  *    its own file, reads them back into private memory and compares; and
  *    lists a directory of known files with getdents64 into a shared page;
- *  - churner: creates, writes, lists, renames and removes files and
- *    directories in a directory of its own, checking each result;
- * while a mover moves every page of the shared region between node 0 and
- * node 1 (MPOL_MF_MOVE_ALL) as fast as it can, for RUN_SECONDS.
+ *  - churner: creates, writes, renames, stats and removes files in the
+ *    directory the writers list (they count only the f* files there), and
+ *    makes and removes a directory, checking each result;
+ * while two movers move every page of the shared region between node 0
+ * and node 1 (MPOL_MF_MOVE_ALL) as fast as they can, for RUN_SECONDS.
  * The harness runs e2fsck on the disk afterwards.
  *
  * On a one-node machine (the Linux host, usually) move_pages fails per page
- * with -ENODEV or -EINVAL: the mover then only counts its tries, and the
+ * with -ENODEV or -EINVAL: the movers then only count their tries, and the
  * check that pages moved is skipped.
  */
 #define _GNU_SOURCE
@@ -49,6 +50,7 @@
 #define RUN_SECONDS 8
 #define MPOL_MF_MOVE_ALL 4
 #define TOP "/tmp/fsrace"
+#define MOVERS 2
 
 /* What each child reports back, in a shared page of its own. */
 struct result {
@@ -59,7 +61,7 @@ struct result {
 	char why[160];              /* first failure */
 };
 
-static struct result *results;  /* MAX_CPUS * 2 + 1 of them, shared */
+static struct result *results;  /* 2 * MAX_CPUS + MOVERS of them, shared */
 static char *shared;            /* the region being moved, shared */
 static int ncpu;
 
@@ -156,13 +158,15 @@ static void writer(int id)
 	close(fd);
 }
 
-/* One round of metadata changes in TOP/c<id>; checks each result. */
+/* One round of metadata changes: files in TOP/list, the directory the
+ * writers list (they count only the f* files), a directory in TOP/c<id>.
+ * Checks each result. */
 static void churn_round(struct result *r, int id, long round)
 {
 	char a[64], b[64], d[64], buf[128];
 
-	snprintf(a, sizeof(a), TOP "/c%d/a%ld", id, round % 10);
-	snprintf(b, sizeof(b), TOP "/c%d/b%ld", id, round % 10);
+	snprintf(a, sizeof(a), TOP "/list/a%d_%ld", id, round % 10);
+	snprintf(b, sizeof(b), TOP "/list/b%d_%ld", id, round % 10);
 	snprintf(d, sizeof(d), TOP "/c%d/d%ld", id, round % 10);
 	int fd = open(a, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) {
@@ -198,10 +202,12 @@ static void churner(int id)
 		churn_round(r, id, r->rounds);
 }
 
-/* Move every page of the shared region to the other node, again and again. */
-static void mover(long npages)
+/* Move every page of the shared region to the other node, again and
+ * again; mover k starts at the other parity, so one page is often being
+ * moved by one mover while the other waits for it. */
+static void mover(long npages, int k)
 {
-	struct result *r = &results[2 * MAX_CPUS];
+	struct result *r = &results[2 * MAX_CPUS + k];
 	void *pages[64];
 	int nodes[64], status[64];
 
@@ -209,7 +215,7 @@ static void mover(long npages)
 		pages[i] = shared + i * PG;
 	for (double end = now() + RUN_SECONDS; now() < end; r->rounds++) {
 		for (long i = 0; i < npages; i++)
-			nodes[i] = (int)((r->rounds + i) & 1);
+			nodes[i] = (int)((r->rounds + i + k) & 1);
 		long ret = syscall(SYS_move_pages, 0, npages, pages, nodes, status,
 				   MPOL_MF_MOVE_ALL);
 		if (ret < 0 && errno != ENODEV && errno != EINVAL && errno != EPERM)
@@ -236,10 +242,10 @@ static int spawn(void (*fn)(int), int arg)
 	return pid;
 }
 
-static void spawn_mover(long npages)
+static void spawn_mover(long npages, int k)
 {
 	if (fork() == 0) {
-		mover(npages);
+		mover(npages, k);
 		_exit(0);
 	}
 }
@@ -299,18 +305,20 @@ int main(void)
 	ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	ncpu = ncpu < 1 ? 1 : ncpu > MAX_CPUS ? MAX_CPUS : ncpu;
 	long npages = (long)ncpu * (SRC_PAGES + 1);
-	results = mmap(NULL, (2 * MAX_CPUS + 1) * sizeof(struct result),
+	results = mmap(NULL, (2 * MAX_CPUS + MOVERS) * sizeof(struct result),
 		       PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	shared = mmap(NULL, npages * PG, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (results == MAP_FAILED || shared == MAP_FAILED)
 		ktap_bail("mmap");
-	memset(results, 0, (2 * MAX_CPUS + 1) * sizeof(struct result));
+	memset(results, 0, (2 * MAX_CPUS + MOVERS) * sizeof(struct result));
 	memset(shared, 0, npages * PG);     /* every page present before fork */
 	if (!ok(setup() == 0, "setup: %d files listed through a shared buffer", DENT_FILES))
 		ktap_bail("setup");
-	diag("%d CPUs: %d writers, %d churners, 1 mover, %d s", ncpu, ncpu, ncpu, RUN_SECONDS);
-	spawn_mover(npages);
+	diag("%d CPUs: %d writers, %d churners, %d movers, %d s", ncpu, ncpu, ncpu,
+	     MOVERS, RUN_SECONDS);
+	for (int k = 0; k < MOVERS; k++)
+		spawn_mover(npages, k);
 	for (int i = 0; i < ncpu; i++) {
 		spawn(writer, i);
 		spawn(churner, i);
@@ -320,13 +328,20 @@ int main(void)
 		children++;
 		clean &= WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	}
-	ok(clean && children == 2 * ncpu + 1, "all %d children exited normally", children);
-	struct result *m = &results[2 * MAX_CPUS];
-	diag("mover: %ld rounds, %ld pages moved, %ld refused", m->rounds, m->moved, m->refused);
+	ok(clean && children == 2 * ncpu + MOVERS, "all %d children exited normally", children);
+	struct result m = { 0 };
+	for (int k = 0; k < MOVERS; k++) {
+		struct result *r = &results[2 * MAX_CPUS + k];
+		diag("mover %d: %ld rounds, %ld pages moved, %ld refused", k, r->rounds,
+		     r->moved, r->refused);
+		m.moved += r->moved;
+		if (r->bad && !m.bad++)
+			memcpy(m.why, r->why, sizeof(m.why));
+	}
 	if (access("/sys/devices/system/node/node1", F_OK) == 0)
-		ok_why(m->moved > 0 && !m->bad, m->why, "mover moved pages (%ld)", m->moved);
+		ok_why(m.moved > 0 && !m.bad, m.why, "movers moved pages (%ld)", m.moved);
 	else
-		skip("one node", "mover moved pages");
+		skip("one node", "movers moved pages");
 	report("writers: write/read back/getdents64", 0, ncpu);
 	report("churners: create/write/rename/mkdir/rmdir/unlink", MAX_CPUS, ncpu);
 	cleanup();
