@@ -212,7 +212,7 @@ static struct mm *build_mm(struct inode *inode, const struct elf_image *im, int 
 		spin_lock(&mm->lock);
 		*err = vma_map(mm, USER_TOP - STACK_INIT, STACK_INIT, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | VM_GROWSDOWN, NULL, 0);
-		spin_unlock(&mm->lock);
+		mm_unlock(mm);
 	}
 	if (*err) {
 		mm_put(mm);

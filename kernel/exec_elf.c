@@ -167,7 +167,7 @@ static int map_segment(struct mm *mm, struct inode *inode, const struct elf64_ph
 	if (!err && mem_end > file_map_end)
 		err = vma_map(mm, file_map_end, mem_end - file_map_end, prot,
 			      MAP_PRIVATE, NULL, 0);
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	if (!err && ph->p_memsz > ph->p_filesz && (prot & PROT_WRITE))
 		err = zero_partial_page(mm, file_end);
 	return err;

@@ -69,7 +69,7 @@ SYSCALL(mmap)
 		  (flags & MAP_FIXED_NOREPLACE) && vma_find_any(mm, addr, len) ? -EEXIST :
 		  vma_map(mm, addr, len, prot, type | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0),
 			  inode, off >> PAGE_SHIFT);
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	mmap_file_done(inode);
 	if (!err && (flags & MAP_POPULATE))
 		vm_populate(mm, addr, addr + len);
@@ -85,7 +85,7 @@ SYSCALL(munmap)
 		return -EINVAL;
 	spin_lock(&mm->lock);
 	int err = vma_unmap(mm, a0, len);
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return err;
 }
 
@@ -127,7 +127,7 @@ SYSCALL(brk)
 	if (ok)
 		mm->brk = want;
 	uint64_t ret = mm->brk;
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	return ret;
 }
 

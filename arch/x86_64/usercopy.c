@@ -6,9 +6,15 @@
  * With SMAP, the copy is the only kernel code allowed to touch user pages:
  * it opens the window with stac and closes it with clac (arch/protect.h),
  * on the fixup path too, since the fixup lands before the clac.
+ *
+ * A user copy may fault, and the fault may sleep (wait for a page being
+ * migrated, read a file page): so none is made with a spinlock held
+ * (might_sleep, spinlock.h). Copy through a kernel buffer outside the lock,
+ * or hold a mutex instead.
  */
 #include <kernel/usercopy.h>
 #include <kernel/errno.h>
+#include <kernel/spinlock.h>
 #include <arch/extable.h>
 #include <arch/protect.h>
 
@@ -25,6 +31,7 @@ static size_t raw_copy(void *dst, const void *src, size_t n)
 
 size_t copy_to_user(void *dst, const void *src, size_t n)
 {
+	might_sleep("copy_to_user");
 	if (!user_range_ok(dst, n))
 		return n;
 	return raw_copy(dst, src, n);
@@ -32,6 +39,7 @@ size_t copy_to_user(void *dst, const void *src, size_t n)
 
 size_t copy_from_user(void *dst, const void *src, size_t n)
 {
+	might_sleep("copy_from_user");
 	if (!user_range_ok(src, n))
 		return n;
 	return raw_copy(dst, src, n);
@@ -39,6 +47,7 @@ size_t copy_from_user(void *dst, const void *src, size_t n)
 
 ssize_t strncpy_from_user(char *dst, const char *src, size_t max)
 {
+	might_sleep("strncpy_from_user");
 	for (size_t i = 0; i < max; i++) {
 		if (!user_range_ok(src + i, 1) || raw_copy(dst + i, src + i, 1))
 			return -EFAULT;

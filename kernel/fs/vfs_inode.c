@@ -1,6 +1,6 @@
 /*
- * Inodes: the recursive file-system lock, the inode cache, and reference
- * counting (see vfs.h). The cache is a hash table keyed by (sb, ino); an
+ * Inodes: the file-system lock (a mutex the owning task may take again),
+ * the inode cache, and reference counting (see vfs.h). The cache is a hash table keyed by (sb, ino); an
  * inode stays in it after its last reference goes, with its pages, so that
  * reopening a file finds its data still cached. Such unused inodes sit on
  * their super block's list, oldest first; when a file system has more than
@@ -29,26 +29,29 @@ static struct spinlock icache_lock = SPINLOCK_INIT("icache");
 
 void fs_lock_init(struct fs_lock *l, const char *name)
 {
-	spin_init(&l->lock, name);
+	mutex_init(&l->mutex, name);
 	l->depth = 0;
 }
 
-/* A CPU that holds the lock takes it again by counting. */
+/* May sleep (no spinlock held). The task that holds the lock takes it
+ * again by counting; the count belongs to the owning task, not a CPU. */
 void fs_lock(struct fs_lock *l)
 {
-	if (spin_is_held(&l->lock)) {
+	if (mutex_is_held(&l->mutex)) {
 		l->depth++;
 		return;
 	}
-	spin_lock(&l->lock);
+	mutex_lock(&l->mutex);
 	l->depth = 1;
 }
 
+/* Only the task that took the lock may drop it, from whatever CPU it
+ * runs on now. */
 void fs_unlock(struct fs_lock *l)
 {
-	BUG_ON(!spin_is_held(&l->lock));
+	BUG_ON(!mutex_is_held(&l->mutex));
 	if (--l->depth == 0)
-		spin_unlock(&l->lock);
+		mutex_unlock(&l->mutex);
 }
 
 /* A new super block's part of the cache. */

@@ -108,3 +108,8 @@ void lock_assert_none_held(const char *where)
 	panic("%s with %d spinlocks held (%s) and %d pte_chain locks", where,
 	      c->locks_held, names[0] ? names + 1 : "none listed", c->nr_chain_held);
 }
+
+void might_sleep(const char *what)
+{
+	lock_assert_none_held(what);
+}

@@ -23,6 +23,7 @@
 #include <kernel/signal.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
+#include <kernel/printk.h>
 
 static pte_t vma_pte_prot(const struct vma *v, bool writable)
 {
@@ -63,21 +64,86 @@ static int map_or_put(struct mm *mm, pte_t *ptep, struct page *p, pte_t prot)
 	return -ENOMEM;
 }
 
+/*
+ * A file page is looked up without mm->lock: the lookup may read the disk
+ * and take the file system's mutex, which may sleep, and no one sleeps
+ * under a spinlock (spinlock.h). The fault finds it needs the page under
+ * the lock, takes an inode reference (the VMA may go once the lock is
+ * dropped), returns FAULT_FETCH; vm_fault drops the lock, fetches the page
+ * and retries. The retry uses the page if the VMA still maps the same
+ * (inode, index), and fetches again otherwise.
+ */
+#define FAULT_FETCH 1
+#define FAULT_PREPARE 2            /* a pte_chain block is needed first */
+
+struct file_fetch {
+	struct inode *want;        /* to fetch next, with a reference */
+	struct inode *inode;       /* fetched from, with a reference */
+	uint64_t index;
+	struct page *page;         /* NULL: err says why */
+	int err;
+	bool major;
+};
+
+/* The page fetched for (inode, index), or FAULT_FETCH after asking for it.
+ * mm->lock held. */
+static int fetched_page(struct file_fetch *ff, struct inode *inode,
+			uint64_t index, struct page **out)
+{
+	if (ff->inode != inode || ff->index != index || (!ff->page && !ff->err)) {
+		BUG_ON(ff->want);
+		ff->want = inode;
+		ff->index = index;
+		filemap_get(inode);
+		return FAULT_FETCH;
+	}
+	int err = ff->err;
+	*out = ff->page;
+	ff->page = NULL;                    /* the caller owns it now */
+	ff->err = 0;
+	return err == -ENOMEM ? -ENOMEM : err == -EFAULT ? -ENXIO : err ? -EIO : 0;
+}
+
+/* Drop what ff holds. No spinlock held: the inode put may sleep. */
+static void fetch_release(struct file_fetch *ff)
+{
+	if (ff->page)
+		filemap_release_page(ff->page);
+	if (ff->inode)
+		filemap_put(ff->inode);
+	ff->page = NULL;
+	ff->inode = NULL;
+	ff->err = 0;
+}
+
+/* Look up the page fault_file asked for. No spinlock held: may sleep. */
+static void fetch(struct file_fetch *ff)
+{
+	struct inode *inode = ff->want;
+	uint64_t index = ff->index;
+
+	fetch_release(ff);
+	ff->want = NULL;
+	ff->inode = inode;
+	ff->index = index;
+	ff->page = filemap_page(inode, index, &ff->major, &ff->err);
+}
+
 static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
-		      bool write)
+		      bool write, struct file_fetch *ff)
 {
 	uint64_t index = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
-	bool major = false, shared = v->flags & MAP_SHARED;
-	int err;
-	struct page *p = filemap_page(v->inode, index, &major, &err);
+	bool shared = v->flags & MAP_SHARED;
+	struct page *p;
+	int err = fetched_page(ff, v->inode, index, &p);
 
-	if (!p)
-		return err == -ENOMEM ? -ENOMEM : err == -EFAULT ? -ENXIO : -EIO;
+	if (err)
+		return err;
 	if (page_locked(p)) {                /* being migrated: wait, retry */
 		filemap_release_page(p);
 		return -EAGAIN;
 	}
-	if (major)
+	if (ff->major)
 		count_vm_event(PGMAJFAULT);
 	if (write && !shared) {             /* private write: copy at once */
 		struct page *copy = copy_page(p);
@@ -93,10 +159,10 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 }
 
 static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
-			 bool write)
+			 bool write, struct file_fetch *ff)
 {
 	if (v->inode)
-		return fault_file(mm, v, va, ptep, write);
+		return fault_file(mm, v, va, ptep, write, ff);
 	struct page *p = anon_page();
 	if (!p)
 		return -ENOMEM;
@@ -153,23 +219,28 @@ static bool access_ok(const struct vma *v, unsigned flags)
 	return v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 }
 
-/* The fault at addr with mm->lock held and v checked: by the PTE's state.
- * -EAGAIN with *busy set when the PTE is a migration entry. */
-static int fault_pte(struct mm *mm, struct vma *v, uint64_t addr, bool write,
-		     struct page **busy)
+/* The fault proper, with mm->lock held; *busy is set to a page being
+ * migrated. Returns 0, -errno, -EAGAIN (wait and retry), FAULT_FETCH or
+ * FAULT_PREPARE (drop the lock, do that, call again). */
+static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
+			struct page **busy, struct file_fetch *ff)
 {
-	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-	pte_t *ptep = pgtable_walk(mm, va, true);
+	bool write = flags & FAULT_WRITE;
+	struct vma *v = find_or_grow(mm, addr);
 	int err = 0;
 
+	if (!v || !access_ok(v, flags))
+		return -EFAULT;
+	if (v->inode && !rmap_ready())
+		return FAULT_PREPARE;
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	pte_t *ptep = pgtable_walk(mm, va, true);
 	if (!ptep)
-		return -ENOMEM;
-	if (pte_migration(*ptep)) {
+		err = -ENOMEM;
+	else if (pte_migration(*ptep))
 		*busy = pfn_to_page(pte_pfn(*ptep));
-		return -EAGAIN;
-	}
-	if (!pte_present(*ptep))
-		err = fault_missing(mm, v, va, ptep, write);
+	else if (!pte_present(*ptep))
+		err = fault_missing(mm, v, va, ptep, write, ff);
 	else if (write && !pte_write(*ptep))
 		err = fault_cow(mm, v, va, ptep);
 	/* else: another CPU or an earlier fault already fixed it */
@@ -178,39 +249,15 @@ static int fault_pte(struct mm *mm, struct vma *v, uint64_t addr, bool write,
 	return err;
 }
 
-/* One attempt: vm_fault's results, or -EAGAIN when a migration is in the
- * way (*busy: the page to wait for, or NULL: just yield). Takes and drops
- * mm->lock. */
-static int fault_once(struct mm *mm, uint64_t addr, unsigned flags, struct page **busy)
-{
-	int err;
-
-again:
-	spin_lock(&mm->lock);
-	struct vma *v = find_or_grow(mm, addr);
-	if (!v || !access_ok(v, flags)) {
-		err = -EFAULT;
-		goto out;
-	}
-	/* Anonymous and COW faults make a page's first mapping (direct, no
-	 * chain block). A file page may be mapped already: its chain may
-	 * need a block, allocated before the lock (rmap.h). */
-	if (v->inode && !rmap_ready()) {
-		spin_unlock(&mm->lock);
-		if (rmap_prepare())
-			return -ENOMEM;
-		goto again;
-	}
-	err = fault_pte(mm, v, addr, flags & FAULT_WRITE, busy);
-out:
-	spin_unlock(&mm->lock);
-	rmap_unprepare();
-	return err;
-}
-
 /*
  * Resolve a fault at user address addr of mm (FAULT_* flags). Takes and
- * drops mm->lock; may sleep (waits for migrations, reads files).
+ * drops mm->lock; may sleep (waits for migrations, reads files): called
+ * with no spinlock held.
+ *
+ * Anonymous and COW faults make a page's first mapping (direct, no chain
+ * block). A file page may be mapped already: its chain may need a block,
+ * allocated before the lock (rmap.h). A file page itself is looked up
+ * before the lock too (see struct file_fetch).
  *
  * Contract: 0 means the access can now succeed: when mm->lock was last
  * dropped, the PTE of addr was present and allowed the access (writable
@@ -227,19 +274,34 @@ out:
  */
 int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 {
+	struct file_fetch ff = { 0 };
 	int err;
 
 	if (!mm || addr >= USER_SPACE_END)
 		return -EFAULT;
+	might_sleep("vm_fault");
 	count_vm_event(PGFAULT);
 	for (;;) {
-		struct page *busy = NULL;
+		struct page *busy = NULL;   /* being migrated: wait, then again */
 
-		err = fault_once(mm, addr, flags, &busy);
-		if (err != -EAGAIN)
+		spin_lock(&mm->lock);
+		err = fault_locked(mm, addr, flags, &busy, &ff);
+		spin_unlock(&mm->lock);
+		if (err == FAULT_FETCH) {
+			fetch(&ff);
+		} else if (err == FAULT_PREPARE) {
+			if (rmap_prepare()) {
+				err = -ENOMEM;
+				break;
+			}
+		} else if (busy || err == -EAGAIN) {
+			migrate_wait(busy);
+		} else {
 			break;
-		migrate_wait(busy);             /* then try again */
+		}
 	}
+	rmap_unprepare();
+	fetch_release(&ff);
 	rmap_check_fault_tick();
 	return err;
 }

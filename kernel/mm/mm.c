@@ -122,6 +122,7 @@ struct mm *mm_create(void)
 	       256 * sizeof(uint64_t));
 	spin_init(&mm->lock, "mm");
 	list_init(&mm->vmas);
+	list_init(&mm->dead_vmas);
 	mm->users = 1;
 	mm->node = numa_this_node();
 	spin_lock(&mm_list_lock);
@@ -145,7 +146,7 @@ void mm_put(struct mm *mm)
 	spin_lock(&mm->lock);
 	vma_unmap(mm, 0, USER_SPACE_END);
 	pgtable_free_all(mm);
-	spin_unlock(&mm->lock);
+	mm_unlock(mm);
 	spin_lock(&mm_list_lock);
 	list_del(&mm->mm_node);
 	spin_unlock(&mm_list_lock);

@@ -130,8 +130,27 @@ static void vma_destroy(struct mm *mm, struct vma *v)
 	list_del(&v->node);
 	mm->nr_vmas--;
 	if (v->inode)
+		list_add(&v->node, &mm->dead_vmas);   /* mm_unlock puts the inode */
+	else
+		kfree(v);
+}
+
+void mm_unlock(struct mm *mm)
+{
+	struct list_head dead = LIST_HEAD_INIT(dead);
+
+	while (!list_empty(&mm->dead_vmas)) {      /* take them all */
+		struct list_head *l = mm->dead_vmas.next;
+		list_del(l);
+		list_add_tail(l, &dead);
+	}
+	spin_unlock(&mm->lock);
+	while (!list_empty(&dead)) {
+		struct vma *v = list_first_entry(&dead, struct vma, node);
+		list_del(&v->node);
 		filemap_put(v->inode);
-	kfree(v);
+		kfree(v);
+	}
 }
 
 int vma_unmap(struct mm *mm, uint64_t start, uint64_t len)

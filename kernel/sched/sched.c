@@ -260,7 +260,9 @@ static struct proc *pick_next(struct runqueue *rq)
 /*
  * Give the CPU to the next RUNNABLE process (round robin). The current
  * process goes to the back of the queue if it is still RUNNING; if it is
- * SLEEPING it stays off every queue until sched_wakeup().
+ * SLEEPING it stays off every queue until sched_wakeup(). The caller holds
+ * no spinlock (might_sleep): another process run here meanwhile could
+ * otherwise spin on it, or take it "again" as if it were the holder.
  */
 void schedule(void)
 {

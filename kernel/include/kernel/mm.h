@@ -64,6 +64,8 @@ struct mm {
 	struct spinlock lock;      /* VMAs, page tables, rss (see above) */
 	struct list_head vmas;
 	int nr_vmas;
+	struct list_head dead_vmas;  /* unmapped file VMAs whose inode is put
+					by mm_unlock, outside the lock */
 	uint64_t brk_start, brk;   /* heap: [brk_start, brk) */
 	uint64_t stack_top;
 	uint64_t rss_anon, rss_file;   /* resident pages */
@@ -78,6 +80,10 @@ struct mm {
 struct mm *mm_create(void);
 void mm_put(struct mm *mm);
 void mm_get(struct mm *mm);
+/* Drop mm->lock, then put the inodes of the file VMAs unmapped under it:
+ * an inode put may sleep (the file system's mutex), so it waits until no
+ * spinlock is held. Use it wherever VMAs may have been unmapped. */
+void mm_unlock(struct mm *mm);
 struct mm *mm_dup(struct mm *old, int *err);  /* fork: copy-on-write */
 
 struct vma *vma_find(struct mm *mm, uint64_t addr);  /* containing addr */

@@ -16,13 +16,24 @@
  * - struct mount: a file system attached at a directory; path lookup
  *   crosses from the covered directory to the mounted root and back on "..".
  *
- * Locking. Each super_block has one lock (sb->lock, recursive: a page
- * cache miss inside a locked directory operation re-enters the file system
- * through readpage). The VFS takes it around every inode operation and the
- * page cache around every address_space operation, so a file system's code
- * runs single-threaded per mount. Order: sb->lock, then icache_lock or
- * pcache_lock (never the other way), then bcache_lock, then device locks.
- * No function here sleeps: there is no scheduler yet (issue 4).
+ * Locking. Each super_block has one lock (sb->lock), a mutex owned by a
+ * task (mutex.h): its holder may sleep, fault on a user buffer, wait for a
+ * page being migrated or for the disk, and finish on another CPU; other
+ * tasks wait for it asleep. The same task may take it again (depth
+ * counts): a page cache miss inside a locked directory operation, or a
+ * fault on a user buffer mapped from a file of the same mount during a
+ * write(), re-enters the file system through readpage. The VFS takes it
+ * around every inode operation and the page cache around every
+ * address_space operation, so a file system's code runs single-threaded
+ * per mount.
+ *
+ * Lock order (the one place it is written): sb->lock (a mutex), then the
+ * spinlocks: mm->lock (a fault during a user copy), then icache_lock or
+ * pcache_lock (never the other way), then bcache_lock, then device locks. The rule: no user copy, no sleep and no
+ * mutex under a spinlock (might_sleep in spinlock.h panics if one is
+ * tried). A call that must copy to or from user memory while it needs a
+ * spinlock copies through a kernel buffer outside the lock; the sb mutex
+ * may be held across a user copy.
  *
  * Errors are negative Linux errno values.
  */
@@ -32,6 +43,7 @@
 #include <kernel/types.h>
 #include <kernel/list.h>
 #include <kernel/spinlock.h>
+#include <kernel/mutex.h>
 #include <kernel/radix.h>
 #include <kernel/uio.h>
 
@@ -91,10 +103,10 @@ struct kstat;
 
 /* ------------------------------------------------------------ locks */
 
-/* A spinlock the holding CPU may take again (depth counts). */
+/* A mutex the holding task may take again (depth counts); see the top. */
 struct fs_lock {
-	struct spinlock lock;
-	int depth;                 /* how many times the holder took it */
+	struct mutex mutex;
+	int depth;                 /* times the owner took it; only it touches this */
 };
 
 void fs_lock_init(struct fs_lock *l, const char *name);
