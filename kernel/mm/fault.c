@@ -24,6 +24,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <kernel/printk.h>
+#include <kernel/trace.h>
 
 static pte_t vma_pte_prot(const struct vma *v, bool writable)
 {
@@ -235,17 +236,25 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
 		return FAULT_PREPARE;
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 	pte_t *ptep = pgtable_walk(mm, va, true);
-	if (!ptep)
+	int kind = -1;                      /* for the trace: what was done */
+	if (!ptep) {
 		err = -ENOMEM;
-	else if (pte_migration(*ptep))
+	} else if (pte_migration(*ptep)) {
 		*busy = pfn_to_page(pte_pfn(*ptep));
-	else if (!pte_present(*ptep))
+		kind = TRACE_FAULT_MIGRATION_WAIT;
+	} else if (!pte_present(*ptep)) {
 		err = fault_missing(mm, v, va, ptep, write, ff);
-	else if (write && !pte_write(*ptep))
+		kind = v->inode ? TRACE_FAULT_FILE : TRACE_FAULT_ANON;
+	} else if (write && !pte_write(*ptep)) {
+		uint64_t old = pte_pfn(*ptep);
 		err = fault_cow(mm, v, va, ptep);
+		kind = pte_pfn(*ptep) == old ? TRACE_FAULT_REUSE : TRACE_FAULT_COW;
+	}
 	/* else: another CPU or an earlier fault already fixed it */
 	if (!err)
 		flush_tlb_page(va);
+	if (!err && kind >= 0)
+		trace_event(TRACE_MM_FAULT, addr, kind, pte_pfn(*ptep));
 	return err;
 }
 

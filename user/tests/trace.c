@@ -1,12 +1,13 @@
 /*
  * trace: the memory-system trace follows a scripted run, in order.
  *
- * With page_fault_user and mm_migrate_pages turned on through their
- * tracefs `enable` files and the buffer cleared (a write to `trace`), the
- * test touches a fresh page, then moves another to the other node, then
- * reads /sys/kernel/tracing/trace: the fault at the fresh page's address
- * comes first, the migration (nr_succeeded=1) after it, both by this
- * process. Turned off, a fault leaves no record. trace_pipe hands each
+ * With page_fault_user and mm_migrate_pages (and Numbat's mm_fault) turned
+ * on through their tracefs `enable` files and the buffer cleared (a write
+ * to `trace`), the test touches a fresh page, moves another to the other
+ * node, and forks a child that writes the fresh page; then it reads
+ * /sys/kernel/tracing/trace: the fault at the fresh page's address comes
+ * first (mm_fault: anon), the migration (nr_succeeded=1) after it, both by
+ * this process, and the child's copy-on-write fault (mm_fault: cow). Turned off, a fault leaves no record. trace_pipe hands each
  * record out once. Enable files take 0 and 1 only.
  *
  * Linux has both events too (tracefs at /sys/kernel/tracing, as root);
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ktap.h"
@@ -28,6 +30,7 @@
 #define T "/sys/kernel/tracing/"
 #define PF_ENABLE T "events/exceptions/page_fault_user/enable"
 #define MIG_ENABLE T "events/migrate/mm_migrate_pages/enable"
+#define FAULT_ENABLE T "events/numbat/mm_fault/enable"     /* Numbat's own */
 #define PG 4096UL
 
 static char buf[1 << 20];
@@ -75,12 +78,20 @@ static void check_run(void)
 	char want_fault[64], want_pid[32];
 
 	p[PG] = 1;                                 /* the page to move, touched before */
+	int numbat = put(FAULT_ENABLE, "1");
 	ok(put(PF_ENABLE, "1") && put(MIG_ENABLE, "1") && put(T "trace", "\n"),
 	   "page_fault_user and mm_migrate_pages on, buffer cleared");
 	p[0] = 1;                                  /* the fault to find */
 	int moved = move_away(p + PG);
+	pid_t child = fork();
+	if (child == 0) {
+		p[0] = 2;                          /* copy on write */
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
 	put(PF_ENABLE, "0");
 	put(MIG_ENABLE, "0");
+	put(FAULT_ENABLE, "0");
 	p[2 * PG + 5] = 2;                         /* a fault, not traced: off */
 	long n = read_file(T "trace", buf, sizeof(buf));
 	snprintf(want_fault, sizeof(want_fault), "page_fault_user: address=%#lx ", (unsigned long)p);
@@ -93,6 +104,18 @@ static void check_run(void)
 		   m >= 0 && strstr(buf + m, "syscall_or_cpuset") ? "syscall_or_cpuset" : "?");
 	} else {
 		skip("no second node", "then the migration of one page");
+	}
+	char want[64], want_child[32];
+	snprintf(want, sizeof(want), "mm_fault: address=%#lx kind=anon ", (unsigned long)p);
+	snprintf(want_child, sizeof(want_child), "-%d ", child);
+	if (numbat) {
+		long a = find(want, want_pid);
+		snprintf(want, sizeof(want), "mm_fault: address=%#lx kind=cow ", (unsigned long)p);
+		ok(a > f && f >= 0, "numbat:mm_fault says how the fault was resolved: anon");
+		ok(find(want, want_child) > a, "and the child's write to it: cow");
+	} else {
+		skip("numbat:mm_fault is Numbat's", "mm_fault: anon");
+		skip("numbat:mm_fault is Numbat's", "mm_fault: cow");
 	}
 	snprintf(want_fault, sizeof(want_fault), "address=%#lx ", (unsigned long)(p + 2 * PG + 5));
 	ok(find(want_fault, NULL) < 0, "a fault with the event off is not recorded");
@@ -133,9 +156,9 @@ static void check_pipe(void)
 
 int main(void)
 {
-	ktap_plan("trace", 8);
+	ktap_plan("trace", 10);
 	if (access(PF_ENABLE, W_OK) != 0) {
-		for (int i = 0; i < 8; i++)
+		for (int i = 0; i < 10; i++)
 			skip("no tracefs at " T, "trace check %d", i + 1);
 		return ktap_done();
 	}
