@@ -1,6 +1,6 @@
 # Numbat: build, boot, debug and test. `make help` lists the targets.
 #
-# Machine settings (DESIGN.md section 8); override on the command line,
+# Machine settings (README, "Changing the machine"); override on the command line,
 # e.g. `make qemu NODES=4 CPUS=8 MEM=2048`.
 NODES     ?= 2
 CPUS      ?= 4

@@ -163,7 +163,7 @@ void numa_init(void)
 	assign_cpus();
 }
 
-/* One line per node, in the format the test harness checks (DESIGN.md 8). */
+/* One line per node, in the format the test harness checks (docs/design.md, section 6). */
 void numa_print(void)
 {
 	int nid, other;

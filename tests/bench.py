@@ -89,7 +89,7 @@ def fs_bench(verbose):
     print()
 
 
-# Debian's Linux 6.1 on the same QEMU settings (issue 4), guest rdtsc cycles.
+# Debian's Linux 6.1 on the same QEMU settings, guest rdtsc cycles.
 LINUX_FAULTS = {"anon_fault": 6900, "cow_fault": 11700, "fork_16m": 690000, "fork_64m": 2360000}
 FAULT_ROWS = [("anon_fault", "anonymous fault, per page"), ("cow_fault", "copy-on-write fault, per page"),
               ("fork_16m", "fork, 16 MiB touched"), ("fork_64m", "fork, 64 MiB touched"),

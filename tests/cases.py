@@ -122,7 +122,7 @@ def linux_swap_image(path):
 
 
 def user_test_cases():
-    """One boot per user/tests/*.c program, run as init (DESIGN.md 7)."""
+    """One boot per user/tests/*.c program, run as init (init=/tests/NAME)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
                    for p in glob.glob(os.path.join(root, d, "*.c")))

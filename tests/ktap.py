@@ -4,7 +4,7 @@
 - parse_ktap() / ktap_results(): KTAP as Linux KUnit prints it, nested suites
   indented 4 spaces a level, turned into one Result per leaf test.
 - parse_numa() / parse_cpulist() / format_cpulist(): the boot log's
-  `numa: node ...` lines (DESIGN.md section 8).
+  `numa: node ...` lines (docs/design.md, section 6).
 
 Python 3 standard library only; tests/test_ktap.py tests this module.
 """

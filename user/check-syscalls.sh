@@ -1,6 +1,6 @@
 #!/bin/sh
 # Run a user program under strace on the Linux host and list the system
-# calls it makes that Numbat doesn't implement (DESIGN.md 7: those return
+# calls it makes that Numbat doesn't implement (docs/design.md 6: those return
 # ENOSYS there). rt_sigreturn is listed apart: it is how a signal handler
 # returns, so the kernel needs it as soon as it runs handlers.
 #

@@ -1,6 +1,6 @@
 /*
  * init: the first user process when the kernel command line has no init=
- * (DESIGN.md section 7). The kernel starts it with fds 0, 1 and 2 already
+ * (as Linux's init= does; docs/processes.md). The kernel starts it with fds 0, 1 and 2 already
  * open on the console, so init opens nothing: it runs /bin/sh on the console
  * and starts a new one whenever it exits. As the first process it also
  * inherits every orphan, so it reaps whatever child exits.

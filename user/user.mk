@@ -1,4 +1,4 @@
-# User programs and user-space tests (DESIGN.md section 7), included at the end
+# User programs and user-space tests (docs/design.md), included at the end
 # of the root Makefile. Everything is built with musl-gcc -static, so the same
 # binaries run on the Linux host and on Numbat.
 #
@@ -72,7 +72,7 @@ $(ROOTFS)/tests/%: build/user/tests/%.o $(USER_LIB)
 	$(MUSLCC) -static -o $@ $< $(USER_LIB)
 
 # Benchmarks (user/bench/*.c, run by tests/bench.py): build/rootfs/bench/NAME
-# One line per test, run by /bin/sh (DESIGN.md 7: init=/bin/sh -- /tests/run.sh).
+# One line per test, run by /bin/sh (init=/bin/sh -- /tests/run.sh).
 # Tests write scratch files in their working directory: /tests.
 $(ROOTFS)/tests/run.sh: build/user/.flags
 	@mkdir -p $(dir $@)

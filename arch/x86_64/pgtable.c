@@ -3,7 +3,7 @@
  * Every page-table page's struct page records which mm owns it (mapping)
  * and the first virtual address it maps (index), so that from the physical
  * address of a PTE the reverse map can find the mm and the virtual address
- * (DESIGN.md section 4).
+ * (docs/rmap.md).
  *
  *   PML4[i] -> PDPT[j] -> PD[k] -> PT[l] -> frame
  *   i, j, k, l = bits 47-39, 38-30, 29-21, 20-12 of the address

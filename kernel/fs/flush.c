@@ -1,8 +1,8 @@
 /*
  * The periodic flush: a kernel thread that writes dirty page-cache pages
  * and file-system metadata back every FLUSH_INTERVAL, so that what programs
- * write reaches the disk even if nobody calls sync (issue 3's "periodic
- * flush"; sync, fsync and power-off write back too).
+ * write reaches the disk even if nobody calls sync (sync, fsync and
+ * power-off write back too).
  */
 #include <kernel/pcache.h>
 #include <kernel/proc.h>

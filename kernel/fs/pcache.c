@@ -2,7 +2,8 @@
  * The page cache (see pcache.h). Each inode's pages hang in a radix tree in
  * its address_space; every cached page is also on one global LRU list
  * (page->lru), oldest first, which pcache_drop_clean() and writeback walk.
- * Reclaim (issue 5) will split that list per node into active/inactive.
+ * Reclaim, when it comes, will split that list per node into active and
+ * inactive lists (docs/swap.md).
  */
 #include <kernel/pcache.h>
 #include <kernel/mm.h>
@@ -250,7 +251,7 @@ static int writeback_sb(struct super_block *sb)
 
 /*
  * Write back every dirty page. Called by sync(), at power-off, and (once
- * there are kernel threads, issue 4) every few seconds by the flush thread.
+ * by the flush thread, kernel/fs/flush.c) every few seconds.
  * Returns 0 or the first error; pages that failed stay dirty.
  */
 int pcache_writeback_all(void)

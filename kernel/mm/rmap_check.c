@@ -27,7 +27,7 @@
  * boot option rmap_check=N runs it every N page faults (and panics on an
  * error, so a stress run cannot miss one): the fault that makes N only
  * notes it, and its CPU runs the check when it next returns to user mode,
- * holding no lock. Never in the fault path itself: see the lock order in
+ * holding no lock. Never in the fault path itself: see lock_order.h and
  * rmap.h.
  */
 #include <kernel/rmap.h>

@@ -7,8 +7,9 @@
  * process changes CPU only while RUNNABLE and not on_cpu, with both run
  * queue locks held (lower CPU id first): see steal().
  *
- * Lock order: rq lock (lower CPU id first) -> waitq lock is never taken
- * inside an rq lock; waitq lock -> rq lock is allowed (wake_up_all).
+ * Lock order (lock_order.h): rq lock (lower CPU id first); a waitq lock
+ * is never taken inside an rq lock; waitq lock -> rq lock is allowed
+ * (wake_up_all).
  */
 #include <kernel/sched.h>
 #include <kernel/proc.h>

@@ -96,7 +96,7 @@ static void test_mappings(void)
 	ok(msync(sh, 3 * PG, MS_SYNC) == 0 && file_has(fd, PG + 100, "shared", 6),
 	   "a write through MAP_SHARED reaches the file (msync, pread)");
 	/* POSIX leaves this open; Linux maps a private page to the page-cache
-	 * page until it is written, and so does Numbat (DESIGN.md 3). */
+	 * page until it is written, and so does Numbat (docs/processes.md). */
 	ok(memcmp(pv + PG + 100, "shared", 6) == 0,
 	   "an unwritten MAP_PRIVATE page sees the shared write");
 	memcpy(sh2 + 10, "second", 6);

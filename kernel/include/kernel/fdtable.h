@@ -2,7 +2,7 @@
  * Descriptor tables: what a process's file descriptors (small integers)
  * refer to. Each slot holds a struct file reference and a close-on-exec
  * bit; fork copies the table (taking a reference on every file), exec
- * closes the close-on-exec ones. The process (issue 4) points at one.
+ * closes the close-on-exec ones. Each process (struct proc) points at one.
  *
  * Locking: ft->lock protects the slots and bits. file_put() of a closed
  * file runs after the lock is dropped (release may do I/O).

@@ -1,6 +1,6 @@
 /*
  * A process's files: its descriptor table and working directory. The file
- * system (issue 3) provides them; proc.c only asks for them to be copied on
+ * system (kernel/fs/) provides them; proc.c only asks for them to be copied on
  * fork and released on exit.
  */
 #ifndef KERNEL_FILES_H

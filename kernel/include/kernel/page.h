@@ -41,7 +41,7 @@ struct page {
 	uint8_t order;             /* block order (PG_buddy, PG_head) */
 	uint8_t lockbits;          /* PL_*: bit locks (rmap.h), atomic ops only */
 	int32_t refcount;          /* users of the frame; 0 when free */
-	int32_t mapcount;          /* PTEs mapping it (reverse map, issue 5) */
+	int32_t mapcount;          /* PTEs mapping it (reverse map, rmap.h) */
 	struct list_head lru;      /* free list, slab list or LRU list */
 	union {
 		struct {               /* page cache or swap (issues 3, 5) */
@@ -53,7 +53,7 @@ struct page {
 			void *freelist;
 		};
 	};
-	union {                    /* reverse map (issue 5) */
+	union {                    /* reverse map (rmap.h) */
 		struct pte_chain *chain;
 		pte_addr_t direct;
 	} pte;

@@ -22,33 +22,18 @@
  * The pte_chain lock is bit PL_CHAIN of page->lockbits. It protects
  * pte.direct/pte.chain, PG_direct and page->mapcount.
  *
- * LOCK ORDER (the one place it is written down):
- *
- *   page lock (PL_LOCKED, held across a migration; never waited for with
- *              a spinlock held)
- *     -> mm_list_lock (the list of every mm)
- *       -> mm->lock (VMAs and page tables)
- *         -> the file-system lock, for a file fault's read (filemap_page)
- *         -> pte_chain lock of a page
- *           -> spare_lock of a CPU (rmap.c: its one spare block)
- *         -> pcache_lock
- *
- *   fork takes the parent's mm->lock and then the child's (nobody else can
- *   know the child yet). Code that holds a chain lock and needs an mm->lock
- *   (try_to_unmap, migration) goes against the order, so it only tries
- *   (spin_trylock) and answers RMAP_AGAIN when the lock is busy; the
- *   caller drops everything and retries.
- *
- *   A fault in a user copy takes its own mm->lock with the file-system
- *   lock held (read/write), the reverse of a file fault. So nothing that
- *   holds the file-system lock may wait for another mm's lock, and
- *   rmap_check, which wants every mm->lock at once, never runs in the fault
- *   path (it used to, and hung: the faulting task held the file-system
- *   lock while the owner of another mm->lock waited for it). The fault
- *   only notes that a check is due; the CPU runs it on its next return to
- *   user mode, where it holds no lock (asserted), taking mm_list_lock,
- *   then each mm->lock with spin_trylock (all or none, retrying after a
- *   yield), and last every spare_lock.
+ * Locks: the whole kernel's order is in lock_order.h. For the reverse
+ * map: fork takes the parent's mm->lock and then the child's (nobody else
+ * can know the child yet). Code that holds a chain lock and needs an
+ * mm->lock (try_to_unmap, migration) goes against the order, so it only
+ * tries (spin_trylock) and answers RMAP_AGAIN when the lock is busy; the
+ * caller drops everything and retries. rmap_check, which wants every
+ * mm->lock at once, never runs in the fault path (a fault in a user copy
+ * holds the file system's lock; the checker used to hang there): the fault
+ * only notes that a check is due, and the CPU runs it on its next return
+ * to user mode, where it holds no lock (asserted), taking mm_list_lock,
+ * then each mm->lock with spin_trylock (all or none, retrying after a
+ * yield), and last every spare_lock.
  *
  * Allocation: a second mapping needs a pte_chain block. rmap_prepare()
  * fills this CPU's one-block spare before any spinlock is taken (Linux's

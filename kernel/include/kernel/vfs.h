@@ -27,13 +27,11 @@
  * address_space operation, so a file system's code runs single-threaded
  * per mount.
  *
- * Lock order (the one place it is written): sb->lock (a mutex), then the
- * spinlocks: mm->lock (a fault during a user copy), then icache_lock or
- * pcache_lock (never the other way), then bcache_lock, then device locks. The rule: no user copy, no sleep and no
- * mutex under a spinlock (might_sleep in spinlock.h panics if one is
- * tried). A call that must copy to or from user memory while it needs a
- * spinlock copies through a kernel buffer outside the lock; the sb mutex
- * may be held across a user copy.
+ * The lock order (sb->lock, a mutex, above every spinlock) and its rules
+ * are in lock_order.h. The one that shapes this code: no user copy, no
+ * sleep and no mutex under a spinlock. A call that must copy to or from
+ * user memory while it needs a spinlock copies through a kernel buffer
+ * outside the lock; the sb mutex may be held across a user copy.
  *
  * Errors are negative Linux errno values.
  */

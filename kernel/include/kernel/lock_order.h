@@ -1,0 +1,52 @@
+/*
+ * The lock order of the whole kernel: the one place it is written. A lock
+ * may be taken while holding only locks above it in this list.
+ *
+ * Sleeping locks (mutexes, mutex.h: the holder may sleep, fault on a user
+ * buffer, and finish on another CPU):
+ *
+ *   sb->lock            one per mounted file system (vfs.h); the same task
+ *                       may take it again (a page-cache miss inside a
+ *                       directory operation; a write() whose buffer maps a
+ *                       file of the same mount)
+ *     page lock         PL_LOCKED (migrate.h): held across a migration;
+ *                       waited for asleep, never with a spinlock held
+ *
+ * Spinlocks, outermost first (spinlock.h):
+ *
+ *   mm_list_lock        the list of every mm (rmap.h)
+ *     mm->lock          VMAs, page tables, RSS (mm.h); a parent's before
+ *                       its fork child's
+ *       pte_chain lock  bit PL_CHAIN of a page (rmap.h)
+ *         spare_lock    a CPU's one spare pte_chain block (rmap.c)
+ *       icache_lock or pcache_lock   (neither inside the other)
+ *         bcache_lock   the buffer cache
+ *           blkdev->lock  one request at a time per device
+ *   rq lock             a CPU's run queue (sched.c); two at once: lower
+ *                       CPU id first; a waitq lock may be held when taking
+ *                       one (wake_up_all), never the other way
+ *   leaves              taken with nothing inside them: swap_lock,
+ *                       procfs_lock, mount_lock, blkdevs_lock, a trace
+ *                       ring's lock, the TTY's lock, proc_lock
+ *
+ * The rules that go with it, each checked by the kernel:
+ *   - no sleep, no mutex and no user copy while holding a spinlock or a
+ *     pte_chain lock: might_sleep() (spinlock.h) panics naming the locks,
+ *     from schedule(), mutex_lock(), vm_fault() and the user-copy routines;
+ *   - no spinlock held across a task switch or a return to user mode
+ *     (lock_assert_none_held, watchdog.h);
+ *   - a lock needed against the order is only tried (spin_trylock), and on
+ *     failure everything is dropped and the operation retried: code that
+ *     holds a chain lock and needs an mm->lock (try_to_unmap, migration,
+ *     rmap_check) answers RMAP_AGAIN (rmap.h);
+ *   - a spin longer than WATCHDOG_SECS is reported with the lock's name
+ *     and holder (watchdog.h).
+ *
+ * A fault in a user copy takes mm->lock with sb->lock held (read, write,
+ * getdents64); so a file page is never read with mm->lock held (the fault
+ * handler fetches it before taking the lock, fault.c), and rmap_check,
+ * which wants every mm->lock at once, never runs in the fault path.
+ */
+#ifndef KERNEL_LOCK_ORDER_H
+#define KERNEL_LOCK_ORDER_H
+#endif
