@@ -25,9 +25,12 @@
  *   rq lock             a CPU's run queue (sched.c); two at once: lower
  *                       CPU id first; a waitq lock may be held when taking
  *                       one (wake_up_all), never the other way
- *   leaves              taken with nothing inside them: swap_lock,
- *                       procfs_lock, mount_lock, blkdevs_lock, a trace
- *                       ring's lock, the TTY's lock, proc_lock
+ *   leaves              nothing but the allocators inside them:
+ *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
+ *                       a trace ring's lock
+ *   allocators, innermost: a slab cache's lock, then a node's buddy lock
+ *                       (numa_node.lock); kmalloc, kfree and the page
+ *                       allocator may be called holding any lock above
  *
  * The rules that go with it, each checked by the kernel:
  *   - no sleep, no mutex and no user copy while holding a spinlock or a
