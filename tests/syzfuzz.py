@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""`make fuzz`: a long campaign of /bin/fuzz (user/fuzz/) on several machine
+shapes, each boot with the reverse map checked every N page faults.
+
+For each shape it boots `init=/bin/fuzz poweroff -- -s SEED -n CALLS`, on a
+private copy of the root image, then reports what went wrong:
+
+- a kernel panic or trap, or a hang (no power-off within the time limit);
+- a worker's failure or hang (`fuzz: FAIL ...`, `fuzz: HANG ...`);
+- e2fsck errors on the image afterwards;
+
+with the seed, the command that replays the boot, and the last calls each
+worker logged (its lines `TAG INDEX NAME ARGS...`). The log of the boot is
+build/tests/fuzz-SHAPE.log, its image build/tests/fuzz-SHAPE.img.
+
+    python3 tests/syzfuzz.py [--seed S] [--calls N] [--workers W]
+                             [--shapes 1node,2node,4node] [--rmap-check N]
+                             [--only WORKER] [--timeout SECONDS] [-v]
+
+Exit status 0 when every shape ran clean.
+"""
+import argparse
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import fsimg  # noqa: E402
+import qemu  # noqa: E402
+from checks import Node, Topology, even  # noqa: E402
+from ktap import FAIL, clean_lines  # noqa: E402
+
+SLIT4 = [[10, 15, 20, 25], [15, 10, 25, 20], [20, 25, 10, 15], [25, 20, 15, 10]]
+SHAPES = {
+    "1node": (even(1, 2, 256), False),
+    "2node": (even(2, 4, 512), False),
+    "4node": (Topology([Node("0", 128), Node("1", 128), Node("2", 128), Node("3", 128)], SLIT4), True),
+}
+TAIL = 8                 # calls shown per worker
+CALL = re.compile(r"^(\d+(?:\.\d+)*) (\d+) (\S+)(?: .*)?$")
+CRASH = re.compile(r"KERNEL PANIC|^\s*TRAP: |triple fault")
+
+
+def cmdline(opts):
+    args = f"-s {opts.seed} -n {opts.calls} -w {opts.workers} -t {opts.hang}"
+    if opts.only is not None:
+        args += f" -W {opts.only}"
+    rmap = f"rmap_check={opts.rmap_check} " if opts.rmap_check else ""
+    return f"{rmap}init=/bin/fuzz poweroff -- {args}"
+
+
+def make_vars(shape, opts):
+    topo, numa = SHAPES[shape]
+    v = {"CPUS": str(topo.ncpus), "MEM": str(topo.mem), "CMDLINE": cmdline(opts)}
+    if numa:
+        v["QEMU_NUMA"] = topo.qemu_numa()
+    else:
+        v["NODES"] = str(len(topo.nodes))
+    return v
+
+
+def last_calls(lines):
+    """The last TAIL calls each worker (and child) logged: {tag: [lines]}."""
+    per = {}
+    for line in lines:
+        m = CALL.match(line)
+        if m:
+            per.setdefault(m.group(1), []).append(line)
+    return {tag: calls[-TAIL:] for tag, calls in per.items()}
+
+
+def problems(lines, timed_out, timeout):
+    """What went wrong in one boot, as text lines (empty: clean)."""
+    out = []
+    if timed_out:
+        out.append(f"hang: no power-off within {timeout:g} s")
+    out += [f"crash: {line.strip()}" for line in lines if CRASH.search(line)][:3]
+    out += [f"fuzz: {line.strip()}" for line in lines
+            if line.startswith(("fuzz: FAIL", "fuzz: HANG"))][:10]
+    if not timed_out and not any(line.startswith("fuzz: done:") for line in lines):
+        out.append("fuzz: no 'fuzz: done:' line (the campaign did not finish)")
+    return out
+
+
+def run_shape(shape, opts):
+    """Boot one shape; print its verdict. Returns (calls, problems)."""
+    name = f"fuzz-{shape}"
+    log = os.path.join(qemu.ROOT, "build", "tests", f"{name}.log")
+    v = make_vars(shape, opts)
+    v["DISK"] = qemu.disk_copy(name)
+    out, timed_out, _ = qemu.boot(name, v, opts.timeout, log, opts.verbose)
+    lines = clean_lines(out)
+    bad = problems(lines, timed_out, opts.timeout)
+    fsck = fsimg.post_fsck(os.path.join(qemu.ROOT, v["DISK"]))[0]
+    if fsck.status == FAIL:
+        bad.append(f"e2fsck: {fsck.reason}")
+        bad += [f"  {d}" for d in fsck.diag[-8:]]
+    calls = sum(1 for line in lines if CALL.match(line))
+    print(f"## {shape}: {calls} calls logged, {'CLEAN' if not bad else 'PROBLEMS'}")
+    if bad:
+        print(f"seed {opts.seed}; log {os.path.relpath(log, qemu.ROOT)}; replay with:")
+        print(f"  make fuzz FUZZ_SEED={opts.seed} FUZZ_CALLS={opts.calls} FUZZ_SHAPES={shape}"
+              " (add FUZZ_ONLY=N for worker N alone)")
+        for b in bad:
+            print(f"  {b}")
+        for tag, calls in sorted(last_calls(lines).items()):
+            print(f"  last calls of {tag}:")
+            print("\n".join(f"    {c}" for c in calls))
+    sys.stdout.flush()
+    return calls, bad
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--calls", type=int, default=5000, help="calls per worker")
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--shapes", default="1node,2node,4node")
+    ap.add_argument("--rmap-check", type=int, default=500, metavar="N",
+                    help="rmap_check=N on the command line (0: none)")
+    ap.add_argument("--only", type=int, default=None, metavar="WORKER")
+    ap.add_argument("--hang", type=int, default=120, help="seconds without progress = hung worker")
+    ap.add_argument("--timeout", type=float, default=None, help="seconds per boot")
+    ap.add_argument("-v", "--verbose", action="store_true", help="echo serial output")
+    opts = ap.parse_args(argv)
+    shapes = [s for s in opts.shapes.split(",") if s]
+    unknown = [s for s in shapes if s not in SHAPES]
+    if unknown:
+        sys.exit(f"syzfuzz: unknown shapes {unknown}; known: {', '.join(SHAPES)}")
+    if opts.timeout is None:          # TCG on a loaded machine: generous
+        opts.timeout = 120 + opts.calls * opts.workers * 0.1
+    os.makedirs(os.path.join(qemu.ROOT, "build", "tests"), exist_ok=True)
+    print(f"# fuzz: seed {opts.seed}, {opts.calls} calls x {opts.workers} workers, "
+          f"shapes {','.join(shapes)}, {cmdline(opts)}")
+    rows, failed = [], 0
+    for shape in shapes:
+        calls, bad = run_shape(shape, opts)
+        rows.append((shape, calls, "clean" if not bad else f"{len(bad)} problems"))
+        failed += bool(bad)
+    print("\n| shape | calls logged | result |\n|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
