@@ -78,53 +78,67 @@ static void add_region(struct worker *w, unsigned long addr, unsigned long len, 
 	*g = (struct region){ addr, len, touch };
 }
 
-/* mmap: anonymous private or shared, or a file, fixed in the arena; or a
- * large sparse mapping; or placed by the kernel; or garbage. */
+struct mmap_req {
+	unsigned long addr, len, off;
+	long prot, flags, fd;
+	int kind;
+	int garbage;                     /* random flags: the result is not tracked */
+};
+
+/* Choose an mmap: anonymous private or shared, or a file, fixed in the
+ * arena; or a large sparse mapping; or placed by the kernel; or garbage. */
+static void mmap_choose(struct worker *w, struct mmap_req *q)
+{
+	long r = fz_rand(w, 24);
+
+	*q = (struct mmap_req){ .prot = pick_prot(w), .fd = -1, .kind = PG_ANON,
+				.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED };
+	pick_range(w, &q->addr, &q->len);
+	if (r >= 8 && r < 12) {
+		q->flags = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
+		q->kind = PG_SHARED;
+	} else if (r >= 12 && r < 16) {
+		q->fd = find_fd(w, FD_RO);
+		q->off = fz_rand(w, 20) * PAGE;
+		q->flags = (r < 15 ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED;
+		q->kind = PG_ROFILE;
+	} else if (r == 16 || r == 17) {
+		q->fd = fz_pick_fd(w, 1);
+		q->off = fz_chance(w, 80) ? fz_rand(w, 64) * PAGE : (unsigned long)fz_len(w);
+		q->flags = (r == 16 ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED;
+		q->kind = PG_FILE;
+	} else if (r == 18 || r == 19) {
+		q->addr = 0;                       /* the kernel chooses */
+		q->flags &= ~MAP_FIXED;
+	} else if (r == 20) {
+		q->addr = SPARSE_BASE;             /* up to 1 GiB, a few pages touched */
+		q->len = (1 + fz_rand(w, 256)) << 22;
+	} else if (r == 21) {
+		q->flags = fz_rand(w, 0x200000) | (fz_chance(w, 50) ? MAP_FIXED : 0);
+		q->fd = fz_pick_fd(w, 1);
+		q->garbage = 1;
+	}
+}
+
 static void gen_mmap(struct worker *w)
 {
-	unsigned long addr, len, off = 0;
-	long r = fz_rand(w, 24), prot = pick_prot(w), fd = -1;
-	long flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-	int kind = PG_ANON;
+	struct mmap_req q;
 
-	pick_range(w, &addr, &len);
-	if (r >= 8 && r < 12) {
-		flags = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
-		kind = PG_SHARED;
-	} else if (r >= 12 && r < 16) {
-		fd = find_fd(w, FD_RO);
-		off = fz_rand(w, 20) * PAGE;
-		flags = (r < 15 ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED;
-		kind = PG_ROFILE;
-	} else if (r == 16 || r == 17) {
-		fd = fz_pick_fd(w, 1);
-		off = fz_chance(w, 80) ? fz_rand(w, 64) * PAGE : (unsigned long)fz_len(w);
-		flags = (r == 16 ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED;
-		kind = PG_FILE;
-	} else if (r == 18 || r == 19) {
-		addr = 0;                          /* the kernel chooses */
-		flags &= ~MAP_FIXED;
-	} else if (r == 20) {
-		addr = SPARSE_BASE;                /* up to 1 GiB, a few pages touched */
-		len = (1 + fz_rand(w, 256)) << 22;
-	} else if (r == 21) {
-		flags = fz_rand(w, 0x200000) | (fz_chance(w, 50) ? MAP_FIXED : 0);
-		fd = fz_pick_fd(w, 1);
-	}
-	long ret = fz_do(w, &(struct call){ "mmap", 9, { (long)addr, (long)len, prot, flags, fd,
-						       (long)off }, 6 });
+	mmap_choose(w, &q);
+	long ret = fz_do(w, &(struct call){ "mmap", 9, { (long)q.addr, (long)q.len, q.prot, q.flags,
+						       q.fd, (long)q.off }, 6 });
 	if (ret < 0 && ret > -4096) {
-		if (flags & MAP_FIXED)             /* may have unmapped the old range */
-			fz_arena_set(w, addr, len, PG_NONE, 0, 0);
+		if (q.flags & MAP_FIXED)           /* may have unmapped the old range */
+			fz_arena_set(w, q.addr, q.len, PG_NONE, 0, 0);
 		return;
 	}
-	if (!(flags & MAP_FIXED) || r == 20 || (unsigned long)ret != addr) {
-		if ((unsigned long)ret < ARENA_END && (unsigned long)ret + len > ARENA_BASE)
-			fz_arena_set(w, ret, len, PG_NONE, 0, 0);
-		add_region(w, ret, len, kind == PG_ANON && can(prot) == 3 && r < 21);
+	if (!(q.flags & MAP_FIXED) || q.addr == SPARSE_BASE || (unsigned long)ret != q.addr) {
+		if ((unsigned long)ret < ARENA_END && (unsigned long)ret + q.len > ARENA_BASE)
+			fz_arena_set(w, ret, q.len, PG_NONE, 0, 0);
+		add_region(w, ret, q.len, q.kind == PG_ANON && can(q.prot) == 3 && !q.garbage);
 		return;
 	}
-	fz_arena_set(w, addr, len, (r >= 21) ? PG_NONE : kind, can(prot), off);
+	fz_arena_set(w, q.addr, q.len, q.garbage ? PG_NONE : q.kind, can(q.prot), q.off);
 }
 
 static void gen_munmap(struct worker *w)
