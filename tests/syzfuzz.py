@@ -71,6 +71,17 @@ def last_calls(lines):
     return {tag: calls[-TAIL:] for tag, calls in per.items()}
 
 
+def shown(lines, bad):
+    """Whose last calls to print: every worker, the processes named in a
+    failure, and those still logging at the end (a panic or hang): at most 16."""
+    per = last_calls(lines)
+    tail = [CALL.match(line) for line in lines[-100:]]
+    want = {t for t in per if "." not in t}
+    want |= {m.group(1) for m in tail if m}
+    want |= {t for t in per if any(f" {t} " in b for b in bad)}
+    return sorted((t, per[t]) for t in want)[:16]
+
+
 def problems(lines, timed_out, timeout):
     """What went wrong in one boot, as text lines (empty: clean)."""
     out = []
@@ -105,7 +116,7 @@ def run_shape(shape, opts):
               " (add FUZZ_ONLY=N for worker N alone)")
         for b in bad:
             print(f"  {b}")
-        for tag, calls in sorted(last_calls(lines).items()):
+        for tag, calls in shown(lines, bad):
             print(f"  last calls of {tag}:")
             print("\n".join(f"    {c}" for c in calls))
     sys.stdout.flush()
