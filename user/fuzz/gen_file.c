@@ -14,13 +14,15 @@
 static struct iovec iov[8];
 static int pfd[2];
 
-/* A length for the kernel to write to ptr: never past the end of fz_buf. */
+/* A length for the kernel to write to ptr: never past the end of fz_buf;
+ * arena pages in the range are from then on of unknown content. */
 static long out_len(struct worker *w, unsigned long ptr)
 {
 	long len = fz_len(w);
 
 	if (ptr >= (unsigned long)fz_buf && ptr < BUF_END && (unsigned long)len > BUF_END - ptr)
 		len = (long)(BUF_END - ptr);
+	fz_arena_unknown(w, ptr, (unsigned long)len);
 	return len;
 }
 

@@ -59,13 +59,13 @@ unsigned long fz_pick_ptr(struct worker *w, unsigned long size)
 }
 
 /* A pointer the kernel will write up to `size` bytes to. An arena page the
- * kernel may write is from then on of unknown content. */
+ * kernel may write is from then on of unknown content (a caller that picks
+ * a larger length marks the rest: fz_arena_unknown). */
 unsigned long fz_out_ptr(struct worker *w, unsigned long size)
 {
 	unsigned long p = fz_pick_ptr(w, size);
 
-	if (p >= ARENA_BASE && p < ARENA_BASE + ARENA_PAGES * PAGE)
-		fz_arena_unknown(w, p, ARENA_BASE + ARENA_PAGES * PAGE - p);
+	fz_arena_unknown(w, p, size);
 	return p;
 }
 
@@ -198,6 +198,9 @@ void fz_arena_prot(struct worker *w, unsigned long addr, unsigned long len, int 
 void fz_arena_unknown(struct worker *w, unsigned long addr, unsigned long len)
 {
 	long a, b;
+
+	if (addr + len < addr)                   /* a huge length: to the end */
+		len = ~addr;
 
 	if (arena_range(addr, len, &a, &b))
 		for (long i = a; i <= b; i++)
