@@ -175,11 +175,11 @@ CASES = [
     # 4 workers on 4 CPUs, then again with the reverse map checked every
     # 200 page faults. No panic, no hang, every worker clean, e2fsck clean.
     # `make fuzz` runs long campaigns with any seed (tests/syzfuzz.py).
-    Case(f"fuzz-{name}", cmdline=f"{extra}init=/bin/fuzz poweroff -- -s 1 -n 800 -w 4",
+    Case(f"fuzz-{name}", cmdline=f"{extra}init=/bin/fuzz poweroff -- -s 1 -n 750 -w 4",
          machine=even(2, 4, 512), timeout=3 * DEFAULT_TIMEOUT, post=[fsimg.post_fsck],
          checks=[init_exit_ok,
-                 expect("every worker ends clean", r"^fuzz: worker \d+ done: 800 calls, 0 failures$", 4),
-                 expect("fuzz: done: ... 0 failures", r"^fuzz: done: seed 1, 3200 calls, 0 failures$", 1),
+                 expect("every worker ends clean", r"^fuzz: worker \d+ done: 750 calls, 0 failures$", 4),
+                 expect("fuzz: done: ... 0 failures", r"^fuzz: done: seed 1, 3000 calls, 0 failures$", 1),
                  expect("no worker fails or hangs", r"^fuzz: (FAIL|HANG)", 0)] +
                 ([expect("rmap_check every 200 faults", r"^rmap_check: every 200 page faults", 1)]
                  if extra else []))
