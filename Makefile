@@ -50,7 +50,7 @@ help:
 	@echo "make gdb        attach GDB with kernel symbols (run qemu-gdb first)"
 	@echo "make test       run every test; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks under -icount shift=0"
-	@echo "make fuzz       random system calls on 3 machine shapes (FUZZ_SEED FUZZ_CALLS FUZZ_SHAPES FUZZ_ONLY)"
+	@echo "make fuzz       random system calls on 3 machine shapes (FUZZ_SEED FUZZ_CALLS FUZZ_SHAPES FUZZ_ONLY FUZZ_SHRINK)"
 	@echo "make tools      install (as root) or report missing tools"
 	@echo "variables: NODES CPUS MEM DISTANCE ACCEL CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
 
@@ -146,9 +146,10 @@ FUZZ_SEED   ?= 1
 FUZZ_CALLS  ?= 5000
 FUZZ_SHAPES ?= 1node,2node,4node
 FUZZ_ONLY   ?=
+FUZZ_SHRINK ?=
 fuzz: all
 	python3 tests/syzfuzz.py --seed $(FUZZ_SEED) --calls $(FUZZ_CALLS) --shapes $(FUZZ_SHAPES) \
-		$(if $(FUZZ_ONLY),--only $(FUZZ_ONLY))
+		$(if $(FUZZ_ONLY),--only $(FUZZ_ONLY)) $(if $(FUZZ_SHRINK),--shrink)
 
 clean:
 	rm -rf build

@@ -15,7 +15,11 @@ build/tests/fuzz-SHAPE.log, its image build/tests/fuzz-SHAPE.img.
 
     python3 tests/syzfuzz.py [--seed S] [--calls N] [--workers W]
                              [--shapes 1node,2node,4node] [--rmap-check N]
-                             [--only WORKER] [--timeout SECONDS] [-v]
+                             [--only WORKER] [--timeout SECONDS] [--shrink] [-v]
+
+--shrink: after a crash or a hang, replay (`fuzz -W N -R FILE`) the last
+calls of the processes that logged last, 1, 8 then 64 of them, and drop
+calls one by one while the kernel still fails the same way.
 
 Exit status 0 when every shape ran clean.
 """
@@ -62,14 +66,14 @@ def make_vars(shape, opts):
     return v
 
 
-def last_calls(lines):
-    """The last TAIL calls each worker (and child) logged: {tag: [lines]}."""
+def last_calls(lines, n=TAIL):
+    """The last n calls each worker (and child) logged: {tag: [lines]}."""
     per = {}
     for line in lines:
         m = CALL.match(line)
         if m:
             per.setdefault(m.group(1), []).append(line)
-    return {tag: calls[-TAIL:] for tag, calls in per.items()}
+    return {tag: calls[-n:] for tag, calls in per.items()}
 
 
 def shown(lines, bad):
@@ -128,7 +132,104 @@ def run_shape(shape, opts):
             print(f"  last calls of {tag}:")
             print("\n".join(f"    {c}" for c in tail))
     sys.stdout.flush()
+    if bad and opts.shrink:
+        shrink(shape, opts, lines, timed_out)
     return calls, bad
+
+
+# ---------------------------------------------------------------- shrinking
+
+# The names the fuzzer logs, and their system-call numbers (-1: a touch).
+NR = {"read": 0, "write": 1, "open": 2, "close": 3, "stat": 4, "fstat": 5, "lstat": 6,
+      "lseek": 8, "mmap": 9, "mprotect": 10, "munmap": 11, "brk": 12, "rt_sigaction": 13,
+      "rt_sigprocmask": 14, "ioctl": 16, "pread64": 17, "pwrite64": 18, "readv": 19,
+      "writev": 20, "access": 21, "pipe": 22, "sched_yield": 24, "mremap": 25, "msync": 26,
+      "madvise": 28, "dup": 32, "dup2": 33, "nanosleep": 35, "getpid": 39, "fork": 57,
+      "vfork": 58, "execve": 59, "wait4": 61, "kill": 62, "uname": 63, "fcntl": 72, "fsync": 74,
+      "truncate": 76, "ftruncate": 77, "getcwd": 79, "chdir": 80, "rename": 82, "mkdir": 83,
+      "rmdir": 84, "link": 86, "unlink": 87, "symlink": 88, "readlink": 89, "getuid": 102,
+      "getgid": 104, "geteuid": 107, "getegid": 108, "getppid": 110, "arch_prctl": 158,
+      "sync": 162, "gettid": 186, "tkill": 200, "sched_setaffinity": 203,
+      "sched_getaffinity": 204, "getdents64": 217, "set_tid_address": 218,
+      "clock_gettime": 228, "tgkill": 234, "get_mempolicy": 239, "openat": 257,
+      "newfstatat": 262, "set_robust_list": 273, "move_pages": 279, "dup3": 292, "pipe2": 293,
+      "prlimit64": 302, "getcpu": 309, "getrandom": 318, "touch": -1}
+RIP = re.compile(r"RIP: 0x[0-9a-f]+ <([A-Za-z0-9_.]+)")
+
+
+def signature(lines, timed_out):
+    """What a failing boot looks like, to recognise it again: the function
+    of the trap, the panic message, or 'hang'."""
+    for line in lines:
+        m = RIP.search(line)
+        if m:
+            return "trap in " + m.group(1)
+        if "KERNEL PANIC" in line:
+            return line[line.index("KERNEL PANIC"):][:60]
+    return "hang" if timed_out else None
+
+
+def to_replay(call_lines):
+    """Log lines -> replay lines (`NR ARGS...`), dropping unknown names."""
+    out = []
+    for line in call_lines:
+        f = line.split()
+        if len(f) >= 3 and f[2] in NR:
+            out.append(" ".join([str(NR[f[2]])] + f[3:]))
+    return out
+
+
+def replay(shape, opts, worker, calls):
+    """Boot the replay of calls as worker; returns the boot's signature."""
+    name = f"fuzz-shrink-{shape}"
+    host = os.path.join(qemu.ROOT, "build", "tests", f"{name}.txt")
+    with open(host, "w") as f:
+        f.write("\n".join(calls) + "\n")
+    img = qemu.disk_copy(name)
+    subprocess.run([fsimg.tool("debugfs"), "-w", "-R", f"write {host} /replay",
+                    os.path.join(qemu.ROOT, img)], check=True, capture_output=True)
+    v = make_vars(shape, opts)
+    rmap = f"rmap_check={opts.rmap_check} " if opts.rmap_check else ""
+    v.update(DISK=img, CMDLINE=f"{rmap}init=/bin/fuzz poweroff -- -W {worker} -R /replay")
+    log = os.path.join(qemu.ROOT, "build", "tests", f"{name}.log")
+    out, timed_out, _ = qemu.boot(name, v, opts.timeout, log, opts.verbose)
+    return signature(clean_lines(out), timed_out)
+
+
+def shrink(shape, opts, lines, timed_out):
+    """Look for a short replay that fails the same way: the last 1, 8, 64
+    calls of the processes that logged last, then drop calls one by one."""
+    want = signature(lines, timed_out)
+    if not want:
+        return
+    last = {}
+    for i, line in enumerate(lines):
+        m = CALL.match(line)
+        if m:
+            last[m.group(1)] = i
+    tags = sorted(last, key=last.get, reverse=True)[:3]
+    boots = [0]
+
+    def fails(tag, seq):
+        if boots[0] >= opts.shrink_boots:
+            return False
+        boots[0] += 1
+        got = replay(shape, opts, int(tag.split(".")[0]), seq)
+        print(f"  shrink: {len(seq)} calls of {tag}: {got or 'clean'}", flush=True)
+        return got == want
+
+    for k in (1, 8, 64):
+        for tag in tags:
+            seq = to_replay(last_calls(lines, k).get(tag, []))
+            if seq and fails(tag, seq):
+                for i in range(len(seq) - 1, -1, -1):
+                    if len(seq) > 1 and fails(tag, seq[:i] + seq[i + 1:]):
+                        seq = seq[:i] + seq[i + 1:]
+                print(f"## {shape}: {want} reproduced by {len(seq)} calls of worker "
+                      f"{tag.split('.')[0]} (fuzz -W N -R FILE, one `NR ARGS` a line):")
+                print("\n".join(f"    {c}" for c in seq))
+                return
+    print(f"## {shape}: no short replay reproduced {want} ({boots[0]} boots)")
 
 
 def main(argv=None):
@@ -142,6 +243,10 @@ def main(argv=None):
     ap.add_argument("--only", type=int, default=None, metavar="WORKER")
     ap.add_argument("--hang", type=int, default=120, help="seconds without progress = hung worker")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per boot")
+    ap.add_argument("--shrink", action="store_true",
+                    help="after a crash or hang, look for a short replay that does it again")
+    ap.add_argument("--shrink-boots", type=int, default=12, metavar="N",
+                    help="at most N replay boots per failing shape")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo serial output")
     opts = ap.parse_args(argv)
     shapes = [s for s in opts.shapes.split(",") if s]

@@ -6,7 +6,9 @@
  *   worker.c  one worker: the call loop, the log, fork, memory touches
  *   state.c   what a worker knows: its arena pages, descriptors, paths
  *   gen_mm.c  the memory calls (mmap, munmap, mprotect, madvise, ...)
- *   gen_sys.c the other calls (files, signals, processes)
+ *   gen_file.c files, directories and descriptors
+ *   gen_proc.c processes, signals, time; fork
+ *   replay.c  making the calls of a log again (for the shrinker)
  *
  * Every call a worker makes is chosen by its own pseudo-random generator,
  * seeded from the campaign seed and the worker's number, and is written to
@@ -100,6 +102,9 @@ long fz_do(struct worker *w, struct call *c);
 void fz_out(const char *s);
 void fz_fmt(char *out, const char *a, long n, const char *b);
 int fz_fail(struct worker *w, const char *what, long v);
+
+/* replay.c */
+long fz_replay(struct worker *w, const char *path);
 
 /* state.c */
 uint64_t fz_next(uint64_t *s);

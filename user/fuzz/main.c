@@ -2,6 +2,7 @@
  * fuzz: random system calls against the kernel, seeded and reproducible.
  *
  *     fuzz [-s SEED] [-n CALLS] [-w WORKERS] [-W ONLY] [-d DIR] [-t SECONDS]
+ *     fuzz -W N -R FILE      (replay.c: the calls in FILE, as worker N)
  *
  * Starts WORKERS processes (default 4), each pinned to a CPU in turn and
  * making CALLS calls (default 1000) chosen by a generator seeded from SEED
@@ -34,7 +35,7 @@ struct opts {
 	unsigned long seed;
 	long calls, hang;
 	int workers, only;
-	const char *dir;
+	const char *dir, *replay;
 };
 
 static double now(void)
@@ -115,7 +116,10 @@ static void worker_main(const struct opts *o, int id)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == (long)ARENA_BASE)
 		fz_arena_set(w, ARENA_BASE, ARENA_PAGES * PAGE, PG_ANON, 3, 0);
 	w->brk0 = w->brk = (unsigned long)fz_sys(12, 0, 0, 0, 0, 0, 0);
-	fz_worker(w);
+	if (o->replay)
+		fz_replay(w, o->replay);
+	else
+		fz_worker(w);
 	char line[128];
 	fz_fmt(line, "fuzz: worker ", id, " done: ");
 	fz_fmt(line + strlen(line), "", w->i, " calls, ");
@@ -189,7 +193,7 @@ static int watch(const struct opts *o, int n)
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){ 1, 1000, 60, 4, -1, "/fuzz" };
+	*o = (struct opts){ 1, 1000, 60, 4, -1, "/fuzz", 0 };
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *v = argv[i + 1];
 		switch (argv[i][1]) {
@@ -199,6 +203,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'W': o->only = (int)strtol(v, 0, 0); break;
 		case 'd': o->dir = v; break;
 		case 't': o->hang = strtol(v, 0, 0); break;
+		case 'R': o->replay = v; break;
 		}
 	}
 	if (o->workers < 1 || o->workers > 64)
