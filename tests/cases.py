@@ -175,7 +175,7 @@ CASES = [
     # 4 workers on 4 CPUs, then again with the reverse map checked every
     # 200 page faults. No panic, no hang, every worker clean, e2fsck clean.
     # `make fuzz` runs long campaigns with any seed (tests/syzfuzz.py).
-    Case(f"fuzz-{name}", cmdline=f"{extra}init=/bin/fuzz poweroff -- -s 1 -n 750 -w 4",
+    Case(f"fuzz-{name}", cmdline=f"{extra}init=/bin/fuzz poweroff -- -s 1 -n 750 -w 4 -t 120",
          machine=even(2, 4, 512), timeout=3 * DEFAULT_TIMEOUT, post=[fsimg.post_fsck],
          checks=[init_exit_ok,
                  expect("every worker ends clean", r"^fuzz: worker \d+ done: 750 calls, 0 failures$", 4),
