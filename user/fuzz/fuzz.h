@@ -123,7 +123,7 @@ void fz_arena_set(struct worker *w, unsigned long addr, unsigned long len, int k
 void fz_arena_prot(struct worker *w, unsigned long addr, unsigned long len, int prot);
 void fz_arena_unknown(struct worker *w, unsigned long addr, unsigned long len);
 void fz_paths_init(struct worker *w);
-int fz_pick_pid(struct worker *w, int safe);
+int fz_pick_pid(struct worker *w);
 int fz_ro_byte(unsigned long off);
 
 /* gen_mm.c, gen_sys.c: one step each; return 0 if nothing was done. */

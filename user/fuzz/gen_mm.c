@@ -228,7 +228,7 @@ static void gen_msync(struct worker *w)
 static void gen_move_pages(struct worker *w)
 {
 	static const long fl[] = { 0, 2, 2, 4, 6, 0x100 };
-	long n = 1 + fz_rand(w, 64), pid = fz_chance(w, 60) ? 0 : fz_pick_pid(w, 1);
+	long n = 1 + fz_rand(w, 64), pid = fz_chance(w, 60) ? 0 : fz_pick_pid(w);
 	long nodes = fz_chance(w, 25) ? 0 : (long)mp_nodes, status = (long)mp_status;
 	long pages = (long)mp_pages, r = fz_rand(w, 20);
 
@@ -267,7 +267,7 @@ static void gen_get_mempolicy(struct worker *w)
 static void gen_affinity(struct worker *w)
 {
 	static const long len[] = { 8, 8, 16, 128, 0, 1, 4, 1L << 20 };
-	long r = fz_rand(w, 3), pid = fz_chance(w, 70) ? 0 : fz_pick_pid(w, 1);
+	long r = fz_rand(w, 3), pid = fz_chance(w, 70) ? 0 : fz_pick_pid(w);
 
 	*(unsigned long *)fz_buf = fz_chance(w, 90) ? (unsigned long)fz_rand(w, 16) : fz_next(&w->rng);
 	if (r == 0)

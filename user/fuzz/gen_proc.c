@@ -52,7 +52,7 @@ static struct child *kid_of(struct worker *w, long pid)
 
 static void gen_kill(struct worker *w)
 {
-	long pid = fz_pick_pid(w, 1), sig = safe_signal(w), r = fz_rand(w, 3);
+	long pid = fz_pick_pid(w), sig = safe_signal(w), r = fz_rand(w, 3);
 	struct child *k = kid_of(w, pid);
 
 	if (k && fz_chance(w, 30)) {
@@ -119,7 +119,7 @@ static void gen_time(struct worker *w)
 static void gen_wait(struct worker *w)
 {
 	static const long opt[] = { WNOHANG, WNOHANG | WUNTRACED, WNOHANG | 0x40000000, 0x7fffffff, 0 };
-	long pid = fz_chance(w, 50) ? -1 : fz_pick_pid(w, 1), o = opt[fz_rand(w, 5)];
+	long pid = fz_chance(w, 50) ? -1 : fz_pick_pid(w), o = opt[fz_rand(w, 5)];
 	long st = fz_chance(w, 80) ? (long)&wstatus : fz_chance(w, 50) ? 0 : (long)fz_bad_ptr(w);
 
 	wstatus = 0;
@@ -157,7 +157,7 @@ static void gen_misc(struct worker *w)
 		fz_do(w, &(struct call){ "getrandom", 318, { (long)fz_out_ptr(w, 256), fz_rand(w, 257),
 			fz_rand(w, 8) }, 3 });
 	else if (r == 10)
-		fz_do(w, &(struct call){ "prlimit64", 302, { fz_chance(w, 70) ? 0 : fz_pick_pid(w, 1),
+		fz_do(w, &(struct call){ "prlimit64", 302, { fz_chance(w, 70) ? 0 : fz_pick_pid(w),
 			fz_rand(w, 18) - 1, fz_chance(w, 80) ? 0 : (long)fz_bad_ptr(w), (long)fz_out_ptr(w, 16) }, 4 });
 	else if (r == 11)
 		fz_do(w, &(struct call){ "set_robust_list", 273, { (long)fz_pick_ptr(w, 24),

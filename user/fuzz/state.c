@@ -213,9 +213,9 @@ int fz_ro_byte(unsigned long off)
 	return (int)((off * 7 + off / PAGE * 13 + 1) & 0xff);
 }
 
-/* A process to signal or to move pages of. safe: only ourselves, our
- * children and our sibling workers, or pids that cannot exist. */
-int fz_pick_pid(struct worker *w, int safe)
+/* A process to signal or to move pages of: ourselves, a child of ours, a
+ * sibling worker, or a pid that cannot exist (never 0, -1 or 1). */
+int fz_pick_pid(struct worker *w)
 {
 	static const int never[] = { 0x3fffffff, -0x3fffffff, (int)0x80000000 };
 	long r = fz_rand(w, 10);
@@ -232,6 +232,5 @@ int fz_pick_pid(struct worker *w, int safe)
 		if (pid > 0)                       /* never 0: our process group */
 			return pid;
 	}
-	(void)safe;
 	return never[fz_rand(w, 3)];
 }
