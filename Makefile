@@ -48,7 +48,7 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp 
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
 
-.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench clean tools help FORCE
+.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench fuzz clean tools help FORCE
 all: tools build/kernel.elf $(ISO) build/disk.img
 
 help:
@@ -59,6 +59,7 @@ help:
 	@echo "make gdb        attach GDB with kernel symbols (run qemu-gdb first)"
 	@echo "make test       run every test; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks under -icount shift=0"
+	@echo "make fuzz       random system calls on 3 machine shapes (FUZZ_SEED FUZZ_CALLS FUZZ_SHAPES FUZZ_ONLY FUZZ_SHRINK)"
 	@echo "make fuzz-parsers  fuzz the ACPI, ELF, ext2 and command-line parsers on the host"
 	@echo "                   (FUZZ_TIME=seconds per target, FUZZ_TARGETS='acpi cmdline elf ext2')"
 	@echo "make tools      list the tools and their versions; install (as root) or report missing ones"
@@ -169,6 +170,18 @@ test: all
 
 bench: all
 	python3 tests/bench.py
+
+# A long campaign of /bin/fuzz (user/fuzz/) per machine shape, with the
+# reverse map checked: tests/syzfuzz.py reports panics, hangs, worker
+# failures and e2fsck errors with the seed and the last calls of each worker.
+FUZZ_SEED   ?= 1
+FUZZ_CALLS  ?= 5000
+FUZZ_SHAPES ?= 1node,2node,4node
+FUZZ_ONLY   ?=
+FUZZ_SHRINK ?=
+fuzz: all
+	python3 tests/syzfuzz.py --seed $(FUZZ_SEED) --calls $(FUZZ_CALLS) --shapes $(FUZZ_SHAPES) \
+		$(if $(FUZZ_ONLY),--only $(FUZZ_ONLY)) $(if $(FUZZ_SHRINK),--shrink)
 
 clean:
 	rm -rf build

@@ -310,4 +310,18 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-] + user_test_cases() + gdb_cases()
+] + user_test_cases() + gdb_cases() + [
+    # A short fixed-seed campaign of the system-call fuzzer (user/fuzz/):
+    # 4 workers on 4 CPUs, then again with the reverse map checked every
+    # 200 page faults. No panic, no hang, every worker clean, e2fsck clean.
+    # `make fuzz` runs long campaigns with any seed (tests/syzfuzz.py).
+    Case(f"fuzz-{name}", cmdline=f"{extra}init=/bin/fuzz poweroff -- -s 1 -n 750 -w 4 -t 120",
+         machine=even(2, 4, 512), timeout=3 * DEFAULT_TIMEOUT, post=[fsimg.post_fsck],
+         checks=[init_exit_ok,
+                 expect("every worker ends clean", r"^fuzz: worker \d+ done: 750 calls, 0 failures$", 4),
+                 expect("fuzz: done: ... 0 failures", r"^fuzz: done: seed 1, 3000 calls, 0 failures$", 1),
+                 expect("no worker fails or hangs", r"^fuzz: (FAIL|HANG)", 0)] +
+                ([expect("rmap_check every 200 faults", r"^rmap_check: every 200 page faults", 1)]
+                 if extra else []))
+    for name, extra in (("short", ""), ("rmap-check", "rmap_check=200 "))
+]

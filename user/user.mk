@@ -5,6 +5,7 @@
 #   user/*.c        one program each   -> build/rootfs/bin/NAME
 #   user/tests/*.c  one KTAP test each -> build/rootfs/tests/NAME
 #   user/bench/*.c  one benchmark each -> build/rootfs/bench/NAME (make bench)
+#   user/fuzz/*.c   the system-call fuzzer   -> build/rootfs/bin/fuzz
 #   user/lib/*.c    shared code (KTAP printer, helpers) -> build/user/libuser.a
 #   build/rootfs/tests/run.sh: a script for our sh that runs every test
 #
@@ -23,11 +24,13 @@ USER_BENCH    := $(sort $(patsubst user/bench/%.c,%,$(wildcard user/bench/*.c)))
 USER_PIE      := $(sort $(patsubst user/pie/%.c,%,$(wildcard user/pie/*.c)))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,build/user/lib/%.o,$(sort $(wildcard user/lib/*.c)))
 USER_LIB      := build/user/libuser.a
+# The fuzzer (user/fuzz/*.c, one program): build/rootfs/bin/fuzz.
+USER_FUZZ_OBJS := $(patsubst user/%.c,build/user/%.o,$(sort $(wildcard user/fuzz/*.c)))
 USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/%.o) \
-                 $(USER_BENCH:%=build/user/bench/%.o) $(USER_LIB_OBJS)
+                 $(USER_BENCH:%=build/user/bench/%.o) $(USER_LIB_OBJS) $(USER_FUZZ_OBJS)
 USER_BINS     := $(USER_PROGS:%=$(ROOTFS)/bin/%) $(USER_TESTS:%=$(ROOTFS)/tests/%) \
                  $(USER_BENCH:%=$(ROOTFS)/bench/%) $(USER_PIE:%=$(ROOTFS)/tests/%) \
-                 $(ROOTFS)/tests/run.sh
+                 $(ROOTFS)/tests/run.sh $(ROOTFS)/bin/fuzz
 # Empty directories for the kernel to mount procfs and sysfs on, and /tmp.
 USER_DIRS     := $(ROOTFS)/proc $(ROOTFS)/sys $(ROOTFS)/tmp
 
@@ -58,6 +61,10 @@ $(USER_LIB): $(USER_LIB_OBJS)
 $(ROOTFS)/bin/%: build/user/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -o $@ $< $(USER_LIB)
+
+$(ROOTFS)/bin/fuzz: $(USER_FUZZ_OBJS) $(USER_LIB)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -o $@ $(USER_FUZZ_OBJS) $(USER_LIB)
 
 $(USER_PIE:%=$(ROOTFS)/tests/%): $(ROOTFS)/tests/%: user/pie/%.c
 	@mkdir -p $(dir $@)
