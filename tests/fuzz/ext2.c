@@ -135,7 +135,8 @@ static void visit(struct inode *in, int depth)
 	}
 }
 
-/* A new file: blocks allocated and freed, a hard link renamed. */
+/* A new file: blocks allocated and freed, a hard link renamed, then a
+ * symlink renamed over the file's name (the entry rewritten in place). */
 static void change_file(struct inode *root, int err[3])
 {
 	struct inode *f;
@@ -148,17 +149,27 @@ static void change_file(struct inode *root, int err[3])
 	if (!(err[2] = root->iops->link(f, root, "fuzzhard", 8)))
 		err[2] = root->iops->rename(root, "fuzzhard", 8, root, "fuzzmoved", 9);
 	inode_put(f);
+	if (!root->iops->symlink(root, "fuzzsym", 7, "t"))     /* over fuzzfile */
+		root->iops->rename(root, "fuzzsym", 7, root, "fuzzfile", 8);
 	root->iops->unlink(root, "fuzzfile", 8);
 	root->iops->unlink(root, "fuzzmoved", 9);
 }
 
-/* A new directory renamed and removed; a symlink made and removed. */
+/* A new directory moved into another (its ".." rewritten) and removed; a
+ * symlink made and removed. */
 static void change_dir(struct inode *root, int err[3])
 {
-	if (!(err[0] = root->iops->mkdir(root, "fuzzdir", 7, S_IFDIR | 0755))) {
-		err[1] = root->iops->rename(root, "fuzzdir", 7, root, "fuzzdir2", 8);
-		root->iops->rmdir(root, err[1] ? "fuzzdir" : "fuzzdir2", err[1] ? 7 : 8);
+	struct inode *d2;
+
+	if (!(err[0] = root->iops->mkdir(root, "fuzzdir", 7, S_IFDIR | 0755)) &&
+	    !(err[0] = root->iops->mkdir(root, "fuzzdir2", 8, S_IFDIR | 0755)) &&
+	    !(err[0] = root->iops->lookup(root, "fuzzdir2", 8, &d2))) {
+		if (!(err[1] = root->iops->rename(root, "fuzzdir", 7, d2, "sub", 3)))
+			d2->iops->rmdir(d2, "sub", 3);
+		inode_put(d2);
 	}
+	root->iops->rmdir(root, "fuzzdir", 7);
+	root->iops->rmdir(root, "fuzzdir2", 8);
 	if (!(err[2] = root->iops->symlink(root, "fuzzlink", 8, "target")))
 		root->iops->unlink(root, "fuzzlink", 8);
 }
@@ -185,7 +196,7 @@ static void change(struct inode *root)
 	change_file(root, err);
 	change_dir(root, err + 3);
 	printk("fuzz-ext2: create %d write+truncate %d link+rename %d mkdir %d "
-	       "rename %d symlink %d\n", err[0], err[1], err[2], err[3], err[4], err[5]);
+	       "move dir %d symlink %d\n", err[0], err[1], err[2], err[3], err[4], err[5]);
 	remove_root_entries(root);
 }
 
