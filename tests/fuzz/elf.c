@@ -34,6 +34,7 @@ ssize_t vfs_pread(struct file *f, struct uio *u, uint64_t off)
 /* elf_map's helpers: never reached from elf_read. */
 int vm_fault(struct mm *mm, uint64_t addr, uint32_t flags) { abort(); }
 pte_t *pgtable_walk(struct mm *mm, uint64_t va, bool create) { abort(); }
+void mm_unlock(struct mm *mm) { abort(); }
 int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
 	    uint32_t flags, struct inode *inode, uint64_t pgoff) { abort(); }
 

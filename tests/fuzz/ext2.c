@@ -156,7 +156,7 @@ static void change_file(struct inode *root, int err[3])
 }
 
 /* A new directory moved into another (its ".." rewritten) and removed; a
- * symlink made and removed. */
+ * symlink and two device nodes made and removed. */
 static void change_dir(struct inode *root, int err[3])
 {
 	struct inode *d2;
@@ -172,6 +172,12 @@ static void change_dir(struct inode *root, int err[3])
 	root->iops->rmdir(root, "fuzzdir2", 8);
 	if (!(err[2] = root->iops->symlink(root, "fuzzlink", 8, "target")))
 		root->iops->unlink(root, "fuzzlink", 8);
+	/* Device nodes keep their number in i_block: unlinking must free no
+	 * block (c 1:3 in the old encoding, c 1:300 in the new). */
+	if (!root->iops->mknod(root, "fuzzdev", 7, S_IFCHR | 0644, 0x103))
+		root->iops->unlink(root, "fuzzdev", 7);
+	if (!root->iops->mknod(root, "fuzzdev2", 8, S_IFCHR | 0644, 0x12c01))
+		root->iops->unlink(root, "fuzzdev2", 8);
 }
 
 /* Remove what the image holds in its root: frees the blocks of files as
