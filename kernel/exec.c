@@ -26,7 +26,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <arch/sched.h>
-#include <arch/trap.h>
+#include <arch/uctx.h>
 #include <arch/irq.h>
 #include <arch/io.h>
 
@@ -224,15 +224,10 @@ static struct mm *build_mm(struct inode *inode, const struct elf_image *im, int 
 /* The new program's first registers. */
 static void start_regs(struct proc *p, uint64_t entry, uint64_t sp)
 {
-	memset(p->tf, 0, sizeof(*p->tf));
-	p->tf->rip = entry;
-	p->tf->rsp = sp;
-	p->tf->cs = USER_CS;
-	p->tf->ss = USER_DS;
-	p->tf->rflags = 0x202;
+	uctx_start(p->tf, entry, sp);
 	p->fs_base = 0;
 	fpu_init_state(p->fpu);
-	__asm__ volatile("fxrstor64 (%0)" : : "r"(p->fpu) : "memory");
+	fpu_restore(p->fpu);
 }
 
 static void commit(struct proc *p, const char *path)

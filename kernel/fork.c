@@ -14,14 +14,8 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <arch/sched.h>
-#include <arch/trap.h>
+#include <arch/uctx.h>
 
-
-static void copy_fpu(struct proc *child)
-{
-	/* The parent's live registers are its current state. */
-	__asm__ volatile("fxsave64 (%0)" : : "r"(child->fpu) : "memory");
-}
 
 int64_t proc_fork(void)
 {
@@ -47,10 +41,10 @@ int64_t proc_fork(void)
 	child->fs_base = parent->fs_base;
 	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
 	child->sigmask = parent->sigmask;
-	copy_fpu(child);
+	fpu_save(child->fpu);                   /* the parent's live FPU state */
 	arch_proc_init_stack(child, (void (*)(void *))user_enter, NULL);
 	*child->tf = *parent->tf;
-	child->tf->rax = 0;                     /* fork returns 0 in the child */
+	uctx_set_return(child->tf, 0);          /* fork returns 0 in the child */
 	arch_proc_set_start_arg(child, child->tf);
 
 	uint64_t flags = spin_lock_irqsave(&proc_lock);

@@ -8,6 +8,7 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 #include <arch/io.h>
+#include <arch/uctx.h>
 #include <kernel/random.h>
 #include <kernel/mm.h>
 #include <kernel/fdtable.h>
@@ -126,7 +127,7 @@ SYSCALL(arch_prctl)
 		if (a1 >= USER_TOP)
 			return -EPERM;
 		current->fs_base = a1;
-		wrmsr(MSR_FS_BASE, a1);
+		uctx_set_tls(a1);
 		return 0;
 	case ARCH_GET_FS:
 		return copy_to_user((void *)a1, &current->fs_base, 8) ? -EFAULT : 0;

@@ -13,7 +13,7 @@
 #include <kernel/printk.h>
 #include <kernel/rmap.h>
 #include <kernel/watchdog.h>
-#include <arch/trap.h>
+#include <arch/uctx.h>
 #include <arch/irq.h>
 
 #define NR_SYSCALLS 335
@@ -32,12 +32,12 @@ static const char *const names[NR_SYSCALLS] = {
 
 /* `strace` on the command line: print every system call and its result,
  * as strace(1) would show it (numbers only for the arguments). */
-static void trace(const struct trap_frame *tf, uint64_t nr, int64_t ret)
+static void trace(const uint64_t *a, uint64_t nr, int64_t ret)
 {
 	const char *name = nr < NR_SYSCALLS && names[nr] ? names[nr] : "unknown";
 
 	printk("[%d %s] %s#%lu(%lx, %lx, %lx, %lx) = %ld\n", current->pid, current->name,
-	       name, nr, tf->rdi, tf->rsi, tf->rdx, tf->r10, ret);
+	       name, nr, a[0], a[1], a[2], a[3], ret);
 }
 
 bool syscall_tracing;                /* set at boot from the command line */
@@ -63,16 +63,16 @@ void user_return_work(void)
 
 void syscall_dispatch(struct trap_frame *tf)
 {
-	uint64_t nr = tf->rax;
+	uint64_t nr = uctx_syscall_nr(tf), a[6];
+	int64_t ret = -ENOSYS;
 
 	irq_enable();
-	struct trap_frame args = *tf;              /* exec and sigreturn change tf */
+	uctx_syscall_args(tf, a);                /* a copy: exec and sigreturn change tf */
 	if (nr < NR_SYSCALLS && table[nr])
-		tf->rax = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
-	else
-		tf->rax = -ENOSYS;
+		ret = table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
+	uctx_set_return(tf, (uint64_t)ret);
 	if (unlikely(syscall_tracing))
-		trace(&args, nr, (int64_t)tf->rax);
+		trace(a, nr, ret);
 	user_return_work();
 }
 
@@ -81,6 +81,7 @@ void user_fault_kill(int sig, uint64_t addr)
 	struct proc *p = current;
 
 	printk("pid %d (%s): signal %d at address %lx, rip %lx, trap %lu error %lx\n",
-	       p->pid, p->name, sig, addr, p->tf->rip, p->tf->vector, p->tf->error);
+	       p->pid, p->name, sig, addr, uctx_ip(p->tf), uctx_trap_vector(p->tf),
+	       uctx_trap_error(p->tf));
 	proc_exit(W_SIGNALED(sig));
 }

@@ -166,6 +166,20 @@ SESSIONS = [
         ("the child is on the parent's node", r"^\$5 = 1$"),
         ("procs: the child (not pid 1), on its CPU", r"^\s*([2-9]|\d\d+) RUNN(ABLE|ING)\s+\d+ init\s+0xffff8"),
     ], doc="docs/processes.md"),
+    # docs/processes.md section 13: a signal handler's frame and its return.
+    Session("signal", "init=/tests/syscalls poweroff", [
+        "break setup_frame", "break sys_rt_sigreturn", "continue", "bt",
+        "p/x p->sigactions[sig]", "p/x p->tf->rip", "p/x p->tf->rsp", "finish",
+        f"p/x *{CUR}->tf", f"x/2gx {CUR}->tf->rsp", "continue", f"p/x {CUR}->tf->rsp",
+        "finish", f"p/x {CUR}->tf->rip", f"p/x {CUR}->tf->rsp",
+    ], [
+        ("stops in setup_frame", STOP + r"setup_frame \("),
+        ("bt: delivered on the way back to user mode", r"^#\d+\s+0x\w+ in user_return_work \("),
+        ("SIGUSR1's handler and restorer", r"^\$1 = \{handler = 0x4\w+, flags = 0x4000000, restorer = 0x4\w+"),
+        ("setup_frame returns 0", r"^Value returned is \$4 = 0$"),
+        ("the trap frame enters the handler, sig 10 in rdi", r"rdi = 0xa, .*rip = 0x4\w+, cs = 0x23"),
+        ("then sys_rt_sigreturn", STOP + r"sys_rt_sigreturn \("),
+    ], doc="docs/processes.md"),
 ]
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
