@@ -55,7 +55,10 @@ SYSCALL(mmap)
 	uint64_t len = page_len(a1);
 	if (!len)
 		return -ENOMEM;
-	if ((flags & MAP_FIXED) && (!page_aligned(addr) || !range_ok(addr, len)))
+	/* The address is taken as it is with either flag (pick_addr): it
+	 * must be aligned and the whole range in user space. */
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
+	    (!page_aligned(addr) || !range_ok(addr, len)))
 		return page_aligned(addr) ? -ENOMEM : -EINVAL;
 	struct inode *inode = NULL;
 	if (!(flags & MAP_ANONYMOUS)) {
