@@ -27,7 +27,7 @@ static void timer_tick(struct trap_frame *tf)
 	this_cpu()->ticks++;
 	watchdog_tick();                /* is the next CPU still ticking? */
 	if (this_cpu()->id == 0)
-		tty_poll();                 /* console input (kernel/tty.c) */
+		tty_poll();                 /* console input (kernel/drivers/tty.c) */
 	if (this_cpu()->rq.idle)
 		sched_tick();
 }

@@ -3,7 +3,7 @@
  * Interrupts go to the handler registered for their vector. An exception in
  * the kernel is a bug: print the trap, the registers, CR2 for page faults and
  * a symbolized backtrace, then stop the machine (see die()).
- * Exceptions in user mode become signals (kernel/signal.c): a handler runs
+ * Exceptions in user mode become signals (kernel/proc/signal.c): a handler runs
  * if the process installed one, else the process ends.
  */
 #include <kernel/trace.h>

@@ -1,6 +1,6 @@
 /*
  * Fuzz target: the ELF executable checks of execve (elf_read in
- * kernel/exec_elf.c). The input is a file: an 8-byte little-endian file
+ * kernel/proc/exec_elf.c). The input is a file: an 8-byte little-endian file
  * size, then the file's first bytes. A size larger than the bytes given
  * makes the rest of the file a hole of zeros (as a sparse file reads), so
  * small inputs can stand for large programs; a smaller one is raised to

@@ -21,7 +21,7 @@ FUZZ_CFLAGS  := -std=c11 -g -O1 -fno-omit-frame-pointer -fno-strict-aliasing \
 
 fuzz_acpi_SRCS    := tests/fuzz/acpi.c tests/fuzz/shim.c
 fuzz_cmdline_SRCS := tests/fuzz/cmdline.c tests/fuzz/shim.c
-fuzz_elf_SRCS     := tests/fuzz/elf.c tests/fuzz/shim.c kernel/exec_elf.c
+fuzz_elf_SRCS     := tests/fuzz/elf.c tests/fuzz/shim.c kernel/proc/exec_elf.c
 fuzz_ext2_SRCS    := tests/fuzz/ext2.c tests/fuzz/shim.c tests/fuzz/shim_fs.c \
                      $(sort $(wildcard kernel/fs/ext2/*.c)) kernel/fs/vfs_inode.c \
                      kernel/block/bcache.c kernel/block/blkdev.c

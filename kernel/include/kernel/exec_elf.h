@@ -1,4 +1,4 @@
-/* Reading, checking and mapping an ELF64 executable (kernel/exec_elf.c). */
+/* Reading, checking and mapping an ELF64 executable (kernel/proc/exec_elf.c). */
 #ifndef KERNEL_EXEC_ELF_H
 #define KERNEL_EXEC_ELF_H
 

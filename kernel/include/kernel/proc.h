@@ -60,7 +60,7 @@ struct proc {
 	void *kthread_fn, *kthread_arg;
 	struct fdtable *fdt;
 	struct inode *cwd;
-	char *cwd_path;            /* for getcwd (kernel/cwd.c) */
+	char *cwd_path;            /* for getcwd (kernel/fs/cwd.c) */
 	struct procfs_entry *procdir;  /* /proc/<pid> */
 
 	/* Family and exit: protected by proc_lock (proc.c). */
@@ -72,7 +72,7 @@ struct proc {
 	struct waitq child_exit;   /* the parent sleeps here in wait4 */
 
 	volatile int killed;       /* signal that will end it, or 0 */
-	struct k_sigaction sigactions[NSIG];  /* kernel/signal.c */
+	struct k_sigaction sigactions[NSIG];  /* kernel/proc/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
 };

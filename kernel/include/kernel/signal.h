@@ -1,7 +1,7 @@
 /*
  * Signals, Linux's numbers and structures. Default actions, SIG_IGN and
  * user handlers (with Linux's signal frame and rt_sigreturn) as
- * kernel/signal.c describes. No job control: SIGSTOP and SIGTSTP are
+ * kernel/proc/signal.c describes. No job control: SIGSTOP and SIGTSTP are
  * ignored.
  */
 #ifndef KERNEL_SIGNAL_H

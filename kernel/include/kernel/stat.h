@@ -1,4 +1,4 @@
-/* Linux's struct stat for x86-64, and filling it (kernel/stat.c). */
+/* Linux's struct stat for x86-64, and filling it (kernel/fs/stat.c). */
 #ifndef KERNEL_STAT_H
 #define KERNEL_STAT_H
 

@@ -1,7 +1,7 @@
 /*
  * The machine as the firmware describes it: CPUs, memory affinity and node
  * distances. arch/x86_64/acpi_*.c fill it from MADT, SRAT and SLIT;
- * kernel/numa.c turns it into struct numa_node. Nothing else writes it.
+ * kernel/mm/numa.c turns it into struct numa_node. Nothing else writes it.
  */
 #ifndef KERNEL_TOPOLOGY_H
 #define KERNEL_TOPOLOGY_H

@@ -1,4 +1,4 @@
-/* The console TTY on the serial line (kernel/tty.c). */
+/* The console TTY on the serial line (kernel/drivers/tty.c). */
 #ifndef KERNEL_TTY_H
 #define KERNEL_TTY_H
 

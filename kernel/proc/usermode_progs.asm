@@ -1,4 +1,4 @@
-; Tiny user programs for kernel/usermode_test.c: raw x86-64 code that the
+; Tiny user programs for kernel/proc/usermode_test.c: raw x86-64 code that the
 ; test copies to user address 0x400000 and runs as a process, with an
 ; anonymous data page at 0x600000. No libc, no ELF: just system calls.
 
