@@ -66,27 +66,22 @@ static void to_entry(struct page *p, struct mm *mm, pte_t *ptep, uint64_t va)
 	*ptep = pte_mkmigration(old);
 }
 
+/* A PTE of p (its mm->lock held) made a migration entry, unless it is one
+ * from an earlier pass. The chain does not change. */
+static bool to_entry_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va, void *arg)
+{
+	pte_t *ptep = phys_to_virt(pa);
+
+	if (!pte_migration(READ_ONCE(*ptep)))
+		to_entry(p, mm, ptep, va);
+	return false;
+}
+
 /* One pass over p's chain; RMAP_AGAIN if some mm->lock was busy. */
 static int unmap_chain(struct page *p)
 {
-	int ret = RMAP_SUCCESS;
-	pte_addr_t pa;
-
 	pte_chain_lock(p);
-	for (struct rmap_iter it = RMAP_ITER_INIT(p); (pa = rmap_next(&it));) {
-		pte_t *ptep = phys_to_virt(pa);
-		uint64_t va;
-		struct mm *mm = rmap_pte_mm(pa, &va);
-
-		if (pte_migration(READ_ONCE(*ptep)))
-			continue;               /* done in an earlier pass */
-		if (!spin_trylock(&mm->lock)) {
-			ret = RMAP_AGAIN;
-			continue;
-		}
-		to_entry(p, mm, ptep, va);
-		spin_unlock(&mm->lock);
-	}
+	int ret = rmap_walk_trylock(p, to_entry_one, NULL);
 	pte_chain_unlock(p);
 	return ret;
 }

@@ -394,30 +394,11 @@ struct mm *rmap_pte_mm(pte_addr_t pa, uint64_t *va)
 
 /* ---- try_to_unmap ---- */
 
-/* Clear the PTE at pa (its mm->lock held) and drop its mapping of p. */
-static void unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va)
-{
-	pte_t *ptep = phys_to_virt(pa);
-	pte_t pte = __atomic_exchange_n(ptep, 0, __ATOMIC_ACQ_REL);
-
-	mm_flush_tlb(mm, va);
-	page_unmap_account(mm, p, pte);
-	rmap_remove_locked(p, pa);
-}
-
-/*
- * Unmap every PTE of p through the chain (see rmap.h for the contract).
- * The caller holds a reference on p, so dropping the mappings' references
- * never frees it under us.
- */
-int try_to_unmap(struct page *p)
+int rmap_walk_trylock(struct page *p, rmap_pte_fn fn, void *arg)
 {
 	int ret = RMAP_SUCCESS;
 	pte_addr_t pa;
 
-	if (p->flags & (PG_pgtable | PG_slab | PG_reserved) || rmap_scan_mode)
-		return RMAP_FAIL;
-	pte_chain_lock(p);
 restart:
 	for (struct rmap_iter it = RMAP_ITER_INIT(p); (pa = rmap_next(&it));) {
 		uint64_t va;
@@ -427,11 +408,39 @@ restart:
 			ret = RMAP_AGAIN;       /* against the lock order: give up */
 			continue;
 		}
-		unmap_one(p, mm, pa, va);
+		bool changed = fn(p, mm, pa, va, arg);
 		spin_unlock(&mm->lock);
-		page_release(p);
-		goto restart;                   /* the chain changed under it */
+		if (changed)
+			goto restart;           /* the chain changed under the iterator */
 	}
+	return ret;
+}
+
+/* Clear the PTE at pa (its mm->lock held) and drop its mapping of p: the
+ * chain changes. */
+static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va, void *arg)
+{
+	pte_t *ptep = phys_to_virt(pa);
+	pte_t pte = __atomic_exchange_n(ptep, 0, __ATOMIC_ACQ_REL);
+
+	mm_flush_tlb(mm, va);
+	page_unmap_account(mm, p, pte);
+	rmap_remove_locked(p, pa);
+	page_release(p);                    /* the caller's reference keeps p */
+	return true;
+}
+
+/*
+ * Unmap every PTE of p through the chain (see rmap.h for the contract).
+ * The caller holds a reference on p, so dropping the mappings' references
+ * never frees it under us.
+ */
+int try_to_unmap(struct page *p)
+{
+	if (p->flags & (PG_pgtable | PG_slab | PG_reserved) || rmap_scan_mode)
+		return RMAP_FAIL;
+	pte_chain_lock(p);
+	int ret = rmap_walk_trylock(p, unmap_one, NULL);
 	pte_chain_unlock(p);
 	return p->mapcount ? ret : RMAP_SUCCESS;
 }

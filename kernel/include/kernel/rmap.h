@@ -82,6 +82,20 @@ static inline unsigned long pte_chain_encode(struct pte_chain *next, unsigned id
 /* Try-results of try_to_unmap (Linux 2.5's SWAP_*). */
 enum { RMAP_SUCCESS, RMAP_AGAIN, RMAP_FAIL };
 
+struct mm;
+
+/*
+ * Visit the PTEs of p (its chain lock held) whose mm->lock can be taken
+ * now: the lock is only tried, since it comes before the chain lock in the
+ * lock order. fn runs with that mm->lock held and returns true if it
+ * changed p's chain (the walk then starts over). RMAP_SUCCESS, or
+ * RMAP_AGAIN if some mm->lock was busy (the caller drops its locks and
+ * retries). try_to_unmap and migration's unmap pass are built on it.
+ */
+typedef bool (*rmap_pte_fn)(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
+			    void *arg);
+int rmap_walk_trylock(struct page *p, rmap_pte_fn fn, void *arg);
+
 extern bool rmap_scan_mode;       /* rmap=scan: no chains */
 struct mm;
 
