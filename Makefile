@@ -11,7 +11,13 @@ CMDLINE   ?=
 DISK      ?= build/disk.img
 QEMUEXTRA ?=
 QEMU_NUMA ?= $(shell sh scripts/qemu-numa.sh $(NODES) $(CPUS) $(MEM) $(DISTANCE))
-ISO       ?= build/numbat.iso
+# DEBUG=1: the kernel built with -Og in build/debug/, where GDB shows the
+# locals -O2 optimises away. `make qemu-gdb` and `make gdb` use it unless
+# DEBUG=0 is given; everything else (tests, benchmarks) uses -O2 in build/.
+DEBUG     ?=
+KOUT      := $(if $(filter 1,$(DEBUG)),build/debug,build)
+OPT       := $(if $(filter 1,$(DEBUG)),-Og,-O2)
+ISO       ?= $(KOUT)/numbat.iso
 # The GDB port: `make qemu-gdb` picks a free one and writes it to
 # build/gdbport, where `make gdb` finds it; GDBPORT=N on both commands wins.
 GDBPORT   ?=
@@ -25,7 +31,7 @@ QEMU    := qemu-system-x86_64
 # -fstack-protector-strong with one global guard (arch/x86_64/protect.c).
 # -Wframe-larger-than: no stack frame may be as big as the 16 KiB hole under
 # each kernel stack (kstack.c), or an overflow could jump over it.
-CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+CFLAGS  := -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wno-unused-parameter \
            -ffreestanding -fno-builtin-printf -mno-red-zone -mcmodel=kernel \
            -mgeneral-regs-only -fno-pic -fno-pie -fstack-protector-strong -mstack-protector-guard=global \
            -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
@@ -37,7 +43,7 @@ NASMFLAGS := -f elf64
 
 C_SRCS   := $(shell find kernel arch -name '*.c' | sort)
 ASM_SRCS := $(shell find boot arch kernel -name '*.asm' | sort)
-OBJS     := $(C_SRCS:%.c=build/%.o) $(ASM_SRCS:%.asm=build/%.o)
+OBJS     := $(C_SRCS:%.c=$(KOUT)/%.o) $(ASM_SRCS:%.asm=$(KOUT)/%.o)
 
 # -cpu max: every feature QEMU can give (under TCG too), among them SMEP,
 # SMAP and RDRAND, which the kernel turns on (arch/x86_64/protect.c);
@@ -49,10 +55,10 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp 
             -no-reboot
 
 .PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench fuzz clean tools help FORCE
-all: tools build/kernel.elf $(ISO) build/disk.img
+all: tools $(KOUT)/kernel.elf $(ISO) build/disk.img
 
 help:
-	@echo "make            build build/kernel.elf and $(ISO)"
+	@echo "make            build $(KOUT)/kernel.elf and $(ISO) (DEBUG=1: -Og in build/debug/)"
 	@echo "make qemu       boot with the serial console in this terminal (Ctrl-A X quits)"
 	@echo "make qemu-nox   boot headless, serial on stdout; returns at power-off"
 	@echo "make qemu-gdb   boot and wait for GDB on 127.0.0.1 (port in build/gdbport)"
@@ -79,15 +85,15 @@ check-machine:
 		NUMA=$(if $(filter file,$(origin QEMU_NUMA)),generated,given)
 
 # Objects depend on the flags too: changing CFLAGS rebuilds everything.
-build/.flags: FORCE
-	@mkdir -p build
+$(KOUT)/.flags: FORCE
+	@mkdir -p $(KOUT)
 	@echo '$(CFLAGS) $(NASMFLAGS)' | cmp -s - $@ 2>/dev/null || echo '$(CFLAGS) $(NASMFLAGS)' > $@
 
-build/%.o: %.c build/.flags
+$(KOUT)/%.o: %.c $(KOUT)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-build/%.o: %.asm build/.flags
+$(KOUT)/%.o: %.asm $(KOUT)/.flags
 	@mkdir -p $(dir $@)
 	$(NASM) -M -MT $@ $< > $(@:.o=.d)
 	$(NASM) $(NASMFLAGS) $< -o $@
@@ -96,29 +102,29 @@ build/%.o: %.asm build/.flags
 # table (scripts/ksyms.sh) for the second. .ksyms is the last section in
 # linker.ld, so filling it in moves nothing else; the cmp proves it.
 # The object list too: deleting a source file relinks without it.
-build/.objs: FORCE
-	@mkdir -p build
+$(KOUT)/.objs: FORCE
+	@mkdir -p $(KOUT)
 	@echo '$(OBJS)' | cmp -s - $@ 2>/dev/null || echo '$(OBJS)' > $@
 
-build/kernel.elf: $(OBJS) build/.objs linker.ld scripts/ksyms.sh
-	sh scripts/ksyms.sh /dev/null > build/ksyms0.S
-	$(CC) -c build/ksyms0.S -o build/ksyms0.o
-	$(LD) $(LDFLAGS) -o build/kernel.pass1.elf $(OBJS) build/ksyms0.o
-	nm -n build/kernel.pass1.elf | sh scripts/ksyms.sh - > build/ksyms.S
-	$(CC) -c build/ksyms.S -o build/ksyms.o
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) build/ksyms.o
-	@nm -n build/kernel.pass1.elf | grep -i ' t ' > build/syms1.txt
-	@nm -n $@ | grep -i ' t ' > build/syms2.txt
-	@cmp -s build/syms1.txt build/syms2.txt || { echo "ksyms: text moved between links"; exit 1; }
+$(KOUT)/kernel.elf: $(OBJS) $(KOUT)/.objs linker.ld scripts/ksyms.sh
+	sh scripts/ksyms.sh /dev/null > $(KOUT)/ksyms0.S
+	$(CC) -c $(KOUT)/ksyms0.S -o $(KOUT)/ksyms0.o
+	$(LD) $(LDFLAGS) -o $(KOUT)/kernel.pass1.elf $(OBJS) $(KOUT)/ksyms0.o
+	nm -n $(KOUT)/kernel.pass1.elf | sh scripts/ksyms.sh - > $(KOUT)/ksyms.S
+	$(CC) -c $(KOUT)/ksyms.S -o $(KOUT)/ksyms.o
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(KOUT)/ksyms.o
+	@nm -n $(KOUT)/kernel.pass1.elf | grep -i ' t ' > $(KOUT)/syms1.txt
+	@nm -n $@ | grep -i ' t ' > $(KOUT)/syms2.txt
+	@cmp -s $(KOUT)/syms1.txt $(KOUT)/syms2.txt || { echo "ksyms: text moved between links"; exit 1; }
 
 # The ISO is rebuilt when the kernel or the command line changes.
 $(ISO).cmdline: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(CMDLINE)' | cmp -s - $@ 2>/dev/null || echo '$(CMDLINE)' > $@
 
-$(ISO): build/kernel.elf boot/grub.cfg $(ISO).cmdline
+$(ISO): $(KOUT)/kernel.elf boot/grub.cfg $(ISO).cmdline
 	@rm -rf $@.d && mkdir -p $@.d/boot/grub
-	cp build/kernel.elf $@.d/boot/kernel.elf
+	cp $(KOUT)/kernel.elf $@.d/boot/kernel.elf
 	sed 's|@CMDLINE@|$(subst |,\|,$(CMDLINE))|' boot/grub.cfg > $@.d/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $@.d 2>$@.log || { cat $@.log; exit 1; }
 
@@ -148,6 +154,12 @@ qemu: check-machine all
 qemu-nox: check-machine all
 	$(QEMU_BASE) -display none -serial stdio -monitor none $(QEMUEXTRA) </dev/null
 
+# GDB wants the -Og build (locals visible): without DEBUG on the command
+# line, qemu-gdb and gdb run again with DEBUG=1 (DEBUG=0 for the -O2 one).
+ifeq ($(DEBUG),)
+qemu-gdb gdb:
+	@$(MAKE) --no-print-directory DEBUG=1 $@
+else
 # The GDB stub listens on 127.0.0.1 only, so no other machine can attach to
 # your kernel; without GDBPORT, on a free port picked now (nobody else's),
 # kept in build/gdbport while QEMU runs.
@@ -163,7 +175,8 @@ gdb:
 	[ -n "$$port" ] || { echo "make gdb: no build/gdbport: start 'make qemu-gdb' in another" \
 		"terminal first (or give both the same GDBPORT=N)" >&2; exit 1; }; \
 	mkdir -p build && sed "s/@GDBPORT@/$$port/" scripts/gdbinit.tmpl > build/gdbinit; \
-	exec gdb -q -x build/gdbinit build/kernel.elf
+	exec gdb -q -x build/gdbinit $(KOUT)/kernel.elf
+endif
 
 test: all
 	python3 tests/run.py

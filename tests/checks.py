@@ -5,6 +5,7 @@ returns a list of ktap.Result, one per harness-level check. Each check is
 always emitted, pass or fail, so the number of tests does not depend on how
 far the kernel got.
 """
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -184,9 +185,11 @@ def check_ktap(suites=None):
 # ---------------------------------------------------------------- traps
 
 def kernel_symbol(root, name):
-    """Address of a symbol in build/kernel.elf, or None."""
+    """Address of a symbol in the kernel the boots ran (build/kernel.elf,
+    build/debug/kernel.elf with DEBUG=1), or None."""
+    elf = "build/debug/kernel.elf" if os.environ.get("DEBUG") == "1" else "build/kernel.elf"
     try:
-        out = subprocess.run(["nm", f"{root}/build/kernel.elf"], capture_output=True,
+        out = subprocess.run(["nm", f"{root}/{elf}"], capture_output=True,
                              text=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
         return None

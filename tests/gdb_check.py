@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check  # noqa: E402
 from ktap import FAIL, clean_lines  # noqa: E402
-from qemu import ROOT, kill_group, make_args, make_env, wait_listening  # noqa: E402
+from qemu import ROOT, kernel_elf, kill_group, make_args, make_env, wait_listening  # noqa: E402
 
 SESSION_TIMEOUT = 60          # seconds, for the boot and the whole GDB session
 CUR = "cpus[$_thread-1].rq.curr"   # the process on the CPU GDB stopped on
@@ -157,8 +157,8 @@ SESSIONS = [
         "procs",
     ], [
         ("stops in proc_fork", STOP + r"proc_fork \(\)"),
-        ("bt: called from syscall_dispatch", r"^#1\s+0x\w+ in syscall_dispatch \("),
-        ("bt: ends at syscall_entry", r"^#2\s+0x\w+ in syscall_entry \(\)"),
+        ("bt: called from syscall_dispatch", r"^#\d\s+0x\w+ in syscall_dispatch \("),
+        ("bt: ends at syscall_entry", r"^#\d\s+0x\w+ in syscall_entry \(\)"),
         ("info threads: one thread per CPU", r"^\s+4\s+Thread 1\.4 \(CPU#3"),
         ("the parent is init, pid 1", r'^\$1 = \{pid = 1, name = "init"'),
         ("finish returns the child's pid", r"^Value returned is \$2 = \d+$"),
@@ -203,7 +203,7 @@ def gdb_command(session, gdbinit):
     for ex in session.commands:
         echo = ("(gdb) " + ex).replace("\\", "\\\\")
         cmd += ["-ex", f"echo {echo}\\n", "-ex", ex]
-    return cmd + ["build/kernel.elf"]
+    return cmd + [kernel_elf("qemu-gdb")]
 
 
 def write_gdbinit(path, port):

@@ -78,11 +78,22 @@ def disk_copy(name):
     return f"build/tests/{name}.img"
 
 
+def kernel_elf(target="qemu-nox"):
+    """The kernel a boot of `make TARGET` runs: build/debug/kernel.elf for
+    qemu-gdb (and for everything with DEBUG=1 in the environment, as
+    `DEBUG=1 make test` runs the whole suite on the -Og build), else
+    build/kernel.elf."""
+    debug = os.environ.get("DEBUG", "")
+    if debug == "1" or (target == "qemu-gdb" and debug == ""):
+        return "build/debug/kernel.elf"
+    return "build/kernel.elf"
+
+
 def make_args(target, name, make_vars):
     """`make -s TARGET ISO=build/tests/NAME.iso VARS...`, after removing that
     ISO so that it is made afresh from the build/kernel.elf that exists now.
-    -o build/kernel.elf: never rebuild the kernel here (run.py did `make all`
-    once), so that parallel boots do not build it twice at the same time and
+    -o build/kernel.elf (and build/debug/kernel.elf, the -Og one qemu-gdb
+    uses): never rebuild the kernel here (run.py built both once), so that parallel boots do not build it twice at the same time and
     every boot of a run gets the same kernel. Without DISK, the boot gets its
     own copy of the root image (disk_copy)."""
     iso = f"build/tests/{name}.iso"
@@ -93,7 +104,8 @@ def make_args(target, name, make_vars):
     make_vars = dict(make_vars)
     if "DISK" not in make_vars:
         make_vars["DISK"] = disk_copy(name) or "none"
-    return (["make", "-s", "-o", "build/kernel.elf", "-o", "build/disk.img", target,
+    return (["make", "-s", "-o", "build/kernel.elf", "-o", "build/debug/kernel.elf",
+             "-o", "build/disk.img", target,
              f"ISO={iso}"] + [f"{k}={v}" for k, v in make_vars.items()])
 
 

@@ -231,6 +231,12 @@ def main(argv=None):
             p = subprocess.run(["make", "-s", "all"], cwd=ROOT, env=make_env(),
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)
+            if p.returncode == 0 and any(c.kind == "gdb" for c in cases):
+                # The -Og kernel `make qemu-gdb` boots, built once here so
+                # that parallel GDB cases never build it at the same time.
+                p = subprocess.run(["make", "-s", "DEBUG=1", "build/debug/kernel.elf"],
+                                   cwd=ROOT, env=make_env(), stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             build_ok = p.returncode == 0
             report.case("build", [Result("make all", PASS if build_ok else FAIL,
                                          f"exit status {p.returncode}")],
