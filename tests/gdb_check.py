@@ -41,6 +41,7 @@ class Session:
     expect: list                  # (what, regex): lines that must appear, in order
     doc: str = ""                 # the doc that quotes it (tests/test_gdb_docs.py)
     make: dict = field(default_factory=dict)   # more Make variables (NODES, ...)
+    agree: object = None          # fn(serial lines, gdb lines) -> [Result]: cross-checks
     timeout: float = SESSION_TIMEOUT
 
 
@@ -181,6 +182,29 @@ SESSIONS = [
         ("then sys_rt_sigreturn", STOP + r"sys_rt_sigreturn \("),
     ], doc="docs/processes.md"),
 ]
+
+
+def pagemap_agrees(serial, lines):
+    """/bin/pagemap's frame for 0x400000 (read through /proc/1/pagemap, in
+    the serial output) is the frame GDB's page-table walk finds there."""
+    user = [m.group(1) for m in (re.match(r"^0+400000\s+p\S*\s+(0x[0-9a-f]+)\s", x)
+                                  for x in serial) if m]
+    walk = [m.group(1) for m in (re.search(r"PT\s*\[\s*0\] = .*-> frame (0x[0-9a-f]+)", x)
+                                  for x in lines) if m]
+    ok = bool(user) and bool(walk) and int(user[0], 16) == int(walk[0], 16)
+    return [check("pagemap's frame for 0x400000 is the one ptwalk finds", ok,
+                  f"pagemap says {user[:1] or 'nothing'}, ptwalk {walk[:1] or 'nothing'}")]
+
+
+# /proc/PID/pagemap agrees with the page tables: /bin/pagemap, run as init,
+# prints the frame of its own first text page; GDB walks the same page
+# table as the process exits.
+SESSIONS.append(Session("pagemap", "init=/bin/pagemap poweroff -- 1 400000 401000", [
+    "break sys_exit_group", "continue", f"ptwalk {CUR}->pid 0x400000",
+], [
+    ("stops in sys_exit_group", STOP + r"sys_exit_group \("),
+    ("ptwalk ends at a frame", r"^\s+PT\s*\[\s*0\] = 0x\w+\s+P\S*\s+-> frame 0x"),
+], agree=pagemap_agrees))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 
@@ -295,7 +319,11 @@ def run(name, timeout=SESSION_TIMEOUT, log=None, procs=None):
                  + b" ===\n" + out)
     results = evaluate(session, out, where, finished, port, timeout)
     with open(log, "rb") as fh:
-        return results, fh.read()
+        text = fh.read()
+    if session.agree:
+        serial = clean_lines(text[:text.rfind(b"\n=== ")])
+        results += session.agree(serial, clean_lines(out))
+    return results, text
 
 
 def main(argv):
