@@ -180,8 +180,10 @@ static void gen_execve(struct worker *w)
 	static const char *path[] = { "/nonexistent", "/etc/motd", "/tests", "/proc/meminfo" };
 	long r = fz_rand(w, 6);
 
+	/* Never NULL where the call must fail: a NULL envp, or a NULL
+	 * argv[1] (the end of the vector), makes a valid exec of /bin/sh. */
 	argv[0] = (unsigned long)"x";
-	argv[1] = fz_bad_ptr(w);
+	argv[1] = fz_bad_ptr(w) ?: fz_bad_ptrs[0];
 	argv[2] = 0;
 	if (r < 4)
 		fz_do(w, &(struct call){ "execve", 59, { (long)path[r], (long)argv, 0 }, 3 });
@@ -189,7 +191,8 @@ static void gen_execve(struct worker *w)
 		fz_do(w, &(struct call){ "execve", 59, { (long)fz_bad_ptr(w), 0, 0 }, 3 });
 	else
 		fz_do(w, &(struct call){ "execve", 59, { (long)"/bin/sh",
-			fz_chance(w, 50) ? (long)argv : (long)fz_bad_ptr(w), (long)fz_bad_ptr(w) }, 3 });
+			fz_chance(w, 50) ? (long)argv : (long)(fz_bad_ptr(w) ?: fz_bad_ptrs[0]),
+			(long)fz_bad_ptr(w) }, 3 });
 }
 
 /* Every worker starts with handlers for the signals the campaign sends. */
