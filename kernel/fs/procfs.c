@@ -96,41 +96,41 @@ static struct procfs_entry *add(struct procfs_entry *parent, const char *name,
 	return exists ? NULL : entry_new(parent, name, mode);
 }
 
+/* A file entry (mode) with its callbacks; NULL if the name exists or no
+ * memory. */
+static struct procfs_entry *add_file(struct procfs_entry *parent, const char *name,
+				     uint32_t mode, const struct procfs_entry *ops)
+{
+	struct procfs_entry *e = add(parent, name, mode);
+
+	if (e) {
+		e->show = ops->show;
+		e->read = ops->read;
+		e->write = ops->write;
+		e->data = ops->data;
+	}
+	return e;
+}
+
 struct procfs_entry *procfs_create_file(struct procfs_entry *parent, const char *name,
 					procfs_show_t show, void *data)
 {
-	struct procfs_entry *e = add(parent, name, S_IFREG | 0444);
-
-	if (e) {
-		e->show = show;
-		e->data = data;
-	}
-	return e;
+	return add_file(parent, name, S_IFREG | 0444, &(struct procfs_entry){ .show = show,
+							.data = data });
 }
 
 struct procfs_entry *procfs_create_rw(struct procfs_entry *parent, const char *name,
 				     procfs_show_t show, procfs_write_t write, void *data)
 {
-	struct procfs_entry *e = add(parent, name, S_IFREG | 0644);
-
-	if (e) {
-		e->show = show;
-		e->write = write;
-		e->data = data;
-	}
-	return e;
+	return add_file(parent, name, S_IFREG | 0644, &(struct procfs_entry){ .show = show,
+							.write = write, .data = data });
 }
 
 struct procfs_entry *procfs_create_raw(struct procfs_entry *parent, const char *name,
 				      procfs_read_t read, void *data)
 {
-	struct procfs_entry *e = add(parent, name, S_IFREG | 0444);
-
-	if (e) {
-		e->read = read;
-		e->data = data;
-	}
-	return e;
+	return add_file(parent, name, S_IFREG | 0444, &(struct procfs_entry){ .read = read,
+							.data = data });
 }
 
 struct procfs_entry *procfs_mknod(struct procfs_entry *parent, const char *name,
