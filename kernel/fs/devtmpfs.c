@@ -12,8 +12,6 @@
 #include <kernel/blkdev.h>
 #include <kernel/printk.h>
 
-void chrdev_for_each(void (*fn)(const char *name, uint32_t major, uint32_t minor));
-
 static bool mounted;           /* set once at boot; later block devices add nodes */
 
 static void add_chr(const char *name, uint32_t major, uint32_t minor)

@@ -46,7 +46,6 @@ int chrdev_register(uint32_t major, uint32_t minor, uint32_t count,
 	return 0;
 }
 
-/* Call fn for each registered character device minor (devtmpfs). */
 void chrdev_for_each(void (*fn)(const char *name, uint32_t major, uint32_t minor))
 {
 	for (int i = 0; i < nr_chrdevs; i++)

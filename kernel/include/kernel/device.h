@@ -46,6 +46,9 @@ static inline uint32_t dev_minor(uint64_t dev)
 int chrdev_register(uint32_t major, uint32_t minor, uint32_t count,
 		    const char *name, const struct file_ops *fops);
 
+/* Call fn for each registered character device minor (devtmpfs). */
+void chrdev_for_each(void (*fn)(const char *name, uint32_t major, uint32_t minor));
+
 /* Make in a special inode (device, FIFO or socket) of the given mode and
  * rdev: its file operations open the driver, never the inode's data. */
 void special_inode_init(struct inode *in, uint32_t mode, uint64_t rdev);
