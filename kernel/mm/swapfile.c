@@ -17,6 +17,7 @@
 #include <kernel/procfs.h>
 #include <kernel/numa.h>
 #include <kernel/pmm.h>
+#include <kernel/page.h>
 #include <kernel/slab.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -189,6 +190,39 @@ int swap_slot_count(swp_entry_t e)
 	int n = c ? *c : 0;
 	spin_unlock(&swap_lock);
 	return n;
+}
+
+/* The device and first block of e's slot, for I/O outside swap_lock: the
+ * caller holds a use count on the slot, so the area cannot go meanwhile.
+ * NULL if e names no slot in use. */
+static struct blkdev *slot_dev(swp_entry_t e, uint64_t *block)
+{
+	spin_lock(&swap_lock);
+	struct blkdev *d = slot_of(e) ? areas[swp_type(e)].dev : NULL;
+	if (d)
+		*block = swp_offset(e) * (PAGE_SIZE / d->block_size);
+	spin_unlock(&swap_lock);
+	return d;
+}
+
+int swap_readpage(swp_entry_t e, struct page *p)
+{
+	uint64_t block;
+	struct blkdev *d = slot_dev(e, &block);
+
+	if (!d)
+		return -EINVAL;
+	return blk_read(d, block, PAGE_SIZE / d->block_size, page_address(p)) ? -EIO : 0;
+}
+
+int swap_writepage(swp_entry_t e, struct page *p)
+{
+	uint64_t block;
+	struct blkdev *d = slot_dev(e, &block);
+
+	if (!d)
+		return -EINVAL;
+	return blk_write(d, block, PAGE_SIZE / d->block_size, page_address(p)) ? -EIO : 0;
 }
 
 struct swap_totals swap_get_totals(void)

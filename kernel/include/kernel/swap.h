@@ -88,6 +88,13 @@ void swap_slot_free(swp_entry_t e);
 /* The slot's use count (0 if free or not a valid entry). */
 int swap_slot_count(swp_entry_t e);
 
+struct page;
+/* Read or write one page of e's slot (the caller holds a use count on
+ * it). Synchronous; may sleep; call with no spinlock held. 0, -EIO, or
+ * -EINVAL if e names no slot in use. */
+int swap_readpage(swp_entry_t e, struct page *p);
+int swap_writepage(swp_entry_t e, struct page *p);
+
 struct swap_totals {
 	uint64_t pages;            /* usable slots in all areas */
 	uint64_t free;             /* of them, free */

@@ -10,7 +10,11 @@
  * A migration entry:  P=0, bit 9 (free for software) set, every other bit
  *                     kept: the frame being migrated and the protection to
  *                     restore, PTE_PROTNONE included (kernel/mm/migrate.c);
- * A swapped-out PTE:  P=0 and the rest holds a swap entry (not built yet);
+ * A swap entry:      P=0, bit 10 (PTE_SWAP) set, the swap type (which area)
+ *                     in bits 1-3 and the slot number in bits 12-51:
+ *                     | 0 | slot (40 bits) | 0 | 1 | 0 0 | 0 0 0 0 | type | P=0 |
+ *                     the page is on a swap device (kernel/mm/swap_state.c);
+ * A NUMA-hint entry:  reserved: P=0, bit 11 set, frame kept (not built yet);
  * an empty PTE is 0.
  *
  * As in Linux, pte_present() is true for a PROT_NONE entry: the frame is
@@ -26,6 +30,11 @@ typedef uint64_t pte_t;
 
 #define PTE_MIGRATION (1UL << 9)   /* software bit: P=0, page being migrated */
 #define PTE_PROTNONE  (1UL << 8)   /* software bit (G when present): P=0, no access */
+#define PTE_SWAP      (1UL << 10)  /* software bit: P=0, a swap entry */
+#define PTE_SWP_TYPE_SHIFT 1
+#define PTE_SWP_TYPE_MASK  0x7UL
+#define PTE_SWP_OFF_SHIFT  12
+#define PTE_SWP_OFF_MASK   ((1UL << 40) - 1)
 
 static inline bool pte_none(pte_t p) { return p == 0; }
 
@@ -48,6 +57,29 @@ static inline pte_t pte_mkclean(pte_t p) { return p & ~PTE_D; }
 static inline bool pte_migration(pte_t p)
 {
 	return !(p & PTE_P) && (p & PTE_MIGRATION);
+}
+
+/* A swap entry: the page is on a swap device, not in memory. */
+static inline bool pte_swap(pte_t p)
+{
+	return !(p & PTE_P) && (p & PTE_SWAP) && !(p & (PTE_MIGRATION | PTE_PROTNONE));
+}
+
+/* The PTE of a swapped-out page: swap type (area) and slot offset. */
+static inline pte_t pte_mkswap(unsigned type, uint64_t offset)
+{
+	return PTE_SWAP | ((pte_t)(type & PTE_SWP_TYPE_MASK) << PTE_SWP_TYPE_SHIFT) |
+	       ((offset & PTE_SWP_OFF_MASK) << PTE_SWP_OFF_SHIFT);
+}
+
+static inline unsigned pte_swp_type(pte_t p)
+{
+	return (unsigned)((p >> PTE_SWP_TYPE_SHIFT) & PTE_SWP_TYPE_MASK);
+}
+
+static inline uint64_t pte_swp_offset(pte_t p)
+{
+	return (p >> PTE_SWP_OFF_SHIFT) & PTE_SWP_OFF_MASK;
 }
 
 /* Present (PROT_NONE too) or migrating: the PTE names a frame the reverse
