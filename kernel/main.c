@@ -3,6 +3,7 @@
  * Each step is one subsystem's init, in dependency order; docs/boot.md walks
  * through them.
  */
+#include <kernel/reclaim.h>
 #include <kernel/swap.h>
 #include <kernel/trace.h>
 #include <kernel/printk.h>
@@ -127,6 +128,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	fs_init();
 	swap_init();
 	flush_start();
+	reclaim_init();
 	procfs_proc_init();
 	rmap_check_init();
 	sysfs_node_init();

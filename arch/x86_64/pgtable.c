@@ -152,6 +152,20 @@ void mm_flush_tlb_all(struct mm *mm)
 	flush_mm(mm, 0);
 }
 
+/* Reclaim's batched shootdown: every CPU of the mask drops all its user
+ * TLB entries, in one round of IPIs for many unmapped pages. */
+void tlb_flush_cpus(const struct cpumask *cpus)
+{
+	struct flush_req r = { 0 };
+	struct cpumask others = *cpus;
+
+	cpumask_clear(&others, this_cpu_id());
+	if (cpumask_test(cpus, this_cpu_id()))
+		flush_here(&r);
+	if (others.bits)
+		smp_call_function_mask(&others, flush_here, &r);
+}
+
 /*
  * The leaf page tables under `table` (a table of `level`, 3 = PML4) that
  * cover [start, end): fn gets each one's slots for its part of the range.

@@ -1,9 +1,7 @@
 /*
  * The page cache (see pcache.h). Each inode's pages hang in a radix tree in
- * its address_space; every cached page is also on one global LRU list
- * (page->lru), oldest first, which pcache_drop_clean() and writeback walk.
- * Reclaim, when it comes, will split that list per node into active and
- * inactive lists (docs/swap.md).
+ * its address_space; every cached page is also on its node's file LRU
+ * lists (lru.h), which reclaim, pcache_drop_clean() and writeback walk.
  */
 #include <kernel/pcache.h>
 #include <kernel/mm.h>
@@ -11,10 +9,12 @@
 #include <kernel/pmm.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
+#include <kernel/reclaim.h>
+#include <kernel/numa.h>
 
-static struct list_head pcache_lru = LIST_HEAD_INIT(pcache_lru);
 static struct pcache_stats stats;
-/* pcache_lock: trees, nrpages/ndirty, pcache_lru, PG_dirty, stats. */
+/* pcache_lock: trees, nrpages/ndirty, PG_dirty, stats. A node's LRU lock
+ * may be taken inside it. */
 static struct spinlock pcache_lock = SPINLOCK_INIT("pcache");
 
 extern struct list_head vfs_super_blocks;
@@ -51,6 +51,7 @@ static struct page *lookup_ref(struct address_space *m, uint64_t index)
 	struct page *p = radix_lookup(&m->pages, index);
 	if (p) {
 		page_ref(p);
+		mark_page_accessed(p);
 		stats.hits++;
 	}
 	spin_unlock(&pcache_lock);
@@ -61,7 +62,7 @@ static struct page *lookup_ref(struct address_space *m, uint64_t index)
 static int fill_page(struct inode *inode, uint64_t index, bool fill,
 		     struct page **out)
 {
-	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, fill ? 0 : PMM_ZERO);
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_USER | (fill ? 0 : PMM_ZERO));
 
 	if (!p)
 		return -ENOMEM;
@@ -96,7 +97,7 @@ static struct page *insert_or_use(struct address_space *m, struct page *p)
 	}
 	page_set_flag(p, PG_pcache);
 	page_ref(p);              /* the cache's reference */
-	list_add_tail(&p->lru, &pcache_lru);
+	lru_add(p);
 	m->nrpages++;
 	stats.pages++;
 	stats.misses++;
@@ -117,6 +118,9 @@ int pcache_get(struct inode *inode, uint64_t index, bool fill,
 		return 0;
 	}
 	int err = fill_page(inode, index, fill, &p);
+	for (int tries = 0; err == -ENOMEM && tries < 8; tries++)
+		if (reclaim_direct(numa_this_node(), 32) || tries < 4)
+			err = fill_page(inode, index, fill, &p);
 	if (err)
 		return err;
 	*out = insert_or_use(m, p);
@@ -207,22 +211,38 @@ int pcache_writeback(struct inode *inode)
 	return err;
 }
 
-/* Up to BATCH dirty pages of sb's inodes from the LRU list. */
-static int collect_sb_dirty(struct super_block *sb, struct page **out)
+/* Up to BATCH dirty pages of sb's inodes from one LRU list. pcache_lock
+ * held. */
+static int collect_list(struct super_block *sb, struct lruvec *lv, enum lru_list lru,
+			struct page **out, int n)
 {
 	struct list_head *l;
-	int n = 0;
 
-	spin_lock(&pcache_lock);
-	list_for_each(l, &pcache_lru) {
+	spin_lock(&lv->lock);
+	list_for_each(l, &lv->lists[lru]) {
 		struct page *p = list_entry(l, struct page, lru);
 		struct address_space *m = p->mapping;
 		if (n == BATCH)
 			break;
-		if (m->host->sb == sb && test_clear_dirty(p)) {
+		if ((p->flags & PG_pcache) && m->host->sb == sb && test_clear_dirty(p)) {
 			page_ref(p);
 			out[n++] = p;
 		}
+	}
+	spin_unlock(&lv->lock);
+	return n;
+}
+
+/* Up to BATCH dirty pages of sb's inodes from the file LRU lists. A page
+ * reclaim has isolated just now is not seen; reclaim writes it itself. */
+static int collect_sb_dirty(struct super_block *sb, struct page **out)
+{
+	int n = 0, nid;
+
+	spin_lock(&pcache_lock);
+	for_each_online_node(nid) {
+		n = collect_list(sb, &numa_nodes[nid].lru, LRU_INACTIVE_FILE, out, n);
+		n = collect_list(sb, &numa_nodes[nid].lru, LRU_ACTIVE_FILE, out, n);
 	}
 	spin_unlock(&pcache_lock);
 	return n;
@@ -275,7 +295,6 @@ static void remove_page(struct page *p)
 
 	test_clear_dirty(p);
 	radix_delete(&m->pages, p->index);
-	list_del(&p->lru);
 	m->nrpages--;
 	stats.pages--;
 	page_clear_flag(p, PG_pcache);
@@ -303,31 +322,82 @@ int pcache_migrate(struct page *old, struct page *new, int refs)
 	page_set_flag(new, PG_pcache | (old->flags & PG_dirty));
 	page_clear_flag(old, PG_pcache | PG_dirty);
 	radix_replace(&m->pages, old->index, new);
-	list_add(&new->lru, &old->lru);     /* its place on the LRU list */
-	list_del(&old->lru);
 	page_ref(new);                      /* the cache's reference moves */
 	__atomic_fetch_sub(&old->refcount, 1, __ATOMIC_ACQ_REL);
 	spin_unlock(&pcache_lock);
 	return 0;
 }
 
+/* Drop p (which the caller holds: refs counts that) from the cache if it
+ * is clean and nobody else holds or maps it. pcache_lock held. */
+static bool drop_if_unused(struct page *p, int refs)
+{
+	if (!(p->flags & PG_pcache) || (p->flags & PG_dirty) ||
+	    READ_ONCE(p->refcount) != refs || READ_ONCE(p->mapcount) > 0)
+		return false;
+	remove_page(p);
+	stats.dropped++;
+	return true;
+}
+
+/* The clean, unused pages of one list, taken off it for a moment. */
+static uint64_t drop_list(struct lruvec *lv, enum lru_list lru)
+{
+	struct list_head pages = LIST_HEAD_INIT(pages);
+	uint64_t dropped = 0;
+
+	lru_isolate_tail(lv, lru, READ_ONCE(lv->nr[lru]), &pages);
+	spin_lock(&pcache_lock);
+	for (struct list_head *l = pages.next; l != &pages; l = l->next)
+		dropped += drop_if_unused(list_entry(l, struct page, lru), 2);
+	spin_unlock(&pcache_lock);
+	lru_putback_list(&pages);       /* dropped ones are freed by our put */
+	return dropped;
+}
+
 uint64_t pcache_drop_clean(void)
 {
 	uint64_t dropped = 0;
+	int nid;
 
-	spin_lock(&pcache_lock);
-	for (struct list_head *l = pcache_lru.next, *n; l != &pcache_lru; l = n) {
-		struct page *p = list_entry(l, struct page, lru);
-		n = l->next;
-		if ((p->flags & PG_dirty) || READ_ONCE(p->refcount) != 1 ||
-		    READ_ONCE(p->mapcount) > 0)
-			continue;
-		remove_page(p);
-		dropped++;
+	for_each_online_node(nid) {
+		dropped += drop_list(&numa_nodes[nid].lru, LRU_INACTIVE_FILE);
+		dropped += drop_list(&numa_nodes[nid].lru, LRU_ACTIVE_FILE);
 	}
-	stats.dropped += dropped;
-	spin_unlock(&pcache_lock);
 	return dropped;
+}
+
+/*
+ * Reclaim (vmscan.c) of page p: locked, unmapped, held by the cache and
+ * the caller (refs). A dirty page is written first, if its file system's
+ * lock can be had now (holding it keeps the inode from being evicted).
+ * 0 if p left the cache (the caller's put frees it), -EBUSY if it is in
+ * use, -EAGAIN if the file system is busy, or the write's error.
+ */
+int pcache_reclaim_page(struct page *p, int refs)
+{
+	spin_lock(&pcache_lock);
+	if (!(p->flags & PG_pcache) || !(p->flags & PG_dirty)) {
+		bool gone = !(p->flags & PG_pcache) || drop_if_unused(p, refs);
+		spin_unlock(&pcache_lock);
+		return gone ? 0 : -EBUSY;
+	}
+	struct super_block *sb = ((struct address_space *)p->mapping)->host->sb;
+	spin_unlock(&pcache_lock);
+	if (!fs_trylock(&sb->lock))
+		return -EAGAIN;
+	spin_lock(&pcache_lock);
+	struct inode *inode = (p->flags & PG_pcache) && test_clear_dirty(p) ?
+			      ((struct address_space *)p->mapping)->host : NULL;
+	spin_unlock(&pcache_lock);
+	int err = inode ? write_one(inode, p) : 0;
+	fs_unlock(&sb->lock);
+	if (err)
+		return err;
+	spin_lock(&pcache_lock);
+	bool gone = !(p->flags & PG_pcache) || drop_if_unused(p, refs);
+	spin_unlock(&pcache_lock);
+	return gone ? 0 : -EBUSY;
 }
 
 void pcache_truncate(struct inode *inode, uint64_t from)

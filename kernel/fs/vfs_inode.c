@@ -45,6 +45,18 @@ void fs_lock(struct fs_lock *l)
 	l->depth = 1;
 }
 
+bool fs_trylock(struct fs_lock *l)
+{
+	if (mutex_is_held(&l->mutex)) {
+		l->depth++;
+		return true;
+	}
+	if (!mutex_trylock(&l->mutex))
+		return false;
+	l->depth = 1;
+	return true;
+}
+
 /* Only the task that took the lock may drop it, from whatever CPU it
  * runs on now. */
 void fs_unlock(struct fs_lock *l)

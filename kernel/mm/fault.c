@@ -7,6 +7,8 @@
  *                                  so a later write copies it)
  *   PTE present, write, read-only, VMA writable  -> copy-on-write: reuse the
  *                                  page if we are its only user, else copy
+ *   PTE holds a swap entry       -> the page from the swap cache, or read
+ *                                  from the swap device outside the lock
  *
  * A PTE or page cache page that is being migrated (a migration entry, or a
  * page with PL_LOCKED) makes the fault drop mm->lock, wait for the
@@ -25,6 +27,8 @@
 #include <kernel/string.h>
 #include <kernel/printk.h>
 #include <kernel/trace.h>
+#include <kernel/swap.h>
+#include <kernel/reclaim.h>
 
 static pte_t vma_pte_prot(const struct vma *v, bool writable)
 {
@@ -34,7 +38,7 @@ static pte_t vma_pte_prot(const struct vma *v, bool writable)
 /* A new zeroed anonymous page, on the node of the faulting CPU. */
 static struct page *anon_page(void)
 {
-	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO | PMM_USER);
 
 	if (p) {
 		p->flags |= PG_anon;
@@ -46,7 +50,7 @@ static struct page *anon_page(void)
 /* Copy src into a new anonymous page. */
 static struct page *copy_page(struct page *src)
 {
-	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, 0);
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_USER);
 
 	if (!p)
 		return NULL;
@@ -56,11 +60,15 @@ static struct page *copy_page(struct page *src)
 	return p;
 }
 
-/* Map p at ptep, or drop it if the reverse map had no memory. */
+/* Map p at ptep, or drop it if the reverse map had no memory. A new
+ * anonymous page joins its node's LRU lists once it is mapped. */
 static int map_or_put(struct mm *mm, pte_t *ptep, struct page *p, pte_t prot)
 {
-	if (!page_map(mm, ptep, p, mk_pte(page_to_pfn(p), prot)))
+	if (!page_map(mm, ptep, p, mk_pte(page_to_pfn(p), prot))) {
+		if (!(p->flags & PG_lru) && (p->flags & PG_anon))
+			lru_add(p);
 		return 0;
+	}
 	page_release(p);
 	return -ENOMEM;
 }
@@ -170,6 +178,92 @@ static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	return map_or_put(mm, ptep, p, vma_pte_prot(v, true));
 }
 
+static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep);
+
+/*
+ * A swap entry is read in outside mm->lock (the read may sleep): the fault
+ * asks for it (FAULT_SWAPIN), vm_fault reads it into the swap cache,
+ * holding a reference, and the retry maps it from the cache.
+ */
+#define FAULT_SWAPIN 3
+
+struct swap_fetch {
+	swp_entry_t want;          /* to read next */
+	swp_entry_t entry;         /* read: page or err is its result */
+	struct page *page;         /* with a reference, or NULL */
+	int err;
+	bool major;
+};
+
+static void swapin(struct swap_fetch *sf)
+{
+	if (sf->page)
+		put_page(sf->page);
+	sf->entry = sf->want;
+	sf->want.val = 0;
+	sf->major = false;
+	sf->page = swapin_page(sf->entry, &sf->major, &sf->err);
+}
+
+/* Free a slot eagerly once half of swap is used (Linux's vm_swap_full). */
+static bool swap_half_full(void)
+{
+	struct swap_totals t = swap_get_totals();
+
+	return t.free * 2 < t.pages;
+}
+
+/* Map the swap-cache page p (our reference becomes the mapping's) at the
+ * PTE that held entry e. */
+static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p,
+		       swp_entry_t e, bool write)
+{
+	if (page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, false)))) {
+		put_page(p);
+		return -ENOMEM;
+	}
+	mm->swapents--;
+	swap_slot_free(e);                  /* the PTE's use of the slot */
+	if (!write && !swap_half_full())
+		return 0;                   /* stays cached: clean if evicted again */
+	/* Ours alone: out of the cache, so the slot is free again; the
+	 * write (or a later one) then needs no copy. */
+	if (swap_cache_remove_if(p, 2, 1) && !write && (v->prot & PROT_WRITE))
+		*ptep = pte_mkwrite(*ptep);
+	return 0;
+}
+
+static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
+		      bool write, struct page **busy, struct swap_fetch *sf)
+{
+	swp_entry_t e = pte_to_swp_entry(*ptep);
+	struct page *p = swap_cache_get(e);
+
+	if (!p && sf->entry.val == e.val && sf->err) {
+		int err = sf->err;          /* the read failed */
+		sf->err = 0;
+		return err;
+	}
+	if (!p) {
+		sf->want = e;
+		return FAULT_SWAPIN;
+	}
+	if (page_locked(p) || (READ_ONCE(p->mapcount) && !rmap_ready())) {
+		bool locked = page_locked(p);
+		put_page(p);
+		if (!locked)
+			return FAULT_PREPARE;
+		*busy = p;                  /* being written or moved: wait */
+		return 0;
+	}
+	if (sf->entry.val == e.val && sf->major)
+		count_vm_event(PGMAJFAULT);
+	int err = map_swapped(mm, v, ptep, p, e, write);
+	if (!err && write && !pte_write(*ptep))
+		err = fault_cow(mm, v, va, ptep);
+	return err;
+}
+
 /* Write to a present read-only PTE of a writable VMA. */
 static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 {
@@ -180,6 +274,8 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 		*ptep = pte_mkwrite(*ptep);
 		return 0;
 	}
+	if (old->flags & PG_swapcache)
+		swap_cache_remove_if(old, 2, 1);  /* ours alone: the slot goes */
 	if ((old->flags & PG_anon) && READ_ONCE(old->refcount) == 1) {
 		*ptep = pte_mkwrite(*ptep);     /* we are its only user */
 		count_vm_event(COW_REUSE);
@@ -224,7 +320,7 @@ static bool access_ok(const struct vma *v, unsigned flags)
  * migrated. Returns 0, -errno, -EAGAIN (wait and retry), FAULT_FETCH or
  * FAULT_PREPARE (drop the lock, do that, call again). */
 static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
-			struct page **busy, struct file_fetch *ff)
+			struct page **busy, struct file_fetch *ff, struct swap_fetch *sf)
 {
 	bool write = flags & FAULT_WRITE;
 	struct vma *v = find_or_grow(mm, addr);
@@ -242,6 +338,9 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
 	} else if (pte_migration(*ptep)) {
 		*busy = pfn_to_page(pte_pfn(*ptep));
 		kind = TRACE_FAULT_MIGRATION_WAIT;
+	} else if (pte_swap(*ptep)) {
+		err = fault_swap(mm, v, va, ptep, write, busy, sf);
+		kind = *busy ? -1 : TRACE_FAULT_SWAP;
 	} else if (!pte_present(*ptep)) {
 		err = fault_missing(mm, v, va, ptep, write, ff);
 		kind = v->inode ? TRACE_FAULT_FILE : TRACE_FAULT_ANON;
@@ -284,7 +383,8 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
 int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 {
 	struct file_fetch ff = { 0 };
-	int err;
+	struct swap_fetch sf = { 0 };
+	int err, tries = 0;
 
 	if (!mm || addr >= USER_SPACE_END)
 		return -EFAULT;
@@ -294,10 +394,14 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 		struct page *busy = NULL;   /* being migrated: wait, then again */
 
 		spin_lock(&mm->lock);
-		err = fault_locked(mm, addr, flags, &busy, &ff);
+		err = fault_locked(mm, addr, flags, &busy, &ff, &sf);
 		spin_unlock(&mm->lock);
 		if (err == FAULT_FETCH) {
 			fetch(&ff);
+		} else if (err == FAULT_SWAPIN) {
+			swapin(&sf);
+		} else if (err == -ENOMEM && !reclaim_retry(&tries)) {
+			continue;               /* reclaimed some: again */
 		} else if (err == FAULT_PREPARE) {
 			if (rmap_prepare()) {
 				err = -ENOMEM;
@@ -311,6 +415,9 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 	}
 	rmap_unprepare();
 	fetch_release(&ff);
+	if (sf.page)
+		put_page(sf.page);
+	reclaim_kick();
 	rmap_check_fault_tick();
 	return err;
 }

@@ -6,8 +6,8 @@
  *   2. unmap: turn every PTE of old into a migration entry (not present,
  *      frame and protection kept) and shoot down its TLB entry on every
  *      CPU that has that mm loaded (IPIs). A fault on an entry waits;
- *   3. copy the contents and the flags (for a page-cache page, also swap
- *      it into the cache, pcache_migrate); refuse with -EBUSY if anything
+ *   3. copy the contents and the flags (for a page-cache or swap-cache
+ *      page, also put it in old's place in that cache); refuse with -EBUSY if anything
  *      but the mappings, the cache and the caller holds the page;
  *   4. remap: with old's chain lock and every mapping mm's lock held at
  *      once, point each entry at the new frame and hand old's whole chain
@@ -29,6 +29,8 @@
 #include <kernel/errno.h>
 #include <kernel/trace.h>
 #include <kernel/printk.h>
+#include <kernel/swap.h>
+#include <kernel/reclaim.h>
 
 bool page_trylock(struct page *p)
 {
@@ -250,6 +252,8 @@ static int copy_anon(struct page *old, struct page *new)
 	pte_chain_unlock(old);
 	if (maps == 0)
 		return -ENOENT;
+	if (old->flags & PG_swapcache)       /* the cache's reference too */
+		return swap_cache_migrate(old, new, maps + 2);
 	if (refs != maps + 1)
 		return -EBUSY;
 	memcpy(page_address(new), page_address(old), PAGE_SIZE);
@@ -284,8 +288,10 @@ int migrate_page(struct page *old, int node)
 	if (!err)
 		err = copy_contents(old, new);
 	remap_all(old, err ? old : new);
-	if (!err)
+	if (!err) {
+		lru_add(new);                 /* old leaves its list when freed */
 		trace_event(TRACE_MIGRATE_PAGE, page_to_pfn(old), page_to_pfn(new), node);
+	}
 	page_unlock(new);
 	page_unlock(old);
 	page_release(new);                /* our reference: frees it on failure */

@@ -14,6 +14,8 @@
 #include <kernel/proc.h>
 #include <kernel/printk.h>
 #include <kernel/signal.h>
+#include <kernel/swap.h>
+#include <kernel/reclaim.h>
 
 void get_page(struct page *p)
 {
@@ -34,12 +36,15 @@ void put_page(struct page *p)
 	BUG_ON(left < 0);
 	if (left)
 		return;
-	BUG_ON((p->flags & PG_pcache) || p->mapcount);
+	BUG_ON((p->flags & (PG_pcache | PG_swapcache)) || p->mapcount);
+	if (p->flags & PG_lru)
+		lru_del(p);
 	if (p->flags & PG_anon)
 		count_vm_event(PGFREE);      /* pgalloc/pgfree count user anonymous pages */
-	page_clear_flag(p, PG_anon | PG_dirty);
+	page_clear_flag(p, PG_anon | PG_dirty | PG_active | PG_referenced);
 	p->mapping = NULL;
 	p->index = 0;
+	p->private = 0;
 	pmm_free_pages(p, 0);
 }
 
@@ -82,20 +87,37 @@ void page_release(struct page *p)
 		filemap_release_page(p);
 }
 
+void swap_pte_free(struct mm *mm, pte_t pte)
+{
+	swp_entry_t e = pte_to_swp_entry(pte);
+
+	mm->swapents--;
+	swap_slot_free(e);
+	swap_cache_try_free(e);              /* the cached copy may be unused now */
+}
+
 /* Clear *ptep and drop its page (the caller flushes the TLB). A migration
- * entry is a mapping too: the reverse map still lists it. */
+ * entry is a mapping too: the reverse map still lists it. A swap entry
+ * gives back its use of the slot. */
 void page_unmap(struct mm *mm, pte_t *ptep)
 {
 	pte_t pte = *ptep;
 
 	*ptep = 0;
+	if (pte_swap(pte)) {
+		swap_pte_free(mm, pte);
+		return;
+	}
 	if (!pte_mapped(pte))
 		return;
 	struct page *p = pfn_to_page(pte_pfn(pte));
 
 	page_unmap_account(mm, p, pte);
 	rmap_remove(p, virt_to_phys(ptep));
+	swp_entry_t e = { (p->flags & PG_swapcache) ? p->private : 0 };
 	page_release(p);
+	if (e.val)
+		swap_cache_try_free(e);      /* its last mapping may be gone */
 }
 
 struct list_head mm_list = LIST_HEAD_INIT(mm_list);
@@ -161,9 +183,17 @@ void mm_put(struct mm *mm)
 
 /* Share one PTE with the child (read-only if private: copy-on-write).
  * A migration entry is copied as it is: the migration that made it will
- * find the child's copy through the reverse map too. */
+ * find the child's copy through the reverse map too. A swap entry is
+ * copied with one more use of its slot. */
 static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 {
+	if (pte_swap(*s)) {
+		if (swap_slot_dup(pte_to_swp_entry(*s)))
+			return -ENOMEM;
+		*d = *s;
+		dst->swapents++;
+		return 0;
+	}
 	if (cow && pte_write(*s))
 		*s = pte_wrprotect(*s);
 	struct page *p = pfn_to_page(pte_pfn(*s));
@@ -195,7 +225,7 @@ static int dup_table(struct mm *src, pte_t *s, uint64_t va, uint64_t next, void 
 	if (fatal_signal_pending(current))
 		return -EINTR;
 	for (pte_t *s0 = s, *end = s + (next - va) / PAGE_SIZE; s < end; s++) {
-		if (!pte_mapped(*s)) {
+		if (!pte_mapped(*s) && !pte_swap(*s)) {
 			d = d ? d + 1 : NULL;
 			continue;
 		}

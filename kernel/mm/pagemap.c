@@ -44,6 +44,8 @@ static uint64_t pagemap_entry(pte_t pte)
 {
 	if (pte_present(pte))
 		return PM_PRESENT | (pte_pfn(pte) & PM_PFN_MASK) | page_bits(pte_pfn(pte));
+	if (pte_swap(pte))                   /* Linux: type in bits 0-4, offset above */
+		return PM_SWAP | ((pte_swp_type(pte) | pte_swp_offset(pte) << 5) & PM_PFN_MASK);
 	if (pte_migration(pte))
 		return PM_SWAP | ((pte_pfn(pte) << 5) & PM_PFN_MASK) | PM_MIGRATION_TYPE |
 		       page_bits(pte_pfn(pte));

@@ -2,6 +2,7 @@
  * Physical memory: setting up each node's struct pages and buddy allocator,
  * and allocation with fallback by distance (see pmm.h).
  */
+#include <kernel/reclaim.h>
 #include <kernel/pmm.h>
 #include <kernel/memblock.h>
 #include <kernel/percpu.h>
@@ -60,6 +61,7 @@ void pmm_init(void)
 
 		for (int o = 0; o < MAX_ORDER; o++)   /* memoryless nodes too */
 			list_init(&n->free_area[o].list);
+		lru_init_node(&n->lru);
 		if (!n->nr_ranges)
 			continue;
 		node_span(n);
@@ -112,6 +114,12 @@ static void count_numa(int want, int got)
 	bump(got == numa_this_node() ? &g->local_node : &g->other_node);
 }
 
+/* May this allocation use node n? User pages leave the min reserve. */
+static bool allowed(const struct numa_node *n, unsigned flags)
+{
+	return !(flags & PMM_USER) || READ_ONCE(n->free_pages) > n->wmark_min;
+}
+
 struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags)
 {
 	struct page *p = NULL;
@@ -125,13 +133,16 @@ struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags)
 	struct numa_node *n = &numa_nodes[node];
 
 	if (flags & PMM_THISNODE) {
-		p = n->mem_map ? buddy_alloc(n, order) : NULL;
+		p = n->mem_map && allowed(n, flags) ? buddy_alloc(n, order) : NULL;
 	} else {
 		for (int i = 0; i < n->nr_fallback && !p; i++)
-			p = buddy_alloc(&numa_nodes[n->fallback[i]], order);
+			if (allowed(&numa_nodes[n->fallback[i]], flags))
+				p = buddy_alloc(&numa_nodes[n->fallback[i]], order);
 	}
-	if (p)
+	if (p) {
 		count_numa(node, p->node);
+		reclaim_note_alloc(p->node);
+	}
 	if (p && (flags & PMM_ZERO))
 		memset(page_address(p), 0, PAGE_SIZE << order);
 	return p;

@@ -30,6 +30,7 @@
  * holding no lock. Never in the fault path itself: see lock_order.h and
  * rmap.h.
  */
+#include <kernel/swap.h>
 #include <kernel/rmap.h>
 #include <kernel/mm.h>
 #include <kernel/numa.h>
@@ -119,6 +120,11 @@ static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 	struct page *p = pte_mapped(*ptep) ? pfn_to_page(pte_pfn(*ptep)) : NULL;
 	uint64_t owner_va;
 
+	if (pte_swap(*ptep)) {              /* a swapped-out page: its slot is in use */
+		if (swap_slot_count(pte_to_swp_entry(*ptep)) < 1)
+			report(c, "swap pte %lx (va %lx) = %lx names a free slot", pa, va, *ptep);
+		return;
+	}
 	if (!p) {
 		report(c, "pte %lx (va %lx) = %lx maps no managed frame", pa, va, *ptep);
 		return;

@@ -82,6 +82,35 @@ static int show_numastat(struct pbuf *b, void *data)
 	return 0;
 }
 
+/* Linux's node vmstat: the node's counters, "name value" lines. */
+static int show_vmstat(struct pbuf *b, void *data)
+{
+	struct numa_node *n = node_of(data);
+
+	pbuf_printf(b, "nr_free_pages %lu\n", READ_ONCE(n->free_pages));
+	vmstat_show_reclaim(b, n->id);
+	return 0;
+}
+
+/* /proc/zoneinfo: one "Normal" zone per node with memory, in Linux's
+ * layout (the lines Numbat has). */
+static int show_zoneinfo(struct pbuf *b, void *unused)
+{
+	int nid;
+
+	for_each_online_node(nid) {
+		struct numa_node *n = &numa_nodes[nid];
+		if (!n->managed_pages)
+			continue;
+		pbuf_printf(b, "Node %d, zone   Normal\n  pages free     %lu\n"
+			    "        min      %lu\n        low      %lu\n        high     %lu\n"
+			    "        spanned  %lu\n        present  %lu\n        managed  %lu\n",
+			    nid, READ_ONCE(n->free_pages), n->wmark_min, n->wmark_low, n->wmark_high,
+			    n->end_pfn - n->start_pfn, n->present_pages, n->managed_pages);
+	}
+	return 0;
+}
+
 void sysfs_node_init(void)
 {
 	struct procfs_entry *devices = procfs_mkdir(sysfs_root(), "devices");
@@ -90,6 +119,7 @@ void sysfs_node_init(void)
 	struct procfs_entry *cpu = system ? procfs_mkdir(system, "cpu") : NULL;
 	int nid;
 
+	procfs_create_file(procfs_root(), "zoneinfo", show_zoneinfo, NULL);
 	if (!nodes || !cpu)
 		return;
 	procfs_create_file(cpu, "online", show_cpu_online, NULL);
@@ -108,5 +138,6 @@ void sysfs_node_init(void)
 		procfs_create_file(d, "distance", show_distance, id);
 		procfs_create_file(d, "meminfo", show_meminfo, id);
 		procfs_create_file(d, "numastat", show_numastat, id);
+		procfs_create_file(d, "vmstat", show_vmstat, id);
 	}
 }

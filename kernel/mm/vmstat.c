@@ -1,6 +1,8 @@
 /* Memory event counters (vmstat.h). */
 #include <kernel/vmstat.h>
 #include <kernel/percpu.h>
+#include <kernel/numa.h>
+#include <kernel/procfs.h>
 
 _Static_assert(NR_VM_EVENTS <= NR_VM_EVENTS_MAX, "struct cpu.vmstat is too small");
 
@@ -18,7 +20,35 @@ const char *const vm_event_names[NR_VM_EVENTS] = {
 	[PGMIGRATE_SUCCESS] = "pgmigrate_success",
 	[PGMIGRATE_FAIL] = "pgmigrate_fail",
 	[RMAP_CHECK] = "numbat_rmap_check",
+	[OOM_KILL] = "oom_kill",
 };
+
+const char *const node_event_names[NR_NODE_EVENTS] = {
+	[PSWPIN] = "pswpin",
+	[PSWPOUT] = "pswpout",
+	[PGSCAN_KSWAPD] = "pgscan_kswapd",
+	[PGSCAN_DIRECT] = "pgscan_direct",
+	[PGSTEAL_KSWAPD] = "pgsteal_kswapd",
+	[PGSTEAL_DIRECT] = "pgsteal_direct",
+	[PGACTIVATE] = "pgactivate",
+	[PGDEACTIVATE] = "pgdeactivate",
+	[PGREFILL] = "pgrefill",
+};
+
+void count_node_event(int nid, enum node_event e, uint64_t n)
+{
+	__atomic_fetch_add(&numa_nodes[nid].events[e], n, __ATOMIC_RELAXED);
+}
+
+uint64_t node_event_sum(enum node_event e)
+{
+	uint64_t n = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		n += READ_ONCE(numa_nodes[nid].events[e]);
+	return n;
+}
 
 void count_vm_event(enum vm_event e)
 {
@@ -32,4 +62,35 @@ uint64_t vm_event_sum(enum vm_event e)
 	for (int cpu = 0; cpu < nr_cpus; cpu++)
 		n += READ_ONCE(cpus[cpu].vmstat[e]);
 	return n;
+}
+
+static const char *const lru_names[NR_LRU_LISTS] = {
+	[LRU_INACTIVE_ANON] = "nr_inactive_anon",
+	[LRU_ACTIVE_ANON] = "nr_active_anon",
+	[LRU_INACTIVE_FILE] = "nr_inactive_file",
+	[LRU_ACTIVE_FILE] = "nr_active_file",
+};
+
+/* Node nid's (or, for NUMA_NO_NODE, every node's) LRU sizes, swap cache
+ * and reclaim events, one "name value" line each, as Linux. */
+void vmstat_show_reclaim(struct pbuf *b, int nid)
+{
+	uint64_t lru[NR_LRU_LISTS] = { 0 }, ev[NR_NODE_EVENTS] = { 0 }, cached = 0;
+	int i;
+
+	for_each_online_node(i) {
+		struct numa_node *n = &numa_nodes[i];
+		if (nid != NUMA_NO_NODE && i != nid)
+			continue;
+		for (int l = 0; l < NR_LRU_LISTS; l++)
+			lru[l] += READ_ONCE(n->lru.nr[l]);
+		for (int e = 0; e < NR_NODE_EVENTS; e++)
+			ev[e] += READ_ONCE(n->events[e]);
+		cached += READ_ONCE(n->nr_swapcached);
+	}
+	for (int l = 0; l < NR_LRU_LISTS; l++)
+		pbuf_printf(b, "%s %lu\n", lru_names[l], lru[l]);
+	pbuf_printf(b, "nr_swapcached %lu\n", cached);
+	for (int e = 0; e < NR_NODE_EVENTS; e++)
+		pbuf_printf(b, "%s %lu\n", node_event_names[e], ev[e]);
 }

@@ -13,9 +13,12 @@
 #include <kernel/numa.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
+#include <kernel/reclaim.h>
 #include <arch/sched.h>
 #include <arch/uctx.h>
 
+
+#define FORK_RECLAIM_PAGES 1024      /* freed per retry of a fork short of memory */
 
 int64_t proc_fork(void)
 {
@@ -26,6 +29,11 @@ int64_t proc_fork(void)
 		return proc_count() >= MAX_PROCS ? -EAGAIN : -ENOMEM;
 	int err;
 	child->mm = mm_dup(parent->mm, &err);
+	/* Short of memory (page tables, pte_chain blocks): reclaim some and
+	 * try again, as Linux's allocator would before failing the fork. */
+	for (int tries = 0; !child->mm && err == -ENOMEM && tries < 8 &&
+	     reclaim_direct(numa_this_node(), FORK_RECLAIM_PAGES); tries++)
+		child->mm = mm_dup(parent->mm, &err);
 	if (child->mm && proc_copy_files(child, parent))
 		err = -ENOMEM;
 	if (!child->mm || err) {

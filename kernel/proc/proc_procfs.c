@@ -26,6 +26,16 @@ static uint64_t kb(uint64_t pages)
 	return pages * (PAGE_SIZE / 1024);
 }
 
+static uint64_t lru_sum(enum lru_list l)
+{
+	uint64_t n = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		n += READ_ONCE(numa_nodes[nid].lru.nr[l]);
+	return n;
+}
+
 static int show_meminfo(struct pbuf *b, void *unused)
 {
 	uint64_t total = 0, free = pmm_free_pages_total(), cached = pcache_get_stats().pages;
@@ -39,7 +49,13 @@ static int show_meminfo(struct pbuf *b, void *unused)
 	pbuf_printf(b, "MemAvailable:   %8lu kB\n", kb(free + cached));
 	pbuf_printf(b, "Buffers:        %8lu kB\n", 0UL);
 	pbuf_printf(b, "Cached:         %8lu kB\n", kb(cached));
-	pbuf_printf(b, "SwapCached:     %8lu kB\n", 0UL);   /* no swap cache yet */
+	pbuf_printf(b, "SwapCached:     %8lu kB\n", kb(swap_cache_pages()));
+	pbuf_printf(b, "Active:         %8lu kB\n", kb(lru_sum(LRU_ACTIVE_ANON) + lru_sum(LRU_ACTIVE_FILE)));
+	pbuf_printf(b, "Inactive:       %8lu kB\n", kb(lru_sum(LRU_INACTIVE_ANON) + lru_sum(LRU_INACTIVE_FILE)));
+	pbuf_printf(b, "Active(anon):   %8lu kB\n", kb(lru_sum(LRU_ACTIVE_ANON)));
+	pbuf_printf(b, "Inactive(anon): %8lu kB\n", kb(lru_sum(LRU_INACTIVE_ANON)));
+	pbuf_printf(b, "Active(file):   %8lu kB\n", kb(lru_sum(LRU_ACTIVE_FILE)));
+	pbuf_printf(b, "Inactive(file): %8lu kB\n", kb(lru_sum(LRU_INACTIVE_FILE)));
 	pbuf_printf(b, "SwapTotal:      %8lu kB\n", kb(swap.pages));
 	pbuf_printf(b, "SwapFree:       %8lu kB\n", kb(swap.free));
 	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));
@@ -64,6 +80,7 @@ static int show_vmstat(struct pbuf *b, void *unused)
 	pbuf_printf(b, "nr_free_pages %lu\n", pmm_free_pages_total());
 	pbuf_printf(b, "nr_file_pages %lu\n", pcache_get_stats().pages);
 	pbuf_printf(b, "nr_dirty %lu\n", pcache_get_stats().dirty);
+	vmstat_show_reclaim(b, NUMA_NO_NODE);
 	pbuf_printf(b, "numa_hit %lu\n", node_sum(offsetof(struct numa_node, numa_hit)));
 	pbuf_printf(b, "numa_miss %lu\n", node_sum(offsetof(struct numa_node, numa_miss)));
 	pbuf_printf(b, "numa_foreign %lu\n", node_sum(offsetof(struct numa_node, numa_foreign)));
@@ -132,6 +149,7 @@ static int show_status(struct pbuf *b, void *data)
 		spin_unlock(&s.mm->lock);
 		pbuf_printf(b, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n",
 			    size / 1024, kb(anon + file), kb(anon), kb(file));
+		pbuf_printf(b, "VmSwap:\t%8lu kB\n", kb(READ_ONCE(s.mm->swapents)));
 		mm_put(s.mm);
 	}
 	pbuf_printf(b, "Threads:\t1\nCpus_allowed_list:\t%s\n", cpus);

@@ -49,6 +49,9 @@ static const struct trace_event_desc events[NR_TRACE_EVENTS] = {
 	[TRACE_MM_FAULT] = { "numbat", "mm_fault" },
 	[TRACE_MIGRATE_PAGES] = { "migrate", "mm_migrate_pages" },
 	[TRACE_MIGRATE_PAGE] = { "numbat", "migrate_page" },
+	[TRACE_KSWAPD_WAKE] = { "vmscan", "mm_vmscan_kswapd_wake" },
+	[TRACE_SWAP_OUT] = { "numbat", "swap_out" },
+	[TRACE_SWAP_IN] = { "numbat", "swap_in" },
 };
 
 bool trace_enabled[NR_TRACE_EVENTS];
@@ -120,7 +123,7 @@ int trace_set(const char *name, bool on)
 /* ------------------------------------------------------------ formatting */
 
 static const char *const fault_kinds[] = {
-	"anon", "file", "cow", "reuse", "migration_wait",
+	"anon", "file", "cow", "reuse", "migration_wait", "swap",
 };
 
 /* The event's fields, as Linux prints them where Linux has the event. */
@@ -142,6 +145,14 @@ static void format_fields(char *buf, size_t size, const struct trace_rec *t)
 		break;
 	case TRACE_MIGRATE_PAGE:
 		snprintf(buf, size, "pfn=0x%lx new_pfn=0x%lx node=%lu", a[0], a[1], a[2]);
+		break;
+	case TRACE_KSWAPD_WAKE:
+		snprintf(buf, size, "nid=%lu free=%lu low=%lu", a[0], a[1], a[2]);
+		break;
+	case TRACE_SWAP_OUT:
+	case TRACE_SWAP_IN:
+		snprintf(buf, size, "pfn=0x%lx type=%lu offset=%lu node=%lu", a[0],
+			 a[1] >> 58, a[1] & ((1UL << 58) - 1), a[2]);
 		break;
 	default:
 		snprintf(buf, size, "?");

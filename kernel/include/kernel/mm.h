@@ -69,6 +69,7 @@ struct mm {
 	uint64_t brk_start, brk;   /* heap: [brk_start, brk) */
 	uint64_t stack_top;
 	uint64_t rss_anon, rss_file;   /* resident pages */
+	uint64_t swapents;         /* PTEs holding a swap entry (VmSwap) */
 	struct cpumask cpus;       /* CPUs that have these page tables loaded */
 	int users;                 /* references (fork shares nothing: 1) */
 	int node;                  /* where its page tables are allocated */
@@ -115,6 +116,8 @@ struct uio;
 ssize_t pagemap_read(struct mm *mm, struct uio *u, uint64_t pos, uint64_t *buf);
 ssize_t kpagecount_read(void *unused, struct uio *u, uint64_t pos);
 void mm_flush_tlb_all(struct mm *mm);
+/* Flush the user TLB entries of every CPU in cpus (reclaim's batch). */
+void tlb_flush_cpus(const struct cpumask *cpus);
 
 /* Page faults: 0 (the page is mapped for the access: fault.c has the
  * exact contract), or -EFAULT (bad access: SIGSEGV), -ENXIO, -EIO, -ENOMEM. */
@@ -123,6 +126,9 @@ void mm_flush_tlb_all(struct mm *mm);
 #define FAULT_USER  (1U << 2)
 #define FAULT_PRESENT (1U << 3)      /* the PTE was present: a protection fault */
 int vm_fault(struct mm *mm, uint64_t addr, unsigned flags);
+/* The PTE at ptep (mm->lock held) held a swap entry and is being cleared:
+ * drop the entry's use of its slot. */
+void swap_pte_free(struct mm *mm, pte_t pte);
 
 /* Pages mapped into user page tables. */
 void get_page(struct page *p);

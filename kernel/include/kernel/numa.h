@@ -14,6 +14,8 @@
 #include <kernel/topology.h>
 #include <kernel/spinlock.h>
 #include <kernel/page.h>
+#include <kernel/lru.h>
+#include <kernel/vmstat.h>
 
 #define MAX_ORDER 11               /* blocks of 2^0 .. 2^10 pages (4 MiB) */
 #define MAX_NODE_RANGES 8
@@ -49,6 +51,14 @@ struct numa_node {
 	uint64_t managed_pages;    /* frames handed to the buddy allocator */
 	uint64_t free_pages;
 	uint64_t wmark_min, wmark_low, wmark_high;  /* pages; reclaim uses them */
+
+	/* Reclaim (kernel/mm/vmscan.c): the node's LRU lists, its kswapd,
+	 * woken when free_pages falls below wmark_low, and its counters. */
+	struct lruvec lru;
+	struct proc *kswapd;
+	int kswapd_wanted;         /* set by the allocator, atomic: wake it */
+	uint64_t nr_swapcached;    /* of its frames, in the swap cache (atomic) */
+	uint64_t events[NR_NODE_EVENTS];  /* vmstat.h: pswpin ... (atomic) */
 
 	/* Allocation counters, Linux's numastat (atomic increments):
 	 * numa_hit: wanted here, got here; numa_miss: got here, wanted

@@ -7,7 +7,9 @@
  *   free (PG_buddy)   lru on the node's free_area[order] list, order set
  *   slab (PG_slab)    slab_cache, freelist, private = objects in use (slab.c)
  *   page table        mapping = owning mm, index = first address it maps
- *   user/page cache   mapping/index, refcount, mapcount, pte (issues 3-5)
+ *   user/page cache   mapping/index, refcount, mapcount, pte, lru (the
+ *                     node's LRU lists); anonymous pages in the swap cache
+ *                     keep their swap entry in private
  */
 #ifndef KERNEL_PAGE_H
 #define KERNEL_PAGE_H
@@ -28,7 +30,11 @@ struct kmem_cache;
 #define PG_pgtable   (1U << 5)     /* a page-table page: mapping = mm, index = base va */
 #define PG_anon      (1U << 6)     /* anonymous user memory (no file behind it) */
 #define PG_pcache    (1U << 8)     /* in the page cache: mapping/index valid */
-#define PG_dirty     (1U << 9)     /* page cache: newer than the device */
+#define PG_dirty     (1U << 9)     /* page cache or swap cache: newer than the device */
+#define PG_lru       (1U << 10)    /* on its node's LRU lists (reclaim.h) */
+#define PG_active    (1U << 11)    /* on an active list, not an inactive one */
+#define PG_referenced (1U << 12)   /* used once since reclaim last looked */
+#define PG_swapcache (1U << 13)    /* in the swap cache: private = swap entry */
 
 /* Bits of page->lockbits, apart from flags so that the plain read-modify-
  * writes of flags elsewhere can never lose a lock bit (rmap.h). */
@@ -57,7 +63,7 @@ struct page {
 		struct pte_chain *chain;
 		pte_addr_t direct;
 	} pte;
-	uint64_t private;          /* slab: objects in use */
+	uint64_t private;          /* slab: objects in use; swap cache: entry */
 };
 
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit in 64 bytes");

@@ -51,6 +51,9 @@ int pcache_writeback(struct inode *inode);
 int pcache_writeback_all(void);
 /* Drop clean pages nobody holds or maps; returns how many. */
 uint64_t pcache_drop_clean(void);
+/* Reclaim: write p back if dirty and drop it from the cache if refs holds
+ * it (pcache.c has the contract). */
+int pcache_reclaim_page(struct page *p, int refs);
 /* Drop every page of inode with index >= from, dirty or not (truncate,
  * delete). Caller holds inode->sb->lock. */
 void pcache_truncate(struct inode *inode, uint64_t from);

@@ -16,6 +16,9 @@
 
 #define PMM_THISNODE (1U << 0)     /* no fallback to other nodes */
 #define PMM_ZERO     (1U << 1)     /* zero the block */
+#define PMM_USER     (1U << 2)     /* for user memory or the page cache: never
+				      from a node at or below its min watermark
+				      (the rest is kept for the kernel) */
 
 void pmm_init(void);
 struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags);

@@ -22,6 +22,7 @@
 #define KERNEL_SWAP_H
 
 #include <kernel/types.h>
+#include <arch/pte.h>
 
 #define MAX_SWAPFILES   8            /* areas at once (type is 3 bits) */
 #define SWAP_CLUSTER    256          /* slots claimed at a time */
@@ -58,6 +59,16 @@ static inline swp_entry_t swp_entry(unsigned type, uint64_t offset)
 }
 static inline unsigned swp_type(swp_entry_t e) { return (unsigned)(e.val >> SWP_TYPE_SHIFT); }
 static inline uint64_t swp_offset(swp_entry_t e) { return e.val & ((1ULL << SWP_TYPE_SHIFT) - 1); }
+
+/* The PTE of a swapped-out page holds its entry (arch/pte.h). */
+static inline swp_entry_t pte_to_swp_entry(pte_t p)
+{
+	return swp_entry(pte_swp_type(p), pte_swp_offset(p));
+}
+static inline pte_t swp_entry_to_pte(swp_entry_t e)
+{
+	return pte_mkswap(swp_type(e), swp_offset(e));
+}
 
 struct blkdev;
 
@@ -101,6 +112,44 @@ struct swap_totals {
 };
 struct swap_totals swap_get_totals(void);
 
-void swap_init(void);          /* boot: /proc/swaps, swap=SIZE[@NODE] */
+void swap_init(void);
+
+/*
+ * The swap cache (swap_state.c): anonymous pages by swap entry, so that a
+ * page being written out or just read in is found by every fault on its
+ * entry and never read twice. A page in it has PG_swapcache, its entry in
+ * page->private, one reference held by the cache, and one use count of its
+ * slot held by the cache (the PTEs that hold the entry have theirs).
+ * swapcache_lock protects the trees, PG_swapcache and page->private of
+ * pages in them; lock order: inside mm->lock, beside pcache_lock.
+ */
+struct page;
+/* The page cached for e with a reference held, or NULL. */
+struct page *swap_cache_get(swp_entry_t e);
+/* Put anonymous page p (locked, not yet in the cache) in the cache on a
+ * new slot: 0, or -ENOSPC when swap is full or off, -ENOMEM. */
+int swap_cache_add_new(struct page *p);
+/* Drop p from the cache if refs is its refcount and maps its map count
+ * (with maps > 0, also only if no PTE holds its entry any more: the page
+ * is then its mappings' alone). The slot's cache count and the cache's
+ * reference go. true if dropped. */
+bool swap_cache_remove_if(struct page *p, int refs, int maps);
+/* A PTE's use of e just ended: if only the cache still uses the slot and
+ * nobody uses the cached page, free both (the slot would leak until
+ * reclaim otherwise). Any context that may take swapcache_lock. */
+void swap_cache_try_free(swp_entry_t e);
+/* Migration: new takes old's place in the cache if old's refcount is
+ * refs (as pcache_migrate). 0 or -EBUSY. */
+int swap_cache_migrate(struct page *old, struct page *new, int refs);
+/*
+ * The page of entry e for a swap-in fault: from the cache (minor), or a
+ * new page on this CPU's node read from the device (major: *major set,
+ * pswpin counted). Returns it with a reference, not locked; NULL with
+ * *err: 0 if e is no longer in use (the PTE changed: fault again),
+ * -ENOMEM, or -EIO for a read error. No spinlock held: may sleep.
+ */
+struct page *swapin_page(swp_entry_t e, bool *major, int *err);
+/* Pages in the swap cache, for SwapCached. */
+uint64_t swap_cache_pages(void);          /* boot: /proc/swaps, swap=SIZE[@NODE] */
 
 #endif

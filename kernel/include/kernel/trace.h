@@ -33,13 +33,16 @@ enum trace_event_id {
 	TRACE_MM_FAULT,
 	TRACE_MIGRATE_PAGES,
 	TRACE_MIGRATE_PAGE,
+	TRACE_KSWAPD_WAKE,
+	TRACE_SWAP_OUT,
+	TRACE_SWAP_IN,
 	NR_TRACE_EVENTS
 };
 
 /* The kinds of numbat:mm_fault. */
 enum trace_fault_kind {
 	TRACE_FAULT_ANON, TRACE_FAULT_FILE, TRACE_FAULT_COW, TRACE_FAULT_REUSE,
-	TRACE_FAULT_MIGRATION_WAIT,
+	TRACE_FAULT_MIGRATION_WAIT, TRACE_FAULT_SWAP,
 };
 
 /* migrate:mm_migrate_pages reasons (Linux's MR_* names). */

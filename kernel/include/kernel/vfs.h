@@ -110,6 +110,8 @@ struct fs_lock {
 void fs_lock_init(struct fs_lock *l, const char *name);
 void fs_lock(struct fs_lock *l);
 void fs_unlock(struct fs_lock *l);
+/* Take it if free (or held by the caller); never sleeps. True if taken. */
+bool fs_trylock(struct fs_lock *l);
 
 /* ------------------------------------------------------------ page cache */
 

@@ -22,8 +22,31 @@ enum vm_event {
 	PGMIGRATE_SUCCESS,    /* pages migrated */
 	PGMIGRATE_FAIL,       /* pages that could not be migrated */
 	RMAP_CHECK,           /* Numbat: rmap_check runs (thread and /proc) */
+	OOM_KILL,             /* processes the OOM killer ended */
 	NR_VM_EVENTS
 };
+
+/* Reclaim events, counted per node (numa_node.events, the node of the
+ * page) and summed for /proc/vmstat. */
+enum node_event {
+	PSWPIN,               /* pages read from swap */
+	PSWPOUT,              /* pages written to swap */
+	PGSCAN_KSWAPD,        /* inactive pages looked at by kswapd */
+	PGSCAN_DIRECT,        /* ... by direct reclaim */
+	PGSTEAL_KSWAPD,       /* pages reclaimed by kswapd */
+	PGSTEAL_DIRECT,       /* ... by direct reclaim */
+	PGACTIVATE,           /* inactive -> active */
+	PGDEACTIVATE,         /* active -> inactive */
+	PGREFILL,             /* active pages looked at */
+	NR_NODE_EVENTS
+};
+
+extern const char *const node_event_names[NR_NODE_EVENTS];
+void count_node_event(int nid, enum node_event e, uint64_t n);
+uint64_t node_event_sum(enum node_event e);
+struct pbuf;
+/* /proc/vmstat's and nodeN/vmstat's reclaim lines (nid -1: all nodes). */
+void vmstat_show_reclaim(struct pbuf *b, int nid);
 
 extern const char *const vm_event_names[NR_VM_EVENTS];
 

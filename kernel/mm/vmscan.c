@@ -1,0 +1,439 @@
+/*
+ * Page reclaim (reclaim.h): scanning a node's LRU lists, unmapping pages
+ * through the reverse map, writing them out, and kswapd.
+ *
+ * One round on a node (shrink_node) looks at SWAP_CLUSTER_MAX pages at a
+ * time:
+ *
+ *   active list tail  --not referenced--> inactive list head (deactivate)
+ *                     --referenced------> active list head   (rotate)
+ *   inactive list tail --referenced-----> active list head   (activate)
+ *                     --not referenced--> reclaim:
+ *       anonymous: a swap slot and the swap cache; every PTE -> swap entry;
+ *                  one TLB shootdown for the batch; written to the device
+ *                  if dirty; dropped from the swap cache; frame freed
+ *       file:      every PTE cleared (dirty bits go to the page); one TLB
+ *                  shootdown; written back if dirty; dropped from the page
+ *                  cache; frame freed
+ *
+ * Reclaim holds no spinlock while it works on a page: it holds a reference
+ * and the page lock (PL_LOCKED, the lock migration takes), so faults on the
+ * page wait, and migration and reclaim never work on one page at once.
+ */
+#include <kernel/reclaim.h>
+#include <kernel/rmap.h>
+#include <kernel/swap.h>
+#include <kernel/pcache.h>
+#include <kernel/migrate.h>
+#include <kernel/numa.h>
+#include <kernel/mm.h>
+#include <kernel/proc.h>
+#include <kernel/sched.h>
+#include <kernel/vmstat.h>
+#include <kernel/trace.h>
+#include <kernel/printk.h>
+#include <kernel/errno.h>
+
+#define SWAP_CLUSTER_MAX 32          /* pages looked at per batch */
+
+struct scan_control {
+	int nid;
+	bool kswapd;                     /* kswapd, not direct reclaim */
+	bool may_swap;                   /* a swap area has free slots */
+	uint64_t reclaimed;
+	struct cpumask tlb;              /* CPUs owing a TLB flush for the batch */
+};
+
+/* ---------------------------------------------------------------- PTE walks */
+
+/* A PTE of p was found (mm->lock held); true if p's chain changed. */
+typedef bool (*pte_visit_fn)(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
+			     void *arg);
+
+struct scan_walk {
+	struct page *page;
+	pte_visit_fn fn;
+	void *arg;
+};
+
+static void scan_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
+{
+	struct scan_walk *w = arg;
+
+	if (pte_present(*ptep) && pte_pfn(*ptep) == page_to_pfn(w->page))
+		w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
+}
+
+/*
+ * Visit every PTE that maps p (p locked, no spinlock held): through its
+ * pte_chain, or with rmap=scan by walking every page table of every
+ * process. RMAP_AGAIN if some mm->lock was busy (chain walk only).
+ */
+static int walk_ptes(struct page *p, pte_visit_fn fn, void *arg)
+{
+	if (!rmap_scan_mode) {
+		pte_chain_lock(p);
+		int ret = rmap_walk_trylock(p, fn, arg);
+		pte_chain_unlock(p);
+		return ret;
+	}
+	struct scan_walk w = { p, fn, arg };
+	struct list_head *l;
+
+	spin_lock(&mm_list_lock);
+	list_for_each(l, &mm_list) {
+		struct mm *mm = list_entry(l, struct mm, mm_node);
+		spin_lock(&mm->lock);
+		pgtable_for_each_pte(mm, scan_one, &w);
+		spin_unlock(&mm->lock);
+	}
+	spin_unlock(&mm_list_lock);
+	return RMAP_SUCCESS;
+}
+
+static bool referenced_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
+			   void *arg)
+{
+	pte_t *ptep = phys_to_virt(pa);
+
+	/* x86 needs no flush for this: a stale TLB entry only means the
+	 * bit is not set again until the entry is evicted (Linux does so). */
+	if (__atomic_fetch_and(ptep, ~PTE_A, __ATOMIC_RELAXED) & PTE_A)
+		(*(int *)arg)++;
+	return false;
+}
+
+int page_referenced(struct page *p)
+{
+	int refs = 0;
+
+	if (READ_ONCE(p->mapcount) && walk_ptes(p, referenced_one, &refs) == RMAP_AGAIN)
+		refs++;                      /* busy: count it as used, as Linux */
+	return refs;
+}
+
+/* The PTE at pa stops mapping p: a swap entry for an anonymous page, empty
+ * for a file page. The TLB flush is owed (sc->tlb). */
+static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va, void *arg)
+{
+	struct scan_control *sc = arg;
+	pte_t *ptep = phys_to_virt(pa), new = 0;
+
+	if (p->flags & PG_anon) {
+		swp_entry_t e = { p->private };
+		if (swap_slot_dup(e))
+			return false;            /* slot count full: stays mapped */
+		new = swp_entry_to_pte(e);
+		mm->swapents++;
+	}
+	pte_t old = __atomic_exchange_n(ptep, new, __ATOMIC_ACQ_REL);
+	sc->tlb.bits |= READ_ONCE(mm->cpus.bits);
+	if ((p->flags & PG_anon) && pte_dirty(old))
+		page_set_flag(p, PG_dirty);
+	page_unmap_account(mm, p, old);
+	if (rmap_scan_mode)
+		rmap_remove(p, pa);
+	else
+		rmap_remove_locked(p, pa);
+	put_page(p);                         /* the mapping's; ours keeps p */
+	return true;
+}
+
+static void flush_batch(struct scan_control *sc)
+{
+	if (sc->tlb.bits) {
+		tlb_flush_cpus(&sc->tlb);
+		sc->tlb.bits = 0;
+	}
+}
+
+/* ---------------------------------------------------------------- one page */
+
+enum verdict { KEEP, ACTIVATE, RECLAIM };
+
+/* Linux's page_check_references, simplified: a referenced anonymous page
+ * is activated; a file page is activated on its second reference. */
+static enum verdict check_references(struct page *p)
+{
+	int ptes = page_referenced(p);
+	bool was = p->flags & PG_referenced;
+
+	page_clear_flag(p, PG_referenced);
+	if (ptes && ((p->flags & PG_anon) || was || ptes > 1))
+		return ACTIVATE;
+	if (ptes || was) {
+		page_set_flag(p, PG_referenced);
+		return KEEP;
+	}
+	return RECLAIM;
+}
+
+/*
+ * First half of reclaiming p (locked, isolated): a swap slot for an
+ * anonymous page, then every PTE emptied. false if p must stay (no swap,
+ * or a PTE could not be reached now).
+ */
+static bool unmap_page(struct page *p, struct scan_control *sc)
+{
+	if (p->flags & PG_anon) {
+		if (!(p->flags & PG_swapcache)) {
+			if (!sc->may_swap || swap_cache_add_new(p))
+				return false;
+			page_set_flag(p, PG_dirty);  /* no copy on the device yet */
+		}
+	} else if (!(p->flags & PG_pcache)) {
+		return false;                /* truncated: its holder frees it */
+	}
+	if (READ_ONCE(p->mapcount))
+		walk_ptes(p, unmap_one, sc);
+	return READ_ONCE(p->mapcount) == 0;
+}
+
+/* Second half, after the TLB flush: write it out if dirty and free it
+ * from its cache. true if only our reference is left. */
+static bool free_page_out(struct page *p, struct scan_control *sc)
+{
+	if (!(p->flags & PG_anon))
+		return pcache_reclaim_page(p, 2) == 0;
+	swp_entry_t e = { p->private };
+	if (p->flags & PG_dirty) {
+		page_clear_flag(p, PG_dirty);
+		if (swap_writepage(e, p)) {
+			page_set_flag(p, PG_dirty);
+			return false;
+		}
+		count_node_event(p->node, PSWPOUT, 1);
+		trace_event(TRACE_SWAP_OUT, page_to_pfn(p), e.val, p->node);
+	}
+	return swap_cache_remove_if(p, 2, 0);   /* the cache's and ours */
+}
+
+/* ---------------------------------------------------------------- the lists */
+
+/* Reclaim from the tail of inactive list l; returns pages freed. */
+static uint64_t shrink_inactive(struct numa_node *n, enum lru_list l, struct scan_control *sc)
+{
+	struct list_head pages = LIST_HEAD_INIT(pages), out = LIST_HEAD_INIT(out);
+	uint64_t scanned = lru_isolate_tail(&n->lru, l, SWAP_CLUSTER_MAX, &pages);
+	uint64_t freed = 0, activated = 0;
+
+	count_node_event(n->id, sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, scanned);
+	for (struct list_head *i = pages.next, *next; i != &pages; i = next) {
+		struct page *p = list_entry(i, struct page, lru);
+		next = i->next;
+		if (!page_trylock(p))
+			continue;                /* being migrated */
+		enum verdict v = check_references(p);
+		if (v == ACTIVATE) {
+			page_set_flag(p, PG_active);
+			activated++;
+		}
+		if (v != RECLAIM || !unmap_page(p, sc)) {
+			page_unlock(p);
+			continue;
+		}
+		list_del(i);
+		list_add_tail(i, &out);
+	}
+	flush_batch(sc);                     /* one shootdown for the batch */
+	while (!list_empty(&out)) {
+		struct page *p = list_first_entry(&out, struct page, lru);
+		list_del(&p->lru);
+		bool ok = free_page_out(p, sc);
+		page_unlock(p);
+		if (ok) {
+			put_page(p);             /* ours, the last: frees it */
+			freed++;
+		} else {
+			list_add_tail(&p->lru, &pages);
+		}
+	}
+	lru_putback_list(&pages);
+	count_node_event(n->id, PGACTIVATE, activated);
+	count_node_event(n->id, sc->kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, freed);
+	return freed;
+}
+
+/* Deactivate from the tail of active list l: unreferenced pages go to the
+ * inactive list, referenced ones back to the active head. */
+static void shrink_active(struct numa_node *n, enum lru_list l)
+{
+	struct list_head pages = LIST_HEAD_INIT(pages);
+	uint64_t scanned = lru_isolate_tail(&n->lru, l, SWAP_CLUSTER_MAX, &pages);
+	uint64_t deactivated = 0;
+
+	count_node_event(n->id, PGREFILL, scanned);
+	for (struct list_head *i = pages.next; i != &pages; i = i->next) {
+		struct page *p = list_entry(i, struct page, lru);
+		if (!page_trylock(p))
+			continue;
+		if (!page_referenced(p)) {
+			page_clear_flag(p, PG_active | PG_referenced);
+			deactivated++;
+		}
+		page_unlock(p);
+	}
+	lru_putback_list(&pages);
+	count_node_event(n->id, PGDEACTIVATE, deactivated);
+}
+
+/* Keep the inactive list at least as long as the active one. */
+static bool inactive_is_low(struct numa_node *n, enum lru_list inactive)
+{
+	return READ_ONCE(n->lru.nr[inactive]) < READ_ONCE(n->lru.nr[inactive + 1]);
+}
+
+/* One round over node n's lists: anonymous ones only while swap has room. */
+static uint64_t shrink_node(struct numa_node *n, struct scan_control *sc)
+{
+	struct swap_totals st = swap_get_totals();
+	uint64_t freed = 0;
+
+	sc->may_swap = st.free > 0;
+	for (enum lru_list l = LRU_INACTIVE_ANON; l <= LRU_INACTIVE_FILE; l += 2) {
+		if (l == LRU_INACTIVE_ANON && !sc->may_swap)
+			continue;
+		if (inactive_is_low(n, l))
+			shrink_active(n, l + 1);
+		freed += shrink_inactive(n, l, sc);
+	}
+	sc->reclaimed += freed;
+	return freed;
+}
+
+/* Pages of node n that reclaim could still take (any list). */
+static uint64_t lru_pages(struct numa_node *n)
+{
+	uint64_t t = 0;
+
+	for (int l = 0; l < NR_LRU_LISTS; l++)
+		t += READ_ONCE(n->lru.nr[l]);
+	return t;
+}
+
+uint64_t reclaim_direct(int nid, uint64_t nr)
+{
+	struct numa_node *n = &numa_nodes[nid];
+	struct scan_control sc = { .nid = nid };
+
+	might_sleep("reclaim_direct");
+	/* Give up after looking at every page of the node a couple of times. */
+	for (uint64_t rounds = 0; sc.reclaimed < nr &&
+	     rounds < 2 * lru_pages(n) / SWAP_CLUSTER_MAX + 4; rounds++)
+		shrink_node(n, &sc);
+	return sc.reclaimed;
+}
+
+/* ---------------------------------------------------------------- kswapd */
+
+static bool below(struct numa_node *n, uint64_t mark)
+{
+	return READ_ONCE(n->free_pages) < mark;
+}
+
+static int kick_pending;             /* some node's kswapd_wanted is set */
+
+void reclaim_note_alloc(int nid)
+{
+	struct numa_node *n = &numa_nodes[nid];
+
+	if (below(n, n->wmark_low) && n->kswapd && !READ_ONCE(n->kswapd_wanted)) {
+		__atomic_store_n(&n->kswapd_wanted, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&kick_pending, 1, __ATOMIC_RELEASE);
+	}
+}
+
+void reclaim_kick(void)
+{
+	int nid;
+
+	if (!READ_ONCE(kick_pending) || !__atomic_exchange_n(&kick_pending, 0, __ATOMIC_ACQ_REL))
+		return;
+	for_each_online_node(nid)
+		if (READ_ONCE(numa_nodes[nid].kswapd_wanted) && numa_nodes[nid].kswapd)
+			sched_wakeup(numa_nodes[nid].kswapd);
+}
+
+/* Reclaim node n up to its high watermark, or until a round frees nothing
+ * several times in a row (nothing left to take: swap full, all pinned). */
+static void balance_node(struct numa_node *n)
+{
+	struct scan_control sc = { .nid = n->id, .kswapd = true };
+	int idle = 0;
+
+	while (below(n, n->wmark_high) && idle < 8) {
+		idle = shrink_node(n, &sc) ? 0 : idle + 1;
+		if (fatal_signal_pending(current))
+			break;
+	}
+}
+
+#define KSWAPD_POLL_NS 10000000ULL   /* 10 ms: how often the flag is looked at */
+
+/*
+ * One per node with memory. The allocator cannot wake a thread (it runs
+ * in any context, interrupts included, maybe under a run-queue lock), so
+ * it sets kswapd_wanted; the fault handler, in process context, wakes the
+ * thread (reclaim_kick), and kswapd also looks at the flag every
+ * KSWAPD_POLL_NS for allocations made elsewhere.
+ */
+static int kswapd(void *arg)
+{
+	struct numa_node *n = arg;
+
+	for (;;) {
+		sched_sleep_ns(KSWAPD_POLL_NS);
+		if (!__atomic_exchange_n(&n->kswapd_wanted, 0, __ATOMIC_ACQ_REL) &&
+		    !below(n, n->wmark_low))
+			continue;
+		trace_event(TRACE_KSWAPD_WAKE, n->id, n->free_pages, n->wmark_low);
+		balance_node(n);
+	}
+	return 0;
+}
+
+void reclaim_init(void)
+{
+	int nid;
+
+	for_each_online_node(nid) {
+		struct numa_node *n = &numa_nodes[nid];
+		char name[16] = "kswapd";
+
+		if (!n->managed_pages)
+			continue;
+		name[6] = (char)('0' + nid % 10);
+		name[7] = 0;
+		n->kswapd = kthread_create(name, kswapd, n, nid);
+		if (!n->kswapd)
+			printk("reclaim: no memory for kswapd on node %d\n", nid);
+	}
+}
+
+/* ---------------------------------------------------------------- faults */
+
+#define RECLAIM_RETRIES 16           /* rounds without progress before OOM */
+
+int reclaim_retry(int *tries)
+{
+	int nid = numa_this_node();
+	struct numa_node *n = &numa_nodes[nid];
+
+	if (fatal_signal_pending(current))
+		return -ENOMEM;              /* it is going: let it */
+	uint64_t got = 0;
+	for (int i = 0; i < n->nr_fallback && !got; i++)
+		got = reclaim_direct(n->fallback[i], SWAP_CLUSTER_MAX);
+	if (got) {
+		*tries = 0;
+		return 0;
+	}
+	if (++*tries < RECLAIM_RETRIES) {
+		sched_yield();               /* let the writers and kswapd run */
+		return 0;
+	}
+	*tries = 0;
+	if (!out_of_memory())
+		return -ENOMEM;
+	return fatal_signal_pending(current) ? -ENOMEM : 0;
+}
