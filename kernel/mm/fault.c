@@ -32,6 +32,8 @@
 
 static pte_t vma_pte_prot(const struct vma *v, bool writable)
 {
+	if (v->prot == PROT_NONE)
+		return pte_prot_none();     /* swapoff bringing a page back */
 	return pte_user_prot(writable && (v->prot & PROT_WRITE), v->prot & PROT_EXEC);
 }
 
@@ -198,7 +200,7 @@ struct swap_fetch {
 static void swapin(struct swap_fetch *sf)
 {
 	if (sf->page)
-		put_page(sf->page);
+		put_page_swapcache(sf->page);
 	sf->entry = sf->want;
 	sf->want.val = 0;
 	sf->major = false;
@@ -216,7 +218,7 @@ static bool swap_half_full(void)
 /* Map the swap-cache page p (our reference becomes the mapping's) at the
  * PTE that held entry e. */
 static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p,
-		       swp_entry_t e, bool write)
+		       swp_entry_t e, bool write, bool unuse)
 {
 	if (page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, false)))) {
 		put_page(p);
@@ -224,7 +226,7 @@ static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p
 	}
 	mm->swapents--;
 	swap_slot_free(e);                  /* the PTE's use of the slot */
-	if (!write && !swap_half_full())
+	if (!write && !unuse && !swap_half_full())
 		return 0;                   /* stays cached: clean if evicted again */
 	/* Ours alone: out of the cache, so the slot is free again; the
 	 * write (or a later one) then needs no copy. */
@@ -234,8 +236,9 @@ static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p
 }
 
 static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
-		      bool write, struct page **busy, struct swap_fetch *sf)
+		      unsigned flags, struct page **busy, struct swap_fetch *sf)
 {
+	bool write = flags & FAULT_WRITE;
 	swp_entry_t e = pte_to_swp_entry(*ptep);
 	struct page *p = swap_cache_get(e);
 
@@ -258,7 +261,7 @@ static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	}
 	if (sf->entry.val == e.val && sf->major)
 		count_vm_event(PGMAJFAULT);
-	int err = map_swapped(mm, v, ptep, p, e, write);
+	int err = map_swapped(mm, v, ptep, p, e, write, flags & FAULT_UNUSE);
 	if (!err && write && !pte_write(*ptep))
 		err = fault_cow(mm, v, va, ptep);
 	return err;
@@ -326,20 +329,22 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
 	struct vma *v = find_or_grow(mm, addr);
 	int err = 0;
 
-	if (!v || !access_ok(v, flags))
+	if (!v || (!(flags & FAULT_UNUSE) && !access_ok(v, flags)))
 		return -EFAULT;
 	if (v->inode && !rmap_ready())
 		return FAULT_PREPARE;
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 	pte_t *ptep = pgtable_walk(mm, va, true);
 	int kind = -1;                      /* for the trace: what was done */
+	if (ptep && (flags & FAULT_UNUSE) && !pte_swap(*ptep))
+		return 0;                   /* swapoff: only swap entries */
 	if (!ptep) {
 		err = -ENOMEM;
 	} else if (pte_migration(*ptep)) {
 		*busy = pfn_to_page(pte_pfn(*ptep));
 		kind = TRACE_FAULT_MIGRATION_WAIT;
 	} else if (pte_swap(*ptep)) {
-		err = fault_swap(mm, v, va, ptep, write, busy, sf);
+		err = fault_swap(mm, v, va, ptep, flags, busy, sf);
 		kind = *busy ? -1 : TRACE_FAULT_SWAP;
 	} else if (!pte_present(*ptep)) {
 		err = fault_missing(mm, v, va, ptep, write, ff);
@@ -416,7 +421,7 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 	rmap_unprepare();
 	fetch_release(&ff);
 	if (sf.page)
-		put_page(sf.page);
+		put_page_swapcache(sf.page);
 	reclaim_kick();
 	rmap_check_fault_tick();
 	return err;

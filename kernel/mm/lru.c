@@ -5,6 +5,7 @@
 #include <kernel/reclaim.h>
 #include <kernel/numa.h>
 #include <kernel/mm.h>
+#include <kernel/swap.h>
 #include <kernel/printk.h>
 
 static struct lruvec *page_lruvec(const struct page *p)
@@ -98,7 +99,7 @@ void lru_putback(struct page *p)
 	spin_lock(&lv->lock);
 	add_locked(lv, p);
 	spin_unlock(&lv->lock);
-	put_page(p);
+	put_page_swapcache(p);
 }
 
 /*

@@ -78,11 +78,12 @@ void page_unmap_account(struct mm *mm, struct page *p, pte_t old)
 		filemap_dirty(p);
 }
 
-/* Drop the reference a mapping held. */
+/* Drop the reference a mapping held (an unmapped swap-cache page may
+ * leave the cache with it: put_page_swapcache). */
 void page_release(struct page *p)
 {
 	if (p->flags & PG_anon)
-		put_page(p);
+		put_page_swapcache(p);
 	else
 		filemap_release_page(p);
 }
@@ -114,10 +115,7 @@ void page_unmap(struct mm *mm, pte_t *ptep)
 
 	page_unmap_account(mm, p, pte);
 	rmap_remove(p, virt_to_phys(ptep));
-	swp_entry_t e = { (p->flags & PG_swapcache) ? p->private : 0 };
 	page_release(p);
-	if (e.val)
-		swap_cache_try_free(e);      /* its last mapping may be gone */
 }
 
 struct list_head mm_list = LIST_HEAD_INIT(mm_list);

@@ -52,7 +52,14 @@ struct check {
 	int errors;
 	uint64_t blocks;            /* pte_chain blocks seen in chains */
 	uint32_t *count[MAX_NODES]; /* PTEs seen per frame, by node */
+	bool reserved;              /* count[] is the boot-time reserve */
 };
+
+/* With rmap_check=N the count arrays are allocated once at boot, so that
+ * the checks still run when memory is short (under reclaim, where they
+ * matter most). reserve_busy (atomic): a check is using them. */
+static uint32_t *reserve[MAX_NODES];
+static int reserve_busy;
 
 static void report(struct check *c, const char *fmt, ...)
 {
@@ -234,10 +241,67 @@ static void check_blocks_total(struct check *c)
 		       c->blocks, spares, allocated);
 }
 
+static uint64_t node_frames(const struct numa_node *n)
+{
+	return n->mem_map ? n->end_pfn - n->start_pfn : 0;
+}
+
+static bool reserve_busy_possible(void)
+{
+	for (int nid = 0; nid < MAX_NODES; nid++)
+		if (reserve[nid])
+			return true;
+	return false;
+}
+
+/* Boot, rmap_check=N: the arrays every check will use. */
+static void reserve_counts(void)
+{
+	int nid;
+
+	for_each_online_node(nid)
+		if (node_frames(&numa_nodes[nid]) &&
+		    !(reserve[nid] = kzalloc(node_frames(&numa_nodes[nid]) * sizeof(uint32_t))))
+			goto fail;
+	return;
+fail:                                   /* all or nothing: checks allocate then */
+	for (nid = 0; nid < MAX_NODES; nid++) {
+		kfree(reserve[nid]);
+		reserve[nid] = NULL;
+	}
+}
+
+static bool take_reserve(struct check *c)
+{
+	int nid;
+
+	if (!reserve_busy_possible() || __atomic_exchange_n(&reserve_busy, 1, __ATOMIC_ACQUIRE))
+		return false;
+	for_each_online_node(nid)
+		if (reserve[nid]) {
+			memset(reserve[nid], 0, node_frames(&numa_nodes[nid]) * sizeof(uint32_t));
+			c->count[nid] = reserve[nid];
+		}
+	c->reserved = true;
+	return true;
+}
+
+static void free_counts(struct check *c)
+{
+	if (c->reserved) {
+		__atomic_store_n(&reserve_busy, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	for (int nid = 0; nid < MAX_NODES; nid++)
+		kfree(c->count[nid]);
+}
+
 static bool alloc_counts(struct check *c)
 {
 	int nid;
 
+	if (take_reserve(c))
+		return true;
 	for_each_online_node(nid) {
 		struct numa_node *n = &numa_nodes[nid];
 		if (!n->mem_map)
@@ -271,8 +335,7 @@ int rmap_check(struct pbuf *out)
 	thaw();
 	count_vm_event(RMAP_CHECK);
 out:
-	for (nid = 0; nid < MAX_NODES; nid++)
-		kfree(c.count[nid]);
+	free_counts(&c);
 	if (c.errors > MAX_REPORTS)
 		report(&c, "... %d errors in all", c.errors - 1);
 	return c.errors;
@@ -324,7 +387,9 @@ void rmap_check_init(void)
 
 	for (; every && *every >= '0' && *every <= '9'; every++)
 		check_every = check_every * 10 + (*every - '0');
-	if (check_every)
+	if (check_every) {
 		printk("rmap_check: every %lu page faults\n", check_every);
+		reserve_counts();
+	}
 	procfs_create_file(procfs_root(), "rmap_check", show_rmap_check, NULL);
 }

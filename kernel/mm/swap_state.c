@@ -24,6 +24,9 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
+#include <kernel/rmap.h>
+#include <kernel/proc.h>
+#include <kernel/signal.h>
 
 /* swapcache_lock: cache[], PG_swapcache and page->private of cached pages. */
 static struct spinlock swapcache_lock = SPINLOCK_INIT("swapcache");
@@ -122,6 +125,17 @@ void swap_cache_try_free(swp_entry_t e)
 	put_page(p);
 }
 
+void put_page_swapcache(struct page *p)
+{
+	swp_entry_t e = { 0 };
+
+	if ((p->flags & PG_swapcache) && !READ_ONCE(p->mapcount))
+		e.val = READ_ONCE(p->private);
+	put_page(p);
+	if (e.val)
+		swap_cache_try_free(e);          /* found again by its entry */
+}
+
 int swap_cache_migrate(struct page *old, struct page *new, int refs)
 {
 	spin_lock(&swapcache_lock);
@@ -212,4 +226,121 @@ uint64_t swap_cache_pages(void)
 	for_each_online_node(nid)
 		n += READ_ONCE(numa_nodes[nid].nr_swapcached);
 	return n;
+}
+
+/* ---------------------------------------------------------------- swapoff */
+
+#define UNUSE_BATCH 64
+
+struct unuse {
+	unsigned type;
+	int n;
+	uint64_t va[UNUSE_BATCH];
+};
+
+/* Note the swap entries of area u->type in one leaf table; stop when the
+ * batch is full. mm->lock held. */
+static int find_entries(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, void *arg)
+{
+	struct unuse *u = arg;
+
+	for (; va < next; va += PAGE_SIZE, ptep++)
+		if (pte_swap(*ptep) && pte_swp_type(*ptep) == u->type) {
+			u->va[u->n++] = va;
+			if (u->n == UNUSE_BATCH)
+				return 1;
+		}
+	return 0;
+}
+
+/* Bring every page of mm that is on area type back in, a batch at a time
+ * (the fault path does the reading). 0 or the fault's error. */
+static int unuse_mm(struct mm *mm, unsigned type)
+{
+	for (;;) {
+		struct unuse u = { .type = type };
+		spin_lock(&mm->lock);
+		pgtable_range(mm, 0, USER_SPACE_END, find_entries, &u);
+		spin_unlock(&mm->lock);
+		if (!u.n)
+			return 0;
+		for (int i = 0; i < u.n; i++) {
+			int err = vm_fault(mm, u.va[i], FAULT_UNUSE);
+			if (err && err != -EFAULT)   /* -EFAULT: unmapped meanwhile */
+				return err;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
+/* The k-th address space, with a user reference; NULL past the end, and
+ * *dying set (no reference) if it is being torn down: its entries go away
+ * by themselves. */
+static struct mm *nth_mm(int k, bool *dying)
+{
+	struct list_head *l;
+	struct mm *found = NULL;
+
+	*dying = false;
+	spin_lock(&mm_list_lock);
+	list_for_each(l, &mm_list) {
+		if (k-- > 0)
+			continue;
+		found = list_entry(l, struct mm, mm_node);
+		int users = READ_ONCE(found->users);
+		while (users > 0 && !__atomic_compare_exchange_n(&found->users, &users, users + 1,
+								 false, __ATOMIC_ACQUIRE,
+								 __ATOMIC_RELAXED))
+			;
+		*dying = users == 0;
+		break;
+	}
+	spin_unlock(&mm_list_lock);
+	return found;
+}
+
+/* Drop the cached pages of area type that no PTE needs any more (the
+ * pages stay mapped, as plain anonymous pages). */
+static void drop_area_cache(unsigned type)
+{
+	void *items[16];
+	uint64_t idx[16], next = 0;
+	int n;
+
+	for (;;) {
+		spin_lock(&swapcache_lock);
+		n = radix_gang_lookup(&cache[type], next, items, idx, 16);
+		for (int i = 0; i < n; i++)
+			get_page(items[i]);
+		spin_unlock(&swapcache_lock);
+		if (n <= 0)
+			return;
+		next = idx[n - 1] + 1;
+		for (int i = 0; i < n; i++) {
+			struct page *p = items[i];
+			if (page_trylock(p)) {
+				swap_cache_remove_if(p, READ_ONCE(p->refcount), READ_ONCE(p->mapcount));
+				page_unlock(p);
+			}
+			put_page(p);
+		}
+	}
+}
+
+int swap_unuse(unsigned type)
+{
+	struct mm *mm;
+	bool dying;
+
+	for (int k = 0; (mm = nth_mm(k, &dying)); k++) {
+		if (dying)
+			continue;
+		int err = unuse_mm(mm, type);
+		mm_put(mm);
+		if (err)
+			return err;
+	}
+	drop_area_cache(type);
+	return 0;
 }

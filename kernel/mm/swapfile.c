@@ -325,23 +325,37 @@ int swap_area_on(struct blkdev *d, const char *path, int prio)
 }
 
 /*
- * Nothing outside the kernel's own tests can hold a slot yet (pages are
- * not swapped out), so an area still in use refuses to go (-EBUSY) and
- * stays on. Bringing its pages back in belongs with the swap-in fault.
+ * swapoff: no new slots are handed out on the area, every page on it is
+ * brought back in (swap_unuse), and the area goes once no slot of it is in
+ * use. If some still are after a few passes (no memory to read them into,
+ * or the task was killed), the area is enabled again: -ENOMEM, or the
+ * error. -EINVAL if d is not a swap area (or is being turned off).
  */
+#define SWAPOFF_PASSES 4
+
 int swap_area_off(struct blkdev *d)
 {
 	uint16_t *map = NULL;
-	int err = -EINVAL;
+	int err = 0;
 
 	spin_lock(&swap_lock);
 	int t = area_of(d);
-	if (t >= 0 && areas[t].inuse) {
-		err = -EBUSY;
-	} else if (t >= 0) {
+	if (t < 0 || !areas[t].enabled)
+		err = -EINVAL;
+	else
+		areas[t].enabled = false;
+	spin_unlock(&swap_lock);
+	if (err)
+		return err;
+	for (int pass = 0; !err && pass < SWAPOFF_PASSES && READ_ONCE(areas[t].inuse); pass++)
+		err = swap_unuse((unsigned)t);
+	spin_lock(&swap_lock);
+	if (err || areas[t].inuse) {
+		areas[t].enabled = true;
+		err = err == -EINTR || err == -EIO ? err : -ENOMEM;
+	} else {
 		map = areas[t].map;
 		areas[t] = (struct swap_area){ 0 };
-		err = 0;
 	}
 	spin_unlock(&swap_lock);
 	kfree(map);

@@ -52,16 +52,23 @@ typedef bool (*pte_visit_fn)(struct page *p, struct mm *mm, pte_addr_t pa, uint6
 
 struct scan_walk {
 	struct page *page;
+	uint64_t pfn;
+	int left;                        /* mappings not yet visited */
 	pte_visit_fn fn;
 	void *arg;
 };
 
-static void scan_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
+static int scan_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, void *arg)
 {
 	struct scan_walk *w = arg;
 
-	if (pte_present(*ptep) && pte_pfn(*ptep) == page_to_pfn(w->page))
-		w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
+	for (; va < next; va += PAGE_SIZE, ptep++)
+		if (pte_present(*ptep) && pte_pfn(*ptep) == w->pfn) {
+			w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
+			if (--w->left <= 0)
+				return 1;        /* every mapping seen: stop */
+		}
+	return 0;
 }
 
 /*
@@ -77,15 +84,19 @@ static int walk_ptes(struct page *p, pte_visit_fn fn, void *arg)
 		pte_chain_unlock(p);
 		return ret;
 	}
-	struct scan_walk w = { p, fn, arg };
+	struct scan_walk w = { p, page_to_pfn(p), READ_ONCE(p->mapcount), fn, arg };
 	struct list_head *l;
 
+	/* Every page table of every process, until all the page's mappings
+	 * have been seen (the map count says how many there are). */
 	spin_lock(&mm_list_lock);
 	list_for_each(l, &mm_list) {
 		struct mm *mm = list_entry(l, struct mm, mm_node);
 		spin_lock(&mm->lock);
-		pgtable_for_each_pte(mm, scan_one, &w);
+		int done = pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
 		spin_unlock(&mm->lock);
+		if (done)
+			break;
 	}
 	spin_unlock(&mm_list_lock);
 	return RMAP_SUCCESS;
@@ -321,6 +332,8 @@ uint64_t reclaim_direct(int nid, uint64_t nr)
 	for (uint64_t rounds = 0; sc.reclaimed < nr &&
 	     rounds < 2 * lru_pages(n) / SWAP_CLUSTER_MAX + 4; rounds++)
 		shrink_node(n, &sc);
+	if (sc.reclaimed)
+		WRITE_ONCE(n->kswapd_failures, 0);   /* there is something to take again */
 	return sc.reclaimed;
 }
 
@@ -366,9 +379,11 @@ static void balance_node(struct numa_node *n)
 		if (fatal_signal_pending(current))
 			break;
 	}
+	WRITE_ONCE(n->kswapd_failures, sc.reclaimed ? 0 : n->kswapd_failures + 1);
 }
 
 #define KSWAPD_POLL_NS 10000000ULL   /* 10 ms: how often the flag is looked at */
+#define KSWAPD_MAX_FAILURES 16       /* fruitless runs before kswapd gives up */
 
 /*
  * One per node with memory. The allocator cannot wake a thread (it runs
@@ -385,6 +400,11 @@ static int kswapd(void *arg)
 		sched_sleep_ns(KSWAPD_POLL_NS);
 		if (!__atomic_exchange_n(&n->kswapd_wanted, 0, __ATOMIC_ACQ_REL) &&
 		    !below(n, n->wmark_low))
+			continue;
+		/* A node where nothing can be taken (everything pinned, or its
+		 * memory is a RAM disk) is left alone until a direct reclaim
+		 * frees something there, as Linux's kswapd_failures. */
+		if (READ_ONCE(n->kswapd_failures) >= KSWAPD_MAX_FAILURES)
 			continue;
 		trace_event(TRACE_KSWAPD_WAKE, n->id, n->free_pages, n->wmark_low);
 		balance_node(n);

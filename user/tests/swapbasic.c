@@ -115,5 +115,10 @@ int main(int argc, char **argv)
 		usleep(20000);
 	ok(sfree == meminfo_kb("SwapTotal"), "every swap slot is free again (SwapFree %ld kB)", sfree);
 	ok(meminfo_kb("SwapCached") == 0 || !is_numbat(), "nothing left in the swap cache");
+	static const char *const names[] = { "pgscan_kswapd", "pgsteal_kswapd", "pgscan_direct",
+					     "pgsteal_direct", "pgactivate", "pgdeactivate",
+					     "pswpout", "pswpin", "pgmajfault", "oom_kill" };
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		diag("%s %ld", names[i], file_counter("/proc/vmstat", names[i]));
 	return ktap_done();
 }

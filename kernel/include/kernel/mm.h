@@ -125,6 +125,8 @@ void tlb_flush_cpus(const struct cpumask *cpus);
 #define FAULT_EXEC  (1U << 1)
 #define FAULT_USER  (1U << 2)
 #define FAULT_PRESENT (1U << 3)      /* the PTE was present: a protection fault */
+#define FAULT_UNUSE   (1U << 4)      /* swapoff: bring a swap entry back in, whatever
+					the VMA's protection; touch nothing else */
 int vm_fault(struct mm *mm, uint64_t addr, unsigned flags);
 /* The PTE at ptep (mm->lock held) held a swap entry and is being cleared:
  * drop the entry's use of its slot. */

@@ -57,6 +57,7 @@ struct numa_node {
 	struct lruvec lru;
 	struct proc *kswapd;
 	int kswapd_wanted;         /* set by the allocator, atomic: wake it */
+	int kswapd_failures;       /* balance runs in a row that freed nothing */
 	uint64_t nr_swapcached;    /* of its frames, in the swap cache (atomic) */
 	uint64_t events[NR_NODE_EVENTS];  /* vmstat.h: pswpin ... (atomic) */
 

@@ -138,6 +138,11 @@ bool swap_cache_remove_if(struct page *p, int refs, int maps);
  * nobody uses the cached page, free both (the slot would leak until
  * reclaim otherwise). Any context that may take swapcache_lock. */
 void swap_cache_try_free(swp_entry_t e);
+/* put_page for a reference taken while p may have been in the swap
+ * cache: if nothing maps p any more, it also leaves the cache when no PTE
+ * needs its slot (so that a reference held at the wrong moment, by reclaim
+ * or a swap-in, never strands a slot). */
+void put_page_swapcache(struct page *p);
 /* Migration: new takes old's place in the cache if old's refcount is
  * refs (as pcache_migrate). 0 or -EBUSY. */
 int swap_cache_migrate(struct page *old, struct page *new, int refs);
@@ -149,6 +154,10 @@ int swap_cache_migrate(struct page *old, struct page *new, int refs);
  * -ENOMEM, or -EIO for a read error. No spinlock held: may sleep.
  */
 struct page *swapin_page(swp_entry_t e, bool *major, int *err);
+/* swapoff: bring every page on area type back into memory (through the
+ * fault path, for every address space) and empty its part of the swap
+ * cache. 0, or -ENOMEM / -EINTR / -EIO. No spinlock held: sleeps. */
+int swap_unuse(unsigned type);
 /* Pages in the swap cache, for SwapCached. */
 uint64_t swap_cache_pages(void);          /* boot: /proc/swaps, swap=SIZE[@NODE] */
 
