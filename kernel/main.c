@@ -4,6 +4,7 @@
  * through them.
  */
 #include <kernel/swap.h>
+#include <kernel/shmem.h>
 #include <kernel/trace.h>
 #include <kernel/printk.h>
 #include <kernel/percpu.h>
@@ -126,6 +127,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	paging_drop_identity();
 	fs_init();
 	swap_init();
+	shmem_init();
 	flush_start();
 	procfs_proc_init();
 	rmap_check_init();

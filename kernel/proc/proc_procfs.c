@@ -13,6 +13,7 @@
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/pcache.h>
+#include <kernel/shmem.h>
 #include <kernel/vmstat.h>
 #include <kernel/rmap.h>
 #include <kernel/percpu.h>
@@ -43,6 +44,7 @@ static int show_meminfo(struct pbuf *b, void *unused)
 	pbuf_printf(b, "SwapTotal:      %8lu kB\n", kb(swap.pages));
 	pbuf_printf(b, "SwapFree:       %8lu kB\n", kb(swap.free));
 	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));
+	pbuf_printf(b, "Shmem:          %8lu kB\n", kb(shmem_resident_pages()));
 	/* Numbat: memory in pte_chain blocks (Linux 2.5 had them in slabinfo) */
 	pbuf_printf(b, "PteChains:      %8lu kB\n",
 		    rmap_chain_blocks() * sizeof(struct pte_chain) / 1024);
@@ -149,6 +151,8 @@ static void show_vma(struct pbuf *b, struct mm *mm, struct vma *v)
 		name = "[heap]";
 	else if (v->inode && v->inode == mm->exe_inode)
 		name = mm->exe_path;
+	else if (shmem_inode(v->inode))
+		name = "/dev/zero (deleted)";       /* as Linux names shared anonymous memory */
 	pbuf_printf(b, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu %s%s\n", v->start, v->end,
 		    v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
 		    v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',
