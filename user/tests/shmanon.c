@@ -305,6 +305,8 @@ static void test_big(void)
 
 /* ------------------------------------------------ what /proc shows, msync */
 
+static char maps_seen[256];                /* the line maps_line found */
+
 /* 1 if /proc/self/maps has a line for p that is shared and named name. */
 static int maps_line(const void *p, const char *name)
 {
@@ -319,8 +321,10 @@ static int maps_line(const void *p, const char *name)
 		size_t len = end ? (size_t)(end - l) : strlen(l);
 		size_t nl = strlen(name);
 		if (!strncmp(l, start, strlen(start)) && len > nl &&
-		    !strncmp(l + len - nl, name, nl))
+		    !strncmp(l + len - nl, name, nl)) {
+			snprintf(maps_seen, sizeof(maps_seen), "%.*s", (int)len, l);
 			return strstr(l, " rw-s ") && strstr(l, " rw-s ") < l + len;
+		}
 	}
 	return 0;
 }
@@ -333,8 +337,10 @@ static void test_proc(void)
 
 	ok(maps_line(p, "/dev/zero (deleted)"),
 	   "/proc/self/maps shows it as rw-s \"/dev/zero (deleted)\"");
+	diag("%s", maps_seen);
 	fill_words((long *)p, 0, len / sizeof(long), 0xd1);
 	long during = meminfo_kb("Shmem");
+	diag("Shmem: %ld kB before, %ld kB with 16 MiB touched", before, during);
 	ok(msync(p, len, MS_SYNC) == 0 && bad_words((long *)p, 0, len / sizeof(long), 0xd1) == 0,
 	   "msync(MS_SYNC) on it returns 0 and the data stays");
 	munmap(p, len);
