@@ -30,6 +30,7 @@ static uint64_t kb(uint64_t pages)
 static int show_meminfo(struct pbuf *b, void *unused)
 {
 	uint64_t total = 0, free = pmm_free_pages_total(), cached = pcache_get_stats().pages;
+	uint64_t shmem = shmem_resident_pages();  /* cached, but freed only by swapping */
 	struct swap_totals swap = swap_get_totals();
 	int nid;
 
@@ -37,14 +38,14 @@ static int show_meminfo(struct pbuf *b, void *unused)
 		total += numa_nodes[nid].managed_pages;
 	pbuf_printf(b, "MemTotal:       %8lu kB\n", kb(total));
 	pbuf_printf(b, "MemFree:        %8lu kB\n", kb(free));
-	pbuf_printf(b, "MemAvailable:   %8lu kB\n", kb(free + cached));
+	pbuf_printf(b, "MemAvailable:   %8lu kB\n", kb(free + cached - MIN(shmem, cached)));
 	pbuf_printf(b, "Buffers:        %8lu kB\n", 0UL);
 	pbuf_printf(b, "Cached:         %8lu kB\n", kb(cached));
 	pbuf_printf(b, "SwapCached:     %8lu kB\n", 0UL);   /* no swap cache yet */
 	pbuf_printf(b, "SwapTotal:      %8lu kB\n", kb(swap.pages));
 	pbuf_printf(b, "SwapFree:       %8lu kB\n", kb(swap.free));
 	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));
-	pbuf_printf(b, "Shmem:          %8lu kB\n", kb(shmem_resident_pages()));
+	pbuf_printf(b, "Shmem:          %8lu kB\n", kb(shmem));
 	/* Numbat: memory in pte_chain blocks (Linux 2.5 had them in slabinfo) */
 	pbuf_printf(b, "PteChains:      %8lu kB\n",
 		    rmap_chain_blocks() * sizeof(struct pte_chain) / 1024);

@@ -413,20 +413,22 @@ static int pressure(long size_mb, long shared_mb)
 	pid_t pid = fork_with(p, &c, pressure_child);
 	fill_words((long *)p, 0, n / 2, 0xe1);
 	await(c.to_parent[0]);
-	long swap_before = meminfo_kb("SwapFree");
+	long swap_before = meminfo_kb("SwapFree"), shmem_before = meminfo_kb("Shmem");
 	char *q = mmap(NULL, priv, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (q == MAP_FAILED)
 		ktap_bail("pressure: mmap of the private memory failed");
 	for (size_t i = 0; i < priv; i += PG)
 		q[i] = (char)i;
-	long swap_during = meminfo_kb("SwapFree");
+	long swap_during = meminfo_kb("SwapFree"), shmem_during = meminfo_kb("Shmem");
 	munmap(q, priv);
-	diag("pressure: %ld MiB shared, %ld MiB private; SwapFree %ld kB before, %ld kB with it",
-	     shared_mb, size_mb, swap_before, swap_during);
+	diag("pressure: %ld MiB shared, %ld MiB private; SwapFree %ld kB before, %ld kB with it; "
+	     "Shmem %ld kB before, %ld kB with it", shared_mb, size_mb, swap_before, swap_during,
+	     shmem_before, shmem_during);
 	if (meminfo_kb("SwapTotal") > 0)
-		ok(swap_during < swap_before, "pressure: the private memory pushed pages out to swap");
+		ok(swap_during < swap_before && shmem_during < shmem_before,
+		   "pressure: the private memory pushed shared pages out to swap");
 	else
-		skip("no swap on this machine", "pressure: the private memory pushed pages out to swap");
+		skip("no swap on this machine", "pressure: the private memory pushed shared pages out to swap");
 	size_t bad = bad_words((long *)p, 0, n, 0xe1);
 	post(c.to_child[1]);
 	int st = child_status(pid);
