@@ -169,3 +169,46 @@ KTEST(shmem, writepage_without_a_slot)
 	KTEST_EXPECT_EQ(t, swap_get_totals().free, n);
 	swap_area_done(d);
 }
+
+#define NPAGES 64
+
+/*
+ * What reclaim does to an object, with the page cache's own calls: dirty
+ * pages written out (pcache_writeback calls writepage for each), the
+ * clean pages dropped; every page then comes back from swap, each in its
+ * own slot, and the last put frees all the slots.
+ */
+KTEST(shmem, pages_come_back_after_writeback_and_drop)
+{
+	struct blkdev *d = swap_area_for_test();
+	uint64_t free0 = swap_get_totals().free;
+	struct inode *in;
+	int back = 0;
+
+	KTEST_ASSERT(t, free0 >= NPAGES);
+	KTEST_ASSERT(t, shmem_create(NPAGES * PAGE_SIZE, &in) == 0);
+	for (uint64_t i = 0; i < NPAGES; i++) {
+		struct page *p = pcache_get_page(in, i, NULL);
+		KTEST_ASSERT(t, p);
+		fill(p, (uint8_t)(40 + i));
+		pcache_set_dirty(p);
+		pcache_put_page(p);
+	}
+	KTEST_EXPECT_EQ(t, shmem_resident_pages() >= NPAGES, 1);
+	KTEST_EXPECT_EQ(t, pcache_writeback(in), 0);
+	KTEST_EXPECT_EQ(t, shmem_swapped_pages(in), NPAGES);
+	KTEST_EXPECT_EQ(t, swap_get_totals().free, free0 - NPAGES);
+	pcache_drop_clean();
+	KTEST_EXPECT_EQ(t, in->mapping.nrpages, 0);
+	for (uint64_t i = 0; i < NPAGES; i++) {
+		bool major;
+		struct page *p = pcache_get_page(in, i, &major);
+		back += p && major && filled(p, (uint8_t)(40 + i));
+		if (p)
+			pcache_put_page(p);
+	}
+	KTEST_EXPECT_EQ(t, back, NPAGES);
+	inode_put(in);
+	KTEST_EXPECT_EQ(t, swap_get_totals().free, free0);
+	swap_area_done(d);
+}
