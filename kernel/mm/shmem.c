@@ -83,12 +83,18 @@ static int shmem_readpage(struct inode *inode, struct page *page)
 /*
  * Write page to the object's slot for its index, taking a free slot the
  * first time. Called with shm_sb.lock held (pcache writeback, reclaim).
- * 0; -ENOSPC when swap is off or full, -ENOMEM for the table, -EIO: the
- * page stays in memory (the caller keeps it dirty).
+ * 0; -ENOSPC when swap is off or full, -ENOMEM for the table, -EIO, or
+ * -EAGAIN when this task already held the lock (reclaim entered from an
+ * allocation made inside a shmem operation, which may be half-way
+ * through a table update): the page stays in memory (the caller keeps
+ * it dirty).
  */
 static int shmem_writepage(struct inode *inode, struct page *page)
 {
 	struct shmem_inode *si = SHM(inode);
+
+	if (shm_sb.lock.depth > 1)
+		return -EAGAIN;
 	swp_entry_t e = swap_of(si, page->index);
 	bool fresh = !e.val;
 

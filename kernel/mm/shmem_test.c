@@ -141,8 +141,9 @@ KTEST(shmem, swap_out_and_back)
 	swap_area_done(d);
 }
 
-/* With every slot taken, writepage says -ENOSPC and takes nothing. */
-KTEST(shmem, writepage_without_a_slot)
+/* With every slot taken, writepage says -ENOSPC and takes nothing; nor
+ * does it when the task holds the shm lock already (-EAGAIN). */
+KTEST(shmem, writepage_refused)
 {
 	struct blkdev *d = swap_area_for_test();
 	uint64_t n = swap_get_totals().free, got = 0;
@@ -159,6 +160,11 @@ KTEST(shmem, writepage_without_a_slot)
 	KTEST_ASSERT(t, p);
 	fill(p, 33);
 	KTEST_EXPECT_EQ(t, page_io(in, p, true), -ENOSPC);
+	KTEST_EXPECT_EQ(t, shmem_swapped_pages(in), 0);
+	swap_slot_free(slots[--got]);                     /* one slot free again */
+	fs_lock(&in->sb->lock);                           /* as if inside readpage */
+	KTEST_EXPECT_EQ(t, page_io(in, p, true), -EAGAIN);
+	fs_unlock(&in->sb->lock);
 	KTEST_EXPECT_EQ(t, shmem_swapped_pages(in), 0);
 	KTEST_EXPECT(t, filled(p, 33));                   /* still in memory */
 	pcache_put_page(p);
