@@ -129,6 +129,8 @@ KTEST(shmem, swap_out_and_back)
 	KTEST_EXPECT_EQ(t, swap_get_totals().free, free0 - 1);   /* same slot */
 	KTEST_EXPECT(t, reads_back(in, 1, 22));
 	pcache_put_page(p);
+	/* The readpage above kept the slot: a second reader of the same index
+	 * (two faults that missed at once) gets the data too. */
 	pcache_drop_clean();                              /* as reclaim drops it */
 	p = pcache_get_page(in, 1, &major);
 	KTEST_EXPECT(t, p && major && filled(p, 22));
