@@ -5,6 +5,7 @@
  */
 #include <kernel/reclaim.h>
 #include <kernel/swap.h>
+#include <kernel/shmem.h>
 #include <kernel/trace.h>
 #include <kernel/printk.h>
 #include <kernel/percpu.h>
@@ -127,6 +128,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	paging_drop_identity();
 	fs_init();
 	swap_init();
+	shmem_init();
 	flush_start();
 	reclaim_init();
 	procfs_proc_init();

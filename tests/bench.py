@@ -92,6 +92,8 @@ def fs_bench(verbose):
 # Debian's Linux 6.1 on the same QEMU settings, guest rdtsc cycles.
 LINUX_FAULTS = {"anon_fault": 6900, "cow_fault": 11700, "fork_16m": 690000, "fork_64m": 2360000}
 FAULT_ROWS = [("anon_fault", "anonymous fault, per page"), ("cow_fault", "copy-on-write fault, per page"),
+              ("shm_fault", "shared anonymous (shmem) first touch, per page"),
+              ("shm_refault", "shared anonymous touch after MADV_DONTNEED, per page"),
               ("fork_16m", "fork, 16 MiB touched"), ("fork_64m", "fork, 64 MiB touched"),
               ("exit_64m", "exit + wait4, 64 MiB touched")]
 

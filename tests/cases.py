@@ -284,6 +284,16 @@ CASES = [
          make={"QEMUEXTRA": "-drive file=build/tests/swap-linux-mkswap-swap.img,format=raw,if=virtio"},
          checks=[init_exit_ok, expect("swap: on /dev/vdb (8 MiB less the header)",
                                       r"^swap: on /dev/vdb: 8188 KiB, priority -2$", 1)]),
+    # shmem's swap side on the swap area swap= makes: a page written out
+    # reads back, the slot is reused and given back at the last put.
+    Case("shmem-swap", cmdline="swap=4M ktest=shmem poweroff", ktap=True),
+    # Shared anonymous memory pushed out to swap and read back: 256 MiB of
+    # the 352 are the swap RAM disk, which leaves about 88 MiB for a 32 MiB
+    # shared area and 96 MiB of private memory touched after it. Needs
+    # reclaim (kswapd or direct reclaim writing shmem pages to swap).
+    Case("user-shmanon-pressure", cmdline="swap=256M@0 init=/tests/shmanon poweroff -- pressure 96",
+         make={"MEM": "352", "NODES": "1", "CPUS": "2"}, checks=[user_ktap, init_exit_ok],
+         post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT),
 ] + [
     # ext2 on every block size: the in-kernel tests, then e2fsck and debugfs.
     Case(f"ext2-b{bs}", cmdline="ktest=ext2,pcache,vfs poweroff", ktap=True,

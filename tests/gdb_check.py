@@ -205,6 +205,21 @@ SESSIONS.append(Session("pagemap", "init=/bin/pagemap poweroff -- 1 400000 40100
     ("stops in sys_exit_group", STOP + r"sys_exit_group \("),
     ("ptwalk ends at a frame", r"^\s+PT\s*\[\s*0\] = 0x\w+\s+P\S*\s+-> frame 0x"),
 ], agree=pagemap_agrees))
+# docs/vm.md, shared anonymous memory: the first touch of a page of a
+# MAP_SHARED|MAP_ANONYMOUS area reads it through its shmem object.
+SESSIONS.append(Session("shmem", "init=/tests/shmanon poweroff", [
+    "break shmem_readpage", "continue", "bt", "p page->index",
+    "p ((struct shmem_inode *)inode)->nswapped", "p inode->sb->type", "p inode->nlink",
+    f"vmas {CUR}->pid",
+], [
+    ("stops in shmem_readpage", STOP + r"shmem_readpage \("),
+    ("bt: a page-cache miss", r"^#\d+\s+0x\w+ in pcache_get \("),
+    ("bt: from a page fault", r"^#\d+\s+0x\w+ in vm_fault \("),
+    ("nothing of it in swap yet", r"^\$2 = 0$"),
+    ("the object's super block is shm", r'^\$3 = 0x\w+ "shm"$'),
+    ("an unlinked file", r"^\$4 = 0$"),
+    ("vmas: a shared file VMA", r"^\s*0x1000\w+-0x1000\w+ rw- shared\s+file ino \d+"),
+], doc="docs/vm.md"))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 

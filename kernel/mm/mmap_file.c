@@ -1,13 +1,21 @@
 /*
  * mmap of files (mmap_file.h): which inode a descriptor stands for, and
- * msync's write-back of shared mappings.
+ * msync's write-back of shared mappings. /dev/zero stands for anonymous
+ * memory, as on Linux: private, or a new shmem object when shared.
  */
 #include <kernel/mmap_file.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
 #include <kernel/fdtable.h>
 #include <kernel/pcache.h>
+#include <kernel/shmem.h>
+#include <kernel/device.h>
 #include <kernel/errno.h>
+
+static bool is_dev_zero(const struct inode *in)
+{
+	return S_ISCHR(in->mode) && in->rdev == dev_encode(1, 5);
+}
 
 int mmap_file_inode(int fd, uint64_t prot, uint64_t type, struct inode **out)
 {
@@ -17,14 +25,14 @@ int mmap_file_inode(int fd, uint64_t prot, uint64_t type, struct inode **out)
 	if (!f)
 		return -EBADF;
 	uint32_t acc = f->flags & O_ACCMODE;
-	if (!f->inode || !S_ISREG(f->inode->mode))
+	if (!f->inode || !(S_ISREG(f->inode->mode) || is_dev_zero(f->inode)))
 		err = -ENODEV;
 	else if (acc == O_WRONLY)
 		err = -EACCES;              /* every mapping must be readable */
 	else if (type == MAP_SHARED && (prot & PROT_WRITE) && acc != O_RDWR)
 		err = -EACCES;
 	if (!err)
-		*out = inode_get(f->inode);
+		*out = S_ISREG(f->inode->mode) ? inode_get(f->inode) : NULL;
 	file_put(f);
 	return err;
 }
@@ -62,7 +70,8 @@ static uint64_t msync_collect(struct mm *mm, uint64_t va, uint64_t end,
 	while (va < end && *n < MSYNC_BATCH) {
 		struct vma *v = vma_find(mm, va);
 		uint64_t stop = MIN(v->end, end);
-		if (v->inode && (v->flags & MAP_SHARED)) {
+		/* shmem has nothing to write to: only reclaim swaps it */
+		if (v->inode && (v->flags & MAP_SHARED) && !shmem_inode(v->inode)) {
 			pgtable_range(mm, va, stop, clean_table, NULL);
 			files[(*n)++] = inode_get(v->inode);
 		}

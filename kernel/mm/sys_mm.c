@@ -7,6 +7,7 @@
 #include <kernel/proc.h>
 #include <kernel/mm.h>
 #include <kernel/mmap_file.h>
+#include <kernel/shmem.h>
 #include <kernel/errno.h>
 
 #define MADV_NORMAL 0
@@ -43,6 +44,26 @@ static uint64_t pick_addr(struct mm *mm, uint64_t addr, uint64_t len,
 	return vma_free_area(mm, 0, len);
 }
 
+/*
+ * The object an mmap maps: NULL for private anonymous memory, the file's
+ * inode, or a new shmem object of len bytes for shared anonymous memory
+ * (MAP_SHARED|MAP_ANONYMOUS, or /dev/zero with MAP_SHARED). *out holds a
+ * reference (mmap_file_done drops it). No spinlock held. 0 or -errno.
+ */
+static int mmap_object(uint64_t flags, int fd, uint64_t prot, uint64_t len,
+		       struct inode **out)
+{
+	uint64_t type = flags & (MAP_SHARED | MAP_PRIVATE);
+
+	*out = NULL;
+	if (!(flags & MAP_ANONYMOUS)) {
+		int err = mmap_file_inode(fd, prot, type, out);
+		if (err || *out)
+			return err;
+	}
+	return type == MAP_SHARED ? shmem_create(len, out) : 0;
+}
+
 SYSCALL(mmap)
 {
 	uint64_t addr = a0, prot = a2, flags = a3, off = a5;
@@ -60,18 +81,16 @@ SYSCALL(mmap)
 	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) &&
 	    (!page_aligned(addr) || !range_ok(addr, len)))
 		return page_aligned(addr) ? -ENOMEM : -EINVAL;
-	struct inode *inode = NULL;
-	if (!(flags & MAP_ANONYMOUS)) {
-		int err = mmap_file_inode((int)a4, prot, type, &inode);
-		if (err)
-			return err;
-	}
+	struct inode *inode;
+	int err = mmap_object(flags, (int)a4, prot, len, &inode);
+	if (err)
+		return err;
 	spin_lock(&mm->lock);
 	addr = pick_addr(mm, addr, len, flags);
-	int err = !addr ? -ENOMEM :
+	err = !addr ? -ENOMEM :
 		  (flags & MAP_FIXED_NOREPLACE) && vma_find_any(mm, addr, len) ? -EEXIST :
 		  vma_map(mm, addr, len, prot, type | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0),
-			  inode, off >> PAGE_SHIFT);
+			  inode, shmem_inode(inode) ? 0 : off >> PAGE_SHIFT);
 	mm_unlock(mm);
 	mmap_file_done(inode);
 	if (!err && (flags & MAP_POPULATE))
@@ -147,7 +166,8 @@ SYSCALL(madvise)
 		return 0;                    /* hints: accepted, nothing to do */
 	spin_lock(&mm->lock);
 	/* DONTNEED: the next touch refaults the pages (zero for private
-	 * anonymous memory, the file's data for file pages). */
+	 * anonymous memory, the file's data for file pages, and for shared
+	 * anonymous memory its shmem object's data). */
 	int err = vma_range_mapped(mm, a0, a0 + len) ? 0 : -ENOMEM;
 	if (!err)
 		vma_zap(mm, a0, a0 + len);

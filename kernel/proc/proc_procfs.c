@@ -13,6 +13,7 @@
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/pcache.h>
+#include <kernel/shmem.h>
 #include <kernel/vmstat.h>
 #include <kernel/rmap.h>
 #include <kernel/percpu.h>
@@ -39,6 +40,7 @@ static uint64_t lru_sum(enum lru_list l)
 static int show_meminfo(struct pbuf *b, void *unused)
 {
 	uint64_t total = 0, free = pmm_free_pages_total(), cached = pcache_get_stats().pages;
+	uint64_t shmem = shmem_resident_pages();  /* cached, but freed only by swapping */
 	struct swap_totals swap = swap_get_totals();
 	int nid;
 
@@ -46,7 +48,7 @@ static int show_meminfo(struct pbuf *b, void *unused)
 		total += numa_nodes[nid].managed_pages;
 	pbuf_printf(b, "MemTotal:       %8lu kB\n", kb(total));
 	pbuf_printf(b, "MemFree:        %8lu kB\n", kb(free));
-	pbuf_printf(b, "MemAvailable:   %8lu kB\n", kb(free + cached));
+	pbuf_printf(b, "MemAvailable:   %8lu kB\n", kb(free + cached - MIN(shmem, cached)));
 	pbuf_printf(b, "Buffers:        %8lu kB\n", 0UL);
 	pbuf_printf(b, "Cached:         %8lu kB\n", kb(cached));
 	pbuf_printf(b, "SwapCached:     %8lu kB\n", kb(swap_cache_pages()));
@@ -59,6 +61,7 @@ static int show_meminfo(struct pbuf *b, void *unused)
 	pbuf_printf(b, "SwapTotal:      %8lu kB\n", kb(swap.pages));
 	pbuf_printf(b, "SwapFree:       %8lu kB\n", kb(swap.free));
 	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));
+	pbuf_printf(b, "Shmem:          %8lu kB\n", kb(shmem));
 	/* Numbat: memory in pte_chain blocks (Linux 2.5 had them in slabinfo) */
 	pbuf_printf(b, "PteChains:      %8lu kB\n",
 		    rmap_chain_blocks() * sizeof(struct pte_chain) / 1024);
@@ -167,6 +170,8 @@ static void show_vma(struct pbuf *b, struct mm *mm, struct vma *v)
 		name = "[heap]";
 	else if (v->inode && v->inode == mm->exe_inode)
 		name = mm->exe_path;
+	else if (shmem_inode(v->inode))
+		name = "/dev/zero (deleted)";       /* as Linux names shared anonymous memory */
 	pbuf_printf(b, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu %s%s\n", v->start, v->end,
 		    v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
 		    v->prot & PROT_EXEC ? 'x' : '-', v->flags & MAP_SHARED ? 's' : 'p',

@@ -4,6 +4,10 @@
  * exactly). Prints `bench: NAME VALUE` lines for tests/bench.py.
  *
  *   anon_fault      first touch of an anonymous page (demand-zero fault)
+ *   shm_fault       first touch of a page of shared anonymous memory (a
+ *                   page-cache miss on its shmem object: a zeroed page)
+ *   shm_refault     a touch of the same page after MADV_DONTNEED (found in
+ *                   the object's page cache, mapped again)
  *   cow_fault       a child's first write to a page it shares with its parent
  *   fork_16m/64m    fork() of a process with 16 / 64 MiB of touched memory,
  *                   as the parent sees it (the child exits at once)
@@ -34,6 +38,24 @@ static uint64_t anon_fault(size_t bytes)
 	uint64_t per = (rdtsc() - t0) / (bytes / PAGE);
 	munmap(p, bytes);
 	return per;
+}
+
+/* Shared anonymous memory: cycles per page of the first touch, and of a
+ * touch after MADV_DONTNEED dropped the mappings (not the pages). */
+static void shm_faults(size_t bytes, uint64_t *first, uint64_t *again)
+{
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t t0 = rdtsc();
+
+	for (size_t i = 0; i < bytes; i += PAGE)
+		p[i] = 1;
+	*first = (rdtsc() - t0) / (bytes / PAGE);
+	madvise(p, bytes, MADV_DONTNEED);
+	t0 = rdtsc();
+	for (size_t i = 0; i < bytes; i += PAGE)
+		p[i] = 2;
+	*again = (rdtsc() - t0) / (bytes / PAGE);
+	munmap(p, bytes);
 }
 
 /* The child writes every page once; it reports its cycles through a pipe. */
@@ -93,6 +115,14 @@ int main(void)
 
 	printf("bench: anon_fault %llu\n", (unsigned long long)min3(anon_fault, 16 << 20));
 	printf("bench: cow_fault %llu\n", (unsigned long long)min3(cow_fault, 16 << 20));
+	uint64_t s1 = UINT64_MAX, s2 = UINT64_MAX;
+	for (int i = 0; i < ROUNDS; i++) {
+		shm_faults(16 << 20, &f, &e);
+		s1 = f < s1 ? f : s1;
+		s2 = e < s2 ? e : s2;
+	}
+	printf("bench: shm_fault %llu\n", (unsigned long long)s1);
+	printf("bench: shm_refault %llu\n", (unsigned long long)s2);
 	for (int i = 0; i < ROUNDS; i++) {
 		fork_exit(16 << 20, &f, &e);
 		f16 = f < f16 ? f : f16;

@@ -9,6 +9,9 @@
  *                       may take it again (a page-cache miss inside a
  *                       directory operation; a write() whose buffer maps a
  *                       file of the same mount)
+ *                       (and one for the unmounted "shm" of shmem.h; a
+ *                       write() whose buffer maps shared anonymous memory
+ *                       takes it inside a file system's)
  *     page lock         PL_LOCKED (migrate.h): held across a migration;
  *                       waited for asleep, never with a spinlock held
  *
@@ -27,7 +30,7 @@
  *                       one (wake_up_all), never the other way
  *   leaves              nothing but the allocators inside them:
  *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
- *                       a trace ring's lock
+ *                       a trace ring's lock, shmem_list_lock
  *   allocators, innermost: a slab cache's lock, then a node's buddy lock
  *                       (numa_node.lock); kmalloc, kfree and the page
  *                       allocator may be called holding any lock above

@@ -9,10 +9,12 @@ struct inode;
 struct mm;
 
 /* The inode behind fd, with a reference, if its open mode allows prot
- * with this mapping type; -EBADF, -EACCES or -ENODEV otherwise. */
+ * with this mapping type; -EBADF, -EACCES or -ENODEV otherwise. For
+ * /dev/zero, 0 with *out NULL: the mapping is anonymous memory. */
 int mmap_file_inode(int fd, uint64_t prot, uint64_t type, struct inode **out);
 void mmap_file_done(struct inode *inode);       /* drops that reference */
-/* msync: write dirty shared file pages of [addr, addr+len) back. */
+/* msync: write dirty shared file pages of [addr, addr+len) back (shmem
+ * mappings have nothing to write: skipped). */
 int mmap_file_sync(struct mm *mm, uint64_t addr, uint64_t len);
 
 #endif
