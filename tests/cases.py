@@ -106,7 +106,12 @@ PROBES = ["read /ptr/x", "stat /ino/x", "stat /len/x", "rename /cyc/top /cyc/a/b
 
 
 # Boot options a user test needs besides init= (scratch devices).
-USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M "}
+USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M ", "swapbasic": "swap=150M@1 "}
+# Machines a user test needs instead of the default one: swapbasic wants
+# less RAM than swap (both processes of its fork read every page back,
+# and a page read back keeps its slot for the other): 96 MiB with the
+# CPUs, and a memory-only node holding the 150 MiB swap RAM disk.
+USER_TEST_MACHINES = {"swapbasic": Topology([Node("0-1", 96), Node("none", 160)])}
 
 
 def linux_swap_image(path):
@@ -127,6 +132,7 @@ def user_test_cases():
     names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
                    for p in glob.glob(os.path.join(root, d, "*.c")))
     return [Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
+                 machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
                  checks=[user_ktap, init_exit_ok],
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
@@ -289,9 +295,10 @@ CASES = [
     Case("shmem-swap", cmdline="swap=4M ktest=shmem poweroff", ktap=True),
     # Shared anonymous memory pushed out to swap and read back: 256 MiB of
     # the 352 are the swap RAM disk, which leaves about 88 MiB for a 32 MiB
-    # shared area and 96 MiB of private memory touched after it. Needs
-    # reclaim (kswapd or direct reclaim writing shmem pages to swap).
-    Case("user-shmanon-pressure", cmdline="swap=256M@0 init=/tests/shmanon poweroff -- pressure 96",
+    # shared area and 200 MiB of private memory touched after it: well over
+    # what fits, so that reclaim must write shmem pages to swap too, not
+    # only the private ones.
+    Case("user-shmanon-pressure", cmdline="swap=256M@0 init=/tests/shmanon poweroff -- pressure 200",
          make={"MEM": "352", "NODES": "1", "CPUS": "2"}, checks=[user_ktap, init_exit_ok],
          post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT),
 ] + [
