@@ -12,8 +12,11 @@
  *                       (and one for the unmounted "shm" of shmem.h; a
  *                       write() whose buffer maps shared anonymous memory
  *                       takes it inside a file system's)
- *     page lock         PL_LOCKED (migrate.h): held across a migration;
- *                       waited for asleep, never with a spinlock held
+ *     page lock         PL_LOCKED (migrate.h): held across a migration,
+ *                       and by reclaim while it unmaps and writes a page
+ *                       out (vmscan.c); waited for asleep, never with a
+ *                       spinlock held; under a spinlock only tried
+ *                       (page_trylock: swap_cache_try_free)
  *
  * Spinlocks, outermost first (spinlock.h):
  *
@@ -22,15 +25,21 @@
  *                       its fork child's
  *       pte_chain lock  bit PL_CHAIN of a page (rmap.h)
  *         spare_lock    a CPU's one spare pte_chain block (rmap.c)
- *       icache_lock or pcache_lock   (neither inside the other)
+ *       icache_lock or pcache_lock or swapcache_lock   (none inside another;
+ *                       pcache_lock and swapcache_lock also inside a
+ *                       pte_chain lock: an unmap's last put of a page)
  *         bcache_lock   the buffer cache
  *           blkdev->lock  one request at a time per device
+ *   oom_lock            one OOM-killer decision at a time (oom.c)
+ *     proc_lock         every process's family and signals (proc.c)
  *   rq lock             a CPU's run queue (sched.c); two at once: lower
  *                       CPU id first; a waitq lock may be held when taking
  *                       one (wake_up_all), never the other way
  *   leaves              nothing but the allocators inside them:
  *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
- *                       a trace ring's lock, shmem_list_lock
+ *                       a trace ring's lock, shmem_list_lock, a node's
+ *                       LRU lock (lruvec.lock: a page's last put takes it
+ *                       under any of the locks above)
  *   allocators, innermost: a slab cache's lock, then a node's buddy lock
  *                       (numa_node.lock); kmalloc, kfree and the page
  *                       allocator may be called holding any lock above
