@@ -384,7 +384,10 @@ int pcache_reclaim_page(struct page *p, int refs)
 	}
 	struct super_block *sb = ((struct address_space *)p->mapping)->host->sb;
 	spin_unlock(&pcache_lock);
-	if (!fs_trylock(&sb->lock))
+	/* A task inside an operation of this file system (a write() whose
+	 * user copy faulted and is reclaiming) must not write its pages from
+	 * the middle of it: Linux's GFP_NOFS. Others only try the lock. */
+	if (mutex_is_held(&sb->lock.mutex) || !fs_trylock(&sb->lock))
 		return -EAGAIN;
 	spin_lock(&pcache_lock);
 	struct inode *inode = (p->flags & PG_pcache) && test_clear_dirty(p) ?

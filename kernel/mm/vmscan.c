@@ -163,7 +163,8 @@ static void flush_batch(struct scan_control *sc)
 enum verdict { KEEP, ACTIVATE, RECLAIM };
 
 /* Linux's page_check_references, simplified: a referenced anonymous page
- * is activated; a file page is activated on its second reference. */
+ * is activated; a file page is activated on its second reference (two
+ * looks in a row, or two mappings); a page not referenced is reclaimed. */
 static enum verdict check_references(struct page *p)
 {
 	int ptes = page_referenced(p);
@@ -172,11 +173,13 @@ static enum verdict check_references(struct page *p)
 	page_clear_flag(p, PG_referenced);
 	if (ptes && ((p->flags & PG_anon) || was || ptes > 1))
 		return ACTIVATE;
-	if (ptes || was) {
-		page_set_flag(p, PG_referenced);
+	if (ptes) {
+		page_set_flag(p, PG_referenced);   /* activated if used once more */
 		return KEEP;
 	}
-	return RECLAIM;
+	/* Used through read() or write() since the last look: one more
+	 * round on the list (the flag is clear now). */
+	return was ? KEEP : RECLAIM;
 }
 
 /*
