@@ -2,6 +2,7 @@
  * swaptest.c: helpers of the swap and reclaim tests (swaptest.h).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -113,16 +114,37 @@ long swt_avail(void)
 	return mf < 0 || sf < 0 ? -1 : (mf + sf) * 1024;
 }
 
+long swt_swap_unaccounted(void)
+{
+	long used = meminfo_kb("SwapTotal") - meminfo_kb("SwapFree");
+	long cached = meminfo_kb("SwapCached");
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300];
+
+	used -= cached > 0 ? cached : 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		long kb = file_counter(path, "VmSwap");
+		used -= kb > 0 ? kb : 0;
+	}
+	if (d)
+		closedir(d);
+	return used;
+}
+
 long swt_wait_swap_empty(long ms, long *left)
 {
 	long t0 = swt_ms();
 
 	for (;;) {
-		long total = meminfo_kb("SwapTotal"), free = meminfo_kb("SwapFree");
+		long n = swt_swap_unaccounted();
 
-		if (total >= 0 && total == free)
+		if (n <= 0)
 			return swt_ms() - t0;
-		*left = total - free;
+		*left = n;
 		if (swt_ms() - t0 >= ms)
 			return -1;
 		swt_sleep_ms(10);

@@ -56,9 +56,15 @@ int swt_swapon(const char *dev);
 /* MemFree + SwapFree in bytes (what a test may still use), or -1. */
 long swt_avail(void);
 
-/* Poll until SwapFree equals SwapTotal, every 10 ms for at most ms ms.
- * Returns the ms waited, or -1 if it never did (then *left = SwapTotal -
- * SwapFree in kB). */
+/* Swap in use (SwapTotal - SwapFree) that no live process (VmSwap of every
+ * /proc/PID/status) and no swap cache page (SwapCached) accounts for, kB.
+ * 0 or less once everything an exited process had in swap is freed, even
+ * if other processes (a shell, the test itself) have pages in swap. */
+long swt_swap_unaccounted(void);
+
+/* Poll until swt_swap_unaccounted() <= 0, every 10 ms for at most ms ms.
+ * Returns the ms waited, or -1 if it never did (then *left = the last
+ * swt_swap_unaccounted(), kB). */
 long swt_wait_swap_empty(long ms, long *left);
 
 /* The CPUs this process may run on (sched_getaffinity), in cpus[], at most
