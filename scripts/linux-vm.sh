@@ -10,8 +10,10 @@
 # an initramfs made of Debian's static busybox, build/rootfs/tests and
 # build/rootfs/bin; memory split evenly over NODES nodes, CPUs in turn;
 # a sparse virtio disk of SWAP_MIB made swap (/dev/vda; 0: none), or with
-# -z a RAM disk swap (zram) instead. Each CMD runs in /tmp (a tmpfs) with
-# the shell, then the machine powers off. KVM when /dev/kvm is usable.
+# -z a RAM disk swap (zram) instead. Each CMD runs in /tmp (a tmpfs, emptied
+# after each) with the shell, then the machine powers off. The root is a
+# ramfs, never swapped: swap in use then belongs to processes or to /tmp.
+# TCG; LINUX_VM_KVM=1 tries KVM (nested KVM may hang at boot).
 # Example: scripts/linux-vm.sh -m 128 -n 2 -c 2 -s 512 '/tests/swapstress -m 32M'
 set -e
 mem=128 nodes=2 cpus=2 swap=512 zram=0
@@ -52,7 +54,7 @@ done
 	echo 'cd /tmp; uname -sr; cat /proc/swaps'
 	for c in "$@"; do
 		echo "echo '### $c'"
-		echo "$c; echo \"### exit status \$?\""
+		echo "$c; echo \"### exit status \$?\"; rm -rf /tmp/*"
 	done
 	echo 'poweroff -f'
 } > "$ird/init"
@@ -74,4 +76,4 @@ accel=tcg cpu=max
 # shellcheck disable=SC2086
 qemu-system-x86_64 -machine q35,accel=$accel -cpu $cpu -m "$mem" -smp "$cpus" $numa $disk \
 	-kernel "$kernel" -initrd "$work/initrd.gz" -nographic -no-reboot \
-	-append "console=ttyS0 quiet rdinit=/init transparent_hugepage=never panic=-1"
+	-append "console=ttyS0 quiet rdinit=/init rootfstype=ramfs transparent_hugepage=never panic=-1"

@@ -59,7 +59,8 @@ long swt_avail(void);
 /* Swap in use (SwapTotal - SwapFree) that no live process (VmSwap of every
  * /proc/PID/status) and no swap cache page (SwapCached) accounts for, kB.
  * 0 or less once everything an exited process had in swap is freed, even
- * if other processes (a shell, the test itself) have pages in swap. */
+ * if other processes (a shell, the test itself) have pages in swap. On
+ * Linux, less the per-CPU caches of slots (128 per CPU). */
 long swt_swap_unaccounted(void);
 
 /* Poll until swt_swap_unaccounted() <= 0, every 10 ms for at most ms ms.
