@@ -57,6 +57,22 @@ int swt_getopt(int argc, char **argv, const char *opts, struct swt_opts *o)
 	return -1;
 }
 
+void swt_start(const char *suite, int n, const struct swt_opts *o)
+{
+	ktap_plan(suite, n + 1);
+	if (o->dev)
+		ok(swt_swapon(o->dev) == 0, "swap on %s", o->dev);
+	else
+		skip("no -s", "swap on a device");
+}
+
+int swt_skip_rest(int n, const char *why)
+{
+	for (int i = 0; i < n; i++)
+		skip(why, "check %d", i + 1);
+	return ktap_done();
+}
+
 void swt_fill(void *p, size_t len, unsigned pass, unsigned seed)
 {
 	unsigned long *w = p;

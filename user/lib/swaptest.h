@@ -26,6 +26,13 @@ struct swt_opts {
  * size. Returns the first unparsed option letter, or -1. */
 int swt_getopt(int argc, char **argv, const char *opts, struct swt_opts *o);
 
+/* Print the KTAP plan of suite, n checks plus the first: swap on o->dev
+ * (skipped without -s). */
+void swt_start(const char *suite, int n, const struct swt_opts *o);
+
+/* Skip the n remaining checks for reason why; returns ktap_done(). */
+int swt_skip_rest(int n, const char *why);
+
 /* "64M" -> bytes (K, M, G; none: bytes). -1 on a syntax error. */
 long swt_size(const char *s);
 

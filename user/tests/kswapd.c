@@ -165,11 +165,7 @@ int main(int argc, char **argv)
 
 	if (swt_getopt(argc, argv, "", &o) != -1)
 		return 2;
-	ktap_plan("kswapd", 1 + NCHECKS);
-	if (o.dev)
-		ok(swt_swapon(o.dev) == 0, "swap on %s", o.dev);
-	else
-		skip("no -s", "swap on a device");
+	swt_start("kswapd", NCHECKS, &o);
 	int cpu1 = swt_node_cpu(1);
 	long total1 = file_counter("/sys/devices/system/node/node1/meminfo", "Node 1 MemTotal");
 	int haveinfo = zoneinfo(1, &w) == 0;
@@ -177,12 +173,11 @@ int main(int argc, char **argv)
 	const char *why = cpu1 < 0 ? "no CPU on node 1" : total1 <= 0 ? "no node 1 meminfo" :
 			  meminfo_kb("SwapTotal") <= 0 ? "no swap area" :
 			  swt_avail() < fill + (8L << 20) ? "MemFree + SwapFree too small" : NULL;
-	if (why || !haveinfo) {             /* zoneinfo is part of what Numbat must give */
+	if (why || (!haveinfo && !is_numbat()))
+		return swt_skip_rest(NCHECKS, why ? why : "no /proc/zoneinfo");
+	if (!haveinfo) {                    /* zoneinfo is part of what Numbat must give */
 		for (int i = 0; i < NCHECKS; i++)
-			if (why || !is_numbat())
-				skip(why ? why : "no /proc/zoneinfo", "check %d", i + 1);
-			else
-				ok_why(0, "no node 1 in /proc/zoneinfo", "check %d", i + 1);
+			ok_why(0, "no node 1 in /proc/zoneinfo", "check %d", i + 1);
 		return ktap_done();
 	}
 	swt_pin(cpu1);

@@ -140,20 +140,13 @@ int main(int argc, char **argv)
 		linux_too = 1;
 	}
 	signal(SIGPIPE, SIG_IGN);           /* a killed holder must not kill us */
-	ktap_plan("oomswap", 8);
-	if (o.dev)
-		ok(swt_swapon(o.dev) == 0, "swap on %s", o.dev);
-	else
-		skip("no -s", "swap on a device");
+	swt_start("oomswap", 7, &o);
 	long limit = (meminfo_kb("MemTotal") + meminfo_kb("SwapTotal")) * 1024;
 	const char *why = !is_numbat() && !linux_too ?
 			  "Linux: it would wake the host's OOM killer (-L to run)" :
 			  meminfo_kb("SwapTotal") <= 0 ? "no swap area (the oom test runs without)" : NULL;
-	if (why) {
-		for (int i = 0; i < 7; i++)
-			skip(why, "check %d", i + 2);
-		return ktap_done();
-	}
+	if (why)
+		return swt_skip_rest(7, why);
 	diag("RAM %ld MiB, RAM + swap %ld MiB", o.ram >> 20, limit >> 20);
 	scene_one(o.ram, limit);
 	scene_two(limit);

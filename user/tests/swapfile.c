@@ -105,11 +105,51 @@ static void check_read_back(long size)
 	ok(bad2 == 0, "read(): no private write reached the file (%ld wrong words)", bad2);
 }
 
+/* Map the file (shared: all; private: its second half) and write through
+ * both; *s and *q get the mappings. Bails out if it cannot. */
+static void map_and_write(long size, char **s, char **q)
+{
+	long half = size / 2;
+
+	if (!ok(make_file(size) == 0, "%s written (%ld KiB) and fsync'ed", NAME, size >> 10))
+		ktap_bail("cannot write the file");
+	int fd = open(NAME, O_RDWR);
+	*s = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	*q = mmap(NULL, half, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, half);
+	close(fd);
+	if (!ok(*s != MAP_FAILED && *q != MAP_FAILED,
+		"a shared mapping of it all, a private one of its second half"))
+		ktap_bail("mmap");
+	fill_at(*s, half, 0, 1);
+	for (long pg = 0; pg * PAGE < half; pg += 2)
+		fill_at(*q + pg * PAGE, PAGE, half + pg * PAGE, 2);
+}
+
+/* After the pressure: both mappings hold what they should; pages that were
+ * evicted came back (pgmajfault grows while they are read, from maj1). */
+static void check_mappings(const char *s, const char *q, long size, long maj1)
+{
+	long half = size / 2;
+
+	ok(check_at(s, half, 0, 1) == 0, "shared mapping: the dirty first half is intact");
+	ok(check_at(s + half, half, half, 0) == 0, "shared mapping: the clean second half reads the file");
+	ok(check_private(q, half, size, 1) == 0, "private mapping: the written pages are intact");
+	ok(check_private(q, half, size, 0) == 0, "private mapping: the clean pages read the file");
+	long maj = swt_vmstat("pgmajfault") - maj1;
+	diag("pgmajfault: +%ld reading the mappings again", maj);
+	if (meminfo_kb("SwapTotal") > 0)
+		ok(maj1 >= 0 && maj > 0, "pages evicted under pressure came back from the file "
+		   "or swap (pgmajfault +%ld)", maj);
+	else
+		skip("no swap area: no pressure", "pages evicted under pressure came back");
+}
+
 int main(int argc, char **argv)
 {
 	struct swt_opts o = { 0, NULL };
 	long size = 0;
 	int c, st;
+	char *s, *q;
 
 	while ((c = swt_getopt(argc, argv, "f:", &o)) != -1) {
 		if (c != 'f' || (size = swt_size(optarg)) <= 0)
@@ -118,47 +158,18 @@ int main(int argc, char **argv)
 	if (!size)
 		size = o.ram / 4 < (16L << 20) ? o.ram / 4 : 16L << 20;
 	size &= ~(2 * PAGE - 1);
-	ktap_plan("swapfile", 12);
-	if (o.dev)
-		ok(swt_swapon(o.dev) == 0, "swap on %s", o.dev);
-	else
-		skip("no -s", "swap on a device");
-	long push = o.ram * 3 / 2, half = size / 2, avail = swt_avail();
+	swt_start("swapfile", 11, &o);
+	long push = o.ram * 3 / 2, avail = swt_avail();
 	diag("RAM %ld MiB, file %ld KiB, pressure %ld MiB; MemFree + SwapFree %ld MiB",
 	     o.ram >> 20, size >> 10, push >> 20, avail >> 20);
-	if (avail < push + size + (8L << 20)) {
-		for (int i = 0; i < 11; i++)
-			skip("MemFree + SwapFree cannot hold the pressure", "check %d", i + 2);
-		return ktap_done();
-	}
-	if (!ok(make_file(size) == 0, "%s written (%ld KiB) and fsync'ed", NAME, size >> 10))
-		ktap_bail("cannot write the file");
-	int fd = open(NAME, O_RDWR);
-	char *s = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	char *q = mmap(NULL, half, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, half);
-	close(fd);
-	if (!ok(s != MAP_FAILED && q != MAP_FAILED, "a shared mapping of it all, a private one of its second half"))
-		ktap_bail("mmap");
-	fill_at(s, half, 0, 1);
-	for (long pg = 0; pg * PAGE < half; pg += 2)
-		fill_at(q + pg * PAGE, PAGE, half + pg * PAGE, 2);
-	long maj0 = swt_vmstat("pgmajfault");
+	if (avail < push + size + (8L << 20))
+		return swt_skip_rest(11, "MemFree + SwapFree cannot hold the pressure");
+	map_and_write(size, &s, &q);
 	st = run_child(pressure, &push);
 	ok(exited_with(st, 0), "a child touched %ld MiB of anonymous memory (%s)", push >> 20,
 	   status_str(st));
-	long maj1 = swt_vmstat("pgmajfault");
-	ok(check_at(s, half, 0, 1) == 0, "shared mapping: the dirty first half is intact");
-	ok(check_at(s + half, half, half, 0) == 0, "shared mapping: the clean second half reads the file");
-	ok(check_private(q, half, size, 1) == 0, "private mapping: the written pages are intact");
-	ok(check_private(q, half, size, 0) == 0, "private mapping: the clean pages read the file");
-	long maj = swt_vmstat("pgmajfault") - maj1;
-	diag("pgmajfault: +%ld under pressure, +%ld reading the mappings again", maj1 - maj0, maj);
-	if (meminfo_kb("SwapTotal") > 0)
-		ok(maj1 >= 0 && maj > 0, "pages evicted under pressure came back from the file "
-		   "or swap (pgmajfault +%ld)", maj);
-	else
-		skip("no swap area: no pressure", "pages evicted under pressure came back");
-	ok(munmap(s, size) == 0 && munmap(q, half) == 0, "munmap both");
+	check_mappings(s, q, size, swt_vmstat("pgmajfault"));
+	ok(munmap(s, size) == 0 && munmap(q, size / 2) == 0, "munmap both");
 	check_read_back(size);
 	return ktap_done();
 }

@@ -95,6 +95,21 @@ static void check_reports(int rfd)
 	}
 }
 
+/* After both exited: their swap slots are free again, soon. */
+static void check_slots_free(long swaptotal)
+{
+	if (swaptotal <= 0) {
+		skip("no swap area", "their swap slots are free after both exited");
+		return;
+	}
+	long left = 0, ms = swt_wait_swap_empty(SWAP_EMPTY_MS, &left);
+	diag("swap in use %ld kB, own VmSwap %ld kB, SwapCached %ld kB",
+	     meminfo_kb("SwapTotal") - meminfo_kb("SwapFree"), swt_vmswap() / 1024,
+	     meminfo_kb("SwapCached"));
+	ok_why(ms >= 0, "slots still in use", "their swap slots are free %ld ms after both "
+	       "exited (within %d ms; %ld kB unaccounted)", ms, SWAP_EMPTY_MS, ms < 0 ? left : 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct swt_opts o = { 0, NULL };
@@ -106,20 +121,13 @@ int main(int argc, char **argv)
 			return 2;
 		factor = atof(optarg);
 	}
-	ktap_plan("swapfork", 10);
-	if (o.dev)
-		ok(swt_swapon(o.dev) == 0, "swap on %s", o.dev);
-	else
-		skip("no -s", "swap on a device");
+	swt_start("swapfork", 9, &o);
 	long len = (long)(factor * o.ram) & ~(2 * PAGE - 1), avail = swt_avail();
 	long swaptotal = meminfo_kb("SwapTotal");
 	diag("RAM %ld MiB, region %ld MiB; MemFree + SwapFree %ld MiB", o.ram >> 20, len >> 20,
 	     avail >> 20);
-	if (avail < 2 * len + (8L << 20)) {
-		for (int i = 0; i < 9; i++)
-			skip("MemFree + SwapFree cannot hold two copies", "check %d", i + 2);
-		return ktap_done();
-	}
+	if (avail < 2 * len + (8L << 20))
+		return swt_skip_rest(9, "MemFree + SwapFree cannot hold two copies");
 	if (pipe(fds) < 0)
 		ktap_bail("pipe");
 	fflush(stdout);
@@ -137,15 +145,6 @@ int main(int argc, char **argv)
 	check_reports(fds[0]);
 	waitpid(p, &st, 0);
 	ok(exited_with(st, 0), "parent and child exit 0 (%s)", status_str(st));
-	if (swaptotal > 0) {
-		long left = 0, ms = swt_wait_swap_empty(SWAP_EMPTY_MS, &left);
-		diag("swap in use %ld kB, own VmSwap %ld kB, SwapCached %ld kB",
-		     meminfo_kb("SwapTotal") - meminfo_kb("SwapFree"), swt_vmswap() / 1024,
-		     meminfo_kb("SwapCached"));
-		ok_why(ms >= 0, "slots still in use", "their swap slots are free %ld ms after both "
-		       "exited (within %d ms; %ld kB unaccounted)", ms, SWAP_EMPTY_MS, ms < 0 ? left : 0);
-	} else {
-		skip("no swap area", "their swap slots are free after both exited");
-	}
+	check_slots_free(swaptotal);
 	return ktap_done();
 }

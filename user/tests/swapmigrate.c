@@ -122,21 +122,14 @@ int main(int argc, char **argv)
 
 	if (swt_getopt(argc, argv, "", &o) != -1)
 		return 2;
-	ktap_plan("swapmigrate", 1 + NCHECKS);
-	if (o.dev)
-		ok(swt_swapon(o.dev) == 0, "swap on %s", o.dev);
-	else
-		skip("no -s", "swap on a device");
+	swt_start("swapmigrate", NCHECKS, &o);
 	long len = o.ram * 3 / 2, avail = swt_avail();
 	int cpu0 = swt_node_cpu(0), two = access("/sys/devices/system/node/node1", F_OK) == 0;
 	const char *why = !two ? "no node 1" : cpu0 < 0 ? "no CPU on node 0" :
 			  meminfo_kb("SwapTotal") <= 0 ? "no swap area" :
 			  avail < len + (8L << 20) ? "MemFree + SwapFree too small" : NULL;
-	if (why) {
-		for (int i = 0; i < NCHECKS; i++)
-			skip(why, "check %d", i + 1);
-		return ktap_done();
-	}
+	if (why)
+		return swt_skip_rest(NCHECKS, why);
 	swt_pin(cpu0);
 	char *p = swt_map(NPAGES * PAGE);
 	swt_fill(p, NPAGES * PAGE, 0, 7);

@@ -140,11 +140,7 @@ int main(int argc, char **argv)
 
 	if (swt_getopt(argc, argv, "", &o) != -1)
 		return 2;
-	ktap_plan("swapoff", 1 + NCHECKS + 10);
-	if (o.dev)
-		ok(swt_swapon(o.dev) == 0, "swap on %s", o.dev);
-	else
-		skip("no -s", "swap on a device");
+	swt_start("swapoff", NCHECKS + 10, &o);
 	int have = first_area(&a) == 0;
 	long avail = swt_avail();
 	if (!have || avail < o.ram * 3 / 2 + (8L << 20)) {

@@ -135,20 +135,13 @@ int main(int argc, char **argv)
 	}
 	if (n < 1 || n > MAXW || factor <= 0)
 		return 2;
-	ktap_plan("swapstress", 3 + 3 * n);
-	if (o.dev)
-		ok(swt_swapon(o.dev) == 0, "swap on %s", o.dev);
-	else
-		skip("no -s", "swap on a device");
+	swt_start("swapstress", 2 + 3 * n, &o);
 	long share = (long)(factor * o.ram / n) & ~(PAGE - 1), total = share * n;
 	long avail = swt_avail(), swaptotal = meminfo_kb("SwapTotal");
 	diag("RAM %ld MiB, %d worker(s) x %ld MiB = %ld MiB; MemFree + SwapFree %ld MiB",
 	     o.ram >> 20, n, share >> 20, total >> 20, avail >> 20);
-	if (avail < total + (8L << 20)) {
-		for (int i = 0; i < 2 + 3 * n; i++)
-			skip("MemFree + SwapFree cannot hold it", "check %d", i + 1);
-		return ktap_done();
-	}
+	if (avail < total + (8L << 20))
+		return swt_skip_rest(2 + 3 * n, "MemFree + SwapFree cannot hold it");
 	long out0 = swt_vmstat("pswpout"), in0 = swt_vmstat("pswpin"), t0 = swt_ms();
 	if (pipe(fds) < 0)
 		ktap_bail("pipe");
