@@ -54,7 +54,7 @@ done
 	echo 'cd /tmp; uname -sr; cat /proc/swaps'
 	for c in "$@"; do
 		echo "echo '### $c'"
-		echo "$c; echo \"### exit status \$?\"; rm -rf /tmp/*"
+		echo "t0=\$(cut -d' ' -f1 /proc/uptime); $c; echo \"### exit status \$? after \$(cut -d' ' -f1 /proc/uptime) - \$t0 s\"; rm -rf /tmp/*"
 	done
 	echo 'poweroff -f'
 } > "$ird/init"
