@@ -4,7 +4,7 @@
  * then swapoff(2) on the area (the first of /proc/swaps) must succeed,
  * bring every page back (every word right, VmSwap 0) and take the area's
  * size off SwapTotal (0 when it was the only one). swapon(2) then takes it
- * back. Plus the errors user/tests/swapon.c does not check: missing and
+ * back, with the default priority it had (Linux returns it at swapoff). Plus the errors user/tests/swapon.c does not check: missing and
  * empty paths, a bad pointer, a directory, a file that is no swap area, a
  * path too long, and (where setuid exists) a caller without the right.
  *
@@ -28,9 +28,9 @@
 #include "swaptest.h"
 
 #define PAGE 4096L
-#define NCHECKS 7             /* checks of the area itself */
+#define NCHECKS 8             /* checks of the area itself */
 
-struct area { char path[256]; long kb; };
+struct area { char path[256]; long kb; int prio; };
 
 /* The first area of /proc/swaps; 0, or -1 if there is none. */
 static int first_area(struct area *a)
@@ -39,7 +39,7 @@ static int first_area(struct area *a)
 
 	if (read_file("/proc/swaps", buf, sizeof(buf)) <= 0 || !(l = strchr(buf, '\n')) || !l[1])
 		return -1;
-	if (sscanf(l + 1, "%255s %*s %ld", a->path, &a->kb) != 2)
+	if (sscanf(l + 1, "%255s %*s %ld %*d %d", a->path, &a->kb, &a->prio) != 3)
 		return -1;
 	return 0;
 }
@@ -51,6 +51,21 @@ static void push(void *arg)
 
 	for (long i = 0; i < len; i += PAGE)
 		p[i] = 1;
+}
+
+/* Linux gives a default (negative) priority back at swapoff: the only
+ * area, swapped on again without a priority, gets the one it had. */
+static void check_prio_back(const struct area *a, int only)
+{
+	struct area b;
+
+	if (!only || a->prio >= 0) {
+		skip("not the only area, or a priority of its own", "the same default priority again");
+		return;
+	}
+	int r = first_area(&b);
+	ok(r == 0 && b.prio == a->prio, "the same default priority again (%d, was %d)",
+	   r == 0 ? b.prio : 0, a->prio);
 }
 
 /* Pages out, swapoff, everything back, swapon again. */
@@ -81,6 +96,7 @@ static void check_area(const struct area *a, long ram)
 	   total0 == a->kb ? " (it was the only area)" : "");
 	ok(swapon(a->path, 0) == 0, "swapon(%s) again", a->path);
 	ok(meminfo_kb("SwapTotal") == total0, "SwapTotal is %ld kB again", total0);
+	check_prio_back(a, total0 == a->kb);
 }
 
 /* A child without the right to swap (setuid to nobody): EPERM for both. */
