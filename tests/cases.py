@@ -114,29 +114,99 @@ USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M ", "swapbasic": "swap=150M@1 "}
 USER_TEST_MACHINES = {"swapbasic": Topology([Node("0-1", 96), Node("none", 160)])}
 
 
-def linux_swap_image(path):
-    """The boot's root disk at path, and beside it (NAME-swap.img) an 8 MiB
-    swap area made by Linux's own mkswap (util-linux), attached as vdb."""
-    subprocess.run(["cp", "--sparse=always", os.path.join(ROOT, "build", "disk.img"), path],
-                   check=True)
-    swap = path[:-len(".img")] + "-swap.img"
-    with open(swap, "wb") as f:
-        f.truncate(8 << 20)
-    mkswap = shutil.which("mkswap") or "/sbin/mkswap"
-    subprocess.run([mkswap, "-L", "from-linux", swap], check=True, stdout=subprocess.DEVNULL)
+def swap_disk(mib, label="from-linux"):
+    """An image function: the boot's root disk at path, and beside it
+    (NAME-swap.img) a sparse swap area of mib MiB made by Linux's own
+    mkswap (util-linux), attached as vdb by swap_drive()."""
+    def make(path):
+        subprocess.run(["cp", "--sparse=always", os.path.join(ROOT, "build", "disk.img"), path],
+                       check=True)
+        swap = path[:-len(".img")] + "-swap.img"
+        with open(swap, "wb") as f:
+            f.truncate(mib << 20)
+        mkswap = shutil.which("mkswap") or "/sbin/mkswap"
+        subprocess.run([mkswap, "-L", label, swap], check=True, stdout=subprocess.DEVNULL)
+    return make
+
+
+def swap_drive(name):
+    """QEMUEXTRA for the swap area swap_disk() made beside the case's image."""
+    return {"QEMUEXTRA": f"-drive file=build/tests/{name}-swap.img,format=raw,if=virtio"}
+
+
+linux_swap_image = swap_disk(8)     # 8 MiB: the swap-linux-mkswap case
+
+
+# The swap and reclaim tests (user/tests/, the helpers in user/lib/swaptest.c):
+# name -> (machine, swap, arguments, guest seconds allowed). swap is
+# ("disk", MiB): a virtio disk swapped on by the test (-s /dev/vdb), for
+# tests that need more swap than RAM (a swap= RAM disk lives in RAM); or
+# ("option", "SIZE@NODE"): the swap= boot option. RAM is MemTotal; see
+# docs/testing.md for what each costs.
+SWAP_TESTS = {
+    "swapstress": (even(2, 2, 64), ("disk", 320), "", 240),
+    "swapfork": (even(2, 2, 64), ("disk", 256), "", 180),
+    "swapfile": (even(2, 2, 64), ("disk", 160), "-f 8M", 180),
+    "swapmigrate": (even(2, 2, 64), ("disk", 160), "", 180),
+    "swapoff": (even(2, 2, 64), ("disk", 160), "", 180),
+    "kswapd": (even(2, 2, 128), ("option", "32M@0"), "", 180),
+    "oomswap": (even(2, 2, 64), ("option", "8M@0"), "", 180),
+}
+SWAP_POST = {"swapfile": [fsimg.post_swapfile(8 << 20)]}
+
+
+def swap_case(name, test, args="", extra="", machine=None, checks=()):
+    """One swap test as init on its machine (SWAP_TESTS), named name."""
+    mach, (kind, size), targs, secs = SWAP_TESTS[test]
+    if kind == "disk":
+        targs, image, make = f"-s /dev/vdb {targs}", swap_disk(size), swap_drive(name)
+    else:
+        extra, image, make = f"swap={size} {extra}", None, {}
+    argv = " ".join(a for a in (targs.strip(), args) if a)
+    return Case(name, cmdline=f"{extra}init=/tests/{test} poweroff" + (f" -- {argv}" if argv else ""),
+                machine=machine or mach, image=image, make=make, timeout=secs,
+                checks=[user_ktap, init_exit_ok] + list(checks),
+                post=[fsimg.post_fsck] + SWAP_POST.get(test, []))
+
+
+# What the console must show: Linux's line for each OOM kill.
+OOM_LINE = r"Out of memory: Killed process \d+ \(oomswap\)"
+SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process PID (oomswap)",
+                                  OOM_LINE, 2)]}
+
+
+def swap_cases():
+    """The swap tests again, each in a second form: with the reverse map
+    checked every 64 faults, with rmap=scan (unmapping by walking every page
+    table), and swapstress with 2 and 4 workers on all CPUs."""
+    cases = [swap_case(f"swapstress-{n}proc", "swapstress", f"-p {n}",
+                       machine=even(2, 4, 64)) for n in (2, 4)]
+    for mode, extra in (("rmap-check", "rmap_check=64 "), ("rmap-scan", "rmap=scan ")):
+        for test in SWAP_TESTS:
+            checks = SWAP_CHECKS.get(test, [])
+            if mode == "rmap-check":
+                checks = checks + [expect("rmap_check every 64 faults",
+                                          r"^rmap_check: every 64 page faults", 1)]
+            # (swapstress at 2 x RAM: the checks make every fault dearer)
+            cases.append(swap_case(f"{test}-{mode}", test, "-x 2" if test == "swapstress" else "",
+                                   extra=extra, checks=checks))
+    return cases
 
 
 def user_test_cases():
-    """One boot per user/tests/*.c program, run as init (init=/tests/NAME)."""
+    """One boot per user/tests/*.c program, run as init (init=/tests/NAME);
+    the swap tests on their own machines (SWAP_TESTS)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
                    for p in glob.glob(os.path.join(root, d, "*.c")))
-    return [Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
+    return [swap_case(f"user-{n}", n, checks=SWAP_CHECKS.get(n, [])) for n in names
+            if n in SWAP_TESTS] + [
+            Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
                  machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
                  checks=[user_ktap, init_exit_ok],
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
-            for n in names] + [
+            for n in names if n not in SWAP_TESTS] + [
         # The whole suite in one boot with the reverse map checked every 500
         # page faults (rmap_check panics on a disagreement), with pte_chains
         # and with rmap=scan (migration by walking every page table).
@@ -327,7 +397,7 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-] + user_test_cases() + gdb_cases() + [
+] + user_test_cases() + swap_cases() + gdb_cases() + [
     # A short fixed-seed campaign of the system-call fuzzer (user/fuzz/):
     # 4 workers on 4 CPUs, then again with the reverse map checked every
     # 200 page faults. No panic, no hang, every worker clean, e2fsck clean.

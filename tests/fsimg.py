@@ -228,3 +228,32 @@ def post_filemap(image):
     ok = got == want
     why = "" if ok else ("cannot read" if got is None else f"{len(got)} bytes, differs from the expected {len(want)}")
     return [Result("debugfs: /filemap.out has what the shared mapping wrote", PASS if ok else FAIL, why)]
+
+
+def swapfile_expected(size):
+    """What user/tests/swapfile.c leaves in swapfile.out: the word at byte
+    offset o holds swt_pat(o, pass, 0) (user/lib/swaptest.h), pass 1 in the
+    first half (written through MAP_SHARED), pass 0 in the second (the
+    MAP_PRIVATE writes must not reach the file)."""
+    m = (1 << 64) - 1
+    out = bytearray()
+    for o in range(0, size, 8):
+        p = 1 if o < size // 2 else 0
+        w = ((o * 0x9E3779B97F4A7C15) & m) ^ (((p + 1) * 0xC2B2AE3D27D4EB4F) & m)
+        out += struct.pack("<Q", w)
+    return bytes(out)
+
+
+def post_swapfile(size):
+    """The shared writes of the swapfile test reached the disk, the private
+    ones did not."""
+    def check(image):
+        got = debugfs_cat(image, "/swapfile.out")
+        want = swapfile_expected(size)
+        good = got == want
+        why = "" if good else ("cannot read" if got is None else
+                               f"{len(got)} bytes, first difference at byte "
+                               f"{next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))}")
+        return [Result("debugfs: /swapfile.out holds the shared writes and none of the private ones",
+                       PASS if good else FAIL, why)]
+    return check
