@@ -333,6 +333,19 @@ int swap_area_on(struct blkdev *d, const char *path, int prio)
  */
 #define SWAPOFF_PASSES 4
 
+/* An area of default (negative) priority prio goes: the areas below it
+ * move up one and the next default is one higher again, as Linux does,
+ * so that swapoff then swapon gives the same priority back. swap_lock. */
+static void give_back_prio(int prio)
+{
+	if (prio >= 0)
+		return;
+	for (int t = 0; t < MAX_SWAPFILES; t++)
+		if (areas[t].dev && areas[t].prio < prio)
+			areas[t].prio++;
+	least_prio++;
+}
+
 int swap_area_off(struct blkdev *d)
 {
 	uint16_t *map = NULL;
@@ -355,6 +368,7 @@ int swap_area_off(struct blkdev *d)
 		err = err == -EINTR || err == -EIO ? err : -ENOMEM;
 	} else {
 		map = areas[t].map;
+		give_back_prio(areas[t].prio);
 		areas[t] = (struct swap_area){ 0 };
 	}
 	spin_unlock(&swap_lock);

@@ -41,6 +41,7 @@ struct scan_control {
 	bool kswapd;                     /* kswapd, not direct reclaim */
 	bool may_swap;                   /* a swap area has free slots */
 	uint64_t reclaimed;
+	uint64_t scanned;                /* pages looked at, both lists */
 	struct cpumask tlb;              /* CPUs owing a TLB flush for the batch */
 };
 
@@ -232,6 +233,7 @@ static uint64_t shrink_inactive(struct numa_node *n, enum lru_list l, struct sca
 	uint64_t freed = 0, activated = 0;
 
 	count_node_event(n->id, sc->kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, scanned);
+	sc->scanned += scanned;
 	for (struct list_head *i = pages.next, *next; i != &pages; i = next) {
 		struct page *p = list_entry(i, struct page, lru);
 		next = i->next;
@@ -270,12 +272,13 @@ static uint64_t shrink_inactive(struct numa_node *n, enum lru_list l, struct sca
 
 /* Deactivate from the tail of active list l: unreferenced pages go to the
  * inactive list, referenced ones back to the active head. */
-static void shrink_active(struct numa_node *n, enum lru_list l)
+static void shrink_active(struct numa_node *n, enum lru_list l, struct scan_control *sc)
 {
 	struct list_head pages = LIST_HEAD_INIT(pages);
 	uint64_t scanned = lru_isolate_tail(&n->lru, l, SWAP_CLUSTER_MAX, &pages);
 	uint64_t deactivated = 0;
 
+	sc->scanned += scanned;
 	count_node_event(n->id, PGREFILL, scanned);
 	for (struct list_head *i = pages.next; i != &pages; i = i->next) {
 		struct page *p = list_entry(i, struct page, lru);
@@ -308,7 +311,7 @@ static uint64_t shrink_node(struct numa_node *n, struct scan_control *sc)
 		if (l == LRU_INACTIVE_ANON && !sc->may_swap)
 			continue;
 		if (inactive_is_low(n, l))
-			shrink_active(n, l + 1);
+			shrink_active(n, l + 1, sc);
 		freed += shrink_inactive(n, l, sc);
 	}
 	sc->reclaimed += freed;
@@ -331,10 +334,13 @@ uint64_t reclaim_direct(int nid, uint64_t nr)
 	struct scan_control sc = { .nid = nid };
 
 	might_sleep("reclaim_direct");
-	/* Give up after looking at every page of the node a couple of times. */
-	for (uint64_t rounds = 0; sc.reclaimed < nr &&
-	     rounds < 2 * lru_pages(n) / SWAP_CLUSTER_MAX + 4; rounds++)
+	/* Give up after looking at every page of the node twice. */
+	while (sc.reclaimed < nr && sc.scanned <= 2 * lru_pages(n) + SWAP_CLUSTER_MAX) {
+		uint64_t before = sc.scanned;
 		shrink_node(n, &sc);
+		if (sc.scanned == before)
+			break;                   /* empty lists */
+	}
 	if (sc.reclaimed)
 		WRITE_ONCE(n->kswapd_failures, 0);   /* there is something to take again */
 	return sc.reclaimed;
@@ -370,15 +376,24 @@ void reclaim_kick(void)
 			sched_wakeup(numa_nodes[nid].kswapd);
 }
 
-/* Reclaim node n up to its high watermark, or until a round frees nothing
- * several times in a row (nothing left to take: swap full, all pinned). */
+/*
+ * Reclaim node n up to its high watermark. Freshly used pages are only
+ * activated on the first look, so "nothing to take" is decided only after
+ * every page of the node's lists has been looked at twice without any
+ * progress (swap full, everything pinned or in use), as Linux's priority
+ * loop does.
+ */
 static void balance_node(struct numa_node *n)
 {
 	struct scan_control sc = { .nid = n->id, .kswapd = true };
-	int idle = 0;
+	uint64_t since_progress = 0;       /* pages scanned since the last free */
 
-	while (below(n, n->wmark_high) && idle < 8) {
-		idle = shrink_node(n, &sc) ? 0 : idle + 1;
+	while (below(n, n->wmark_high) && since_progress <= 2 * lru_pages(n) + SWAP_CLUSTER_MAX) {
+		uint64_t before = sc.scanned;
+		if (shrink_node(n, &sc))
+			since_progress = 0;
+		else
+			since_progress += sc.scanned - before + 1;
 		if (fatal_signal_pending(current))
 			break;
 	}

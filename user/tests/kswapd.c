@@ -10,9 +10,11 @@
  *
  *   kswapd [-m RAM] [-s DEV]
  *
- * Numbat places memory by first touch, so pinning is enough there. Linux
- * would spill to node 0 before waking node 1's kswapd: where set_mempolicy
- * exists the test binds itself to node 1 (MPOL_BIND) as well. Linux counts
+ * Both kernels place memory by first touch and spill to node 0 when node
+ * 1 runs short (Numbat at node 1's min watermark, while kswapd catches
+ * up; Linux earlier): where set_mempolicy exists the test binds itself to
+ * node 1 (MPOL_BIND) and wants 90% of the fill there; without a policy,
+ * most of it. Linux counts
  * pgscan and pgsteal per system only: those per-node checks are skipped on
  * Linux (and fail on Numbat if missing); the system-wide count is checked.
  * Upper slack for "settles": a free page count above high is accepted up
@@ -137,8 +139,9 @@ static void check_settles(void)
 	   SETTLE_POLLS, ms);
 }
 
-/* Where the fill's resident pages are: at least 90% on node 1. */
-static void check_placement(char *p, long len)
+/* Where the fill's resident pages are: at least 90% on node 1 when bound
+ * there, else more than half. */
+static void check_placement(char *p, long len, int bound)
 {
 	long n = len / PAGE, on1 = 0, present = 0;
 	void **pages = malloc(n * sizeof(void *));
@@ -151,7 +154,7 @@ static void check_placement(char *p, long len)
 		present += status[i] >= 0;
 		on1 += status[i] == 1;
 	}
-	ok(r == 0 && present > 0 && on1 * 10 >= present * 9,
+	ok(r == 0 && present > 0 && (bound ? on1 * 10 >= present * 9 : on1 * 2 > present),
 	   "the fill is on node 1: %ld of its %ld resident pages (%ld in all)", on1, present, n);
 	free(pages);
 	free(status);
@@ -197,7 +200,7 @@ int main(int argc, char **argv)
 	node_check(0, "pgsteal_kswapd", a.steal[0], b.steal[0], 0);
 	ok(a.all_scan >= 0 && b.all_scan > a.all_scan, "pgscan_kswapd of /proc/vmstat grew (+%ld)",
 	   b.all_scan - a.all_scan);
-	check_placement(p, fill);
+	check_placement(p, fill, pol == 0);
 	ok(swt_check(p, fill, 0, 9, NULL) == 0, "every word of the %ld MiB is right", fill >> 20);
 	return ktap_done();
 }
