@@ -261,6 +261,10 @@ static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	}
 	if (sf->entry.val == e.val && sf->major)
 		count_vm_event(PGMAJFAULT);
+	if (sf->page == p) {                /* the read's reference: ours is enough */
+		put_page(p);
+		sf->page = NULL;
+	}
 	int err = map_swapped(mm, v, ptep, p, e, write, flags & FAULT_UNUSE);
 	if (!err && write && !pte_write(*ptep))
 		err = fault_cow(mm, v, va, ptep);

@@ -24,6 +24,7 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/spinlock.h>
+#include <kernel/trace.h>
 #include <kernel/rmap.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
@@ -212,6 +213,7 @@ struct page *swapin_page(swp_entry_t e, bool *major, int *err)
 			return NULL;
 		}
 		count_node_event(p->node, PSWPIN, 1);
+		trace_event(TRACE_SWAP_IN, page_to_pfn(p), e.val, p->node);
 		lru_add(p);
 		page_unlock(p);
 		return p;

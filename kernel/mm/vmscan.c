@@ -306,9 +306,12 @@ static uint64_t shrink_node(struct numa_node *n, struct scan_control *sc)
 	struct swap_totals st = swap_get_totals();
 	uint64_t freed = 0;
 
+	/* New slots only while swap has room; with swap full, anonymous pages
+	 * already in the swap cache can still go (their copy is there). */
 	sc->may_swap = st.free > 0;
+	bool scan_anon = sc->may_swap || READ_ONCE(n->nr_swapcached);
 	for (enum lru_list l = LRU_INACTIVE_ANON; l <= LRU_INACTIVE_FILE; l += 2) {
-		if (l == LRU_INACTIVE_ANON && !sc->may_swap)
+		if (l == LRU_INACTIVE_ANON && !scan_anon)
 			continue;
 		if (inactive_is_low(n, l))
 			shrink_active(n, l + 1, sc);
