@@ -140,7 +140,7 @@ SESSIONS = [
         ("procs: init, pid 1", r"^\s*1 \w+\s+\d+ init\s+0xffff8\w+$"),
         ("procs: its child, still called init", r"^\s*([2-9]|\d\d+) RUNNING\s+\d+ init\s+0xffff8"),
         ("ptwalk: the text page's PTE", r"^\s*PT\s*\[\s*1\] = 0x\w+\s+P\|U\|A.*-> frame 0x"),
-        ("rmap: two mappings", r"^pfn 0x\w+: mapcount 2 refcount \d+ flags 0x\w+ pcache$"),
+        ("rmap: two mappings, on an LRU list", r"^pfn 0x\w+: mapcount 2 refcount \d+ flags 0x\w+ pcache\|lru$"),
         ("rmap: one block, slots 5 and 6", r"^\s*block 0xffff8\w+ idx 5$"),
         ("rmap: slot 5, va 0x401000", r"^\s*\[5\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
         ("rmap: slot 6, va 0x401000", r"^\s*\[6\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
