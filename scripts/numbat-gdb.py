@@ -20,7 +20,7 @@ import gdb
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(
     globals().get("__file__", os.path.join("scripts", "numbat-gdb.py")))))
 HEADERS = ["kernel/include/kernel/page.h", "arch/x86_64/include/arch/paging.h",
-           "arch/x86_64/include/arch/pte.h"]
+           "arch/x86_64/include/arch/pte.h", "kernel/include/kernel/swap.h"]
 STATES = {1: "RUNNABLE", 2: "RUNNING", 3: "SLEEPING", 4: "ZOMBIE"}
 LEVELS = [("PML4", 39), ("PDPT", 30), ("PD", 21), ("PT", 12)]
 LIST_LIMIT = 100000        # a list longer than this is taken to be a loop
@@ -28,9 +28,12 @@ LIST_LIMIT = 100000        # a list longer than this is taken to be a loop
 
 def read_defines():
     """{name: value} of every `#define NAME (1U << N)` or `#define NAME 0x...`
-    in HEADERS (PG_*, PL_*, PTE_*, DIRECT_MAP_BASE, ...)."""
+    in HEADERS (PG_*, PL_*, PTE_*, DIRECT_MAP_BASE, ...), and of the
+    `#define NAME ((1UL << N) - 1)` masks and decimal `NAME_SHIFT`s there."""
     bit = re.compile(r"#define\s+(\w+)\s+\(\s*1U?L*\s*<<\s*(\d+)\s*\)")
     num = re.compile(r"#define\s+(\w+)\s+(0x[0-9a-fA-F]+)U?L*\b")
+    mask = re.compile(r"#define\s+(\w+)\s+\(\(\s*1U?L*\s*<<\s*(\d+)\s*\)\s*-\s*1\s*\)")
+    shift = re.compile(r"#define\s+(\w+_SHIFT)\s+(\d+)\b")
     out = {}
     for h in HEADERS:
         with open(os.path.join(ROOT, h)) as fh:
@@ -41,16 +44,23 @@ def read_defines():
                 elif num.match(line):
                     m = num.match(line)
                     out[m.group(1)] = int(m.group(2), 16)
+                elif mask.match(line):
+                    m = mask.match(line)
+                    out[m.group(1)] = (1 << int(m.group(2))) - 1
+                elif shift.match(line):
+                    m = shift.match(line)
+                    out[m.group(1)] = int(m.group(2))
     return out
 
 
 DEFS = read_defines()
 PG = {k[3:]: v for k, v in DEFS.items() if k.startswith("PG_")}
 PL = {k[3:]: v for k, v in DEFS.items() if k.startswith("PL_")}
-PTE_BITS = {k[4:]: v for k, v in DEFS.items()
-            if k.startswith("PTE_") and v & (v - 1) == 0}   # single bits only
+PTE_BITS = {k[4:]: v for k, v in DEFS.items()   # single bits only
+            if k.startswith("PTE_") and v & (v - 1) == 0 and not k.endswith("_SHIFT")}
 PTE_ADDR = DEFS["PTE_ADDR"]
 DIRECT_MAP = DEFS["DIRECT_MAP_BASE"]
+SWP_TYPE_SHIFT = DEFS["SWP_TYPE_SHIFT"]
 
 
 def bit_names(value, names, none="-"):
@@ -250,6 +260,20 @@ class Vmas(Helper):
                 int(v["start"]), int(v["end"]), rwx, kind, what, int(v["pgoff"]), grows))
 
 
+def swap_fields(e):
+    """(type, slot) of a swap-entry PTE, as arch/pte.h's pte_swp_type and
+    pte_swp_offset read them."""
+    return ((e >> DEFS["PTE_SWP_TYPE_SHIFT"]) & DEFS["PTE_SWP_TYPE_MASK"],
+            (e >> DEFS["PTE_SWP_OFF_SHIFT"]) & DEFS["PTE_SWP_OFF_MASK"])
+
+
+def swap_entry_fields(val):
+    """(val, type, slot) of a swp_entry_t's value (kernel/swap.h: the type
+    in the bits from SWP_TYPE_SHIFT up, the slot below)."""
+    shift = SWP_TYPE_SHIFT
+    return val, val >> shift, val & ((1 << shift) - 1)
+
+
 def decode_entry(e):
     """Words for one page-table entry: its bits, and what it points at."""
     if e == 0:
@@ -257,7 +281,9 @@ def decode_entry(e):
     if not e & DEFS["PTE_P"]:
         if e & DEFS["PTE_MIGRATION"]:
             return "not present: migration entry, frame %#x kept" % ((e & PTE_ADDR) >> 12), None
-        return "not present: unknown entry (neither empty nor migration)", None
+        if e & DEFS["PTE_SWAP"] and not e & DEFS["PTE_PROTNONE"]:
+            return "not present: swap entry, type %d slot %#x" % swap_fields(e), None
+        return "not present: unknown entry (neither empty, migration nor swap)", None
     names = {k: v for k, v in PTE_BITS.items() if k != "MIGRATION"}
     return bit_names(e & ~PTE_ADDR, names), e & PTE_ADDR
 
@@ -353,6 +379,8 @@ class Page(Helper):
                 int(p["mapping"]), int(p["index"])))
         else:
             print("  mapping %#x index %#x" % (int(p["mapping"]), int(p["index"])))
+        if flags & PG["swapcache"]:
+            print("  swap cache: entry %#x (type %d slot %#x)" % swap_entry_fields(int(p["private"])))
         if int(p["mapcount"]) or flags & PG["direct"]:
             print_rmap(p)
 

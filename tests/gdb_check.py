@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check  # noqa: E402
+from checks import Node, Topology, check  # noqa: E402
 from ktap import FAIL, clean_lines  # noqa: E402
 from qemu import ROOT, kernel_elf, kill_group, make_args, make_env, wait_listening  # noqa: E402
 
@@ -140,7 +140,7 @@ SESSIONS = [
         ("procs: init, pid 1", r"^\s*1 \w+\s+\d+ init\s+0xffff8\w+$"),
         ("procs: its child, still called init", r"^\s*([2-9]|\d\d+) RUNNING\s+\d+ init\s+0xffff8"),
         ("ptwalk: the text page's PTE", r"^\s*PT\s*\[\s*1\] = 0x\w+\s+P\|U\|A.*-> frame 0x"),
-        ("rmap: two mappings", r"^pfn 0x\w+: mapcount 2 refcount \d+ flags 0x\w+ pcache\|lru$"),
+        ("rmap: two mappings, on an LRU list", r"^pfn 0x\w+: mapcount 2 refcount \d+ flags 0x\w+ pcache\|lru$"),
         ("rmap: one block, slots 5 and 6", r"^\s*block 0xffff8\w+ idx 5$"),
         ("rmap: slot 5, va 0x401000", r"^\s*\[5\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
         ("rmap: slot 6, va 0x401000", r"^\s*\[6\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
@@ -220,6 +220,43 @@ SESSIONS.append(Session("shmem", "init=/tests/shmanon poweroff", [
     ("an unlinked file", r"^\$4 = 0$"),
     ("vmas: a shared file VMA", r"^\s*0x1000\w+-0x1000\w+ rw- shared\s+file ino \d+"),
 ], doc="docs/vm.md"))
+# docs/swap.md: a page goes out to swap and another comes back. A small
+# machine (node 0: 48 MiB and the CPU; node 1: 80 MiB, 64 of them the swap
+# RAM disk) and swapbasic filling 80 MiB: reclaim must swap. First the
+# swap-out: unmap_one turns an anonymous page's PTE into its swap entry
+# (the condition: PG_anon, 1 << 6; file pages are unmapped there too).
+# Then the swap-in: the fault finds the entry, reads the page into the
+# swap cache outside mm->lock (swapin_page), and maps it on its retry.
+SWAP_MACHINE = Topology([Node("0", 48), Node("none", 80)])
+SESSIONS.append(Session("swap", "swap=64M@1 init=/tests/swapbasic poweroff -- 80", [
+    "break vmscan.c:unmap_one if p->flags & 64", "continue", "bt 12", "set $va = va",
+    "ptwalk 1 $va", "page $ptwalk_pfn", "finish", "ptwalk 1 $va",
+    "delete", "break fault_swap", "continue", "bt 6", "set $va = va", "ptwalk 1 $va",
+    "break swapin_page", "continue", "bt 6", "p/x e", "continue", "finish",
+    "ptwalk 1 $va", "page $ptwalk_pfn",
+], [
+    ("stops in unmap_one", STOP + r"unmap_one \("),
+    ("bt: through the reverse map", r"^#\d+\s+0x\w+ in rmap_walk_trylock \("),
+    ("bt: from reclaim's inactive list", r"^#\d+\s+0x\w+ in shrink_inactive \("),
+    ("ptwalk: still present", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|W\|U.*-> frame 0x"),
+    ("page: anonymous, in the swap cache, not on a list", r"^\s*flags 0x\w+ direct\|anon\|dirty\|swapcache$"),
+    ("page: its swap entry", r"^\s*swap cache: entry 0x\w+ \(type 0 slot 0x(\w+)\)$"),
+    ("page: one direct PTE", r"^\s*direct\s+pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x\w+$"),
+    ("unmap_one returns true", r"^Value returned is \$\d+ = true$"),
+    ("ptwalk: now a swap entry", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+not present: swap entry, type 0 slot 0x"),
+    ("stops in fault_swap", STOP + r"fault_swap \("),
+    ("bt: a user page fault", r"^#\d+\s+0x\w+ in user_page_fault \("),
+    ("ptwalk: the faulting PTE holds a swap entry", r"not present: swap entry, type 0 slot 0x"),
+    ("stops in swapin_page", STOP + r"swapin_page \("),
+    ("bt: called from vm_fault, outside mm->lock", r"^#\d+\s+0x\w+ in swapin \("),
+    ("the entry to read", r"^\$\d+ = \{val = 0x\w+\}$"),
+    ("then fault_swap again", STOP + r"fault_swap \("),
+    ("which maps the page (returns 0)", r"^Value returned is \$\d+ = 0$"),
+    ("ptwalk: present again", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|(W\|)?U.*-> frame 0x"),
+    ("page: a new anonymous page on the inactive list",
+     r"^\s*flags 0x\w+ direct\|anon\|lru(\|swapcache)?$"),
+], doc="docs/swap.md", make={"CPUS": "1", "MEM": str(SWAP_MACHINE.mem),
+                            "QEMU_NUMA": SWAP_MACHINE.qemu_numa()}, timeout=120))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 

@@ -89,10 +89,25 @@ class Entries(unittest.TestCase):
         self.assertIsNone(nxt)
         self.assertIn("migration entry, frame 0x68a kept", words)
 
+    def test_swap_entry(self):
+        words, nxt = H.decode_entry((0x1f00 << 12) | (1 << 10) | (3 << 1))   # pte_mkswap(3, 0x1f00)
+        self.assertIsNone(nxt)
+        self.assertEqual(words, "not present: swap entry, type 3 slot 0x1f00")
+
+    def test_swap_fields_from_pte_h(self):
+        self.assertEqual(H.DEFS["PTE_SWP_OFF_MASK"], (1 << 40) - 1)
+        self.assertEqual(H.swap_fields((H.DEFS["PTE_SWP_OFF_MASK"] << 12) | (1 << 10) | 0xe),
+                         (7, (1 << 40) - 1))
+        self.assertNotIn("SWP_TYPE_SHIFT", H.PTE_BITS)        # a shift, not a bit
+
+    def test_swap_cache_entry(self):
+        self.assertEqual(H.SWP_TYPE_SHIFT, 58)                 # from kernel/swap.h
+        self.assertEqual(H.swap_entry_fields((2 << 58) | 0x41), ((2 << 58) | 0x41, 2, 0x41))
+
     def test_other_not_present(self):
         words, nxt = H.decode_entry(0x68a024)
         self.assertIsNone(nxt)
-        self.assertIn("neither empty nor migration", words)
+        self.assertIn("neither empty, migration nor swap", words)
 
 
 if __name__ == "__main__":

@@ -245,8 +245,8 @@ static int user_page_fault(struct trap_frame *tf)
 	int err = vm_fault(p->mm, addr, fault_flags(tf->error));
 	irq_disable();
 	if (err == -ENOMEM) {
-		/* Out of memory: end the process that needs it (a real OOM
-		 * killer, choosing the largest process, comes with reclaim). */
+		/* Out of memory even after reclaim and the OOM killer
+		 * (vm_fault tried both): end the process that needs it. */
 		printk("oom: no memory for pid %d (%s) at %lx: killed\n", p->pid, p->name, addr);
 		return SIGKILL;
 	}

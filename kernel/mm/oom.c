@@ -1,7 +1,7 @@
 /*
  * The OOM killer: when reclaim cannot free memory for a fault, end the
- * process that holds the most (Linux's badness without oom_score_adj:
- * resident pages plus swap entries plus page-table pages), so that the
+ * process that holds the most (Linux's badness without oom_score_adj and
+ * without page-table pages: resident pages plus swap entries), so that the
  * others can go on. Kernel threads (no mm) and init (pid 1) are never
  * chosen. While an earlier victim still holds its memory, nobody else is
  * killed: its exit will free what the next fault needs.
