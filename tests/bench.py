@@ -7,7 +7,9 @@ instructions' worth of time: figures repeat exactly and compare across host
 machines. As the project's reference figures were measured, the machine has
 one CPU (node 0) and the other nodes are memory-only.
 
-Prints Markdown tables. Usage: python3 tests/bench.py [-v] [--rmap-only]
+Prints Markdown tables. Usage:
+    python3 tests/bench.py [-v] [--rmap-only | --swap-only]
+                           [--swap-size MIB] [--swap-rows MODE:IDLE,...]
 """
 import os
 import re
@@ -192,9 +194,110 @@ def rmap_tables(verbose):
     print()
 
 
+# ---- swapping and reclaim (user/bench/swapbench.c) ----
+
+SWAP_MIB = 192                 # the region; node 0 has 96 MiB
+SWAP_TIMEOUT = 3600            # seconds per boot (TCG with -icount is slow)
+SWAP_PHASES = ("fill", "seq1", "seq2", "random", "fork")
+SWAP_ROWS = [("chain", 0), ("scan", 0), ("chain", 1), ("scan", 1),
+             ("chain", 16), ("scan", 16), ("chain", 64), ("scan", 64)]
+# Debian's Linux 6.1 (6.1.0-57) on the same QEMU settings, the process in a
+# 64 MiB memory cgroup, swap on a 384 MiB brd RAM disk (tests/linux_peer.py).
+LINUX_SWAP = {}
+
+
+def swap_machine():
+    """1 CPU on node 0 with 96 MiB; node 1 memory-only with 392 MiB, of
+    which the 384 MiB swap RAM disk takes nearly all."""
+    return Topology([Node("0", 96), Node("none", 392)])
+
+
+def swap_parse(text):
+    """The phases /bench/swapbench reported, {phase: {key: int}}, and its
+    wrong-word counts (None if it never got there)."""
+    phases = {}
+    for phase, rest in re.findall(r"bench: swap phase=(\w+) (.*)", text):
+        phases[phase] = {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", rest)}
+    m = re.search(r"bench: swap wrong_words=(\d+) idle_wrong_words=(\d+)", text)
+    return phases, (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def swap_failure(text, timed_out, phases):
+    """Why a run has no complete figures, or None if it has them."""
+    if "total" in phases and "init exited with status 0x0" in text:
+        return None
+    where = next((p for p in SWAP_PHASES if p not in phases), "the end")
+    if "bench: swap start" in text and "idle=0 " not in text and "bench: swap idle ready" not in text:
+        where = "the idle processes' set-up"
+    if timed_out:
+        return f"timed out in {where}"
+    m = re.search(r"oom: .*killed", text)
+    if m:
+        return f"OOM-killed in {where} (`{m.group(0)}`)"
+    if "bench: swap start" not in text:
+        return "did not start"
+    m = re.search(r"init exited with status (\S+)", text)
+    return f"failed in {where} (exit status {m.group(1) if m else 'unknown'})"
+
+
+def swap_boot(mode, idle, size, verbose):
+    """One boot of /bench/swapbench; (phases, wrong, failure)."""
+    name = f"bench-swap-{mode}-{idle}-{size}"
+    cmd = f"rmap={mode} swap=384M@1 init=/bench/swapbench poweroff -- -s {size} -i {idle}"
+    topo = swap_machine()
+    make_vars = {"CPUS": "1", "MEM": str(topo.mem), "QEMU_NUMA": topo.qemu_numa(),
+                 "CMDLINE": cmd, "QEMUEXTRA": ICOUNT}
+    out, timed_out, _ = qemu.boot(name, make_vars, SWAP_TIMEOUT, f"build/tests/{name}.log",
+                                  verbose)
+    text = out.decode(errors="replace")
+    phases, wrong = swap_parse(text)
+    return phases, wrong, swap_failure(text, timed_out, phases)
+
+
+def swap_row(what, phases, wrong, failure):
+    """One Markdown row: instructions per page per phase, the swap and
+    reclaim counters over the run, and the wrong words."""
+    cells = [f"{phases[p]['per_page']:,}" if p in phases else "-" for p in SWAP_PHASES]
+    t = phases.get("total", {})
+
+    def count(k):
+        v = t.get(k, -1)
+        return "n/a" if v < 0 else f"{v:,}"
+    scan, steal = t.get("pgscan", -1), t.get("pgsteal", -1)
+    ratio = f"{scan / steal:.2f}" if steal > 0 and scan >= 0 else "n/a"
+    bad = f"{wrong[0]} + {wrong[1]} idle" if wrong else "-"
+    return f"| {what} | " + " | ".join(cells) + f" | {count('pswpin')} | {count('pswpout')} | " \
+           f"{count('pgscan')} / {count('pgsteal')} ({ratio}) | {bad} | {failure or 'ok'} |"
+
+
+def swap_table(verbose, size=SWAP_MIB, rows=SWAP_ROWS):
+    """/bench/swapbench with SIZE MiB on a 96 MiB node, swap=384M@1, with
+    and without rmap=scan, with 0, 1, 16 and 64 idle 4 MiB processes."""
+    print(f"| {size} MiB on a 96 MiB node, swap=384M@1, 1 CPU | fill | seq1 | seq2 | random "
+          "| fork | pswpin | pswpout | scanned / reclaimed (ratio) | wrong words | result |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for mode, idle in rows:
+        phases, wrong, failure = swap_boot(mode, idle, size, verbose)
+        what = "rmap (pte_chain)" if mode == "chain" else "rmap=scan"
+        what += f", {idle} idle x 4 MiB" if idle else ""
+        print(swap_row(what, phases, wrong, failure), flush=True)
+    if LINUX_SWAP and size == SWAP_MIB:
+        print(swap_row("Linux 6.1, 64 MiB memory cgroup", LINUX_SWAP, (0, 0), None))
+    print()
+
+
 def main():
     verbose = "-v" in sys.argv
+    size, rows = SWAP_MIB, SWAP_ROWS
+    if "--swap-size" in sys.argv:
+        size = int(sys.argv[sys.argv.index("--swap-size") + 1])
+    if "--swap-rows" in sys.argv:           # e.g. chain:0,scan:16
+        rows = [(m, int(n)) for m, n in (r.split(":") for r in
+                sys.argv[sys.argv.index("--swap-rows") + 1].split(","))]
     os.makedirs("build/tests", exist_ok=True)
+    if "--swap-only" in sys.argv:
+        swap_table(verbose, size, rows)
+        return
     if "--rmap-only" not in sys.argv:
         boot_times(verbose)
         mm_bench(verbose)
@@ -203,6 +306,8 @@ def main():
         fault_bench(verbose, "scan")
         exit_bench(verbose)
     rmap_tables(verbose)
+    if "--rmap-only" not in sys.argv:
+        swap_table(verbose, size, rows)
 
 
 if __name__ == "__main__":

@@ -195,13 +195,13 @@ static void phase_fork(struct region *r)
 			_exit(2);
 		_exit(0);
 	}
+	close(fds[1]);               /* so that a child that dies is an end of file */
 	if (read(fds[0], &child_wrong, sizeof(child_wrong)) != sizeof(child_wrong)) {
 		printf("bench: swap fork child died before reporting\n");
 		child_wrong = 1;
 	}
 	waitpid(pid, NULL, 0);
 	close(fds[0]);
-	close(fds[1]);
 	r->wrong += child_wrong;
 	for (unsigned long pg = 0; pg < r->pages; pg++)
 		r->wrong += page_check(page_at(r, pg), pg, r->gen[pg]);
@@ -228,6 +228,7 @@ static void idle_main(unsigned long id)
 		page_write(p + pg * WORDS, id << 12 | pg, 7);
 	if (write(ready[1], "r", 1) != 1)
 		_exit(2);
+	close(ready[1]);
 	(void)!read(gate[0], &c, 1);
 	for (unsigned long pg = 0; pg < pages; pg++)
 		bad += page_check(p + pg * WORDS, id << 12 | pg, 7);
@@ -236,7 +237,9 @@ static void idle_main(unsigned long id)
 	_exit(0);
 }
 
-/* Start n idle processes and wait until each has touched its memory. */
+/* Start n idle processes and wait until each has touched its memory.
+ * Only the idle processes not yet ready hold `ready` open: if one dies
+ * first (killed for want of memory), the read sees the end and we stop. */
 static void idle_start(unsigned long n)
 {
 	char c;
@@ -253,9 +256,14 @@ static void idle_start(unsigned long n)
 		if (pid == 0)
 			idle_main(i);
 	}
-	for (unsigned long i = 0; i < n; i++)
-		if (read(ready[0], &c, 1) != 1)
+	close(ready[1]);
+	for (unsigned long i = 0; i < n; i++) {
+		if (read(ready[0], &c, 1) != 1) {
+			printf("bench: swap an idle process died before it was ready\n");
 			exit(2);
+		}
+	}
+	printf("bench: swap idle ready\n");
 }
 
 /* Release the idle processes; returns the wrong words they found (a process
@@ -265,7 +273,6 @@ static unsigned long idle_stop(unsigned long n)
 	unsigned long wrong = 0, bad;
 
 	close(gate[1]);
-	close(ready[1]);
 	close(result[1]);
 	for (unsigned long i = 0; i < n; i++) {
 		if (read(result[0], &bad, sizeof(bad)) != sizeof(bad)) {
