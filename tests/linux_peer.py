@@ -185,7 +185,7 @@ def failure(text, timed_out, phases):
     where = next((p for p in bench.SWAP_PHASES if p not in phases), "the end")
     if timed_out:
         return f"timed out in {where}"
-    if re.search(r"oom-kill|Out of memory", text):
+    if re.search(r"out of memory|oom-kill", text, re.I):
         return f"OOM-killed in {where}"
     m = re.search(r"peer: swapbench exited with status (\d+)", text)
     return f"failed in {where} (status {m.group(1) if m else 'unknown'})"

@@ -1,0 +1,107 @@
+"""Host unit tests of the swap benchmark's scripts: reading /bench/swapbench's
+lines (tests/bench.py), saying why a run has no figures, and the initramfs
+that tests/linux_peer.py makes for Linux.
+
+    python3 -m unittest tests/test_swapbench.py    # or: python3 tests/run.py -k host-unit
+"""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bench  # noqa: E402
+import linux_peer  # noqa: E402
+
+DONE = """\
+bench: swap start size_mib=192 idle=16 pages=49152
+bench: swap idle ready
+bench: swap phase=fill per_page=18917 pswpin=0 pswpout=31000 pgscan=70000 pgsteal=35000
+bench: swap phase=seq1 per_page=33554 pswpin=60000 pswpout=60000 pgscan=-1 pgsteal=5
+bench: swap phase=seq2 per_page=29811 pswpin=1 pswpout=2 pgscan=3 pgsteal=4
+bench: swap phase=random per_page=20323 pswpin=1 pswpout=2 pgscan=3 pgsteal=4
+bench: swap phase=fork per_page=58944 pswpin=1 pswpout=2 pgscan=3 pgsteal=4
+bench: swap phase=total per_page=161549 pswpin=225519 pswpout=231030 pgscan=593295 pgsteal=277312
+bench: swap wrong_words=0 idle_wrong_words=0
+init exited with status 0x0: powering off
+"""
+
+OOM_IN_SEQ2 = """\
+bench: swap start size_mib=192 idle=0 pages=49152
+bench: swap idle ready
+bench: swap phase=fill per_page=1 pswpin=-1 pswpout=-1 pgscan=-1 pgsteal=-1
+bench: swap phase=seq1 per_page=2 pswpin=-1 pswpout=-1 pgscan=-1 pgsteal=-1
+oom: no memory for pid 1 (swapbench) at 100005ae6000: killed
+init exited with status 0x9: powering off
+"""
+
+
+class SwapBench(unittest.TestCase):
+    def test_parse_complete_run(self):
+        phases, wrong = bench.swap_parse(DONE)
+        self.assertEqual(list(phases), ["fill", "seq1", "seq2", "random", "fork", "total"])
+        self.assertEqual(phases["seq1"]["pgscan"], -1)
+        self.assertEqual(phases["total"]["pswpout"], 231030)
+        self.assertEqual(wrong, (0, 0))
+        self.assertIsNone(bench.swap_failure(DONE, False, phases))
+
+    def test_row_of_complete_run(self):
+        phases, wrong = bench.swap_parse(DONE)
+        row = bench.swap_row("x", phases, wrong, None)
+        self.assertEqual(row, "| x | 18,917 | 33,554 | 29,811 | 20,323 | 58,944 | 225,519 | "
+                              "231,030 | 593,295 / 277,312 (2.14) | 0 + 0 idle | ok |")
+
+    def test_oom_names_the_phase(self):
+        phases, wrong = bench.swap_parse(OOM_IN_SEQ2)
+        why = bench.swap_failure(OOM_IN_SEQ2, False, phases)
+        self.assertTrue(why.startswith("OOM-killed in seq2"), why)
+        row = bench.swap_row("x", phases, wrong, why)
+        self.assertIn("| 1 | 2 | - | - | - | n/a | n/a | n/a / n/a (n/a) | - | OOM-killed", row)
+
+    def test_oom_while_idle_processes_start(self):
+        text = "bench: swap start size_mib=192 idle=64 pages=49152\n" \
+               "oom: no memory for pid 25 (swapbench) at 10000033c000: killed\n"
+        why = bench.swap_failure(text, False, {})
+        self.assertTrue(why.startswith("OOM-killed in the idle processes' set-up"), why)
+
+    def test_wrong_words_fail_the_run(self):
+        text = DONE.replace("wrong_words=0 idle", "wrong_words=512 idle").replace(
+            "status 0x0", "status 0x100")
+        phases, wrong = bench.swap_parse(text)
+        self.assertEqual(wrong, (512, 0))
+        self.assertIn("exit status 0x100", bench.swap_failure(text, False, phases))
+
+    def test_timeout_and_no_start(self):
+        self.assertEqual(bench.swap_failure("", True, {}), "timed out in fill")
+        self.assertEqual(bench.swap_failure("panic\n", False, {}), "did not start")
+
+    def test_linux_failure(self):
+        text = DONE.replace("init exited with status 0x0: powering off",
+                            "peer: swapbench exited with status 0")
+        phases, _ = bench.swap_parse(text)
+        self.assertIsNone(linux_peer.failure(text, False, phases))
+        cut = text.split("bench: swap phase=random")[0] + "Memory cgroup out of memory\n"
+        phases, _ = bench.swap_parse(cut)
+        self.assertEqual(linux_peer.failure(cut, False, phases), "OOM-killed in random")
+
+
+class Initramfs(unittest.TestCase):
+    @unittest.skipUnless(shutil.which("cpio"), "no cpio on this host")
+    def test_cpio_lists_and_extracts(self):
+        data = linux_peer.cpio_newc([("bin", stat.S_IFDIR | 0o755, b""),
+                                     ("bin/x", stat.S_IFREG | 0o755, b"hello\n"),
+                                     ("init", stat.S_IFREG | 0o755, b"#!/bin/sh\n")])
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run(["cpio", "-id", "--quiet"], input=data, cwd=d, check=True)
+            with open(os.path.join(d, "bin", "x"), "rb") as fh:
+                self.assertEqual(fh.read(), b"hello\n")
+            self.assertTrue(os.access(os.path.join(d, "init"), os.X_OK))
+            self.assertTrue(os.path.isdir(os.path.join(d, "bin")))
+
+
+if __name__ == "__main__":
+    unittest.main()
