@@ -206,10 +206,20 @@ SWAP_ROWS = [("chain", 0), ("scan", 0), ("chain", 1), ("scan", 1),
 LINUX_SWAP = {}
 
 
-def swap_machine():
-    """1 CPU on node 0 with 96 MiB; node 1 memory-only with 392 MiB, of
-    which the 384 MiB swap RAM disk takes nearly all."""
-    return Topology([Node("0", 96), Node("none", 392)])
+def swap_area_mib(size, idle):
+    """The swap area for a run: 384 MiB, or more when the run cannot fit in
+    it. At its peak, the fork phase, the run holds the region, the child's
+    copies of half of it and the idle processes' 4 MiB each; RAM gives it
+    about 64 MiB (Linux's memory cgroup; what Numbat's node 0 leaves). With
+    32 MiB to spare, 64 idle processes (256 + 288 MiB) need 512."""
+    need = size * 3 // 2 + idle * 4 + 32 - 64
+    return max(384, -(-need // 128) * 128)
+
+
+def swap_machine(swap_mib):
+    """1 CPU on node 0 with 96 MiB; node 1 memory-only with 8 MiB more than
+    the swap RAM disk takes (392 MiB for the usual 384)."""
+    return Topology([Node("0", 96), Node("none", swap_mib + 8)])
 
 
 def swap_parse(text):
@@ -243,8 +253,9 @@ def swap_failure(text, timed_out, phases):
 def swap_boot(mode, idle, size, verbose):
     """One boot of /bench/swapbench; (phases, wrong, failure)."""
     name = f"bench-swap-{mode}-{idle}-{size}"
-    cmd = f"rmap={mode} swap=384M@1 init=/bench/swapbench poweroff -- -s {size} -i {idle}"
-    topo = swap_machine()
+    swap = swap_area_mib(size, idle)
+    cmd = f"rmap={mode} swap={swap}M@1 init=/bench/swapbench poweroff -- -s {size} -i {idle}"
+    topo = swap_machine(swap)
     make_vars = {"CPUS": "1", "MEM": str(topo.mem), "QEMU_NUMA": topo.qemu_numa(),
                  "CMDLINE": cmd, "QEMUEXTRA": ICOUNT}
     out, timed_out, _ = qemu.boot(name, make_vars, SWAP_TIMEOUT, f"build/tests/{name}.log",
@@ -271,8 +282,9 @@ def swap_row(what, phases, wrong, failure):
 
 
 def swap_table(verbose, size=SWAP_MIB, rows=SWAP_ROWS):
-    """/bench/swapbench with SIZE MiB on a 96 MiB node, swap=384M@1, with
-    and without rmap=scan, with 0, 1, 16 and 64 idle 4 MiB processes."""
+    """/bench/swapbench with SIZE MiB on a 96 MiB node, swap=384M@1 (more
+    where the run cannot fit: swap_area_mib), with and without rmap=scan,
+    with 0, 1, 16 and 64 idle 4 MiB processes."""
     print(f"| {size} MiB on a 96 MiB node, swap=384M@1, 1 CPU | fill | seq1 | seq2 | random "
           "| fork | pswpin | pswpout | scanned / reclaimed (ratio) | wrong words | result |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -280,6 +292,8 @@ def swap_table(verbose, size=SWAP_MIB, rows=SWAP_ROWS):
         phases, wrong, failure = swap_boot(mode, idle, size, verbose)
         what = "rmap (pte_chain)" if mode == "chain" else "rmap=scan"
         what += f", {idle} idle x 4 MiB" if idle else ""
+        swap = swap_area_mib(size, idle)
+        what += f", swap={swap}M@1" if swap != 384 else ""
         print(swap_row(what, phases, wrong, failure), flush=True)
     if LINUX_SWAP and size == SWAP_MIB:
         print(swap_row("Linux 6.1, 64 MiB memory cgroup", LINUX_SWAP, (0, 0), None))

@@ -8,7 +8,7 @@ node 0 with 96 MiB and the CPU; node 1 memory-only with 392 MiB plus the
 384 MiB the RAM disk will use (Linux's brd allocates its pages as they are
 written, where Numbat's RAM disk takes its memory at boot). The kernel is
 /boot/vmlinuz-6.1.*-amd64 from the package linux-image-amd64; the initramfs
-(build/linux-peer/initramfs.cpio, made here) holds busybox-static, brd.ko and
+(build/linux-peer/initramfs-SWAP.cpio, made here) holds busybox-static, brd.ko and
 /bench/swapbench, and an /init that
 
   - loads brd with one 384 MiB RAM disk, runs mkswap and swapon on it,
@@ -17,10 +17,16 @@ written, where Numbat's RAM disk takes its memory at boot). The kernel is
   - prints the group's memory.stat and powers off.
 
 One boot per row: 0, 1, 16 and 64 idle processes (`swapbench -i N`). The
-log of each is build/tests/linux-peer-IDLE-SIZE.log. Never part of
+log of each is build/tests/linux-peer-IDLE-SIZE-SWAP.log. Never part of
 `make test`. Usage:
 
-    python3 tests/linux_peer.py [--size MIB] [--idle 0,1,16,64] [--memcg MIB] [-v]
+    python3 tests/linux_peer.py [--size MIB] [--idle 0,1,16,64] [--memcg MIB]
+                                [--swap MIB] [-v]
+
+The swap area is 384 MiB, or larger for a run that cannot fit in it and
+the group's 64 MiB (bench.swap_area_mib: 512 MiB for 64 idle processes,
+whose 256 MiB, the region's 192 and the fork child's copies of half of it
+make 544 MiB at the fork); --swap sets one size for every row.
 
 When the kernel or busybox is missing it installs linux-image-amd64 and
 busybox-static as root with apt-get, or says what to install.
@@ -46,8 +52,7 @@ OUT = os.path.join(ROOT, "build", "linux-peer")
 BENCH_BIN = os.path.join(ROOT, "build", "rootfs", "bench", "swapbench")
 BUSYBOX = "/bin/busybox"
 PACKAGES = ["linux-image-amd64", "busybox-static"]
-SWAP_KIB = 384 * 1024
-NODE0_MIB, NODE1_MIB = 96, 392 + 384
+NODE0_MIB, NODE1_MIB = 96, 392     # node 1 gets the swap area's size on top
 TIMEOUT = 3600
 
 INIT = """#!/bin/busybox sh
@@ -118,8 +123,9 @@ def cpio_newc(entries):
     return bytes(out)
 
 
-def make_initramfs(brd, memcg):
-    """build/linux-peer/initramfs.cpio: busybox, brd.ko, swapbench, /init."""
+def make_initramfs(brd, memcg, swap_mib):
+    """build/linux-peer/initramfs-SWAP.cpio: busybox, brd.ko, swapbench,
+    and /init, which makes a swap area of swap_mib."""
     def read(path):
         with open(path, "rb") as fh:
             return fh.read()
@@ -129,34 +135,35 @@ def make_initramfs(brd, memcg):
     entries = [(n, d, b"") for n in ("bin", "bench", "dev", "proc", "sys", "tmp")]
     entries += [("bin/busybox", x, read(BUSYBOX)), ("brd.ko", r, read(brd)),
                 ("bench/swapbench", x, read(BENCH_BIN)),
-                ("init", x, INIT.format(swap_kib=SWAP_KIB, memcg=memcg).encode())]
+                ("init", x, INIT.format(swap_kib=swap_mib * 1024, memcg=memcg).encode())]
     os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, "initramfs.cpio")
+    path = os.path.join(OUT, f"initramfs-{swap_mib}.cpio")
     with open(path, "wb") as fh:
         fh.write(cpio_newc(entries))
     return path
 
 
-def qemu_args(kernel, initrd, bench_args):
+def qemu_args(kernel, initrd, bench_args, swap_mib):
     """QEMU as tests/bench.py runs Numbat: TCG, -icount shift=0, 1 CPU on
-    node 0 (96 MiB), node 1 memory-only (392 MiB + the RAM disk's 384)."""
+    node 0 (96 MiB), node 1 memory-only (392 MiB + the RAM disk's size)."""
+    node1 = NODE1_MIB + swap_mib
     numa = ["-object", f"memory-backend-ram,id=m0,size={NODE0_MIB}M",
             "-numa", "node,nodeid=0,cpus=0,memdev=m0",
-            "-object", f"memory-backend-ram,id=m1,size={NODE1_MIB}M",
+            "-object", f"memory-backend-ram,id=m1,size={node1}M",
             "-numa", "node,nodeid=1,memdev=m1",
             "-numa", "dist,src=0,dst=1,val=20", "-numa", "dist,src=1,dst=0,val=20"]
     append = f"console=ttyS0 panic=-1 quiet loglevel=4 -- {bench_args}"
     return (["qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-cpu", "max",
-             "-m", str(NODE0_MIB + NODE1_MIB), "-smp", "1"] + numa +
+             "-m", str(NODE0_MIB + node1), "-smp", "1"] + numa +
             ["-kernel", kernel, "-initrd", initrd, "-append", append,
              "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
              "-icount", "shift=0"])
 
 
-def run(kernel, initrd, size, idle, verbose):
+def run(kernel, initrd, size, idle, swap_mib, verbose):
     """One boot; (text of its console, timed out?). Log in build/tests/."""
-    log = os.path.join(ROOT, "build", "tests", f"linux-peer-{idle}-{size}.log")
-    args = qemu_args(kernel, initrd, f"-s {size} -i {idle}")
+    log = os.path.join(ROOT, "build", "tests", f"linux-peer-{idle}-{size}-{swap_mib}.log")
+    args = qemu_args(kernel, initrd, f"-s {size} -i {idle}", swap_mib)
     start = time.monotonic()
     with open(log, "wb") as fh:
         fh.write(("# " + " ".join(args) + "\n").encode())
@@ -196,23 +203,26 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=bench.SWAP_MIB, help="region, MiB")
     ap.add_argument("--idle", default="0,1,16,64", help="idle processes, one boot each")
     ap.add_argument("--memcg", type=int, default=64, help="memory.max of the group, MiB")
+    ap.add_argument("--swap", type=int, help="the brd swap area, MiB (384, or what a row needs)")
     ap.add_argument("-v", action="store_true", help="print each boot's console")
     opts = ap.parse_args(argv)
     kernel, brd = ensure_tools()
-    initrd = make_initramfs(brd, opts.memcg)
     os.makedirs(os.path.join(ROOT, "build", "tests"), exist_ok=True)
     version = os.path.basename(kernel)[len("vmlinuz-"):]
-    print(f"| {opts.size} MiB, Linux {version}, {opts.memcg} MiB memory cgroup, 384 MiB brd swap, "
+    print(f"| {opts.size} MiB, Linux {version}, {opts.memcg} MiB memory cgroup, brd swap, "
           "1 CPU | fill | seq1 | seq2 | random | fork | pswpin | pswpout "
           "| scanned / reclaimed (ratio) | wrong words | result |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     bad = 0
     for idle in (int(n) for n in opts.idle.split(",")):
-        text, timed_out = run(kernel, initrd, opts.size, idle, opts.v)
+        swap = opts.swap or bench.swap_area_mib(opts.size, idle)
+        initrd = make_initramfs(brd, opts.memcg, swap)
+        text, timed_out = run(kernel, initrd, opts.size, idle, swap, opts.v)
         phases, wrong = bench.swap_parse(text)
         why = failure(text, timed_out, phases)
         bad += bool(why) or not wrong or wrong != (0, 0)
         what = f"{idle} idle x 4 MiB" if idle else "no idle processes"
+        what += f", {swap} MiB swap"
         print(bench.swap_row(what, phases, wrong, why), flush=True)
     print()
     return 1 if bad else 0
