@@ -210,9 +210,12 @@ def swap_area_mib(size, idle):
     """The swap area for a run: 384 MiB, or more when the run cannot fit in
     it. At its peak, the fork phase, the run holds the region, the child's
     copies of half of it and the idle processes' 4 MiB each; RAM gives it
-    about 64 MiB (Linux's memory cgroup; what Numbat's node 0 leaves). With
-    32 MiB to spare, 64 idle processes (256 + 288 MiB) need 512."""
-    need = size * 3 // 2 + idle * 4 + 32 - 64
+    about 64 MiB (Linux's memory cgroup; what Numbat's node 0 leaves).
+    96 MiB more for page tables, the processes' own pages and swap slots
+    still held by pages read back (the swap cache): on Linux, 64 idle
+    processes (256 + 288 MiB) are OOM-killed in the fork phase with 512
+    MiB of swap, and finish with 640."""
+    need = size * 3 // 2 + idle * 4 + 96 - 64
     return max(384, -(-need // 128) * 128)
 
 

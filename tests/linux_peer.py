@@ -24,9 +24,10 @@ log of each is build/tests/linux-peer-IDLE-SIZE-SWAP.log. Never part of
                                 [--swap MIB] [-v]
 
 The swap area is 384 MiB, or larger for a run that cannot fit in it and
-the group's 64 MiB (bench.swap_area_mib: 512 MiB for 64 idle processes,
+the group's 64 MiB (bench.swap_area_mib: 640 MiB for 64 idle processes,
 whose 256 MiB, the region's 192 and the fork child's copies of half of it
-make 544 MiB at the fork); --swap sets one size for every row.
+make 544 MiB at the fork, before page tables and the swap cache); --swap
+sets one size for every row.
 
 When the kernel or busybox is missing it installs linux-image-amd64 and
 busybox-static as root with apt-get, or says what to install.
