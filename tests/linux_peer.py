@@ -188,6 +188,8 @@ def run(kernel, initrd, size, idle, swap_mib, verbose):
 
 def failure(text, timed_out, phases):
     """Why a Linux run has no complete figures, or None."""
+    if "peer: swapon failed" in text or not re.search(r"^/dev/ram0 +partition", text, re.M):
+        return "no swap area (see the log)"
     if "total" in phases and "peer: swapbench exited with status 0" in text:
         return None
     where = next((p for p in bench.SWAP_PHASES if p not in phases), "the end")

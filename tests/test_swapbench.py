@@ -18,6 +18,7 @@ import bench  # noqa: E402
 import linux_peer  # noqa: E402
 
 DONE = """\
+swap: on /dev/ram0: 393212 KiB, priority -2
 bench: swap start size_mib=192 idle=16 pages=49152
 bench: swap idle ready
 bench: swap phase=fill per_page=18917 pswpin=0 pswpout=31000 pgscan=70000 pgsteal=35000
@@ -31,6 +32,7 @@ init exited with status 0x0: powering off
 """
 
 OOM_IN_SEQ2 = """\
+swap: on /dev/ram0: 393212 KiB, priority -2
 bench: swap start size_mib=192 idle=0 pages=49152
 bench: swap idle ready
 bench: swap phase=fill per_page=1 pswpin=-1 pswpout=-1 pgscan=-1 pgsteal=-1
@@ -63,7 +65,8 @@ class SwapBench(unittest.TestCase):
         self.assertIn("| 1 | 2 | - | - | - | n/a | n/a | n/a / n/a (n/a) | - | OOM-killed", row)
 
     def test_oom_while_idle_processes_start(self):
-        text = "bench: swap start size_mib=192 idle=64 pages=49152\n" \
+        text = "swap: on /dev/ram0: 393212 KiB, priority -2\n" \
+               "bench: swap start size_mib=192 idle=64 pages=49152\n" \
                "oom: no memory for pid 25 (swapbench) at 10000033c000: killed\n"
         why = bench.swap_failure(text, False, {})
         self.assertTrue(why.startswith("OOM-killed in the idle processes' set-up"), why)
@@ -76,24 +79,45 @@ class SwapBench(unittest.TestCase):
         self.assertIn("exit status 0x100", bench.swap_failure(text, False, phases))
 
     def test_timeout_and_no_start(self):
-        self.assertEqual(bench.swap_failure("", True, {}), "timed out in fill")
-        self.assertEqual(bench.swap_failure("panic\n", False, {}), "did not start")
+        on = "swap: on /dev/ram0: 393212 KiB, priority -2\n"
+        self.assertEqual(bench.swap_failure(on, True, {}), "timed out in fill")
+        self.assertEqual(bench.swap_failure(on + "panic\n", False, {}), "did not start")
+
+    def test_no_swap_area_is_no_result(self):
+        # figures from a run without swap would measure something else
+        text = DONE.replace("swap: on /dev/ram0: 393212 KiB, priority -2",
+                            "swap: no 655360 KiB on node 1")
+        phases, _ = bench.swap_parse(text)
+        self.assertEqual(bench.swap_failure(text, False, phases),
+                         "no swap area (`swap: no 655360 KiB on node 1`)")
+        self.assertTrue(bench.swap_failure(DONE.split("\n", 1)[1], False, phases)
+                        .startswith("no swap area"))
 
     def test_swap_area_fits_the_fork_peak(self):
         # 192 MiB + 96 MiB of child copies + 4 MiB per idle process
         self.assertEqual([bench.swap_area_mib(192, i) for i in (0, 1, 16, 64)],
                          [384, 384, 384, 640])
         self.assertEqual(bench.swap_area_mib(32, 64), 384)
-        self.assertEqual(bench.swap_machine(640).mem, 96 + 648)
+        self.assertEqual(bench.swap_machine(384).mem, 96 + 392)
+        self.assertEqual(bench.swap_machine(640).mem, 96 + 652)
+
+    def test_linux_figures_on_record(self):
+        row = bench.swap_row("L", bench.linux_swap_phases(0), (0, 0), None)
+        self.assertTrue(row.startswith("| L | 18,999 | 33,640 | 29,823 | 20,276 | 59,056 | "
+                                       "225,485 | 230,931 | 588,983 / 277,223 (2.12) |"), row)
 
     def test_linux_failure(self):
         text = DONE.replace("init exited with status 0x0: powering off",
-                            "peer: swapbench exited with status 0")
+                            "peer: swapbench exited with status 0").replace(
+            "swap: on /dev/ram0: 393212 KiB, priority -2",
+            "/dev/ram0                               partition\t393212\t\t0\t\t-2")
         phases, _ = bench.swap_parse(text)
         self.assertIsNone(linux_peer.failure(text, False, phases))
         cut = text.split("bench: swap phase=random")[0] + "Memory cgroup out of memory\n"
         phases, _ = bench.swap_parse(cut)
         self.assertEqual(linux_peer.failure(cut, False, phases), "OOM-killed in random")
+        self.assertEqual(linux_peer.failure(cut.replace("/dev/ram0", "x"), False, phases),
+                         "no swap area (see the log)")
 
 
 class Initramfs(unittest.TestCase):
