@@ -186,7 +186,7 @@ test: all
 bench: all
 	python3 tests/bench.py
 
-# Only the swap table of `make bench` (user/bench/swapbench.c); SWAP_MIB=32
+# Only the swap table of `make bench` (user/bench/swapbench.c); SWAP_MIB=16
 # fits in RAM, to try the script without reclaim.
 SWAP_MIB ?= 192
 bench-swap: all
