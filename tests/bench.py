@@ -252,16 +252,28 @@ def swap_parse(text):
     return phases, (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def swap_failure(text, timed_out, phases):
-    """Why a run has no complete figures, or None if it has them."""
+def swap_where(text, phases):
+    """Where a run stopped: the phase it never reported, or the step a
+    process of the benchmark died in (swapbench says so)."""
+    if "bench: swap fork child died" in text:
+        return "fork (the child)"
+    if "an idle process died before reporting" in text:
+        return "the idle processes' final check"
+    if re.search(r"bench: swap start .*idle=[1-9]", text) and "bench: swap idle ready" not in text:
+        return "the idle processes' set-up"
+    return next((p for p in SWAP_PHASES if p not in phases), "the end")
+
+
+def swap_failure(text, timed_out, phases, wrong=None):
+    """Why a run has no figures to trust, or None if it has them."""
     m = re.search(r"swap: (no|cannot) .*", text)
     if m or "swap: on /dev/ram" not in text:
         return f"no swap area (`{m.group(0) if m else 'no swap: on line'}`)"
+    if wrong and wrong != (0, 0):
+        return f"WRONG WORDS: {wrong[0]} + {wrong[1]} idle"
     if "total" in phases and "init exited with status 0x0" in text:
         return None
-    where = next((p for p in SWAP_PHASES if p not in phases), "the end")
-    if "bench: swap start" in text and "idle=0 " not in text and "bench: swap idle ready" not in text:
-        where = "the idle processes' set-up"
+    where = swap_where(text, phases)
     if timed_out:
         return f"timed out in {where}"
     m = re.search(r"oom: .*killed", text)
@@ -285,7 +297,7 @@ def swap_boot(mode, idle, size, verbose):
                                   verbose)
     text = out.decode(errors="replace")
     phases, wrong = swap_parse(text)
-    return phases, wrong, swap_failure(text, timed_out, phases)
+    return phases, wrong, swap_failure(text, timed_out, phases, wrong)
 
 
 def swap_row(what, phases, wrong, failure):

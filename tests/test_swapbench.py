@@ -76,7 +76,17 @@ class SwapBench(unittest.TestCase):
             "status 0x0", "status 0x100")
         phases, wrong = bench.swap_parse(text)
         self.assertEqual(wrong, (512, 0))
+        self.assertEqual(bench.swap_failure(text, False, phases, wrong), "WRONG WORDS: 512 + 0 idle")
         self.assertIn("exit status 0x100", bench.swap_failure(text, False, phases))
+
+    def test_fork_child_killed(self):
+        text = DONE.replace("bench: swap phase=fork", "oom: no memory for pid 9 (swapbench) at 1: "
+                            "killed\nbench: swap fork child died before reporting\n"
+                            "bench: swap phase=fork").replace("wrong_words=0", "wrong_words=1")
+        text = text.replace("status 0x0", "status 0x100")
+        phases, wrong = bench.swap_parse(text)
+        self.assertTrue(bench.swap_failure(text, False, phases).startswith(
+            "OOM-killed in fork (the child)"))
 
     def test_timeout_and_no_start(self):
         on = "swap: on /dev/ram0: 393212 KiB, priority -2\n"

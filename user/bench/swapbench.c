@@ -25,8 +25,9 @@
  * phase prints its rdtsc delta per page of the region:
  *   bench: swap phase=NAME per_page=N pswpin=N pswpout=N pgscan=N pgsteal=N
  * (the vmstat deltas over that phase; -1 when /proc/vmstat lacks them),
- * then a total line and `bench: swap wrong_words=N` (must be 0).
- * The exit status is 0 only when every word was right.
+ * then a total line and `bench: swap wrong_words=N idle_wrong_words=N`
+ * (both must be 0). The exit status is 0 only when every word was right
+ * and every process of the benchmark reported.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -132,6 +133,7 @@ struct region {
 	unsigned long pages;
 	unsigned char *gen;        /* each page's generation (outside the region) */
 	unsigned long wrong;       /* words found wrong so far */
+	int died;                  /* a process of ours died before reporting */
 };
 
 static uint64_t *page_at(struct region *r, unsigned long page)
@@ -198,7 +200,7 @@ static void phase_fork(struct region *r)
 	close(fds[1]);               /* so that a child that dies is an end of file */
 	if (read(fds[0], &child_wrong, sizeof(child_wrong)) != sizeof(child_wrong)) {
 		printf("bench: swap fork child died before reporting\n");
-		child_wrong = 1;
+		r->died = 1;
 	}
 	waitpid(pid, NULL, 0);
 	close(fds[0]);
@@ -266,9 +268,9 @@ static void idle_start(unsigned long n)
 	printf("bench: swap idle ready\n");
 }
 
-/* Release the idle processes; returns the wrong words they found (a process
- * that died without reporting counts as one). */
-static unsigned long idle_stop(unsigned long n)
+/* Release the idle processes; returns the wrong words they found. Sets
+ * *died when one of them died without reporting. */
+static unsigned long idle_stop(unsigned long n, int *died)
 {
 	unsigned long wrong = 0, bad;
 
@@ -277,7 +279,8 @@ static unsigned long idle_stop(unsigned long n)
 	for (unsigned long i = 0; i < n; i++) {
 		if (read(result[0], &bad, sizeof(bad)) != sizeof(bad)) {
 			printf("bench: swap an idle process died before reporting\n");
-			return wrong + n - i;
+			*died = 1;
+			return wrong;
 		}
 		wrong += bad;
 	}
@@ -362,7 +365,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	run(&r);
-	unsigned long idle_wrong = idle_stop(idle);
+	unsigned long idle_wrong = idle_stop(idle, &r.died);
 	printf("bench: swap wrong_words=%lu idle_wrong_words=%lu\n", r.wrong, idle_wrong);
-	return r.wrong || idle_wrong;
+	return r.wrong || idle_wrong || r.died;
 }
