@@ -84,7 +84,7 @@ def ensure_tools():
     the packages (as root with apt-get) when they are missing."""
     def found():
         kernels = sorted(glob.glob("/boot/vmlinuz-6.1.*-amd64"),
-                         key=lambda k: [int(x) if x.isdigit() else x
+                         key=lambda k: [(0, int(x), "") if x.isdigit() else (1, 0, x)
                                         for x in re.split(r"[.-]", k)])
         return (kernels[-1] if kernels else None), os.path.exists(BUSYBOX)
     kernel, busybox = found()
