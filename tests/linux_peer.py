@@ -21,7 +21,7 @@ log of each is build/tests/linux-peer-IDLE-SIZE-SWAP.log. Never part of
 `make test`. Usage:
 
     python3 tests/linux_peer.py [--size MIB] [--idle 0,1,16,64] [--memcg MIB]
-                                [--swap MIB] [-v]
+                                [--swap MIB] [--mglru] [-v]
 
 The swap area is 384 MiB, or larger for a run that cannot fit in it and
 the group's 64 MiB (bench.swap_area_mib: 640 MiB for 64 idle processes,
@@ -62,7 +62,7 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-echo "peer: $(uname -r), $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo no) lru_gen"
+{lru_gen}echo "peer: $(uname -r), $(cat /sys/kernel/mm/lru_gen/enabled 2>/dev/null || echo no) lru_gen"
 insmod /brd.ko rd_nr=1 rd_size={swap_kib} || echo "peer: insmod brd failed"
 mkswap /dev/ram0 >/dev/null && swapon /dev/ram0 || echo "peer: swapon failed"
 cat /proc/swaps
@@ -124,7 +124,7 @@ def cpio_newc(entries):
     return bytes(out)
 
 
-def make_initramfs(brd, memcg, swap_mib):
+def make_initramfs(brd, memcg, swap_mib, mglru=False):
     """build/linux-peer/initramfs-SWAP.cpio: busybox, brd.ko, swapbench,
     and /init, which makes a swap area of swap_mib."""
     def read(path):
@@ -136,9 +136,11 @@ def make_initramfs(brd, memcg, swap_mib):
     entries = [(n, d, b"") for n in ("bin", "bench", "dev", "proc", "sys", "tmp")]
     entries += [("bin/busybox", x, read(BUSYBOX)), ("brd.ko", r, read(brd)),
                 ("bench/swapbench", x, read(BENCH_BIN)),
-                ("init", x, INIT.format(swap_kib=swap_mib * 1024, memcg=memcg).encode())]
+                ("init", x, INIT.format(swap_kib=swap_mib * 1024, memcg=memcg,
+                                         lru_gen="echo y > /sys/kernel/mm/lru_gen/enabled\n"
+                                         if mglru else "").encode())]
     os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, f"initramfs-{swap_mib}.cpio")
+    path = os.path.join(OUT, f"initramfs-{swap_mib}{'-mglru' if mglru else ''}.cpio")
     with open(path, "wb") as fh:
         fh.write(cpio_newc(entries))
     return path
@@ -162,8 +164,10 @@ def qemu_args(kernel, initrd, bench_args, swap_mib):
 
 
 def run(kernel, initrd, size, idle, swap_mib, verbose):
-    """One boot; (text of its console, timed out?). Log in build/tests/."""
-    log = os.path.join(ROOT, "build", "tests", f"linux-peer-{idle}-{size}-{swap_mib}.log")
+    """One boot; (text of its console, timed out?). Log in build/tests/,
+    named like its initramfs."""
+    tag = os.path.basename(initrd)[len("initramfs-"):-len(".cpio")]
+    log = os.path.join(ROOT, "build", "tests", f"linux-peer-{idle}-{size}-{tag}.log")
     args = qemu_args(kernel, initrd, f"-s {size} -i {idle}", swap_mib)
     start = time.monotonic()
     with open(log, "wb") as fh:
@@ -209,6 +213,8 @@ def main(argv=None):
     ap.add_argument("--idle", default="0,1,16,64", help="idle processes, one boot each")
     ap.add_argument("--memcg", type=int, default=64, help="memory.max of the group, MiB")
     ap.add_argument("--swap", type=int, help="the brd swap area, MiB (384, or what a row needs)")
+    ap.add_argument("--mglru", action="store_true",
+                    help="turn on the multi-generational LRU (Debian ships it off)")
     ap.add_argument("-v", action="store_true", help="print each boot's console")
     opts = ap.parse_args(argv)
     kernel, brd = ensure_tools()
@@ -221,13 +227,13 @@ def main(argv=None):
     bad = 0
     for idle in (int(n) for n in opts.idle.split(",")):
         swap = opts.swap or bench.swap_area_mib(opts.size, idle)
-        initrd = make_initramfs(brd, opts.memcg, swap)
+        initrd = make_initramfs(brd, opts.memcg, swap, opts.mglru)
         text, timed_out = run(kernel, initrd, opts.size, idle, swap, opts.v)
         phases, wrong = bench.swap_parse(text)
         why = failure(text, timed_out, phases, wrong)
         bad += bool(why)
         what = f"{idle} idle x 4 MiB" if idle else "no idle processes"
-        what += f", {swap} MiB swap"
+        what += f", {swap} MiB swap" + (", MGLRU" if opts.mglru else "")
         print(bench.swap_row(what, phases, wrong, why), flush=True)
     print()
     return 1 if bad else 0
