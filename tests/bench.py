@@ -205,12 +205,12 @@ SWAP_ROWS = [("chain", 0), ("scan", 0), ("chain", 1), ("scan", 1),
 # process in a 64 MiB memory cgroup, swap on a brd RAM disk of the same size
 # (`make bench-linux`, tests/linux_peer.py), by idle processes: instructions
 # per page for fill, seq1, seq2, random and fork, then pswpin, pswpout,
-# pgscan and pgsteal over the run. Two runs differ by up to 2 %.
+# pgscan and pgsteal over the run. Runs differ by up to 2 % (pgscan: 15 %).
 LINUX_SWAP = {
-    0: (18999, 33640, 29823, 20276, 59056, 225485, 230931, 588983, 277223),
-    1: (19678, 33417, 29882, 19825, 59008, 225663, 232086, 577041, 278456),
-    16: (23897, 33325, 28402, 20106, 59183, 225719, 247795, 577900, 294052),
-    64: (24864, 33570, 29830, 20259, 59367, 227477, 248844, 578915, 295679),
+    0: (19151, 33389, 29888, 20057, 59110, 225577, 230981, 644481, 277318),
+    1: (19409, 33765, 29871, 19846, 59156, 225420, 232104, 555289, 278253),
+    16: (23712, 33506, 28324, 19887, 59198, 226069, 247830, 581121, 294267),
+    64: (24876, 33325, 29800, 20476, 59292, 227225, 248989, 576526, 295681),
 }
 
 

@@ -113,8 +113,8 @@ class SwapBench(unittest.TestCase):
 
     def test_linux_figures_on_record(self):
         row = bench.swap_row("L", bench.linux_swap_phases(0), (0, 0), None)
-        self.assertTrue(row.startswith("| L | 18,999 | 33,640 | 29,823 | 20,276 | 59,056 | "
-                                       "225,485 | 230,931 | 588,983 / 277,223 (2.12) |"), row)
+        self.assertTrue(row.startswith("| L | 19,151 | 33,389 | 29,888 | 20,057 | 59,110 | "
+                                       "225,577 | 230,981 | 644,481 / 277,318 (2.32) |"), row)
 
     def test_linux_failure(self):
         text = DONE.replace("init exited with status 0x0: powering off",
