@@ -333,6 +333,8 @@ def swap_table(verbose, size=SWAP_MIB, rows=SWAP_ROWS):
     if size == SWAP_MIB:
         for idle in sorted({i for _, i in rows if i in LINUX_SWAP}):
             what = "Linux 6.1, 64 MiB memory cgroup" + (f", {idle} idle x 4 MiB" if idle else "")
+            swap = swap_area_mib(size, idle)
+            what += f", {swap} MiB swap" if swap != 384 else ""
             print(swap_row(what, linux_swap_phases(idle), (0, 0), None))
     print()
 
