@@ -130,6 +130,23 @@ class SwapBench(unittest.TestCase):
                          "no swap area (see the log)")
 
 
+class LinuxMachine(unittest.TestCase):
+    def test_same_qemu_settings_as_numbat(self):
+        args = " ".join(linux_peer.qemu_args("vmlinuz", "initrd", "-s 192 -i 0", 384))
+        for want in ("-accel tcg", "-cpu max", "-smp 1", "-m 872", "-icount shift=0",
+                     "memory-backend-ram,id=m0,size=96M", "node,nodeid=0,cpus=0,memdev=m0",
+                     "memory-backend-ram,id=m1,size=776M", "node,nodeid=1,memdev=m1",
+                     "dist,src=0,dst=1,val=20"):
+            self.assertIn(want, args)
+        self.assertIn("-- -s 192 -i 0", args)
+
+    def test_init_makes_swap_and_the_group(self):
+        init = linux_peer.INIT.format(swap_kib=384 * 1024, memcg=64, lru_gen="")
+        for want in ("insmod /brd.ko rd_nr=1 rd_size=393216", "swapon /dev/ram0",
+                     "echo 64M > /sys/fs/cgroup/bench/memory.max", "exec /bench/swapbench"):
+            self.assertIn(want, init)
+
+
 class Initramfs(unittest.TestCase):
     @unittest.skipUnless(shutil.which("cpio"), "no cpio on this host")
     def test_cpio_lists_and_extracts(self):
