@@ -54,7 +54,7 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp 
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
 
-.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench fuzz clean tools help FORCE
+.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench bench-swap bench-linux fuzz clean tools help FORCE
 all: tools $(KOUT)/kernel.elf $(ISO) build/disk.img
 
 help:
@@ -65,6 +65,8 @@ help:
 	@echo "make gdb        attach GDB with kernel symbols (run qemu-gdb first)"
 	@echo "make test       run every test; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks under -icount shift=0"
+	@echo "make bench-swap the swap benchmark alone (SWAP_MIB=192)"
+	@echo "make bench-linux  the swap benchmark on Debian's Linux under the same QEMU (SWAP_MIB=192)"
 	@echo "make fuzz       random system calls on 3 machine shapes (FUZZ_SEED FUZZ_CALLS FUZZ_SHAPES FUZZ_ONLY FUZZ_SHRINK)"
 	@echo "make fuzz-parsers  fuzz the ACPI, ELF, ext2 and command-line parsers on the host"
 	@echo "                   (FUZZ_TIME=seconds per target, FUZZ_TARGETS='acpi cmdline elf ext2')"
@@ -183,6 +185,17 @@ test: all
 
 bench: all
 	python3 tests/bench.py
+
+# Only the swap table of `make bench` (user/bench/swapbench.c); SWAP_MIB=16
+# fits in RAM, to try the script without reclaim.
+SWAP_MIB ?= 192
+bench-swap: all
+	python3 tests/bench.py --swap-only --swap-size $(SWAP_MIB)
+
+# The same benchmark on Debian's Linux 6.1 under the same QEMU settings
+# (tests/linux_peer.py): never part of `make test`.
+bench-linux: all
+	python3 tests/linux_peer.py --size $(SWAP_MIB)
 
 # A long campaign of /bin/fuzz (user/fuzz/) per machine shape, with the
 # reverse map checked: tests/syzfuzz.py reports panics, hangs, worker

@@ -7,7 +7,9 @@ instructions' worth of time: figures repeat exactly and compare across host
 machines. As the project's reference figures were measured, the machine has
 one CPU (node 0) and the other nodes are memory-only.
 
-Prints Markdown tables. Usage: python3 tests/bench.py [-v] [--rmap-only]
+Prints Markdown tables. Usage:
+    python3 tests/bench.py [-v] [--rmap-only | --swap-only]
+                           [--swap-size MIB] [--swap-rows MODE:IDLE,...]
 """
 import os
 import re
@@ -194,9 +196,163 @@ def rmap_tables(verbose):
     print()
 
 
+# ---- swapping and reclaim (user/bench/swapbench.c) ----
+
+SWAP_MIB = 192                 # the region; node 0 has 96 MiB
+SWAP_TIMEOUT = 3600            # seconds per boot (TCG with -icount is slow)
+SWAP_PHASES = ("fill", "seq1", "seq2", "random", "fork")
+SWAP_ROWS = [("chain", 0), ("scan", 0), ("chain", 1), ("scan", 1),
+             ("chain", 16), ("scan", 16), ("chain", 64), ("scan", 64)]
+# Debian's Linux 6.1 (6.1.0-57, 6.1.192) on the same QEMU settings, the
+# process in a 64 MiB memory cgroup, swap on a brd RAM disk of the same size
+# (`make bench-linux`, tests/linux_peer.py), by idle processes: instructions
+# per page for fill, seq1, seq2, random and fork, then pswpin, pswpout,
+# pgscan and pgsteal over the run. Runs differ by up to 2 % (pgscan: 15 %).
+LINUX_SWAP = {
+    0: (19151, 33389, 29888, 20057, 59110, 225577, 230981, 644481, 277318),
+    1: (19409, 33765, 29871, 19846, 59156, 225420, 232104, 555289, 278253),
+    16: (23712, 33506, 28324, 19887, 59198, 226069, 247830, 581121, 294267),
+    64: (24876, 33325, 29800, 20476, 59292, 227225, 248989, 576526, 295681),
+}
+
+
+def linux_swap_phases(idle):
+    """LINUX_SWAP[idle] as swap_parse returns a run's phases."""
+    v = LINUX_SWAP[idle]
+    phases = {p: {"per_page": n} for p, n in zip(SWAP_PHASES, v)}
+    phases["total"] = dict(zip(("pswpin", "pswpout", "pgscan", "pgsteal"), v[5:]))
+    return phases
+
+
+def swap_area_mib(size, idle):
+    """The swap area for a run: 384 MiB, or more when the run cannot fit in
+    it. At its peak, the fork phase, the run holds the region, the child's
+    copies of half of it and the idle processes' 4 MiB each; RAM gives it
+    about 64 MiB (Linux's memory cgroup; what Numbat's node 0 leaves).
+    96 MiB more for page tables, the processes' own pages and swap slots
+    still held by pages read back (the swap cache): on Linux, 64 idle
+    processes (256 + 288 MiB) are OOM-killed in the fork phase with 512
+    MiB of swap, and finish with 640."""
+    need = size * 3 // 2 + idle * 4 + 96 - 64
+    return max(384, -(-need // 128) * 128)
+
+
+def swap_machine(swap_mib):
+    """1 CPU on node 0 with 96 MiB; node 1 memory-only, 392 MiB for the
+    usual 384 MiB swap RAM disk: its struct pages (1/64 of it) and about
+    2 MiB are left over. A larger disk gets as much room around it."""
+    return Topology([Node("0", 96), Node("none", swap_mib + 8 + (swap_mib - 384) // 64)])
+
+
+def swap_parse(text):
+    """The phases /bench/swapbench reported, {phase: {key: int}}, and its
+    wrong-word counts (None if it never got there)."""
+    phases = {}
+    for phase, rest in re.findall(r"bench: swap phase=(\w+) (.*)", text):
+        phases[phase] = {k: int(v) for k, v in re.findall(r"(\w+)=(-?\d+)", rest)}
+    m = re.search(r"bench: swap wrong_words=(\d+) idle_wrong_words=(\d+)", text)
+    return phases, (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def swap_where(text, phases):
+    """Where a run stopped: the phase it never reported, or the step a
+    process of the benchmark died in (swapbench says so)."""
+    if "bench: swap fork child died" in text:
+        return "fork (the child)"
+    if "an idle process died before reporting" in text:
+        return "the idle processes' final check"
+    if re.search(r"bench: swap start .*idle=[1-9]", text) and "bench: swap idle ready" not in text:
+        return "the idle processes' set-up"
+    return next((p for p in SWAP_PHASES if p not in phases), "the end")
+
+
+def swap_failure(text, timed_out, phases, wrong=None):
+    """Why a run has no figures to trust, or None if it has them."""
+    m = re.search(r"swap: (no|cannot) .*", text)
+    if m or "swap: on /dev/ram" not in text:
+        return f"no swap area (`{m.group(0) if m else 'no swap: on line'}`)"
+    if wrong and wrong != (0, 0):
+        return f"WRONG WORDS: {wrong[0]} + {wrong[1]} idle"
+    if "total" in phases and "init exited with status 0x0" in text:
+        return None
+    where = swap_where(text, phases)
+    if timed_out:
+        return f"timed out in {where}"
+    m = re.search(r"oom: .*killed", text)
+    if m:
+        return f"OOM-killed in {where} (`{m.group(0)}`)"
+    if "bench: swap start" not in text:
+        return "did not start"
+    m = re.search(r"init exited with status (\S+)", text)
+    return f"failed in {where} (exit status {m.group(1) if m else 'unknown'})"
+
+
+def swap_boot(mode, idle, size, verbose):
+    """One boot of /bench/swapbench; (phases, wrong, failure)."""
+    name = f"bench-swap-{mode}-{idle}-{size}"
+    swap = swap_area_mib(size, idle)
+    cmd = f"rmap={mode} swap={swap}M@1 init=/bench/swapbench poweroff -- -s {size} -i {idle}"
+    topo = swap_machine(swap)
+    make_vars = {"CPUS": "1", "MEM": str(topo.mem), "QEMU_NUMA": topo.qemu_numa(),
+                 "CMDLINE": cmd, "QEMUEXTRA": ICOUNT}
+    out, timed_out, _ = qemu.boot(name, make_vars, SWAP_TIMEOUT, f"build/tests/{name}.log",
+                                  verbose)
+    text = out.decode(errors="replace")
+    phases, wrong = swap_parse(text)
+    return phases, wrong, swap_failure(text, timed_out, phases, wrong)
+
+
+def swap_row(what, phases, wrong, failure):
+    """One Markdown row: instructions per page per phase, the swap and
+    reclaim counters over the run, and the wrong words."""
+    cells = [f"{phases[p]['per_page']:,}" if p in phases else "-" for p in SWAP_PHASES]
+    t = phases.get("total", {})
+
+    def count(k):
+        v = t.get(k, -1)
+        return "n/a" if v < 0 else f"{v:,}"
+    scan, steal = t.get("pgscan", -1), t.get("pgsteal", -1)
+    ratio = f"{scan / steal:.2f}" if steal > 0 and scan >= 0 else "n/a"
+    bad = f"{wrong[0]} + {wrong[1]} idle" if wrong else "-"
+    return f"| {what} | " + " | ".join(cells) + f" | {count('pswpin')} | {count('pswpout')} | " \
+           f"{count('pgscan')} / {count('pgsteal')} ({ratio}) | {bad} | {failure or 'ok'} |"
+
+
+def swap_table(verbose, size=SWAP_MIB, rows=SWAP_ROWS):
+    """/bench/swapbench with SIZE MiB on a 96 MiB node, swap=384M@1 (more
+    where the run cannot fit: swap_area_mib), with and without rmap=scan,
+    with 0, 1, 16 and 64 idle 4 MiB processes."""
+    print(f"| {size} MiB on a 96 MiB node, swap=384M@1, 1 CPU | fill | seq1 | seq2 | random "
+          "| fork | pswpin | pswpout | scanned / reclaimed (ratio) | wrong words | result |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for mode, idle in rows:
+        phases, wrong, failure = swap_boot(mode, idle, size, verbose)
+        what = "rmap (pte_chain)" if mode == "chain" else "rmap=scan"
+        what += f", {idle} idle x 4 MiB" if idle else ""
+        swap = swap_area_mib(size, idle)
+        what += f", swap={swap}M@1" if swap != 384 else ""
+        print(swap_row(what, phases, wrong, failure), flush=True)
+    if size == SWAP_MIB:
+        for idle in sorted({i for _, i in rows if i in LINUX_SWAP}):
+            what = "Linux 6.1, 64 MiB memory cgroup" + (f", {idle} idle x 4 MiB" if idle else "")
+            swap = swap_area_mib(size, idle)
+            what += f", {swap} MiB swap" if swap != 384 else ""
+            print(swap_row(what, linux_swap_phases(idle), (0, 0), None))
+    print()
+
+
 def main():
     verbose = "-v" in sys.argv
+    size, rows = SWAP_MIB, SWAP_ROWS
+    if "--swap-size" in sys.argv:
+        size = int(sys.argv[sys.argv.index("--swap-size") + 1])
+    if "--swap-rows" in sys.argv:           # e.g. chain:0,scan:16
+        rows = [(m, int(n)) for m, n in (r.split(":") for r in
+                sys.argv[sys.argv.index("--swap-rows") + 1].split(","))]
     os.makedirs("build/tests", exist_ok=True)
+    if "--swap-only" in sys.argv:
+        swap_table(verbose, size, rows)
+        return
     if "--rmap-only" not in sys.argv:
         boot_times(verbose)
         mm_bench(verbose)
@@ -205,6 +361,8 @@ def main():
         fault_bench(verbose, "scan")
         exit_bench(verbose)
     rmap_tables(verbose)
+    if "--rmap-only" not in sys.argv:
+        swap_table(verbose, size, rows)
 
 
 if __name__ == "__main__":
