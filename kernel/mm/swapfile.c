@@ -42,6 +42,9 @@ struct swap_area {
 	uint64_t inuse;                  /* slots with a count > 0 */
 	uint64_t cluster_next;           /* next slot of the claimed cluster */
 	uint64_t cluster_left;           /* slots left in it */
+	uint64_t lowest;                 /* no free slot below it */
+	uint64_t frees_since_miss;       /* slots freed since no free cluster was
+					    found (search again after a cluster's worth) */
 	int prio;
 	bool enabled;                    /* slots may be handed out */
 };
@@ -97,12 +100,16 @@ static uint64_t find_free_cluster(struct swap_area *a)
 	return 0;
 }
 
-/* Any free slot, or 0. swap_lock. */
+/* The lowest free slot, or 0; a->lowest keeps the search from starting
+ * at 1 every time. swap_lock. */
 static uint64_t find_free_slot(struct swap_area *a)
 {
-	for (uint64_t s = 1; s < a->pages; s++)
-		if (!a->map[s])
+	for (uint64_t s = MAX(a->lowest, 1); s < a->pages; s++)
+		if (!a->map[s]) {
+			a->lowest = s;
 			return s;
+		}
+	a->lowest = a->pages;
 	return 0;
 }
 
@@ -119,12 +126,16 @@ static uint64_t area_alloc(struct swap_area *a)
 		if (!a->map[s])
 			return s;
 	}
-	uint64_t s = find_free_cluster(a);
+	/* A whole free cluster is looked for again only after a cluster's
+	 * worth of slots has been freed since the last search found none:
+	 * on a full, fragmented area each search would read the whole map. */
+	uint64_t s = a->frees_since_miss >= SWAP_CLUSTER ? find_free_cluster(a) : 0;
 	if (s) {
 		a->cluster_next = s + 1;
 		a->cluster_left = SWAP_CLUSTER - 1;
 		return s;
 	}
+	a->frees_since_miss = 0;
 	return find_free_slot(a);
 }
 
@@ -176,8 +187,12 @@ void swap_slot_free(swp_entry_t e)
 {
 	spin_lock(&swap_lock);
 	uint16_t *c = slot_of(e);
-	if (c && --(*c) == 0)
-		areas[swp_type(e)].inuse--;
+	if (c && --(*c) == 0) {
+		struct swap_area *a = &areas[swp_type(e)];
+		a->inuse--;
+		a->frees_since_miss++;
+		a->lowest = MIN(a->lowest, swp_offset(e));
+	}
 	spin_unlock(&swap_lock);
 	if (!c)
 		printk("swap: free of a slot not in use (%#lx)\n", e.val);
@@ -258,7 +273,8 @@ static void map_init(struct swap_area *a, const struct swap_header_info *h)
 static int area_build(struct swap_area *a, struct blkdev *d, uint64_t pages,
 		      const struct swap_header_info *h)
 {
-	*a = (struct swap_area){ .dev = d, .pages = pages };
+	*a = (struct swap_area){ .dev = d, .pages = pages, .lowest = 1,
+				   .frees_since_miss = SWAP_CLUSTER };
 	a->map = kzalloc(pages * sizeof(uint16_t));
 	if (!a->map)
 		return -ENOMEM;
