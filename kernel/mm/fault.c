@@ -221,7 +221,7 @@ static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p
 		       swp_entry_t e, bool write, bool unuse)
 {
 	if (page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, false)))) {
-		put_page(p);
+		put_page_swapcache(p);
 		return -ENOMEM;
 	}
 	mm->swapents--;
@@ -253,7 +253,7 @@ static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	}
 	if (page_locked(p) || (READ_ONCE(p->mapcount) && !rmap_ready())) {
 		bool locked = page_locked(p);
-		put_page(p);
+		put_page_swapcache(p);
 		if (!locked)
 			return FAULT_PREPARE;
 		*busy = p;                  /* being written or moved: wait */

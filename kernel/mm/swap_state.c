@@ -113,17 +113,25 @@ bool swap_cache_remove_if(struct page *p, int refs, int maps)
 
 void swap_cache_try_free(swp_entry_t e)
 {
-	struct page *p = swap_cache_get(e);
+	struct page *p = NULL;
 
+	if (swp_type(e) >= MAX_SWAPFILES)
+		return;
+	/* Only the cache holds the page (refcount 1: nobody isolating,
+	 * faulting or moving it, and under swapcache_lock nobody can look it
+	 * up), nothing maps it, and no PTE holds its entry. */
+	spin_lock(&swapcache_lock);
+	struct page *c = radix_lookup(&cache[swp_type(e)], swp_offset(e));
+	if (c && READ_ONCE(c->refcount) == 1 && !READ_ONCE(c->mapcount) &&
+	    swap_slot_count(e) == 1) {
+		cache_delete(c);
+		p = c;
+	}
+	spin_unlock(&swapcache_lock);
 	if (!p)
 		return;
-	/* Ours and the cache's references; only the cache's slot count;
-	 * nobody moving or writing it. */
-	if (swap_slot_count(e) == 1 && page_trylock(p)) {
-		swap_cache_remove_if(p, 2, 0);
-		page_unlock(p);
-	}
-	put_page(p);
+	swap_slot_free(e);
+	put_page(p);                         /* the cache's, the last */
 }
 
 void put_page_swapcache(struct page *p)

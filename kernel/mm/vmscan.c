@@ -192,7 +192,9 @@ static bool unmap_page(struct page *p, struct scan_control *sc)
 {
 	if (p->flags & PG_anon) {
 		if (!(p->flags & PG_swapcache)) {
-			if (!sc->may_swap || swap_cache_add_new(p))
+			/* Unmapped and uncached: its last holder frees it;
+			 * writing it to swap would only make an orphan. */
+			if (!READ_ONCE(p->mapcount) || !sc->may_swap || swap_cache_add_new(p))
 				return false;
 			page_set_flag(p, PG_dirty);  /* no copy on the device yet */
 		}
