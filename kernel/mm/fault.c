@@ -251,13 +251,14 @@ static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 		sf->want = e;
 		return FAULT_SWAPIN;
 	}
-	if (page_locked(p) || (READ_ONCE(p->mapcount) && !rmap_ready())) {
-		bool locked = page_locked(p);
+	if (page_locked(p)) {               /* being written or moved: wait */
 		put_page_swapcache(p);
-		if (!locked)
-			return FAULT_PREPARE;
-		*busy = p;                  /* being written or moved: wait */
+		*busy = p;
 		return 0;
+	}
+	if (READ_ONCE(p->mapcount) && !rmap_ready()) {
+		put_page_swapcache(p);
+		return FAULT_PREPARE;
 	}
 	if (sf->entry.val == e.val && sf->major)
 		count_vm_event(PGMAJFAULT);

@@ -57,7 +57,6 @@ void lru_del(struct page *p)
 	if (p->flags & PG_lru)
 		del_locked(lv, p);
 	spin_unlock(&lv->lock);
-	page_clear_flag(p, PG_active | PG_referenced);
 }
 
 void mark_page_accessed(struct page *p)
@@ -78,21 +77,9 @@ static bool get_page_unless_zero(struct page *p)
 	return false;
 }
 
-bool lru_isolate(struct page *p)
-{
-	struct lruvec *lv = page_lruvec(p);
-	bool ok = false;
-
-	spin_lock(&lv->lock);
-	if ((p->flags & PG_lru) && get_page_unless_zero(p)) {
-		del_locked(lv, p);
-		ok = true;
-	}
-	spin_unlock(&lv->lock);
-	return ok;
-}
-
-void lru_putback(struct page *p)
+/* Back onto its node's list (active if PG_active), dropping the reference
+ * isolation took. */
+static void lru_putback(struct page *p)
 {
 	struct lruvec *lv = page_lruvec(p);
 

@@ -220,24 +220,28 @@ static struct blkdev *slot_dev(swp_entry_t e, uint64_t *block)
 	return d;
 }
 
-int swap_readpage(swp_entry_t e, struct page *p)
+/* Read or write page p from or to e's slot: 0, -EIO or -EINVAL. */
+static int slot_io(swp_entry_t e, struct page *p, bool write)
 {
 	uint64_t block;
 	struct blkdev *d = slot_dev(e, &block);
 
 	if (!d)
 		return -EINVAL;
-	return blk_read(d, block, PAGE_SIZE / d->block_size, page_address(p)) ? -EIO : 0;
+	uint32_t n = PAGE_SIZE / d->block_size;
+	int err = write ? blk_write(d, block, n, page_address(p)) :
+			  blk_read(d, block, n, page_address(p));
+	return err ? -EIO : 0;
+}
+
+int swap_readpage(swp_entry_t e, struct page *p)
+{
+	return slot_io(e, p, false);
 }
 
 int swap_writepage(swp_entry_t e, struct page *p)
 {
-	uint64_t block;
-	struct blkdev *d = slot_dev(e, &block);
-
-	if (!d)
-		return -EINVAL;
-	return blk_write(d, block, PAGE_SIZE / d->block_size, page_address(p)) ? -EIO : 0;
+	return slot_io(e, p, true);
 }
 
 struct swap_totals swap_get_totals(void)

@@ -37,7 +37,6 @@
 #define SWAP_CLUSTER_MAX 32          /* pages looked at per batch */
 
 struct scan_control {
-	int nid;
 	bool kswapd;                     /* kswapd, not direct reclaim */
 	bool may_swap;                   /* a swap area has free slots */
 	uint64_t reclaimed;
@@ -336,7 +335,7 @@ static uint64_t lru_pages(struct numa_node *n)
 uint64_t reclaim_direct(int nid, uint64_t nr)
 {
 	struct numa_node *n = &numa_nodes[nid];
-	struct scan_control sc = { .nid = nid };
+	struct scan_control sc = { 0 };
 
 	might_sleep("reclaim_direct");
 	/* Give up after looking at every page of the node twice. */
@@ -390,7 +389,7 @@ void reclaim_kick(void)
  */
 static void balance_node(struct numa_node *n)
 {
-	struct scan_control sc = { .nid = n->id, .kswapd = true };
+	struct scan_control sc = { .kswapd = true };
 	uint64_t since_progress = 0;       /* pages scanned since the last free */
 
 	while (below(n, n->wmark_high) && since_progress <= 2 * lru_pages(n) + SWAP_CLUSTER_MAX) {

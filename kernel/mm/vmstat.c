@@ -40,15 +40,6 @@ void count_node_event(int nid, enum node_event e, uint64_t n)
 	__atomic_fetch_add(&numa_nodes[nid].events[e], n, __ATOMIC_RELAXED);
 }
 
-uint64_t node_event_sum(enum node_event e)
-{
-	uint64_t n = 0;
-	int nid;
-
-	for_each_online_node(nid)
-		n += READ_ONCE(numa_nodes[nid].events[e]);
-	return n;
-}
 
 void count_vm_event(enum vm_event e)
 {
@@ -71,25 +62,34 @@ static const char *const lru_names[NR_LRU_LISTS] = {
 	[LRU_ACTIVE_FILE] = "nr_active_file",
 };
 
+uint64_t lru_count(int nid, int l)
+{
+	uint64_t n = 0;
+	int i;
+
+	for_each_online_node(i)
+		if (nid == NUMA_NO_NODE || i == nid)
+			n += READ_ONCE(numa_nodes[i].lru.nr[l]);
+	return n;
+}
+
 /* Node nid's (or, for NUMA_NO_NODE, every node's) LRU sizes, swap cache
  * and reclaim events, one "name value" line each, as Linux. */
 void vmstat_show_reclaim(struct pbuf *b, int nid)
 {
-	uint64_t lru[NR_LRU_LISTS] = { 0 }, ev[NR_NODE_EVENTS] = { 0 }, cached = 0;
+	uint64_t ev[NR_NODE_EVENTS] = { 0 }, cached = 0;
 	int i;
 
 	for_each_online_node(i) {
 		struct numa_node *n = &numa_nodes[i];
 		if (nid != NUMA_NO_NODE && i != nid)
 			continue;
-		for (int l = 0; l < NR_LRU_LISTS; l++)
-			lru[l] += READ_ONCE(n->lru.nr[l]);
 		for (int e = 0; e < NR_NODE_EVENTS; e++)
 			ev[e] += READ_ONCE(n->events[e]);
 		cached += READ_ONCE(n->nr_swapcached);
 	}
 	for (int l = 0; l < NR_LRU_LISTS; l++)
-		pbuf_printf(b, "%s %lu\n", lru_names[l], lru[l]);
+		pbuf_printf(b, "%s %lu\n", lru_names[l], lru_count(nid, l));
 	pbuf_printf(b, "nr_swapcached %lu\n", cached);
 	for (int e = 0; e < NR_NODE_EVENTS; e++)
 		pbuf_printf(b, "%s %lu\n", node_event_names[e], ev[e]);

@@ -27,16 +27,6 @@ static uint64_t kb(uint64_t pages)
 	return pages * (PAGE_SIZE / 1024);
 }
 
-static uint64_t lru_sum(enum lru_list l)
-{
-	uint64_t n = 0;
-	int nid;
-
-	for_each_online_node(nid)
-		n += READ_ONCE(numa_nodes[nid].lru.nr[l]);
-	return n;
-}
-
 static int show_meminfo(struct pbuf *b, void *unused)
 {
 	uint64_t total = 0, free = pmm_free_pages_total(), cached = pcache_get_stats().pages;
@@ -52,12 +42,12 @@ static int show_meminfo(struct pbuf *b, void *unused)
 	pbuf_printf(b, "Buffers:        %8lu kB\n", 0UL);
 	pbuf_printf(b, "Cached:         %8lu kB\n", kb(cached));
 	pbuf_printf(b, "SwapCached:     %8lu kB\n", kb(swap_cache_pages()));
-	pbuf_printf(b, "Active:         %8lu kB\n", kb(lru_sum(LRU_ACTIVE_ANON) + lru_sum(LRU_ACTIVE_FILE)));
-	pbuf_printf(b, "Inactive:       %8lu kB\n", kb(lru_sum(LRU_INACTIVE_ANON) + lru_sum(LRU_INACTIVE_FILE)));
-	pbuf_printf(b, "Active(anon):   %8lu kB\n", kb(lru_sum(LRU_ACTIVE_ANON)));
-	pbuf_printf(b, "Inactive(anon): %8lu kB\n", kb(lru_sum(LRU_INACTIVE_ANON)));
-	pbuf_printf(b, "Active(file):   %8lu kB\n", kb(lru_sum(LRU_ACTIVE_FILE)));
-	pbuf_printf(b, "Inactive(file): %8lu kB\n", kb(lru_sum(LRU_INACTIVE_FILE)));
+	pbuf_printf(b, "Active:         %8lu kB\n", kb(lru_count(NUMA_NO_NODE, LRU_ACTIVE_ANON) + lru_count(NUMA_NO_NODE, LRU_ACTIVE_FILE)));
+	pbuf_printf(b, "Inactive:       %8lu kB\n", kb(lru_count(NUMA_NO_NODE, LRU_INACTIVE_ANON) + lru_count(NUMA_NO_NODE, LRU_INACTIVE_FILE)));
+	pbuf_printf(b, "Active(anon):   %8lu kB\n", kb(lru_count(NUMA_NO_NODE, LRU_ACTIVE_ANON)));
+	pbuf_printf(b, "Inactive(anon): %8lu kB\n", kb(lru_count(NUMA_NO_NODE, LRU_INACTIVE_ANON)));
+	pbuf_printf(b, "Active(file):   %8lu kB\n", kb(lru_count(NUMA_NO_NODE, LRU_ACTIVE_FILE)));
+	pbuf_printf(b, "Inactive(file): %8lu kB\n", kb(lru_count(NUMA_NO_NODE, LRU_INACTIVE_FILE)));
 	pbuf_printf(b, "SwapTotal:      %8lu kB\n", kb(swap.pages));
 	pbuf_printf(b, "SwapFree:       %8lu kB\n", kb(swap.free));
 	pbuf_printf(b, "Dirty:          %8lu kB\n", kb(pcache_get_stats().dirty));

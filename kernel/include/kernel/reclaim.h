@@ -30,12 +30,6 @@ void lru_add(struct page *p);
 void lru_del(struct page *p);
 /* p was used through read() or write() (no PTE to record it). */
 void mark_page_accessed(struct page *p);
-/* Take p off its LRU list for a while (migration): true with a reference
- * held, false if it is not on a list or is being freed. */
-bool lru_isolate(struct page *p);
-/* Back onto its node's list (active if PG_active), dropping the reference
- * lru_isolate took. */
-void lru_putback(struct page *p);
 
 /* Number of PTEs of p that were referenced (accessed bit) since the last
  * call; clears the bits. p is locked (PL_LOCKED). */

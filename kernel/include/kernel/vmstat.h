@@ -43,8 +43,10 @@ enum node_event {
 
 extern const char *const node_event_names[NR_NODE_EVENTS];
 void count_node_event(int nid, enum node_event e, uint64_t n);
-uint64_t node_event_sum(enum node_event e);
 struct pbuf;
+/* Pages on LRU list l (enum lru_list, lru.h) of node nid, or of every
+ * node for NUMA_NO_NODE (-1). */
+uint64_t lru_count(int nid, int l);
 /* /proc/vmstat's and nodeN/vmstat's reclaim lines (nid -1: all nodes). */
 void vmstat_show_reclaim(struct pbuf *b, int nid);
 
