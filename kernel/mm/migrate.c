@@ -271,7 +271,17 @@ static int copy_contents(struct page *old, struct page *new)
 	return pcache_migrate(old, new, READ_ONCE(old->mapcount) + 2);
 }
 
-int migrate_page(struct page *old, int node)
+const char *migrate_reason_name(unsigned reason)
+{
+	switch (reason) {
+	case MR_SYSCALL: return "syscall_or_cpuset";
+	case MR_MEMPOLICY_MBIND: return "mempolicy_mbind";
+	case MR_NUMA_MISPLACED: return "numa_misplaced";
+	}
+	return "?";
+}
+
+int migrate_page(struct page *old, int node, enum migrate_reason reason)
 {
 	if (old->flags & (PG_pgtable | PG_slab | PG_reserved | PG_buddy))
 		return -EBUSY;
@@ -290,7 +300,8 @@ int migrate_page(struct page *old, int node)
 	remap_all(old, err ? old : new);
 	if (!err) {
 		lru_add(new);                 /* old leaves its list when freed */
-		trace_event(TRACE_MIGRATE_PAGE, page_to_pfn(old), page_to_pfn(new), node);
+		trace_event(TRACE_MIGRATE_PAGE, page_to_pfn(old), page_to_pfn(new),
+			    TRACE_MIGRATE_WHERE(old->node, node, reason));
 	}
 	page_unlock(new);
 	page_unlock(old);

@@ -222,12 +222,12 @@ KTEST(rmap, migrate_anon_shared_and_pinned)
 		map_at(mm, p, i);
 	get_page(p);            /* an extra pin (the allocation's reference
 				 * is the migrator's own) */
-	KTEST_EXPECT_EQ(t, migrate_page(p, to), -EBUSY);
+	KTEST_EXPECT_EQ(t, migrate_page(p, to, MR_SYSCALL), -EBUSY);
 	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
 	KTEST_EXPECT_EQ(t, pte_pfn(*ptes[7]), page_to_pfn(p));
 	KTEST_EXPECT(t, pte_present(*ptes[7]));
 	put_page(p);                            /* unpinned */
-	KTEST_EXPECT_EQ(t, migrate_page(p, to), 0);
+	KTEST_EXPECT_EQ(t, migrate_page(p, to, MR_SYSCALL), 0);
 	struct page *n = pfn_to_page(pte_pfn(*ptes[0]));
 	KTEST_EXPECT(t, n != p && n->node == to && n->mapcount == 20);
 	KTEST_EXPECT_EQ(t, p->mapcount, 0);

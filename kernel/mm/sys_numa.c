@@ -85,7 +85,7 @@ static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *count
 		err = node;
 	else if (READ_ONCE(p->mapcount) > 1 && !all)
 		err = -EACCES;
-	else if (!(err = migrate_page(p, node)))
+	else if (!(err = migrate_page(p, node, MR_SYSCALL)))
 		err = node, count[0]++;
 	else
 		count[1]++;
@@ -135,7 +135,7 @@ static int64_t pages_move(struct mm *mm, uint64_t n, void **pages, const int *no
 		else if (put_status(status, i, move_one(mm, addr, node, all, count)))
 			ret = -EFAULT;
 	}
-	trace_event(TRACE_MIGRATE_PAGES, count[0], count[1], TRACE_MR_SYSCALL);
+	trace_event(TRACE_MIGRATE_PAGES, count[0], count[1], MR_SYSCALL);
 	return ret ? ret : count[1];
 }
 

@@ -12,6 +12,7 @@
  * turned on.
  */
 #include <kernel/trace.h>
+#include <kernel/migrate.h>
 #include <kernel/percpu.h>
 #include <kernel/proc.h>
 #include <kernel/procfs.h>
@@ -141,10 +142,11 @@ static void format_fields(char *buf, size_t size, const struct trace_rec *t)
 		break;
 	case TRACE_MIGRATE_PAGES:
 		snprintf(buf, size, "nr_succeeded=%lu nr_failed=%lu mode=MIGRATE_SYNC reason=%s",
-			 a[0], a[1], a[2] == TRACE_MR_SYSCALL ? "syscall_or_cpuset" : "?");
+			 a[0], a[1], migrate_reason_name(a[2]));
 		break;
 	case TRACE_MIGRATE_PAGE:
-		snprintf(buf, size, "pfn=0x%lx new_pfn=0x%lx node=%lu", a[0], a[1], a[2]);
+		snprintf(buf, size, "pfn=0x%lx new_pfn=0x%lx from=%lu to=%lu reason=%s", a[0], a[1],
+			 a[2] & 0xffff, a[2] >> 16 & 0xffff, migrate_reason_name(a[2] >> 32));
 		break;
 	case TRACE_KSWAPD_WAKE:
 		snprintf(buf, size, "nid=%lu free=%lu low=%lu", a[0], a[1], a[2]);

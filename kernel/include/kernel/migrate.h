@@ -3,7 +3,7 @@
  * point every PTE that maps it at the new frame (kernel/mm/migrate.c).
  *
  *   get_page(p);                      // the caller's reference
- *   int err = migrate_page(p, 1);     // 0: p's mappings now use a node-1 frame
+ *   int err = migrate_page(p, 1, MR_SYSCALL); // 0: p's mappings now use a node-1 frame
  *   page_release(p);                  // frees the old frame after success
  *
  * A page being migrated is locked (PL_LOCKED in page->lockbits): faults
@@ -25,13 +25,24 @@ void page_unlock(struct page *p);
  * with no spinlock held. */
 void migrate_wait(struct page *p);
 
+/* Why a page moves: Linux's enum migrate_reason numbers and names (the
+ * reason= field of migrate:mm_migrate_pages and numbat:migrate_page). */
+enum migrate_reason {
+	MR_SYSCALL = 3,              /* "syscall_or_cpuset": move_pages */
+	MR_MEMPOLICY_MBIND = 4,      /* "mempolicy_mbind": mbind(MPOL_MF_MOVE) */
+	MR_NUMA_MISPLACED = 5,       /* "numa_misplaced": the migration daemon */
+};
+
+/* Linux's name of a reason ("?" for one Numbat does not use). */
+const char *migrate_reason_name(unsigned reason);
+
 /*
- * Move p to a new frame on node. The caller holds a reference on p and no
+ * Move p to a new frame on node, for reason (enum migrate_reason). The caller holds a reference on p and no
  * locks; it may sleep (yield). Returns 0, -ENOMEM (no frame on node),
  * -EBUSY (pinned: references other than mappings and the caller's, e.g.
  * a read() or write() or writeback in progress; or already being
  * migrated), -ENOENT (nothing maps it any more, anonymous).
  */
-int migrate_page(struct page *p, int node);
+int migrate_page(struct page *p, int node, enum migrate_reason reason);
 
 #endif

@@ -18,7 +18,8 @@
  *   numbat:mm_fault             address, kind, pfn          (Numbat's: kind anon, file,
  *                                                            cow, reuse, migration_wait)
  *   migrate:mm_migrate_pages    succeeded, failed, reason   (Linux's)
- *   numbat:migrate_page         old pfn, new pfn, new node  (Numbat's)
+ *   numbat:migrate_page         old pfn, new pfn,           (Numbat's)
+ *                               TRACE_MIGRATE_WHERE(from node, to node, reason)
  *
  * Locking: each ring has its own spinlock, taken with interrupts off; a
  * record is written by its own CPU only. No sleep, no user copy under it.
@@ -45,8 +46,10 @@ enum trace_fault_kind {
 	TRACE_FAULT_MIGRATION_WAIT, TRACE_FAULT_SWAP,
 };
 
-/* migrate:mm_migrate_pages reasons (Linux's MR_* names). */
-#define TRACE_MR_SYSCALL 3           /* "syscall_or_cpuset": move_pages */
+/* numbat:migrate_page's third argument: where from, where to, and why
+ * (enum migrate_reason, kernel/migrate.h). */
+#define TRACE_MIGRATE_WHERE(from, to, reason) \
+	((uint64_t)(from) | (uint64_t)(to) << 16 | (uint64_t)(reason) << 32)
 
 /* Which events are on: a system-wide setting (tracefs files, trace_event=). */
 extern bool trace_enabled[NR_TRACE_EVENTS];
