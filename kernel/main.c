@@ -4,6 +4,7 @@
  * through them.
  */
 #include <kernel/reclaim.h>
+#include <kernel/numa_balancing.h>
 #include <kernel/swap.h>
 #include <kernel/shmem.h>
 #include <kernel/trace.h>
@@ -131,6 +132,7 @@ void kmain(uint32_t magic, uint32_t mbi)
 	shmem_init();
 	flush_start();
 	reclaim_init();
+	numab_init();
 	procfs_proc_init();
 	rmap_check_init();
 	sysfs_node_init();

@@ -4,6 +4,7 @@
  * in rdi, rsi, rdx, r10, r8, r9, and the result goes back in rax.
  */
 #include <kernel/syscall.h>
+#include <kernel/numa_balancing.h>
 #include <kernel/syscalls.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
@@ -44,6 +45,7 @@ bool syscall_tracing;                /* set at boot from the command line */
 
 void user_return_work(void)
 {
+	numab_user_return();        /* NUMA balancing's scanner, when due */
 	for (;;) {
 		irq_enable();
 		rmap_check_user_return();   /* rmap_check=N: no lock held here */

@@ -10,8 +10,10 @@
 #include <kernel/slab.h>
 #include <kernel/string.h>
 
+#define PROCFS_NAME_MAX 48         /* numa_balancing_promote_rate_limit_MBps fits */
+
 struct procfs_entry {
-	char name[32];
+	char name[PROCFS_NAME_MAX];
 	uint32_t mode;
 	uint64_t ino;
 	struct procfs_entry *parent;
@@ -146,6 +148,14 @@ struct procfs_entry *procfs_mknod(struct procfs_entry *parent, const char *name,
 struct procfs_entry *procfs_mkdir(struct procfs_entry *parent, const char *name)
 {
 	return add(parent, name, S_IFDIR | 0555);
+}
+
+struct procfs_entry *procfs_dir(struct procfs_entry *parent, const char *name)
+{
+	spin_lock(&procfs_lock);
+	struct procfs_entry *e = child(parent, name, strlen(name));
+	spin_unlock(&procfs_lock);
+	return e ? e : procfs_mkdir(parent, name);
 }
 
 struct procfs_entry *procfs_symlink(struct procfs_entry *parent, const char *name,
@@ -296,7 +306,7 @@ static int procfs_readdir(struct inode *dir, uint64_t *pos, filldir_t fill, void
 				e = list_entry(l, struct procfs_entry, sibling);
 				break;
 			}
-		char name[32];
+		char name[PROCFS_NAME_MAX];
 		uint64_t ino = e ? e->ino : 0;
 		uint32_t mode = e ? e->mode : 0;
 		if (e)

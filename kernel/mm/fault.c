@@ -9,6 +9,8 @@
  *                                  page if we are its only user, else copy
  *   PTE holds a swap entry       -> the page from the swap cache, or read
  *                                  from the swap device outside the lock
+ *   PTE is a NUMA-hint entry     -> made present again; NUMA balancing
+ *                                  learns who uses the page (numa_balancing.c)
  *
  * A PTE or page cache page that is being migrated (a migration entry, or a
  * page with PL_LOCKED) makes the fault drop mm->lock, wait for the
@@ -29,6 +31,7 @@
 #include <kernel/trace.h>
 #include <kernel/swap.h>
 #include <kernel/reclaim.h>
+#include <kernel/numa_balancing.h>
 
 static pte_t vma_pte_prot(const struct vma *v, bool writable)
 {
@@ -351,6 +354,10 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
 	} else if (pte_swap(*ptep)) {
 		err = fault_swap(mm, v, va, ptep, flags, busy, sf);
 		kind = *busy ? -1 : TRACE_FAULT_SWAP;
+	} else if (pte_numa(*ptep)) {
+		numab_hint_fault(mm, v, va, ptep);  /* present again; a write to a
+						       read-only page faults once more */
+		kind = TRACE_FAULT_NUMA;
 	} else if (!pte_present(*ptep)) {
 		err = fault_missing(mm, v, va, ptep, write, ff);
 		kind = v->inode ? TRACE_FAULT_FILE : TRACE_FAULT_ANON;
@@ -428,6 +435,7 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 	if (sf.page)
 		put_page_swapcache(sf.page);
 	reclaim_kick();
+	numab_kick();
 	rmap_check_fault_tick();
 	return err;
 }

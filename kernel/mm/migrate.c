@@ -4,8 +4,9 @@
  *
  *   1. lock old (PL_LOCKED) and a new frame on the target node;
  *   2. unmap: turn every PTE of old into a migration entry (not present,
- *      frame and protection kept) and shoot down its TLB entry on every
- *      CPU that has that mm loaded (IPIs). A fault on an entry waits;
+ *      frame and protection kept) and note the CPUs that have that mm
+ *      loaded; then one TLB shootdown (one round of IPIs) for every PTE
+ *      of every page in the batch. A fault on an entry waits;
  *   3. copy the contents and the flags (for a page-cache or swap-cache
  *      page, also put it in old's place in that cache); refuse with -EBUSY if anything
  *      but the mappings, the cache and the caller holds the page;
@@ -16,6 +17,11 @@
  *
  * The PTEs of old are found through its pte_chain, or with rmap=scan by
  * walking every page table of every process (twice: steps 2 and 4).
+ * migrate_pages_batch does steps 1-2 for up to MIGRATE_BATCH pages, then
+ * the one shootdown, then steps 3-5 for each: the copy must wait for the
+ * shootdown, since until then a CPU may still write through a stale TLB
+ * entry (one whose dirty bit is already set, so the PTE taken in step 2
+ * says the page is dirty).
  */
 #include <kernel/migrate.h>
 #include <kernel/rmap.h>
@@ -54,13 +60,16 @@ void migrate_wait(struct page *p)
 
 /* ---- step 2: PTE -> migration entry (mm->lock held) ---- */
 
-static void to_entry(struct page *p, struct mm *mm, pte_t *ptep, uint64_t va)
+/* The PTE at ptep made a migration entry; the CPUs that may still hold
+ * it in their TLB are added to *flush (the caller shoots them down). */
+static void to_entry(struct page *p, struct mm *mm, pte_t *ptep, uint64_t va,
+		     struct cpumask *flush)
 {
 	pte_t old = __atomic_exchange_n(ptep, 0, __ATOMIC_ACQ_REL);
 
 	if (!pte_present(old) || pte_pfn(old) != page_to_pfn(p))
 		panic("migrate: pte %lx at %lx does not map pfn %lx", old, va, page_to_pfn(p));
-	mm_flush_tlb(mm, va);           /* no CPU writes through it after this */
+	__atomic_fetch_or(&flush->bits, READ_ONCE(mm->cpus.bits), __ATOMIC_RELAXED);
 	if (pte_dirty(old) && !(p->flags & PG_anon)) {
 		filemap_dirty(p);           /* the dirty bit moves to the page */
 		old = pte_mkclean(old);
@@ -75,15 +84,15 @@ static bool to_entry_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t 
 	pte_t *ptep = phys_to_virt(pa);
 
 	if (!pte_migration(READ_ONCE(*ptep)))
-		to_entry(p, mm, ptep, va);
+		to_entry(p, mm, ptep, va, arg);
 	return false;
 }
 
 /* One pass over p's chain; RMAP_AGAIN if some mm->lock was busy. */
-static int unmap_chain(struct page *p)
+static int unmap_chain(struct page *p, struct cpumask *flush)
 {
 	pte_chain_lock(p);
-	int ret = rmap_walk_trylock(p, to_entry_one, NULL);
+	int ret = rmap_walk_trylock(p, to_entry_one, flush);
 	pte_chain_unlock(p);
 	return ret;
 }
@@ -92,6 +101,7 @@ static int unmap_chain(struct page *p)
 
 struct scan {
 	struct page *old, *new;
+	struct cpumask *flush;
 };
 
 static void scan_all(void (*fn)(struct mm *, pte_t *, uint64_t, void *), struct scan *s)
@@ -114,7 +124,7 @@ static void scan_unmap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 	struct scan *s = arg;
 
 	if (pte_present(*ptep) && pte_pfn(*ptep) == page_to_pfn(s->old))
-		to_entry(s->old, mm, ptep, va);
+		to_entry(s->old, mm, ptep, va, s->flush);
 }
 
 /* Move one mapping's count and reference from old to new. */
@@ -137,16 +147,17 @@ static void scan_remap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 		move_mapping(s->old, s->new);
 }
 
-static int unmap_all(struct page *p)
+/* Every PTE of p made a migration entry; *flush gets the CPUs to shoot
+ * down before p's contents are read. */
+static void unmap_all(struct page *p, struct cpumask *flush)
 {
 	if (rmap_scan_mode) {
-		struct scan s = { p, p };
+		struct scan s = { p, p, flush };
 		scan_all(scan_unmap_one, &s);
-		return 0;
+		return;
 	}
-	while (unmap_chain(p) == RMAP_AGAIN)   /* mm->locks are held briefly */
+	while (unmap_chain(p, flush) == RMAP_AGAIN)   /* mm->locks are held briefly */
 		migrate_wait(NULL);
-	return 0;
 }
 
 /* ---- step 4: entries -> the new frame, chain handed over ---- */
@@ -235,7 +246,7 @@ static void remap_chain(struct page *old, struct page *new)
 static void remap_all(struct page *old, struct page *new)
 {
 	if (rmap_scan_mode) {
-		struct scan s = { old, new };
+		struct scan s = { old, new, NULL };
 		scan_all(scan_remap_one, &s);
 	} else {
 		remap_chain(old, new);
@@ -281,7 +292,9 @@ const char *migrate_reason_name(unsigned reason)
 	return "?";
 }
 
-int migrate_page(struct page *old, int node, enum migrate_reason reason)
+/* Step 1 for one page: locked, and a locked new frame on node; 0 or
+ * -EBUSY / -ENOMEM (nothing held then). */
+static int prepare(struct page *old, int node, struct page **newp)
 {
 	if (old->flags & (PG_pgtable | PG_slab | PG_reserved | PG_buddy))
 		return -EBUSY;
@@ -290,13 +303,18 @@ int migrate_page(struct page *old, int node, enum migrate_reason reason)
 	struct page *new = pmm_alloc_pages(node, 0, PMM_THISNODE);
 	if (!new) {
 		page_unlock(old);
-		count_vm_event(PGMIGRATE_FAIL);
 		return -ENOMEM;
 	}
 	page_trylock(new);                /* fresh: nobody else knows it */
-	int err = unmap_all(old);
-	if (!err)
-		err = copy_contents(old, new);
+	*newp = new;
+	return 0;
+}
+
+/* Steps 3-5 for one unmapped page (its TLB entries shot down). */
+static int finish(struct page *old, struct page *new, int node, enum migrate_reason reason)
+{
+	int err = copy_contents(old, new);
+
 	remap_all(old, err ? old : new);
 	if (!err) {
 		lru_add(new);                 /* old leaves its list when freed */
@@ -306,6 +324,38 @@ int migrate_page(struct page *old, int node, enum migrate_reason reason)
 	page_unlock(new);
 	page_unlock(old);
 	page_release(new);                /* our reference: frees it on failure */
-	count_vm_event(err ? PGMIGRATE_FAIL : PGMIGRATE_SUCCESS);
+	return err;
+}
+
+int migrate_pages_batch(struct page **pages, int n, int node, enum migrate_reason reason,
+			int *status)
+{
+	struct page *new[MIGRATE_BATCH];
+	struct cpumask flush = { 0 };
+	int moved = 0;
+
+	if (n > MIGRATE_BATCH)
+		n = MIGRATE_BATCH;
+	for (int i = 0; i < n; i++) {
+		status[i] = prepare(pages[i], node, &new[i]);
+		if (!status[i])
+			unmap_all(pages[i], &flush);
+	}
+	if (flush.bits)
+		tlb_flush_cpus(&flush);       /* one round for the whole batch */
+	for (int i = 0; i < n; i++) {
+		if (!status[i])
+			status[i] = finish(pages[i], new[i], node, reason);
+		count_vm_event(status[i] ? PGMIGRATE_FAIL : PGMIGRATE_SUCCESS);
+		moved += !status[i];
+	}
+	return moved;
+}
+
+int migrate_page(struct page *old, int node, enum migrate_reason reason)
+{
+	int err;
+
+	migrate_pages_batch(&old, 1, node, reason, &err);
 	return err;
 }

@@ -145,6 +145,7 @@ struct mm *mm_create(void)
 	list_init(&mm->dead_vmas);
 	mm->users = 1;
 	mm->node = numa_this_node();
+	mm->numa_home = NUMA_NO_NODE;
 	spin_lock(&mm_list_lock);
 	list_add_tail(&mm->mm_node, &mm_list);
 	spin_unlock(&mm_list_lock);

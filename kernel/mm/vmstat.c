@@ -33,6 +33,11 @@ const char *const node_event_names[NR_NODE_EVENTS] = {
 	[PGACTIVATE] = "pgactivate",
 	[PGDEACTIVATE] = "pgdeactivate",
 	[PGREFILL] = "pgrefill",
+	[NUMA_PTE_UPDATES] = "numa_pte_updates",
+	[NUMA_HINT_FAULTS] = "numa_hint_faults",
+	[NUMA_HINT_FAULTS_LOCAL] = "numa_hint_faults_local",
+	[NUMA_PAGES_MIGRATED] = "numa_pages_migrated",
+	[NUMA_TASK_MIGRATED] = "numa_task_migrated",
 };
 
 void count_node_event(int nid, enum node_event e, uint64_t n)

@@ -119,6 +119,19 @@ static int grab(int pid, struct proc_snapshot *s)
 	return p ? 0 : -ESRCH;
 }
 
+/* /proc/PID/comm: the name, as Linux prints it. */
+static int show_comm(struct pbuf *b, void *data)
+{
+	struct proc_snapshot s;
+
+	if (grab((int)(uint64_t)data, &s))
+		return -ESRCH;
+	if (s.mm)
+		mm_put(s.mm);
+	pbuf_printf(b, "%s\n", s.name);
+	return 0;
+}
+
 static int show_status(struct pbuf *b, void *data)
 {
 	int pid = (int)(uint64_t)data;
@@ -211,6 +224,7 @@ void procfs_proc_add(struct proc *p)
 	if (!d)
 		return;                             /* no memory: not listed */
 	void *pid = (void *)(uint64_t)p->pid;
+	procfs_create_file(d, "comm", show_comm, pid);
 	procfs_create_file(d, "status", show_status, pid);
 	procfs_create_file(d, "maps", show_maps, pid);
 	procfs_create_raw(d, "pagemap", read_pagemap, pid);

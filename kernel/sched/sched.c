@@ -469,6 +469,25 @@ int sched_setaffinity(struct proc *p, const struct cpumask *mask)
 	return 0;
 }
 
+bool sched_move_current(int node)
+{
+	struct proc *p = current;
+	int best = -1, best_load = 1 << 30, cpu;
+
+	for_each_cpu_in(cpu, &cpu_online_mask) {
+		if (!cpumask_test(&p->affinity, cpu) || cpus[cpu].node != node)
+			continue;
+		int load = READ_ONCE(rq_of(cpu)->nr_resident);
+		if (load < best_load)
+			best = cpu, best_load = load;
+	}
+	if (best < 0 || cpus[this_cpu_id()].node == node)
+		return false;
+	p->cpu_next = best;              /* schedule() hands it over */
+	schedule();
+	return true;
+}
+
 __attribute__((noreturn)) void sched_idle_loop(void)
 {
 	struct runqueue *rq = &this_cpu()->rq;

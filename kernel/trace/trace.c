@@ -124,7 +124,7 @@ int trace_set(const char *name, bool on)
 /* ------------------------------------------------------------ formatting */
 
 static const char *const fault_kinds[] = {
-	"anon", "file", "cow", "reuse", "migration_wait", "swap",
+	"anon", "file", "cow", "reuse", "migration_wait", "swap", "numa_hint",
 };
 
 /* The event's fields, as Linux prints them where Linux has the event. */

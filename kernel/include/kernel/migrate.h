@@ -45,4 +45,13 @@ const char *migrate_reason_name(unsigned reason);
  */
 int migrate_page(struct page *p, int node, enum migrate_reason reason);
 
+/*
+ * Move n pages (at most MIGRATE_BATCH; the caller holds a reference on
+ * each) to node, with one TLB shootdown for all of them. status[i] gets
+ * migrate_page's result for pages[i]. Returns how many moved.
+ */
+#define MIGRATE_BATCH 32
+int migrate_pages_batch(struct page **pages, int n, int node, enum migrate_reason reason,
+			int *status);
+
 #endif

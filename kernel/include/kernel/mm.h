@@ -76,6 +76,17 @@ struct mm {
 	struct inode *exe_inode;   /* the program (for /proc/<pid>/maps) */
 	struct list_head mm_node;  /* on mm_list (rmap.h) */
 	char exe_path[64];
+
+	/* NUMA balancing (numa_balancing.c). The scanner runs in the owning
+	 * process only (at its return to user mode), so the scan fields are
+	 * its own; the fault counts and numa_home change under mm->lock and
+	 * are read without it (a heuristic). */
+	uint64_t numa_next_scan;   /* clock_ns of the next window; 0: not started */
+	uint64_t numa_scan_offset; /* user address the next window starts at */
+	uint32_t numa_scan_period; /* ms between windows (0: not set yet) */
+	int numa_home;             /* node of its last hint fault or scan, or -1 */
+	int numa_scan_node;        /* node its last window was scanned from */
+	uint32_t numa_faults_local, numa_faults_remote;  /* hint faults, this window */
 };
 
 struct mm *mm_create(void);

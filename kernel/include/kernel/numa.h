@@ -21,6 +21,8 @@
 #define MAX_NODE_RANGES 8
 #define NUMA_NO_NODE (-1)
 
+struct kmigrated;
+
 struct free_area {
 	struct list_head list;     /* head pages of free 2^order blocks */
 	uint64_t nr_free;          /* blocks on the list */
@@ -60,6 +62,10 @@ struct numa_node {
 	int kswapd_failures;       /* balance runs in a row that freed nothing */
 	uint64_t nr_swapcached;    /* of its frames, in the swap cache (atomic) */
 	uint64_t events[NR_NODE_EVENTS];  /* vmstat.h: pswpin ... (atomic) */
+
+	/* NUMA balancing: this node's migration daemon and its queue of
+	 * pages to bring here (kernel/mm/numa_balancing.c). */
+	struct kmigrated *kmigrated;
 
 	/* Allocation counters, Linux's numastat (atomic increments):
 	 * numa_hit: wanted here, got here; numa_miss: got here, wanted

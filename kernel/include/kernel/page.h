@@ -35,6 +35,10 @@ struct kmem_cache;
 #define PG_active    (1U << 11)    /* on an active list, not an inactive one */
 #define PG_referenced (1U << 12)   /* used once since reclaim last looked */
 #define PG_swapcache (1U << 13)    /* in the swap cache: private = swap entry */
+#define PG_numa_queued (1U << 14)  /* queued for a kmigrated (numa_balancing.c) */
+/* Bits 24-31: 1 + the node of the last NUMA-hint fault on the page, 0 if
+ * none yet (numa_balancing.c; changed atomically, lost updates harmless). */
+#define PG_LAST_NID_SHIFT 24
 
 /* Bits of page->lockbits, apart from flags so that the plain read-modify-
  * writes of flags elsewhere can never lose a lock bit (rmap.h). */
@@ -79,6 +83,20 @@ static inline void page_set_flag(struct page *p, uint32_t f)
 static inline void page_clear_flag(struct page *p, uint32_t f)
 {
 	__atomic_fetch_and(&p->flags, ~f, __ATOMIC_RELAXED);
+}
+
+/* Record nid as the page's last NUMA-hint fault node; the one before
+ * (-1: none). */
+static inline int page_xchg_last_nid(struct page *p, int nid)
+{
+	uint32_t old = __atomic_load_n(&p->flags, __ATOMIC_RELAXED), new;
+
+	do {
+		new = (old & ((1U << PG_LAST_NID_SHIFT) - 1)) |
+		      (uint32_t)(nid + 1) << PG_LAST_NID_SHIFT;
+	} while (!__atomic_compare_exchange_n(&p->flags, &old, new, false,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return (int)(old >> PG_LAST_NID_SHIFT) - 1;
 }
 
 struct page *pfn_to_page(uint64_t pfn);   /* NULL if no node spans pfn */

@@ -59,6 +59,9 @@ struct procfs_entry *procfs_create_raw(struct procfs_entry *parent, const char *
 struct procfs_entry *procfs_mknod(struct procfs_entry *parent, const char *name,
 				  uint32_t mode, uint64_t rdev);
 struct procfs_entry *procfs_mkdir(struct procfs_entry *parent, const char *name);
+/* The directory name under parent, made if it is not there yet (several
+ * subsystems share /proc/sys/kernel). NULL if no memory. */
+struct procfs_entry *procfs_dir(struct procfs_entry *parent, const char *name);
 struct procfs_entry *procfs_symlink(struct procfs_entry *parent, const char *name,
 				    procfs_target_t target, void *data);
 /* Remove an entry and everything below it. */

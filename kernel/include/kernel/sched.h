@@ -38,6 +38,10 @@ void sched_start(struct proc *p);         /* new process: first RUNNABLE */
 void sched_set_state_sleeping(void);
 void sched_make_zombie(struct proc *p);
 int sched_setaffinity(struct proc *p, const struct cpumask *mask);
+/* Move the running process to the least loaded CPU of node that its
+ * affinity allows (NUMA balancing's task placement); false if there is
+ * none or it runs on node already. No lock held (it switches). */
+bool sched_move_current(int node);
 /* Sleep for ns nanoseconds; -EINTR if killed first. */
 int sched_sleep_ns(uint64_t ns);
 uint64_t clock_ns(void);                  /* monotonic, since boot */

@@ -16,7 +16,8 @@
  * Events (arguments a, b, c of trace_record):
  *   exceptions:page_fault_user  address, ip, error_code     (Linux's)
  *   numbat:mm_fault             address, kind, pfn          (Numbat's: kind anon, file,
- *                                                            cow, reuse, migration_wait)
+ *                                                            cow, reuse, migration_wait,
+ *                                                            swap, numa_hint)
  *   migrate:mm_migrate_pages    succeeded, failed, reason   (Linux's)
  *   numbat:migrate_page         old pfn, new pfn,           (Numbat's)
  *                               TRACE_MIGRATE_WHERE(from node, to node, reason)
@@ -43,7 +44,7 @@ enum trace_event_id {
 /* The kinds of numbat:mm_fault. */
 enum trace_fault_kind {
 	TRACE_FAULT_ANON, TRACE_FAULT_FILE, TRACE_FAULT_COW, TRACE_FAULT_REUSE,
-	TRACE_FAULT_MIGRATION_WAIT, TRACE_FAULT_SWAP,
+	TRACE_FAULT_MIGRATION_WAIT, TRACE_FAULT_SWAP, TRACE_FAULT_NUMA,
 };
 
 /* numbat:migrate_page's third argument: where from, where to, and why

@@ -38,6 +38,11 @@ enum node_event {
 	PGACTIVATE,           /* inactive -> active */
 	PGDEACTIVATE,         /* active -> inactive */
 	PGREFILL,             /* active pages looked at */
+	NUMA_PTE_UPDATES,     /* PTEs made NUMA-hint entries (node of the scanning CPU) */
+	NUMA_HINT_FAULTS,     /* NUMA-hint faults (node of the faulting CPU) */
+	NUMA_HINT_FAULTS_LOCAL, /* ... on a page of that node */
+	NUMA_PAGES_MIGRATED,  /* pages the balancing daemon moved here */
+	NUMA_TASK_MIGRATED,   /* processes balancing moved to this node */
 	NR_NODE_EVENTS
 };
 

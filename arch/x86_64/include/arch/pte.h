@@ -14,7 +14,10 @@
  *                     in bits 1-3 and the slot number in bits 12-51:
  *                     | 0 | slot (40 bits) | 0 | 1 | 0 0 | 0 0 0 0 | type | P=0 |
  *                     the page is on a swap device (kernel/mm/swap_state.c);
- * A NUMA-hint entry:  reserved: P=0, bit 11 set, frame kept (not built yet);
+ * A NUMA-hint entry:  P=0, bit 11 (PTE_NUMA) set, every other bit kept: a
+ *                     present PTE made inaccessible by the NUMA-balancing
+ *                     scanner, so that the next access faults and tells
+ *                     which node uses the page (kernel/mm/numa_balancing.c);
  * an empty PTE is 0.
  *
  * As in Linux, pte_present() is true for a PROT_NONE entry: the frame is
@@ -31,6 +34,7 @@ typedef uint64_t pte_t;
 #define PTE_MIGRATION (1UL << 9)   /* software bit: P=0, page being migrated */
 #define PTE_PROTNONE  (1UL << 8)   /* software bit (G when present): P=0, no access */
 #define PTE_SWAP      (1UL << 10)  /* software bit: P=0, a swap entry */
+#define PTE_NUMA      (1UL << 11)  /* software bit: P=0, a NUMA-hint entry */
 #define PTE_SWP_TYPE_SHIFT 1
 #define PTE_SWP_TYPE_MASK  0x7UL
 #define PTE_SWP_OFF_SHIFT  12
@@ -43,8 +47,22 @@ static inline bool pte_protnone(pte_t p)
 	return !(p & PTE_P) && (p & PTE_PROTNONE) && !(p & PTE_MIGRATION);
 }
 
-/* The PTE maps its frame now: a present or a PROT_NONE entry. */
-static inline bool pte_present(pte_t p) { return (p & PTE_P) || pte_protnone(p); }
+/* A NUMA-hint entry: the frame is mapped, the next access faults. */
+static inline bool pte_numa(pte_t p)
+{
+	return !(p & PTE_P) && (p & PTE_NUMA) &&
+	       !(p & (PTE_MIGRATION | PTE_SWAP | PTE_PROTNONE));
+}
+
+/* The PTE maps its frame now: a present, PROT_NONE or NUMA-hint entry. */
+static inline bool pte_present(pte_t p)
+{
+	return (p & PTE_P) || pte_protnone(p) || pte_numa(p);
+}
+
+/* A present PTE made a NUMA-hint entry, and back. */
+static inline pte_t pte_mknuma(pte_t p) { return (p & ~PTE_P) | PTE_NUMA; }
+static inline pte_t pte_mknonnuma(pte_t p) { return (p & ~PTE_NUMA) | PTE_P; }
 static inline bool pte_write(pte_t p) { return p & PTE_W; }
 static inline bool pte_young(pte_t p) { return p & PTE_A; }
 static inline bool pte_dirty(pte_t p) { return p & PTE_D; }
@@ -89,9 +107,11 @@ static inline bool pte_mapped(pte_t p)
 	return pte_present(p) || pte_migration(p);
 }
 
+/* A migration entry (a NUMA-hint entry becomes an ordinary one: it comes
+ * back present). */
 static inline pte_t pte_mkmigration(pte_t p)
 {
-	return (p & ~PTE_P) | PTE_MIGRATION;
+	return (p & ~(PTE_P | PTE_NUMA)) | PTE_MIGRATION;
 }
 
 /* A migration entry made present again on frame pfn (a PROT_NONE entry
