@@ -45,10 +45,10 @@ bool syscall_tracing;                /* set at boot from the command line */
 
 void user_return_work(void)
 {
-	numab_user_return();        /* NUMA balancing's scanner, when due */
 	for (;;) {
 		irq_enable();
 		rmap_check_user_return();   /* rmap_check=N: no lock held here */
+		numab_user_return();        /* NUMA balancing's scanner, when due */
 		if (current->killed)
 			proc_exit(W_SIGNALED(current->killed));
 		if (READ_ONCE(current->pending) & ~current->sigmask) {

@@ -54,7 +54,7 @@ def read_defines():
 
 
 DEFS = read_defines()
-PG = {k[3:]: v for k, v in DEFS.items() if k.startswith("PG_")}
+PG = {k[3:]: v for k, v in DEFS.items() if k.startswith("PG_") and not k.endswith("_SHIFT")}
 PL = {k[3:]: v for k, v in DEFS.items() if k.startswith("PL_")}
 PTE_BITS = {k[4:]: v for k, v in DEFS.items()   # single bits only
             if k.startswith("PTE_") and v & (v - 1) == 0 and not k.endswith("_SHIFT")}
@@ -283,7 +283,11 @@ def decode_entry(e):
             return "not present: migration entry, frame %#x kept" % ((e & PTE_ADDR) >> 12), None
         if e & DEFS["PTE_SWAP"] and not e & DEFS["PTE_PROTNONE"]:
             return "not present: swap entry, type %d slot %#x" % swap_fields(e), None
-        return "not present: unknown entry (neither empty, migration nor swap)", None
+        if e & DEFS["PTE_NUMA"] and not e & DEFS["PTE_PROTNONE"]:
+            names = {k: v for k, v in PTE_BITS.items() if k not in ("MIGRATION", "NUMA")}
+            return "not present: NUMA-hint entry, %s kept" % bit_names(
+                e & ~PTE_ADDR & ~DEFS["PTE_NUMA"], names), e & PTE_ADDR
+        return "not present: unknown entry (neither empty, migration, swap nor NUMA hint)", None
     names = {k: v for k, v in PTE_BITS.items() if k != "MIGRATION"}
     return bit_names(e & ~PTE_ADDR, names), e & PTE_ADDR
 
@@ -366,7 +370,10 @@ class Page(Helper):
         flags = int(p["flags"])
         print("pfn %#x: struct page %#x node %d order %d" % (
             pfn, int(p.address), int(p["node"]), int(p["order"])))
-        print("  flags %#x %s" % (flags, bit_names(flags, PG)))
+        print("  flags %#x %s" % (flags, bit_names(flags & ((1 << DEFS["PG_LAST_NID_SHIFT"]) - 1), PG)))
+        last = flags >> DEFS["PG_LAST_NID_SHIFT"]
+        if last:
+            print("  last NUMA-hint fault from node %d" % (last - 1))
         print("  refcount %d mapcount %d lockbits %#x %s" % (
             int(p["refcount"]), int(p["mapcount"]), int(p["lockbits"]),
             bit_names(int(p["lockbits"]), PL)))

@@ -257,6 +257,32 @@ SESSIONS.append(Session("swap", "swap=64M@1 init=/tests/swapbasic poweroff -- 80
      r"^\s*flags 0x\w+ direct\|anon\|lru(\|swapcache)?$"),
 ], doc="docs/swap.md", make={"CPUS": "1", "MEM": str(SWAP_MACHINE.mem),
                             "QEMU_NUMA": SWAP_MACHINE.qemu_numa()}, timeout=120))
+
+# docs/numa-balancing.md: a NUMA-hint fault and a daemon migration. Two
+# nodes with one CPU each; numahint writes 8 MiB on node 0, moves itself to
+# node 1 and reads it: the scanner has made the PTEs hint entries, so the
+# read faults (numab_hint_fault), the PTE comes back, and the page is
+# queued for node 1's kmigrated, which moves a batch (migrate_pages_batch).
+NUMA_MACHINE = Topology([Node("0", 128), Node("1", 128)])
+SESSIONS.append(Session("numa", "numa_balancing=enable init=/tests/numahint poweroff", [
+    "break numab_hint_fault", "continue", "bt 4", "set $va = va", "ptwalk 1 $va",
+    "page $ptwalk_pfn", "finish", "ptwalk 1 $va", "page $ptwalk_pfn",
+    "delete", "break migrate_pages_batch", "continue", "bt 2", "p n", "p node",
+    "p/x pages[0]->flags",
+], [
+    ("stops in numab_hint_fault", STOP + r"numab_hint_fault \("),
+    ("bt: from the page fault", r"^#\d+\s+(0x\w+ in )?vm_fault \("),
+    ("ptwalk: a NUMA-hint entry, frame kept", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+not present: NUMA-hint entry, .*kept\s+-> frame 0x"),
+    ("page: on node 0, mapped once", r"^pfn 0x\w+: struct page 0x\w+ node 0 order 0$"),
+    ("ptwalk: present again", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|W\|U.*-> frame 0x"),
+    ("page: queued, the last hint fault came from node 1",
+     r"^\s*last NUMA-hint fault from node 1$"),
+    ("stops in migrate_pages_batch", STOP + r"migrate_pages_batch \("),
+    ("bt: called by the daemon", r"^#\d+\s+0x\w+ in kmigrated \("),
+    ("a batch of pages", r"^\$\d+ = \d+$"),
+    ("to node 1", r"^\$\d+ = 1$"),
+], doc="docs/numa-balancing.md", make={"CPUS": "2", "MEM": str(NUMA_MACHINE.mem),
+                                     "QEMU_NUMA": NUMA_MACHINE.qemu_numa()}, timeout=120))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 

@@ -250,7 +250,9 @@ struct window {
 	struct vma *v;
 	int here;                     /* the scanning CPU's node */
 	uint64_t marked, limit;       /* PTEs made hint entries / at most */
-	uint64_t stop;                /* where the limit was reached */
+	uint64_t seen;                /* PTEs looked at: at most 8 * limit, as
+					 Linux bounds the address range too */
+	uint64_t stop;                /* where a limit was reached */
 	uint64_t present[MAX_NODES];  /* present pages seen, by node */
 };
 
@@ -292,7 +294,7 @@ static int mark_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, vo
 
 	for (uint64_t a = va; a < next; a += PAGE_SIZE, ptep++) {
 		mark_one(w, ptep);
-		if (w->marked >= w->limit) {
+		if (w->marked >= w->limit || ++w->seen >= 8 * w->limit) {
 			w->stop = a + PAGE_SIZE;
 			return 1;
 		}
