@@ -387,6 +387,7 @@ void numab_user_return(void)
 	uint64_t now = clock_ns();
 	if (!mm->numa_next_scan) {            /* a new process: the delay first */
 		mm->numa_scan_node = numa_this_node();
+		WRITE_ONCE(mm->numa_home, mm->numa_scan_node);  /* for used_elsewhere */
 		mm->numa_next_scan = now + READ_ONCE(numab.scan_delay_ms) * NS_PER_MS;
 		return;
 	}
