@@ -17,6 +17,7 @@ static const struct {
 	{ "rmap_check", "rmap_check=N: check the reverse map every N page faults" },
 	{ "trace_event", "trace_event=SYSTEM:EVENT[,...]: turn memory-system trace events on (SYSTEM:* for all of one system)" },
 	{ "numa_balancing", "numa_balancing=enable|disable: move pages to the node that uses them" },
+	{ "numa_replication", "numa_replication=enable: copy read-only file pages to each node using them" },
 	{ "swap", "swap=SIZE[@NODE]: a RAM disk on NODE made a swap area and swapped on" },
 	{ "nosmep", "leave SMEP off: the kernel may execute user pages (as Linux's)" },
 	{ "nosmap", "leave SMAP off: the kernel may touch user pages anywhere (as Linux's)" },

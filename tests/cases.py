@@ -264,6 +264,14 @@ def user_test_cases():
                             r"^# rmap_check ran [1-9]\d* times in \d+ page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for n in (1, 3)] + [
+        # NUMA balancing and replication rewrite PTEs (hint entries, batched
+        # migrations, replicas with their own chains) while the reverse map
+        # is checked every 50 faults.
+        Case(f"user-{t}-rmap-check", cmdline=f"rmap_check=50 init=/tests/{t} poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for t in ("numahint", "numareplica")] + [
         # A power cut while processes write to files unlinked while open: the
         # disk then holds inodes with no links still allocated (as Linux's
         # ext2 leaves them); e2fsck must repair it all and be clean after.

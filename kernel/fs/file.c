@@ -9,6 +9,7 @@
  * the same offset (Linux before 3.14 behaved so too). No permission
  * checks yet: every caller is root.
  */
+#include <kernel/replicate.h>
 #include <kernel/vfs.h>
 #include <kernel/pcache.h>
 #include <kernel/errno.h>
@@ -88,6 +89,7 @@ static ssize_t write_page(struct inode *in, struct uio *u, uint64_t pos)
 		err = pcache_get(in, idx, !whole && !past_eof, &p, NULL);
 	if (err)
 		return err;
+	replica_before_write(p);            /* no stale copy may stay mapped */
 	ssize_t c = uio_copy_in(u, (char *)page_address(p) + off, n);
 	if (c > 0)
 		pcache_set_dirty(p);

@@ -134,6 +134,20 @@ struct page *pcache_get_page(struct inode *inode, uint64_t index, bool *major)
 	return pcache_get(inode, index, true, &p, major) ? NULL : p;
 }
 
+int pcache_gang_get(struct inode *inode, uint64_t from, struct page **out, int max)
+{
+	uint64_t idx[16];
+	int n;
+
+	max = MIN(max, 16);
+	spin_lock(&pcache_lock);
+	n = radix_gang_lookup(&inode->mapping.pages, from, (void **)out, idx, max);
+	for (int i = 0; i < n; i++)
+		page_ref(out[i]);
+	spin_unlock(&pcache_lock);
+	return n;
+}
+
 void pcache_set_dirty(struct page *p)
 {
 	spin_lock(&pcache_lock);

@@ -65,18 +65,6 @@ void mark_page_accessed(struct page *p)
 		page_set_flag(p, PG_referenced);
 }
 
-/* A reference on p unless its count is already 0 (being freed). */
-static bool get_page_unless_zero(struct page *p)
-{
-	int32_t c = READ_ONCE(p->refcount);
-
-	while (c > 0)
-		if (__atomic_compare_exchange_n(&p->refcount, &c, c + 1, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
 /* Back onto its node's list (active if PG_active), dropping the reference
  * isolation took. */
 static void lru_putback(struct page *p)

@@ -3,6 +3,7 @@
  * tearing one down; and the references that user mappings hold on pages.
  */
 #include <kernel/mm.h>
+#include <kernel/replicate.h>
 #include <kernel/pmm.h>
 #include <kernel/slab.h>
 #include <kernel/rmap.h>
@@ -37,6 +38,8 @@ void put_page(struct page *p)
 	if (left)
 		return;
 	BUG_ON((p->flags & (PG_pcache | PG_swapcache)) || p->mapcount);
+	if (p->flags & PG_replica)
+		replica_release(p);              /* leaves its master's set */
 	if (p->flags & PG_lru)
 		lru_del(p);
 	if (p->flags & PG_anon)

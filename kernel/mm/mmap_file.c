@@ -3,6 +3,7 @@
  * msync's write-back of shared mappings. /dev/zero stands for anonymous
  * memory, as on Linux: private, or a new shmem object when shared.
  */
+#include <kernel/replicate.h>
 #include <kernel/mmap_file.h>
 #include <kernel/mm.h>
 #include <kernel/proc.h>
@@ -33,6 +34,8 @@ int mmap_file_inode(int fd, uint64_t prot, uint64_t type, struct inode **out)
 		err = -EACCES;
 	if (!err)
 		*out = S_ISREG(f->inode->mode) ? inode_get(f->inode) : NULL;
+	if (!err && *out && type == MAP_SHARED && acc == O_RDWR)
+		replica_forbid(*out);          /* it may be written through the mapping */
 	file_put(f);
 	return err;
 }

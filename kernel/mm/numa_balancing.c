@@ -53,6 +53,7 @@
 #include <kernel/errno.h>
 #include <kernel/slab.h>
 #include <kernel/vmstat.h>
+#include <kernel/replicate.h>
 
 struct numab_settings numab = {
 	.enabled = 0,
@@ -221,6 +222,17 @@ static bool may_move(struct vma *v, struct page *p, int to)
 	return READ_ONCE(p->mapcount) <= 1 || !used_elsewhere(p, to);
 }
 
+/* A page of a read-only file mapping that another node uses too gets a
+ * replica on this node instead of moving (replicate.c). */
+static bool want_replica(struct vma *v, struct page *p, int last, int here)
+{
+	if (!READ_ONCE(numab.replicate) || !v->inode || (v->prot & PROT_WRITE) ||
+	    !(p->flags & PG_pcache))
+		return false;
+	return (last != NUMA_NO_NODE && last != here) ||
+	       (READ_ONCE(p->mapcount) > 1 && used_elsewhere(p, here));
+}
+
 void numab_hint_fault(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 {
 	pte_t pte = *ptep;
@@ -240,7 +252,9 @@ void numab_hint_fault(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 	}
 	mm->numa_faults_remote++;
 	int last = page_xchg_last_nid(p, here);
-	if ((last == NUMA_NO_NODE || last == here) && may_move(v, p, here))
+	if (want_replica(v, p, last, here))
+		replica_map(mm, ptep, p, here);
+	else if ((last == NUMA_NO_NODE || last == here) && may_move(v, p, here))
 		queue_page(p, here);
 }
 
@@ -257,13 +271,15 @@ struct window {
 };
 
 /* Whether the scanner looks at v: not PROT_NONE, and not a read-only
- * file mapping (program text and libraries, as Linux skips them). */
+ * file mapping (program text and libraries, as Linux skips them) unless
+ * such pages may be replicated. */
 static bool scannable(const struct vma *v)
 {
 	if (v->prot == PROT_NONE)
 		return false;
-	return !v->inode || (v->prot & PROT_WRITE);
+	return !v->inode || (v->prot & PROT_WRITE) || READ_ONCE(numab.replicate);
 }
+
 
 /* One PTE: count its page's node; make it a hint entry if the page is
  * remote and not a copy-on-write page shared with another process. */
@@ -417,7 +433,7 @@ static int write_u32(void *data, const char *buf, size_t len)
 	}
 	if (i == 0 || (i < len && buf[i] != '\n'))
 		return -EINVAL;
-	if (data == &numab.enabled ? v > 1 : v == 0)
+	if (data == &numab.enabled || data == &numab.replicate ? v > 1 : v == 0)
 		return -EINVAL;
 	WRITE_ONCE(*(uint32_t *)data, (uint32_t)v);
 	return 0;
@@ -432,6 +448,7 @@ static void make_sysctls(void)
 		{ "numa_balancing_scan_period_max_ms", &numab.scan_period_max_ms },
 		{ "numa_balancing_scan_size_mb", &numab.scan_size_mb },
 		{ "numa_balancing_promote_rate_limit_MBps", &numab.rate_limit_mbps },
+		{ "numa_replication", &numab.replicate },
 	};
 	struct procfs_entry *sys = procfs_dir(procfs_root(), "sys");
 	struct procfs_entry *kern = sys ? procfs_dir(sys, "kernel") : NULL;
@@ -449,6 +466,9 @@ void numab_init(void)
 		numab.enabled = 1;
 	else if (opt && strcmp(opt, "disable"))
 		printk("numa_balancing: unknown value '%s', disabled\n", opt);
+	opt = cmdline_get("numa_replication");
+	if (opt && !strcmp(opt, "enable"))
+		numab.replicate = 1;
 	make_sysctls();
 	for_each_online_node(nid) {
 		struct numa_node *n = &numa_nodes[nid];

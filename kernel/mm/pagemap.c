@@ -35,7 +35,7 @@ static uint64_t page_bits(uint64_t pfn)
 
 	if (!p)
 		return 0;
-	return (p->flags & PG_pcache ? PM_FILE : 0) |
+	return (p->flags & (PG_pcache | PG_replica) ? PM_FILE : 0) |
 	       (READ_ONCE(p->mapcount) == 1 ? PM_MMAP_EXCLUSIVE : 0);
 }
 

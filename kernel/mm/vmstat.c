@@ -21,6 +21,9 @@ const char *const vm_event_names[NR_VM_EVENTS] = {
 	[PGMIGRATE_FAIL] = "pgmigrate_fail",
 	[RMAP_CHECK] = "numbat_rmap_check",
 	[OOM_KILL] = "oom_kill",
+	[REPLICA_MADE] = "numbat_replica_made",
+	[REPLICA_FREED] = "numbat_replica_freed",
+	[REPLICA_COLLAPSED] = "numbat_replica_collapsed",
 };
 
 const char *const node_event_names[NR_NODE_EVENTS] = {
@@ -98,4 +101,7 @@ void vmstat_show_reclaim(struct pbuf *b, int nid)
 	pbuf_printf(b, "nr_swapcached %lu\n", cached);
 	for (int e = 0; e < NR_NODE_EVENTS; e++)
 		pbuf_printf(b, "%s %lu\n", node_event_names[e], ev[e]);
+	if (nid == NUMA_NO_NODE)             /* the memory replication costs */
+		pbuf_printf(b, "numbat_nr_replica_pages %lu\n",
+			    vm_event_sum(REPLICA_MADE) - vm_event_sum(REPLICA_FREED));
 }

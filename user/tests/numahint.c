@@ -146,12 +146,12 @@ static int pages_on(char *mem, int n)
 }
 
 /* Read every word; the number of words that are not what fill wrote. */
-static long sweep(char *mem)
+static long sweep(volatile char *mem)   /* volatile: every read happens */
 {
 	long bad = 0;
 
 	for (long i = 0; i < PAGES * PAGE / 8; i++)
-		bad += ((long *)mem)[i] != i * 7 + 1;
+		bad += ((volatile long *)mem)[i] != i * 7 + 1;
 	return bad;
 }
 

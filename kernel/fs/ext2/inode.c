@@ -7,6 +7,7 @@
  *                           [13] -> [B/4] -> [B/4] -> data
  *                           [14] -> [B/4] -> [B/4] -> [B/4] -> data
  */
+#include <kernel/replicate.h>
 #include <kernel/ext2.h>
 #include <kernel/device.h>
 #include <kernel/pcache.h>
@@ -406,6 +407,7 @@ static int zero_tail(struct inode *in, uint64_t size)
 	int err = pcache_get(in, size >> PAGE_SHIFT, true, &p, NULL);
 	if (err)
 		return err;
+	replica_before_write(p);
 	memset((char *)page_address(p) + off, 0, PAGE_SIZE - off);
 	pcache_set_dirty(p);
 	pcache_put_page(p);

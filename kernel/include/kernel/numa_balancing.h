@@ -32,6 +32,7 @@ struct numab_settings {
 	uint32_t scan_size_mb;          /* PTEs marked per window */
 	uint32_t rate_limit_mbps;       /* numa_balancing_promote_rate_limit_MBps:
 					   pages queued per target node, MB/s */
+	uint32_t replicate;             /* numa_replication: 0 or 1 (replicate.c) */
 };
 extern struct numab_settings numab;
 

@@ -36,6 +36,9 @@ struct kmem_cache;
 #define PG_referenced (1U << 12)   /* used once since reclaim last looked */
 #define PG_swapcache (1U << 13)    /* in the swap cache: private = swap entry */
 #define PG_numa_queued (1U << 14)  /* queued for a kmigrated (numa_balancing.c) */
+#define PG_replicated (1U << 15)   /* page-cache page with replicas: private =
+				      its struct replica_set (replicate.c) */
+#define PG_replica   (1U << 16)    /* a replica: private = the page it copies */
 /* Bits 24-31: 1 + the node of the last NUMA-hint fault on the page, 0 if
  * none yet (numa_balancing.c; changed atomically, lost updates harmless). */
 #define PG_LAST_NID_SHIFT 24
@@ -97,6 +100,18 @@ static inline int page_xchg_last_nid(struct page *p, int nid)
 	} while (!__atomic_compare_exchange_n(&p->flags, &old, new, false,
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return (int)(old >> PG_LAST_NID_SHIFT) - 1;
+}
+
+/* A reference on p unless its count is already 0 (being freed). */
+static inline bool get_page_unless_zero(struct page *p)
+{
+	int32_t c = __atomic_load_n(&p->refcount, __ATOMIC_RELAXED);
+
+	while (c > 0)
+		if (__atomic_compare_exchange_n(&p->refcount, &c, c + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	return false;
 }
 
 struct page *pfn_to_page(uint64_t pfn);   /* NULL if no node spans pfn */

@@ -39,6 +39,9 @@ void mapping_init(struct address_space *m, struct inode *host,
 /* The page with a reference held, read from the device on a miss
  * (*major = true then). NULL on I/O error or no memory. */
 struct page *pcache_get_page(struct inode *inode, uint64_t index, bool *major);
+/* Up to max cached pages of inode from index `from` on, in index order,
+ * each with a reference (pcache_put_page it); how many. */
+int pcache_gang_get(struct inode *inode, uint64_t from, struct page **out, int max);
 /* The same with the error: 0, -EIO, -EUCLEAN, -ENOMEM. With fill false,
  * a missing page is zero-filled instead of read (a write will cover it). */
 int pcache_get(struct inode *inode, uint64_t index, bool fill,

@@ -133,6 +133,8 @@ struct address_space {
 	struct radix_root pages;   /* page index -> struct page *; pcache_lock */
 	uint64_t nrpages;          /* pcache_lock */
 	uint64_t ndirty;           /* pcache_lock */
+	bool no_replicas;          /* mapped shared from a file open for writing:
+				      its pages are never replicated (replicate.c) */
 };
 
 /* ------------------------------------------------------------ inodes */

@@ -23,6 +23,9 @@ enum vm_event {
 	PGMIGRATE_FAIL,       /* pages that could not be migrated */
 	RMAP_CHECK,           /* Numbat: rmap_check runs (thread and /proc) */
 	OOM_KILL,             /* processes the OOM killer ended */
+	REPLICA_MADE,         /* Numbat: page replicas made (replicate.c) */
+	REPLICA_FREED,        /* Numbat: replicas freed */
+	REPLICA_COLLAPSED,    /* Numbat: pages whose replicas a write collapsed */
 	NR_VM_EVENTS
 };
 

@@ -1,0 +1,233 @@
+/*
+ * numareplica: page replication (Numbat's; Linux has none, so on Linux
+ * every check is skipped). Two nodes with CPUs.
+ *
+ *  1. A file of PAGES pages, written on node 0, is mapped read-only by a
+ *     process on node 0 and by its child on node 1; both keep reading it.
+ *     With NUMA balancing and replication on, the child's PTEs come to
+ *     point at replicas on node 1 (move_pages status of its own mapping),
+ *     the parent's stay on the node-0 page cache pages, and
+ *     numbat_replica_made / numbat_nr_replica_pages count them.
+ *  2. The parent writes the file with pwrite: the replicas collapse
+ *     (numbat_replica_collapsed) and the child reads the new bytes.
+ *  3. The child replicates again; the parent maps the file shared from a
+ *     descriptor open for writing: every replica collapses and none is
+ *     made again; a write through that mapping reaches the child.
+ *  4. When the child has exited, no replica is left (numbat_nr_replica_pages
+ *     back to where it was), and /proc/rmap_check is clean (ktap_done).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "../lib/ktap.h"
+
+#define PAGES 16
+#define PAGE 4096L
+#define FILE_PATH "/numareplica.dat"
+
+struct shared {                        /* parent <-> child, MAP_SHARED */
+	volatile int phase;                /* what the parent asks for */
+	volatile int child_on1[4];         /* child's pages on node 1, per phase */
+	volatile int child_saw;            /* the phase whose write the child read */
+};
+
+static struct shared *sh;
+
+static void set_knob(const char *name, const char *v)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	if ((fd = open(path, O_WRONLY)) >= 0) {
+		if (write(fd, v, strlen(v)) < 0)
+			diag("write %s: failed", path);
+		close(fd);
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static int node_cpu(int n)
+{
+	char path[80], buf[64];
+	unsigned long bits[4];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || cpulist_parse(buf, bits, 256) <= 0)
+		return -1;
+	for (int c = 0; c < 256; c++)
+		if (bit_test(bits, c))
+			return c;
+	return -1;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
+
+/* Pages of the mapping at m whose frame is on node n. */
+static int on_node(const char *m, int n)
+{
+	void *pages[PAGES];
+	int status[PAGES], count = 0;
+
+	for (int i = 0; i < PAGES; i++)
+		pages[i] = (void *)(m + i * PAGE);
+	if (syscall(SYS_move_pages, 0, PAGES, pages, NULL, status, 0) < 0)
+		return -1;
+	for (int i = 0; i < PAGES; i++)
+		count += status[i] == n;
+	return count;
+}
+
+static long sum(const volatile char *m)   /* volatile: every read happens */
+{
+	long s = 0;
+
+	for (int i = 0; i < PAGES; i++)
+		for (int j = 0; j < 64; j++)
+			s += m[i * PAGE + j * 64];
+	return s;
+}
+
+/* The child: on node 1, read the mapping; report per phase. */
+static void child(int cpu1)
+{
+	int fd = open(FILE_PATH, O_RDONLY);
+	char *m = mmap(NULL, PAGES * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+
+	pin(cpu1);
+	while (sh->phase < 9) {
+		int ph = sh->phase;
+		sum(m);
+		sh->child_on1[ph & 3] = on_node(m, 1);
+		if (m[0] == 'A' + ph)
+			sh->child_saw = ph;
+		usleep(1000);
+	}
+	_exit(0);
+}
+
+/* Wait until cond() or t seconds; the parent keeps reading its mapping. */
+static int wait_for(int (*cond)(void), const char *m, double t)
+{
+	double t0 = now_s();
+
+	while (!cond() && now_s() - t0 < t)
+		sum(m);
+	return cond();
+}
+
+static int phase_goal;
+static int child_replicated(void) { return sh->child_on1[sh->phase & 3] == PAGES; }
+static int child_saw_write(void) { return sh->child_saw == phase_goal; }
+
+int main(void)
+{
+	int cpu0 = node_cpu(0), cpu1 = node_cpu(1);
+
+	ktap_plan("numareplica", 11);
+	if (!is_numbat()) {
+		for (int i = 0; i < 11; i++)
+			skip("Linux does not replicate pages", "check %d", i + 1);
+		return ktap_done();
+	}
+	if (cpu0 < 0 || cpu1 < 0)
+		ktap_bail("needs CPUs on nodes 0 and 1");
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pin(cpu0);
+	int fd = open(FILE_PATH, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	static char buf[PAGES * PAGE];
+	memset(buf, 'A', sizeof(buf));
+	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+		ktap_bail("cannot write " FILE_PATH);
+	long nr0 = file_counter("/proc/vmstat", "numbat_nr_replica_pages");
+	long made = file_counter("/proc/vmstat", "numbat_replica_made");
+	long coll = file_counter("/proc/vmstat", "numbat_replica_collapsed");
+	set_knob("numa_balancing_scan_delay_ms", "100\n");
+	set_knob("numa_balancing_scan_period_min_ms", "100\n");
+	set_knob("numa_replication", "1\n");
+	set_knob("numa_balancing", "1\n");
+	int ro = open(FILE_PATH, O_RDONLY);
+	char *m = mmap(NULL, PAGES * PAGE, PROT_READ, MAP_SHARED, ro, 0);
+	sum(m);
+	pid_t pid = fork();
+	if (pid == 0)
+		child(cpu1);
+
+	/* 1: replicas on node 1 for the child; the parent keeps node 0's */
+	int done = wait_for(child_replicated, m, 10);
+	ok(done, "the child's %d pages map replicas on node 1 (%d)", PAGES, sh->child_on1[0]);
+	diag("parent: %d on node 0, %d on node 1; numa_pte_updates %ld numa_hint_faults %ld "
+	     "numa_pages_migrated %ld", on_node(m, 0), on_node(m, 1),
+	     file_counter("/proc/vmstat", "numa_pte_updates"),
+	     file_counter("/proc/vmstat", "numa_hint_faults"),
+	     file_counter("/proc/vmstat", "numa_pages_migrated"));
+	ok(on_node(m, 0) == PAGES, "the parent's pages are the node-0 page cache pages");
+	ok(file_counter("/proc/vmstat", "numbat_replica_made") - made >= PAGES,
+	   "numbat_replica_made counts them");
+	ok(file_counter("/proc/vmstat", "numbat_nr_replica_pages") - nr0 >= PAGES,
+	   "numbat_nr_replica_pages reports their memory");
+
+	/* 2: pwrite collapses them; the child reads the new bytes */
+	phase_goal = 1;
+	sh->phase = 1;
+	memset(buf, 'B', PAGE);
+	ok(pwrite(fd, buf, PAGE, 0) == PAGE && wait_for(child_saw_write, m, 5),
+	   "after pwrite the child reads the new bytes");
+	ok(file_counter("/proc/vmstat", "numbat_replica_collapsed") > coll,
+	   "numbat_replica_collapsed counts the collapse");
+
+	/* 3: replicas again, then a writable shared mapping forbids them */
+	sh->child_on1[2] = 0;
+	sh->phase = 2;
+	done = wait_for(child_replicated, m, 10);
+	ok(done, "the child replicates again (%d)", sh->child_on1[2]);
+	char *w = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	phase_goal = 3;
+	sh->phase = 3;
+	w[0] = 'D';                        /* 'A' + 3 */
+	ok(w != MAP_FAILED && wait_for(child_saw_write, m, 5),
+	   "a write through a writable shared mapping reaches the child");
+	double t0 = now_s();
+	while (now_s() - t0 < 1)
+		sum(m);
+	ok(sh->child_on1[3] == 0, "no replica is made while the file may be written (%d)",
+	   sh->child_on1[3]);
+
+	/* 4: the child goes; no replica is left */
+	sh->phase = 9;
+	int status;
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child exits cleanly");
+	ok(file_counter("/proc/vmstat", "numbat_nr_replica_pages") == nr0,
+	   "no replica is left (numbat_nr_replica_pages back to %ld)", nr0);
+	set_knob("numa_balancing", "0\n");
+	set_knob("numa_replication", "0\n");
+	set_knob("numa_balancing_scan_delay_ms", "1000\n");
+	set_knob("numa_balancing_scan_period_min_ms", "1000\n");
+	munmap(w, PAGES * PAGE);
+	unlink(FILE_PATH);
+	return ktap_done();
+}
