@@ -7,7 +7,8 @@
  *     With NUMA balancing and replication on, the child's PTEs come to
  *     point at replicas on node 1 (move_pages status of its own mapping),
  *     the parent's stay on the node-0 page cache pages, and
- *     numbat_replica_made / numbat_nr_replica_pages count them.
+ *     numbat_replica_made / numbat_nr_replica_pages count them. The
+ *     program's own text, which both run, is replicated the same way.
  *  2. The parent writes the file with pwrite: the replicas collapse
  *     (numbat_replica_collapsed) and the child reads the new bytes.
  *  3. The child replicates again; the parent maps the file shared from a
@@ -38,6 +39,7 @@ struct shared {                        /* parent <-> child, MAP_SHARED */
 	volatile int phase;                /* what the parent asks for */
 	volatile int child_on1[4];         /* child's pages on node 1, per phase */
 	volatile int child_saw;            /* the phase whose write the child read */
+	volatile int child_text_node;      /* node of the child's page of sum()'s code */
 };
 
 static struct shared *sh;
@@ -111,6 +113,15 @@ static long sum(const volatile char *m)   /* volatile: every read happens */
 	return s;
 }
 
+/* The node of the frame behind the code at fn (this process's PTE). */
+static int text_node(void *fn)
+{
+	void *pg[1] = { (void *)((unsigned long)fn & ~(PAGE - 1)) };
+	int st[1] = { -1 };
+
+	return syscall(SYS_move_pages, 0, 1, pg, NULL, st, 0) < 0 ? -1 : st[0];
+}
+
 /* The child: on node 1, read the mapping; report per phase. */
 static void child(int cpu1)
 {
@@ -122,6 +133,7 @@ static void child(int cpu1)
 		int ph = sh->phase;
 		sum(m);
 		sh->child_on1[ph & 3] = on_node(m, 1);
+		sh->child_text_node = text_node((void *)sum);
 		if (m[0] == 'A' + ph)
 			sh->child_saw = ph;
 		usleep(1000);
@@ -147,9 +159,9 @@ int main(void)
 {
 	int cpu0 = node_cpu(0), cpu1 = node_cpu(1);
 
-	ktap_plan("numareplica", 11);
+	ktap_plan("numareplica", 12);
 	if (!is_numbat()) {
-		for (int i = 0; i < 11; i++)
+		for (int i = 0; i < 12; i++)
 			skip("Linux does not replicate pages", "check %d", i + 1);
 		return ktap_done();
 	}
@@ -185,6 +197,9 @@ int main(void)
 	     file_counter("/proc/vmstat", "numa_hint_faults"),
 	     file_counter("/proc/vmstat", "numa_pages_migrated"));
 	ok(on_node(m, 0) == PAGES, "the parent's pages are the node-0 page cache pages");
+	ok(sh->child_text_node == 1 && text_node((void *)sum) == 0,
+	   "the program's text: the child runs a replica on node 1 (%d), the parent node 0's (%d)",
+	   sh->child_text_node, text_node((void *)sum));
 	ok(file_counter("/proc/vmstat", "numbat_replica_made") - made >= PAGES,
 	   "numbat_replica_made counts them");
 	ok(file_counter("/proc/vmstat", "numbat_nr_replica_pages") - nr0 >= PAGES,
