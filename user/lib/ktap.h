@@ -93,6 +93,15 @@ const char *status_str(int status);
  * number >= nbits. */
 int cpulist_parse(const char *s, unsigned long *bits, int nbits);
 
+/* The first CPU of NUMA node n (its sysfs cpulist), or -1. */
+int node_first_cpu(int n);
+
+/* Run only on cpu (sched_setaffinity); 0 or -1. */
+int pin_to_cpu(int cpu);
+
+/* CLOCK_MONOTONIC in seconds (under QEMU -icount: guest time). */
+double now_seconds(void);
+
 /* Write a Linux swap header (version 1) for an area of `pages` 4 KiB pages
  * at the start of fd: nbad bad page numbers, uuid (16 bytes) and label
  * (up to 16) may be NULL. 0, or -1 with errno set. (swaphdr.c) */

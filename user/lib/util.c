@@ -1,8 +1,12 @@
 /*
  * util.c: small helpers shared by the user-space tests (see ktap.h).
- * Only system calls from Numbat's list: uname, open, read, close, fork, wait4.
+ * Only system calls from Numbat's list: uname, open, read, close, fork, wait4,
+ * sched_setaffinity, clock_gettime.
  */
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,4 +175,35 @@ char *touch_anon(long len)
 	for (long i = 0; i < len; i += 4096)
 		p[i] = (char)(i / 4096);
 	return p;
+}
+
+int node_first_cpu(int n)
+{
+	char path[80], buf[256];
+	unsigned long bits[4];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || cpulist_parse(buf, bits, 256) <= 0)
+		return -1;
+	for (int c = 0; c < 256; c++)
+		if (bit_test(bits, c))
+			return c;
+	return -1;
+}
+
+int pin_to_cpu(int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	return sched_setaffinity(0, sizeof(s), &s);
+}
+
+double now_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
 }

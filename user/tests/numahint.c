@@ -97,38 +97,6 @@ static long vm(const char *key)
 	return file_counter("/proc/vmstat", key);
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/* A CPU of node n (its cpulist's first), or -1. */
-static int node_cpu(int n)
-{
-	char path[80], buf[64];
-	unsigned long bits[4];
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n);
-	if (read_file(path, buf, sizeof(buf)) <= 0 || cpulist_parse(buf, bits, 256) <= 0)
-		return -1;
-	for (int c = 0; c < 256; c++)
-		if (bit_test(bits, c))
-			return c;
-	return -1;
-}
-
-static int pin(int cpu)
-{
-	cpu_set_t s;
-
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	return sched_setaffinity(0, sizeof(s), &s);
-}
-
 /* How many of the region's pages are on node n (move_pages queries). */
 static int pages_on(char *mem, int n)
 {
@@ -207,16 +175,16 @@ static void converge(char *mem, int cpu0, int cpu1)
 	long bad = 0;
 	int on1 = 0;
 
-	pin(cpu0);
+	pin_to_cpu(cpu0);
 	for (long i = 0; i < PAGES * PAGE / 8; i++)
 		((long *)mem)[i] = i * 7 + 1;
 	ok(pages_on(mem, 0) == PAGES, "the region was written on node 0");
-	pin(cpu1);
-	double t0 = now_s();
-	while (now_s() - t0 < 10 && (on1 = pages_on(mem, 1)) < MOST)
+	pin_to_cpu(cpu1);
+	double t0 = now_seconds();
+	while (now_seconds() - t0 < 10 && (on1 = pages_on(mem, 1)) < MOST)
 		bad += sweep(mem);
 	diag("%d pages on node 1 after %.2f s: numa_pte_updates +%ld numa_hint_faults +%ld "
-	     "numa_pages_migrated +%ld", on1, now_s() - t0, vm("numa_pte_updates") - upd,
+	     "numa_pages_migrated +%ld", on1, now_seconds() - t0, vm("numa_pte_updates") - upd,
 	     vm("numa_hint_faults") - hint, vm("numa_pages_migrated") - mig);
 	ok(on1 >= MOST, "95%% of the pages moved to node 1 within 10 s (%d of %d)", on1, PAGES);
 	ok(vm("numa_pte_updates") - upd >= MOST, "the scanner marked their PTEs");
@@ -228,10 +196,10 @@ static void converge(char *mem, int cpu0, int cpu1)
 
 static void settle(char *mem)
 {
-	double t0 = now_s();
+	double t0 = now_seconds();
 	int on1;
 
-	while ((on1 = pages_on(mem, 1)) < PAGES && now_s() - t0 < 5)
+	while ((on1 = pages_on(mem, 1)) < PAGES && now_seconds() - t0 < 5)
 		sweep(mem);                     /* the last 5% */
 	if (on1 < PAGES) {
 		skip("some pages stay remote", "local pages: nothing migrated in 1.5 s");
@@ -239,8 +207,8 @@ static void settle(char *mem)
 		return;
 	}
 	long mig = vm("numa_pages_migrated"), upd = vm("numa_pte_updates");
-	t0 = now_s();
-	while (now_s() - t0 < 1.5)
+	t0 = now_seconds();
+	while (now_seconds() - t0 < 1.5)
 		sweep(mem);
 	ok(vm("numa_pages_migrated") == mig, "local pages: nothing migrated in 1.5 s");
 	ok(vm("numa_pte_updates") == upd, "local pages: no PTE marked (they are skipped)");
@@ -251,10 +219,10 @@ static void disabled(char *mem, int cpu0)
 	int on1 = pages_on(mem, 1);
 
 	set_knob("numa_balancing", "0\n");
-	pin(cpu0);
+	pin_to_cpu(cpu0);
 	long upd = vm("numa_pte_updates"), hint = vm("numa_hint_faults");
-	double t0 = now_s();
-	while (now_s() - t0 < 1.5)
+	double t0 = now_seconds();
+	while (now_seconds() - t0 < 1.5)
 		sweep(mem);
 	ok(vm("numa_pte_updates") == upd && vm("numa_hint_faults") == hint,
 	   "balancing off: no PTE marked, no hint fault in 1.5 s of remote use");
@@ -264,7 +232,7 @@ static void disabled(char *mem, int cpu0)
 int main(void)
 {
 	int numbat = is_numbat();
-	int cpu0 = node_cpu(0), cpu1 = node_cpu(1);
+	int cpu0 = node_first_cpu(0), cpu1 = node_first_cpu(1);
 
 	ktap_plan("numahint", 22);
 	if (get_knob("numa_balancing") < 0 || cpu0 < 0 || cpu1 < 0)

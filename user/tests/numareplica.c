@@ -57,37 +57,6 @@ static void set_knob(const char *name, const char *v)
 	}
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int node_cpu(int n)
-{
-	char path[80], buf[64];
-	unsigned long bits[4];
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", n);
-	if (read_file(path, buf, sizeof(buf)) <= 0 || cpulist_parse(buf, bits, 256) <= 0)
-		return -1;
-	for (int c = 0; c < 256; c++)
-		if (bit_test(bits, c))
-			return c;
-	return -1;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t s;
-
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	sched_setaffinity(0, sizeof(s), &s);
-}
-
 /* Pages of the mapping at m whose frame is on node n. */
 static int on_node(const char *m, int n)
 {
@@ -128,7 +97,7 @@ static void child(int cpu1)
 	int fd = open(FILE_PATH, O_RDONLY);
 	char *m = mmap(NULL, PAGES * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 
-	pin(cpu1);
+	pin_to_cpu(cpu1);
 	while (sh->phase < 9) {
 		int ph = sh->phase;
 		sum(m);
@@ -144,9 +113,9 @@ static void child(int cpu1)
 /* Wait until cond() or t seconds; the parent keeps reading its mapping. */
 static int wait_for(int (*cond)(void), const char *m, double t)
 {
-	double t0 = now_s();
+	double t0 = now_seconds();
 
-	while (!cond() && now_s() - t0 < t)
+	while (!cond() && now_seconds() - t0 < t)
 		sum(m);
 	return cond();
 }
@@ -157,7 +126,7 @@ static int child_saw_write(void) { return sh->child_saw == phase_goal; }
 
 int main(void)
 {
-	int cpu0 = node_cpu(0), cpu1 = node_cpu(1);
+	int cpu0 = node_first_cpu(0), cpu1 = node_first_cpu(1);
 
 	ktap_plan("numareplica", 12);
 	if (!is_numbat()) {
@@ -168,7 +137,7 @@ int main(void)
 	if (cpu0 < 0 || cpu1 < 0)
 		ktap_bail("needs CPUs on nodes 0 and 1");
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pin(cpu0);
+	pin_to_cpu(cpu0);
 	int fd = open(FILE_PATH, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	static char buf[PAGES * PAGE];
 	memset(buf, 'A', sizeof(buf));
@@ -225,8 +194,8 @@ int main(void)
 	w[0] = 'D';                        /* 'A' + 3 */
 	ok(w != MAP_FAILED && wait_for(child_saw_write, m, 5),
 	   "a write through a writable shared mapping reaches the child");
-	double t0 = now_s();
-	while (now_s() - t0 < 1)
+	double t0 = now_seconds();
+	while (now_seconds() - t0 < 1)
 		sum(m);
 	ok(sh->child_on1[3] == 0, "no replica is made while the file may be written (%d)",
 	   sh->child_on1[3]);
