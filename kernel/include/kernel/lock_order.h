@@ -25,6 +25,10 @@
  *                       its fork child's
  *       pte_chain lock  bit PL_CHAIN of a page (rmap.h)
  *         spare_lock    a CPU's one spare pte_chain block (rmap.c)
+ *         the pte_chain lock of a replica's master (replicate.c: a
+ *                       replica's last put leaves the master's set; the
+ *                       master's lock is never held when taking a
+ *                       replica's)
  *       icache_lock or pcache_lock or swapcache_lock   (none inside another;
  *                       pcache_lock and swapcache_lock also inside a
  *                       pte_chain lock: an unmap's last put of a page)
@@ -38,6 +42,8 @@
  *   leaves              nothing but the allocators inside them:
  *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
  *                       a trace ring's lock, shmem_list_lock, a node's
+ *                       migration queue (kmigrated.lock, numa_balancing.c:
+ *                       a hint fault queues a page under mm->lock), a node's
  *                       LRU lock (lruvec.lock: a page's last put takes it
  *                       under any of the locks above)
  *   allocators, innermost: a slab cache's lock, then a node's buddy lock
