@@ -44,7 +44,7 @@ void put_page(struct page *p)
 		lru_del(p);
 	if (p->flags & PG_anon)
 		count_vm_event(PGFREE);      /* pgalloc/pgfree count user anonymous pages */
-	page_clear_flag(p, PG_anon | PG_dirty | PG_active | PG_referenced);
+	page_clear_flag(p, PG_anon | PG_dirty | PG_active | PG_referenced | PG_LAST_NID_MASK);
 	p->mapping = NULL;
 	p->index = 0;
 	p->private = 0;

@@ -42,6 +42,7 @@ struct kmem_cache;
 /* Bits 24-31: 1 + the node of the last NUMA-hint fault on the page, 0 if
  * none yet (numa_balancing.c; changed atomically, lost updates harmless). */
 #define PG_LAST_NID_SHIFT 24
+#define PG_LAST_NID_MASK (0xffU << PG_LAST_NID_SHIFT)
 
 /* Bits of page->lockbits, apart from flags so that the plain read-modify-
  * writes of flags elsewhere can never lose a lock bit (rmap.h). */
