@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,22 +158,22 @@ long nb_where(struct nb_region *r, long counts[NB_MAXNODES])
 	return n;
 }
 
-long nb_sysctl(const char *name)
+/* The number in file path, or -1. */
+static long read_number(const char *path)
 {
-	char path[128], buf[64];
+	char buf[64];
 
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return -1;
 	return strtol(buf, NULL, 10);
 }
 
-int nb_sysctl_set(const char *name, long value)
+/* Write value to file path. 0, or -1 with errno. */
+static int write_number(const char *path, long value)
 {
-	char path[128], buf[32];
+	char buf[32];
 	int fd, len, ret;
 
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
 	len = snprintf(buf, sizeof(buf), "%ld\n", value);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
@@ -180,6 +181,51 @@ int nb_sysctl_set(const char *name, long value)
 	ret = write(fd, buf, len) == len ? 0 : -1;
 	close(fd);
 	return ret;
+}
+
+long nb_sysctl(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	return read_number(path);
+}
+
+int nb_sysctl_set(const char *name, long value)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
+	return write_number(path, value);
+}
+
+#define NB_DEBUGFS "/sys/kernel/debug/sched/numa_balancing"
+
+/* The path of scan knob name: /proc/sys/kernel/numa_balancing_NAME if it
+ * exists, else the debugfs file (mounting debugfs if it is not). */
+static const char *knob_path(const char *name, char *path, size_t size)
+{
+	snprintf(path, size, "/proc/sys/kernel/numa_balancing_%s", name);
+	if (access(path, F_OK) == 0)
+		return path;
+	if (access(NB_DEBUGFS, F_OK) != 0)
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	snprintf(path, size, NB_DEBUGFS "/%s", name);
+	return path;
+}
+
+long nb_knob(const char *name)
+{
+	char path[128];
+
+	return read_number(knob_path(name, path, sizeof(path)));
+}
+
+int nb_knob_set(const char *name, long value)
+{
+	char path[128];
+
+	return write_number(knob_path(name, path, sizeof(path)), value);
 }
 
 void nb_vmstat_read(struct nb_vmstat *s)

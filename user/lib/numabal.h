@@ -87,6 +87,15 @@ long nb_sysctl(const char *name);
 /* Write value to /proc/sys/kernel/NAME. 0, or -1 with errno. */
 int nb_sysctl_set(const char *name, long value);
 
+/* A scan knob, NAME as in /proc/sys/kernel/numa_balancing_NAME
+ * ("scan_delay_ms"): its value, or -1. Linux 5.13 and later keep these
+ * in debugfs (/sys/kernel/debug/sched/numa_balancing/NAME), where they
+ * are looked for next (debugfs mounted first if need be). */
+long nb_knob(const char *name);
+
+/* Set a scan knob (as nb_knob finds it). 0, or -1 with errno. */
+int nb_knob_set(const char *name, long value);
+
 /* Read the counters of /proc/vmstat into s (missing ones are -1). */
 void nb_vmstat_read(struct nb_vmstat *s);
 
