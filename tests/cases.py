@@ -227,6 +227,48 @@ def swap_cases():
     return cases
 
 
+# The NUMA-balancing test (user/tests/numabal.c), one boot per scenario on
+# two nodes of 256 MiB with one CPU each, balancing on at boot (the off
+# scenario boots with it off). name -> (scenario, boot options, seconds).
+NUMABAL_MACHINE = Topology([Node("0", 256), Node("1", 256)])
+NUMABAL_CASES = {
+    "converge": ("converge", "numa_balancing=enable ", 240),
+    "local": ("local", "numa_balancing=enable ", 180),
+    "pingpong": ("pingpong", "numa_balancing=enable ", 180),
+    "policy": ("policy", "numa_balancing=enable ", 240),
+    "ratelimit": ("ratelimit", "numa_balancing=enable ", 180),
+    "off": ("off", "numa_balancing=disable ", 180),
+    "placement": ("placement", "numa_balancing=enable ", 240),
+    "churn": ("churn", "numa_balancing=enable ", 240),
+    # churn again: the reverse map checked every 500 faults; unmapping by
+    # walking every page table (rmap=scan); and with swap on a small node 0
+    # (48 MiB: the workers and the daemon's migrations to it meet reclaim).
+    "churn-rmap-check": ("churn", "numa_balancing=enable rmap_check=500 ", 360),
+    "churn-rmap-scan": ("churn", "numa_balancing=enable rmap=scan ", 360),
+    "churn-swap": ("churn", "numa_balancing=enable swap=64M@1 ", 360),
+}
+NUMABAL_MACHINES = {"churn-swap": Topology([Node("0", 48), Node("1", 256 + 72)])}
+
+
+def numabal_cases():
+    """One boot per NUMABAL_CASES entry: /tests/numabal -b B SCENARIO as init."""
+    cases = []
+    for name, (scenario, opts, secs) in NUMABAL_CASES.items():
+        on = 0 if "numa_balancing=disable" in opts else 1
+        checks = [user_ktap, init_exit_ok]
+        m = re.search(r"rmap_check=(\d+)", opts)
+        if m:
+            checks.append(expect(f"rmap_check every {m.group(1)} faults",
+                                 rf"^rmap_check: every {m.group(1)} page faults", 1))
+        if "swap=" in opts:
+            checks.append(expect("swap: on /dev/ram0", r"^swap: on /dev/ram0", 1))
+        cases.append(Case(f"numabal-{name}",
+                          cmdline=f"{opts}init=/tests/numabal poweroff -- -b {on} {scenario}",
+                          machine=NUMABAL_MACHINES.get(name, NUMABAL_MACHINE), numa=True,
+                          checks=checks, post=[fsimg.post_fsck], timeout=secs))
+    return cases
+
+
 def user_test_cases():
     """One boot per user/tests/*.c program, run as init (init=/tests/NAME);
     the swap tests on their own machines (SWAP_TESTS)."""
@@ -234,13 +276,13 @@ def user_test_cases():
     names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
                    for p in glob.glob(os.path.join(root, d, "*.c")))
     return [swap_case(f"user-{n}", n, checks=SWAP_CHECKS.get(n, [])) for n in names
-            if n in SWAP_TESTS] + [
+            if n in SWAP_TESTS] + numabal_cases() + [
             Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
                  machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
                  checks=[user_ktap, init_exit_ok],
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
-            for n in names if n not in SWAP_TESTS] + [
+            for n in names if n not in SWAP_TESTS and n != "numabal"] + [
         # The whole suite in one boot with the reverse map checked every 500
         # page faults (rmap_check panics on a disagreement), with pte_chains
         # and with rmap=scan (migration by walking every page table).
