@@ -466,7 +466,8 @@ static void placement(void)
 	nb_vmstat_read(&a);
 	nb_print_deltas("placement", &b, &a);
 	diag("placement: ends on node %d with %.1f %% of its pages there: %s", node, 100 * got,
-	     node == 0 ? "the task moved to its memory" : "its memory moved to the task");
+	     got < 0.95 ? "not local" : node == 0 ? "the task moved to its memory" :
+	     "its memory moved to the task");
 	ok(got >= 0.95, "within %.0f s the node it runs on (%d) holds >= 95 %% of its pages "
 	   "(%.1f %%)", opt.bound, node, 100 * got);
 	ok(wrong == 0, "no page lost its data (%ld wrong)", wrong);
