@@ -8,7 +8,7 @@ machines. As the project's reference figures were measured, the machine has
 one CPU (node 0) and the other nodes are memory-only.
 
 Prints Markdown tables. Usage:
-    python3 tests/bench.py [-v] [--rmap-only | --swap-only]
+    python3 tests/bench.py [-v] [--rmap-only | --swap-only | --numa-only]
                            [--swap-size MIB] [--swap-rows MODE:IDLE,...]
 """
 import os
@@ -341,6 +341,113 @@ def swap_table(verbose, size=SWAP_MIB, rows=SWAP_ROWS):
     print()
 
 
+# ---- automatic NUMA balancing (user/bench/numabench.c) ----
+
+# Two nodes of 256 MiB with one CPU each, balancing on at boot: unlike the
+# other tables, two CPUs, since balancing is about a process and its memory
+# on different nodes.
+NUMA_MACHINE = Topology([Node("0", 256), Node("1", 256)])
+NUMA_CMDLINE = "numa_balancing=enable init=/bench/numabench poweroff"
+NUMA_TIMEOUT = 1800
+# Debian's Linux 6.1 (6.1.0-57, 6.1.192) on the same machine but TCG without
+# -icount (Linux brings up no second CPU under -icount), so times are guest
+# CLOCK_MONOTONIC at TCG speed on a shared host, not instruction counts;
+# transparent_hugepage=never (4 KiB pages, as Numbat). `python3
+# tests/linux_peer.py --numa`, measured 2026-11-29: the mean of RUNS_LINUX
+# boots, with the spread in LINUX_NUMA_SPREAD.
+# converge: t50, t90, t95 (ms), final %; overhead: sweeps off, sweeps on,
+# slowdown %; shared: pages migrated (of 4,096).
+LINUX_NUMA = None
+LINUX_NUMA_SPREAD = None
+NUMA_KEYS = (("converge", "t50_ms"), ("converge", "t90_ms"), ("converge", "t95_ms"),
+             ("converge", "final_pct"), ("overhead", "sweeps_off"), ("overhead", "sweeps_on"),
+             ("overhead", "slowdown_pct"), ("shared", "migrated"))
+
+
+def numa_parse(text):
+    """{part: {key: float}} from the bench: numa lines, and the wrong pages
+    (None if the run never got there)."""
+    parts = {}
+    for part, rest in re.findall(r"bench: numa (converge|overhead|shared) (.*)", text):
+        parts[part] = {k: float(v) for k, v in re.findall(r"(\w+)=(-?[\d.]+)\b", rest)}
+    m = re.search(r"bench: numa wrong_pages=(-?\d+)", text)
+    return parts, int(m.group(1)) if m else None
+
+
+def numa_failure(text, timed_out, parts, wrong):
+    """Why a run has no figures to trust, or None."""
+    if wrong is not None and wrong != 0:
+        return f"WRONG PAGES: {wrong}"
+    if len(parts) == 3 and wrong == 0:
+        return None
+    if timed_out:
+        return "timed out"
+    m = re.search(r"bench: numa (needs .*|\w+ could not run)", text)
+    return m.group(1) if m else "did not finish (see the log)"
+
+
+def numa_cells(parts):
+    """The table's cells for one run: NUMA_KEYS, formatted."""
+    cells = []
+    for part, key in NUMA_KEYS:
+        v = parts.get(part, {}).get(key)
+        if v is None:
+            cells.append("-")
+        elif key.endswith("_ms"):
+            cells.append("never" if v < 0 else f"{v / 1000:.2f} s")
+        elif key.endswith("_pct"):
+            cells.append(f"{v:.1f} %")
+        elif key == "migrated":
+            cells.append("n/a" if v < 0 else f"{int(v):,}")
+        else:
+            cells.append(f"{v:.2f}")
+    return cells
+
+
+def numa_row(what, parts, failure):
+    return f"| {what} | " + " | ".join(numa_cells(parts)) + f" | {failure or 'ok'} |"
+
+
+def linux_numa_parts():
+    """LINUX_NUMA as numa_parse returns a run's parts."""
+    parts = {}
+    for (part, key), v in zip(NUMA_KEYS, LINUX_NUMA):
+        parts.setdefault(part, {})[key] = v
+    return parts
+
+
+def numa_boot(verbose, run=0):
+    """One boot of /bench/numabench on NUMA_MACHINE; (parts, failure)."""
+    name = f"bench-numa-{run}"
+    make_vars = {"CPUS": str(NUMA_MACHINE.ncpus), "MEM": str(NUMA_MACHINE.mem),
+                 "QEMU_NUMA": NUMA_MACHINE.qemu_numa(), "CMDLINE": NUMA_CMDLINE,
+                 "QEMUEXTRA": ICOUNT}
+    out, timed_out, _ = qemu.boot(name, make_vars, NUMA_TIMEOUT, f"build/tests/{name}.log",
+                                  verbose)
+    text = out.decode(errors="replace")
+    parts, wrong = numa_parse(text)
+    return parts, numa_failure(text, timed_out, parts, wrong)
+
+
+NUMA_HEADER = ("| 2 nodes x 256 MiB, 1 CPU each | 64 MiB: 50 % local | 90 % | 95 % | final share "
+               "| 64 MiB local, 5 s: sweeps, balancing off | on | slowdown "
+               "| 16 MiB shared by both nodes, 5 s: pages migrated (of 4,096) | result |")
+
+
+def numa_table(verbose):
+    """/bench/numabench on Numbat (twice: the figures repeat under -icount),
+    and Linux's figures beside them (LINUX_NUMA)."""
+    print(NUMA_HEADER)
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for run in range(RUNS):
+        parts, failure = numa_boot(verbose, run)
+        print(numa_row(f"Numbat, -icount shift=0 (run {run + 1})", parts, failure), flush=True)
+    if LINUX_NUMA:
+        print(numa_row("Linux 6.1, TCG without -icount (mean; see LINUX_NUMA)",
+                       linux_numa_parts(), None))
+    print()
+
+
 def main():
     verbose = "-v" in sys.argv
     size, rows = SWAP_MIB, SWAP_ROWS
@@ -350,6 +457,9 @@ def main():
         rows = [(m, int(n)) for m, n in (r.split(":") for r in
                 sys.argv[sys.argv.index("--swap-rows") + 1].split(","))]
     os.makedirs("build/tests", exist_ok=True)
+    if "--numa-only" in sys.argv:
+        numa_table(verbose)
+        return
     if "--swap-only" in sys.argv:
         swap_table(verbose, size, rows)
         return
@@ -363,6 +473,7 @@ def main():
     rmap_tables(verbose)
     if "--rmap-only" not in sys.argv:
         swap_table(verbose, size, rows)
+        numa_table(verbose)
 
 
 if __name__ == "__main__":
