@@ -353,15 +353,20 @@ NUMA_TIMEOUT = 1800
 # -icount (Linux brings up no second CPU under -icount), so times are guest
 # CLOCK_MONOTONIC at TCG speed on a shared host, not instruction counts;
 # transparent_hugepage=never (4 KiB pages, as Numbat). `python3
-# tests/linux_peer.py --numa`, measured 2026-11-29: the mean of RUNS_LINUX
-# boots, with the spread in LINUX_NUMA_SPREAD.
-# converge: t50, t90, t95 (ms), final %; overhead: sweeps off, sweeps on,
-# slowdown %; shared: pages migrated (of 4,096).
-LINUX_NUMA = None
-LINUX_NUMA_SPREAD = None
+# tests/linux_peer.py --numa --runs 3`, measured 2026-11-29, one tuple per
+# boot in NUMA_KEYS order: converge t50, t90, t95 (ms), final %; overhead
+# sweeps off, sweeps on, slowdown %, hint faults with balancing on; shared:
+# pages migrated (of 4,096). Linux never scans the private pages of a
+# single-threaded process that are on its node already (1 hint fault), so
+# its slowdown is the host's noise; and it moves a shared page at most once.
+LINUX_NUMA_RUNS = [
+    (3178, 3842, 3944, 99.9, 1471.53, 2108.47, -43.3, 1, 1),
+    (1951, 2103, 2103, 99.9, 1789.16, 2144.52, -19.9, 1, 318),
+    (2050, 2204, 2250, 99.9, 2277.00, 1463.59, 35.7, 1, 4096),
+]
 NUMA_KEYS = (("converge", "t50_ms"), ("converge", "t90_ms"), ("converge", "t95_ms"),
              ("converge", "final_pct"), ("overhead", "sweeps_off"), ("overhead", "sweeps_on"),
-             ("overhead", "slowdown_pct"), ("shared", "migrated"))
+             ("overhead", "slowdown_pct"), ("overhead", "hint_faults_on"), ("shared", "migrated"))
 
 
 def numa_parse(text):
@@ -397,7 +402,7 @@ def numa_cells(parts):
             cells.append("never" if v < 0 else f"{v / 1000:.2f} s")
         elif key.endswith("_pct"):
             cells.append(f"{v:.1f} %")
-        elif key == "migrated":
+        elif key in ("migrated", "hint_faults_on"):
             cells.append("n/a" if v < 0 else f"{int(v):,}")
         else:
             cells.append(f"{v:.2f}")
@@ -408,12 +413,21 @@ def numa_row(what, parts, failure):
     return f"| {what} | " + " | ".join(numa_cells(parts)) + f" | {failure or 'ok'} |"
 
 
-def linux_numa_parts():
-    """LINUX_NUMA as numa_parse returns a run's parts."""
+def linux_numa_parts(values):
+    """A tuple of LINUX_NUMA_RUNS as numa_parse returns a run's parts."""
     parts = {}
-    for (part, key), v in zip(NUMA_KEYS, LINUX_NUMA):
+    for (part, key), v in zip(NUMA_KEYS, values):
         parts.setdefault(part, {})[key] = v
     return parts
+
+
+def numa_mean(runs):
+    """The mean of several runs' parts, key by key."""
+    mean = {}
+    for part, key in NUMA_KEYS:
+        vals = [r[part][key] for r in runs]
+        mean.setdefault(part, {})[key] = sum(vals) / len(vals)
+    return mean
 
 
 def numa_boot(verbose, run=0):
@@ -430,21 +444,23 @@ def numa_boot(verbose, run=0):
 
 
 NUMA_HEADER = ("| 2 nodes x 256 MiB, 1 CPU each | 64 MiB: 50 % local | 90 % | 95 % | final share "
-               "| 64 MiB local, 5 s: sweeps, balancing off | on | slowdown "
+               "| 64 MiB local, 5 s: sweeps, balancing off | on | slowdown | hint faults (on) "
                "| 16 MiB shared by both nodes, 5 s: pages migrated (of 4,096) | result |")
+NUMA_RULE = "|---|---|---|---|---|---|---|---|---|---|---|"
 
 
 def numa_table(verbose):
     """/bench/numabench on Numbat (twice: the figures repeat under -icount),
-    and Linux's figures beside them (LINUX_NUMA)."""
+    and Linux's figures beside them (LINUX_NUMA_RUNS)."""
     print(NUMA_HEADER)
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(NUMA_RULE)
     for run in range(RUNS):
         parts, failure = numa_boot(verbose, run)
         print(numa_row(f"Numbat, -icount shift=0 (run {run + 1})", parts, failure), flush=True)
-    if LINUX_NUMA:
-        print(numa_row("Linux 6.1, TCG without -icount (mean; see LINUX_NUMA)",
-                       linux_numa_parts(), None))
+    linux = [linux_numa_parts(v) for v in LINUX_NUMA_RUNS]
+    for i, parts in enumerate(linux):
+        print(numa_row(f"Linux 6.1, TCG without -icount (2026-11-29, run {i + 1})", parts, None))
+    print(numa_row(f"Linux 6.1, mean of {len(linux)}", numa_mean(linux), None))
     print()
 
 

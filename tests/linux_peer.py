@@ -27,7 +27,7 @@ log of each is build/tests/linux-peer-IDLE-SIZE-SWAP.log. Never part of
 --numa runs the NUMA-balancing benchmark (user/bench/numabench.c) instead,
 on bench.NUMA_MACHINE (two nodes of 256 MiB, one CPU each), TCG without
 -icount: Linux brings up no second CPU under -icount. Its rows and their
-mean are what bench.LINUX_NUMA holds.
+tuples are what bench.LINUX_NUMA_RUNS holds.
 
 The swap area is 384 MiB, or larger for a run that cannot fit in it and
 the group's 64 MiB (bench.swap_area_mib: 640 MiB for 64 idle processes,
@@ -291,13 +291,13 @@ def run_numa(kernel, initrd, run, verbose):
 
 
 def numa_main(opts, kernel):
-    """--numa: RUNS boots of numabench on Linux, a row each and their mean
-    (what goes into bench.LINUX_NUMA)."""
+    """--numa: opts.runs boots of numabench on Linux, a row each, their mean,
+    and the tuples bench.LINUX_NUMA_RUNS holds."""
     initrd = make_numa_initramfs()
     version = os.path.basename(kernel)[len("vmlinuz-"):]
     print(bench.NUMA_HEADER.replace("2 nodes x 256 MiB, 1 CPU each",
                                     f"Linux {version}, 2 nodes x 256 MiB, 1 CPU each, TCG"))
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(bench.NUMA_RULE)
     runs, bad = [], 0
     for run in range(opts.runs):
         text, timed_out = run_numa(kernel, initrd, run, opts.v)
@@ -308,12 +308,9 @@ def numa_main(opts, kernel):
             runs.append(parts)
         print(bench.numa_row(f"run {run + 1}", parts, why), flush=True)
     if runs:
-        mean = {}
-        for part, key in bench.NUMA_KEYS:
-            vals = [r[part][key] for r in runs]
-            mean.setdefault(part, {})[key] = sum(vals) / len(vals)
-        print(bench.numa_row(f"mean of {len(runs)}", mean, None))
-        print("LINUX_NUMA = (" + ", ".join(f"{mean[p][k]:.1f}" for p, k in bench.NUMA_KEYS) + ")")
+        print(bench.numa_row(f"mean of {len(runs)}", bench.numa_mean(runs), None))
+        for r in runs:
+            print("    (" + ", ".join(f"{r[p][k]:g}" for p, k in bench.NUMA_KEYS) + "),")
     print()
     return 1 if bad else 0
 
