@@ -20,8 +20,9 @@
  *             1 stays on node 0, while a region without a policy swept
  *             beside it moves to node 1 (so the daemon did run);
  *  ratelimit  numa_balancing_promote_rate_limit_MBps = -r (8): the
- *             converge run migrates no more than the limit allows, with
- *             one second's budget of slack. Numbat only: on Linux the knob
+ *             converge run migrates no more than the limit allows, over
+ *             the run and in any 1 s window (numa_pages_migrated every
+ *             100 ms), with one second's budget of slack. Numbat only: on Linux the knob
  *             only limits promotion in memory-tiering mode
  *             (numa_balancing=2), which this machine has no tiers for;
  *  off        numa_balancing = 0: after one sweep that takes the hint
@@ -334,7 +335,7 @@ static void policy(void)
 }
 
 /* ---- ratelimit ---- */
-#define RATELIMIT_CHECKS 5
+#define RATELIMIT_CHECKS 6
 #define RATE_KNOB "numa_balancing_promote_rate_limit_MBps"
 
 /* Sweep r for secs; *wrong counts wrong tags. Returns the seconds swept. */
@@ -347,12 +348,37 @@ static double sweep_for(struct nb_region *r, double secs, long *wrong)
 	return nb_now() - start;
 }
 
+#define WATCH_SAMPLES 128                  /* of 100 ms: 12.8 s at most */
+
+/* Sweep r for secs (at most 12.8), reading numa_pages_migrated every
+ * 100 ms. Returns the most pages migrated in any 1 s window. */
+static long sweep_watch(struct nb_region *r, double secs, long *wrong)
+{
+	long seen[WATCH_SAMPLES], most = 0;
+	double start = nb_now(), next = start;
+	struct nb_vmstat s;
+	int n = 0;
+
+	while (n < WATCH_SAMPLES && nb_now() - start < secs) {
+		*wrong += nb_sweep(r, 0, next, NULL);
+		if (nb_now() < next)
+			continue;
+		nb_vmstat_read(&s);
+		seen[n++] = s.v[NB_PAGES_MIGRATED];
+		next += 0.1;
+	}
+	for (int i = 0; i + 10 < n; i++)
+		if (seen[i + 10] - seen[i] > most)
+			most = seen[i + 10] - seen[i];
+	return most;
+}
+
 static void ratelimit(void)
 {
 	struct nb_region r;
 	struct nb_vmstat b, a;
-	long old = nb_sysctl(RATE_KNOB), wrong = 0, moved, allowed;
-	double secs;
+	long old = nb_sysctl(RATE_KNOB), wrong = 0, moved, allowed, window, per_sec;
+	double secs, start;
 
 	if (!is_numbat()) {
 		skip_n(RATELIMIT_CHECKS, "Linux limits only promotion between memory tiers "
@@ -371,15 +397,20 @@ static void ratelimit(void)
 		return;
 	}
 	nb_vmstat_read(&b);
-	secs = sweep_for(&r, secs_or(4), &wrong);
+	start = nb_now();
+	window = sweep_watch(&r, secs_or(4), &wrong);
+	secs = nb_now() - start;
 	nb_vmstat_read(&a);
 	nb_sysctl_set(RATE_KNOB, old);
 	nb_print_deltas("ratelimit", &b, &a);
 	moved = nb_delta(&b, &a, NB_PAGES_MIGRATED);
-	allowed = (long)(opt.rate * (MIB / NB_PG) * (secs + 1));
+	per_sec = opt.rate * (MIB / NB_PG);
+	allowed = (long)(per_sec * (secs + 1));
 	ok(moved > 0, "pages were migrated under the limit (%ld)", moved);
 	ok(moved <= allowed, "at %ld MB/s for %.1f s: %ld pages migrated, at most %ld "
 	   "(the rate times the time, plus one second's worth)", opt.rate, secs, moved, allowed);
+	ok(window <= 2 * per_sec, "in any 1 s: at most %ld pages (the rate, plus one second's "
+	   "worth): %ld", 2 * per_sec, window);
 	ok(wrong == 0, "no page lost its data (%ld wrong)", wrong);
 	nb_region_unmap(&r);
 }
@@ -458,9 +489,10 @@ static void placement(void)
 		skip_n(PLACEMENT_CHECKS - 1, "no setup", "placement");
 		return;
 	}
-	nb_pin(-1);                        /* every CPU, while running on node 1's */
 	now = nb_node_now();
-	ok(now == 1, "every CPU allowed, still running on node 1 (getcpu: node %d)", now);
+	ok(now == 1, "pinned to node 1's CPU, getcpu says node %d", now);
+	nb_pin(-1);                        /* every CPU, while running on node 1's */
+	diag("placement: every CPU allowed, running on node %d", nb_node_now());
 	nb_vmstat_read(&b);
 	got = until_local(&r, 0.95, &node, &wrong);
 	nb_vmstat_read(&a);
