@@ -84,17 +84,6 @@ static void report(int fd, double sweeps, long wrong)
 
 /* ---- converge ---- */
 
-/* Sweep r for secs more; the pages with a wrong tag. */
-static long sweep_more(struct nb_region *r, double secs)
-{
-	double end = nb_now() + secs;
-	long wrong = 0;
-
-	while (nb_now() < end)
-		wrong += nb_sweep(r, 0, end, NULL);
-	return wrong;
-}
-
 /* The share of r's pages on node 1 (move_pages), or -1. */
 static double share_on1(struct nb_region *r)
 {
@@ -117,7 +106,7 @@ static long converge(void)
 	start = nb_now();
 	got = nb_converge(&r, 1, 0.95, opt_limit, 50, t, &wrong, 0);
 	if (got >= 0.95) {                 /* and where it settles */
-		wrong += sweep_more(&r, 2);
+		nb_sweep_for(&r, 2, &wrong);
 		got = share_on1(&r);
 	}
 	nb_vmstat_read(&a);

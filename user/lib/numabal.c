@@ -142,6 +142,15 @@ long nb_sweep(struct nb_region *r, int word, double stop_at, long *done)
 	return wrong;
 }
 
+double nb_sweep_for(struct nb_region *r, double secs, long *wrong)
+{
+	double start = nb_now(), end = start + secs;
+
+	while (nb_now() < end)
+		*wrong += nb_sweep(r, 0, end, NULL);
+	return nb_now() - start;
+}
+
 long nb_where(struct nb_region *r, long counts[NB_MAXNODES])
 {
 	long n = 0;
@@ -272,6 +281,21 @@ void nb_print_deltas(const char *what, const struct nb_vmstat *b, const struct n
 					nb_counter_name[c]);
 	}
 	diag("%s", line);
+}
+
+const char *nb_cannot_run(int boot, int cpu[2])
+{
+	long on = nb_sysctl("numa_balancing");
+
+	if (on < 0)
+		return "no /proc/sys/kernel/numa_balancing: no NUMA balancing in this kernel";
+	if (on == 0 && boot < 0)
+		return "numa_balancing is 0 (boot with numa_balancing=enable, or give -b)";
+	cpu[0] = nb_node_cpu(0);
+	cpu[1] = nb_node_cpu(1);
+	if (nb_nodes() < 2 || cpu[0] < 0 || cpu[1] < 0)
+		return "needs two nodes with a CPU each";
+	return NULL;
 }
 
 /* One sample of nb_converge: the share of r's pages on node, -1 on error;

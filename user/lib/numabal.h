@@ -77,6 +77,10 @@ void nb_region_unmap(struct nb_region *r);
  * in nb_now() time; *done says how many pages it swept. */
 long nb_sweep(struct nb_region *r, int word, double stop_at, long *done);
 
+/* Sweep r for secs; *wrong grows by the pages with a wrong tag. Returns
+ * the seconds it swept. */
+double nb_sweep_for(struct nb_region *r, double secs, long *wrong);
+
 /* Where r's pages are: counts[n] = pages on node n (NB_MAXNODES entries);
  * returns the pages with a node, or -1 if move_pages failed (errno). */
 long nb_where(struct nb_region *r, long counts[NB_MAXNODES]);
@@ -104,6 +108,13 @@ long nb_delta(const struct nb_vmstat *before, const struct nb_vmstat *after, enu
 
 /* Print "# NAME delta" for every counter (n/a when missing). */
 void nb_print_deltas(const char *what, const struct nb_vmstat *b, const struct nb_vmstat *a);
+
+/* Why the balancing tests cannot run here, or NULL: no
+ * /proc/sys/kernel/numa_balancing, or it reads 0 and boot < 0 (the test
+ * was not told the boot asked for a value: Numbat's default is off), or
+ * not two nodes with a CPU each. cpu[0], cpu[1]: node 0's and node 1's
+ * first CPU. */
+const char *nb_cannot_run(int boot, int cpu[2]);
 
 /*
  * Sweep r from where the caller runs until `share` of its pages are on

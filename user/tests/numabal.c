@@ -3,7 +3,7 @@
  * nodes with one CPU each (node 0's CPU, node 1's CPU: their first CPUs).
  *
  *   numabal [-b 0|1] [-m MIB] [-s MIB] [-t SECONDS] [-d SECONDS] [-r MBPS]
- *           [-w WORKERS] [-v] [SCENARIO...]
+ *           [-v] [SCENARIO...]
  *
  * Scenarios (all of them, in this order, when none is named):
  *  converge   a process on node 0's CPU touches -m MiB (64), is re-pinned
@@ -25,17 +25,18 @@
  *             100 ms), with one second's budget of slack. Numbat only: on Linux the knob
  *             only limits promotion in memory-tiering mode
  *             (numa_balancing=2), which this machine has no tiers for;
- *  off        numa_balancing = 0: after one sweep that takes the hint
- *             faults still pending, a 2 s sweep makes no numa_pte_updates
- *             and no numa_hint_faults (and with 1 it made some);
+ *  off        memory on node 0 swept from node 1 with numa_balancing 1
+ *             makes numa_pte_updates; with 0, swept from node 0 (where it
+ *             is misplaced again), 2 s make no numa_pte_updates and no
+ *             numa_hint_faults, after one sweep that takes the hint
+ *             faults already set up;
  *  placement  a process whose memory was first touched on node 0 runs on
  *             node 1 with every CPU allowed: within -t seconds it runs on
  *             the node that holds >= 95 % of its pages (Linux moves the
  *             task or the pages; either is right);
- *  churn      -w workers (4) for -d seconds (5) map, touch, re-pin, fork
- *             children that write and exit or are killed, munmap, while
- *             balancing scans every 100 ms: every process sees its data,
- *             and on Numbat /proc/rmap_check agrees afterwards.
+ *
+ * (user/tests/numachurn.c stresses balancing with processes that come and
+ * go.)
  *
  * -b B: the boot asked for numa_balancing = B; check that it reads B.
  * Without -b, a kernel whose numa_balancing reads 0 skips every check.
@@ -68,10 +69,9 @@ static struct {
 	long mib, small_mib;   /* -m, -s */
 	double bound, secs;    /* -t, -d (0: each scenario's own) */
 	long rate;             /* -r */
-	int workers;           /* -w */
 	int trace;             /* -v */
 	int cpu[2];            /* node 0's and node 1's CPU */
-} opt = { -1, 64, 16, 10, 0, 8, 4, 0, { -1, -1 } };
+} opt = { -1, 64, 16, 10, 0, 8, 0, { -1, -1 } };
 
 static double secs_or(double dflt)
 {
@@ -338,16 +338,6 @@ static void policy(void)
 #define RATELIMIT_CHECKS 6
 #define RATE_KNOB "numa_balancing_promote_rate_limit_MBps"
 
-/* Sweep r for secs; *wrong counts wrong tags. Returns the seconds swept. */
-static double sweep_for(struct nb_region *r, double secs, long *wrong)
-{
-	double start = nb_now(), end = start + secs;
-
-	while (nb_now() < end)
-		*wrong += nb_sweep(r, 0, end, NULL);
-	return nb_now() - start;
-}
-
 #define WATCH_SAMPLES 128                  /* of 100 ms: 12.8 s at most */
 
 /* Sweep r for secs (at most 12.8), reading numa_pages_migrated every
@@ -437,7 +427,7 @@ static void off(void)
 	}
 	nb_sysctl_set("numa_balancing", 1);
 	nb_vmstat_read(&b);
-	sweep_for(&r, secs_or(3), &wrong);
+	nb_sweep_for(&r, secs_or(3), &wrong);
 	nb_vmstat_read(&a);
 	ok(nb_delta(&b, &a, NB_PTE_UPDATES) > 0, "with 1, %.0f s of sweeps from node 1 made "
 	   "%ld numa_pte_updates", secs_or(3), nb_delta(&b, &a, NB_PTE_UPDATES));
@@ -445,7 +435,7 @@ static void off(void)
 	nb_pin(opt.cpu[0]);
 	nb_sweep(&r, 0, 0, NULL);
 	nb_vmstat_read(&b);
-	sweep_for(&r, 2, &wrong);
+	nb_sweep_for(&r, 2, &wrong);
 	nb_vmstat_read(&a);
 	nb_sysctl_set("numa_balancing", old);
 	nb_print_deltas("off", &b, &a);
@@ -506,117 +496,6 @@ static void placement(void)
 	nb_region_unmap(&r);
 }
 
-/* ---- churn ---- */
-#define CHURN_CHECKS 3
-
-/* The scan knobs churn shortens, and what it sets them to. */
-static const struct { const char *name; long value; } churn_knobs[] = {
-	{ "scan_delay_ms", 50 },
-	{ "scan_period_min_ms", 50 },
-	{ "scan_period_max_ms", 200 },
-	{ "scan_size_mb", 16 },
-};
-#define NKNOBS (int)(sizeof(churn_knobs) / sizeof(churn_knobs[0]))
-
-/* A child of a churn worker: sweep r a few times (copy-on-write for a
- * private region), exit 0 if every tag was right. Its parent may kill it. */
-static void churn_child(struct nb_region *r, int cpu)
-{
-	long wrong = 0;
-
-	nb_pin(cpu);
-	for (int i = 0; i < 4; i++)
-		wrong += nb_sweep(r, 0, 0, NULL);
-	_exit(wrong ? 1 : 0);
-}
-
-/* One round of a churn worker on a region of `pages` pages: touch on one
- * node, sweep from the other, fork a child (killed or not), unmap the middle
- * then the rest. Returns the problems seen (wrong tags, bad children). */
-static long churn_round(int round, int id, long pages)
-{
-	struct nb_region r;
-	int here = (round + id) & 1, st;
-	long bad = 0;
-	pid_t pid;
-
-	nb_pin(opt.cpu[here]);
-	if (nb_region_map(&r, pages * NB_PG, round % 3 == 0, id << 16 | round, 1) < 0)
-		return 1;
-	nb_pin(opt.cpu[!here]);
-	sweep_for(&r, 0.03, &bad);        /* long enough for a scan or two */
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0)
-		churn_child(&r, opt.cpu[here]);
-	if (pid < 0)
-		return bad + 1;
-	if (round & 1) {                   /* killed at some point of its sweeps */
-		nb_sleep_ms(1 + round % 7);
-		kill(pid, SIGKILL);
-	}
-	bad += nb_sweep(&r, 0, 0, NULL);
-	waitpid(pid, &st, 0);
-	bad += !(exited_with(st, 0) || ((round & 1) && killed_by(st, SIGKILL)));
-	munmap(r.base + r.pages / 4 * NB_PG, r.pages / 2 * NB_PG);
-	r.pages /= 4;                      /* the first quarter is still there */
-	bad += nb_sweep(&r, 0, 0, NULL);
-	r.pages *= 4;
-	nb_region_unmap(&r);
-	return bad;
-}
-
-/* A churn worker: rounds of churn_round for secs; exit 0 if no problem. */
-static void churn_worker(int id, double secs)
-{
-	double end = nb_now() + secs;
-	long bad = 0;
-	int round;
-
-	for (round = 0; nb_now() < end; round++)
-		bad += churn_round(round, id, 64 + 64 * ((round + id) % 8));
-	if (bad)
-		printf("# churn worker %d: %ld problems in %d rounds\n", id, bad, round);
-	_exit(bad ? 1 : 0);
-}
-
-static void churn(void)
-{
-	long saved[NKNOBS], good = 0;
-	struct nb_vmstat b, a;
-	char buf[2048];
-	int st;
-
-	for (int k = 0; k < NKNOBS; k++) {
-		saved[k] = nb_knob(churn_knobs[k].name);
-		if (nb_knob_set(churn_knobs[k].name, churn_knobs[k].value) < 0)
-			diag("churn: cannot set %s: %s", churn_knobs[k].name, strerror(errno));
-	}
-	nb_vmstat_read(&b);
-	for (int w = 0; w < opt.workers; w++) {
-		fflush(stdout);
-		if (fork() == 0)
-			churn_worker(w, secs_or(5));
-	}
-	for (int w = 0; w < opt.workers; w++)
-		good += wait(&st) > 0 && exited_with(st, 0);
-	nb_vmstat_read(&a);
-	for (int k = 0; k < NKNOBS; k++)
-		if (saved[k] >= 0)
-			nb_knob_set(churn_knobs[k].name, saved[k]);
-	nb_print_deltas("churn", &b, &a);
-	ok(good == opt.workers, "%ld of %d churn workers saw their data and their children's "
-	   "ends right", good, opt.workers);
-	ok(nb_delta(&b, &a, NB_HINT_FAULTS) > 0, "balancing ran meanwhile (%ld hint faults, "
-	   "%ld pages migrated)", nb_delta(&b, &a, NB_HINT_FAULTS),
-	   nb_delta(&b, &a, NB_PAGES_MIGRATED));
-	if (!is_numbat())
-		skip("Linux has no /proc/rmap_check", "the reverse map agrees with the page tables");
-	else
-		ok(read_file("/proc/rmap_check", buf, sizeof(buf)) > 0 && !strcmp(buf, "ok\n"),
-		   "the reverse map agrees with the page tables (/proc/rmap_check)");
-}
-
 /* ---- main ---- */
 static const struct scenario {
 	const char *name;
@@ -626,7 +505,7 @@ static const struct scenario {
 	{ "converge", converge, CONVERGE_CHECKS }, { "local", local, LOCAL_CHECKS },
 	{ "pingpong", pingpong, PINGPONG_CHECKS }, { "policy", policy, POLICY_CHECKS },
 	{ "ratelimit", ratelimit, RATELIMIT_CHECKS }, { "off", off, OFF_CHECKS },
-	{ "placement", placement, PLACEMENT_CHECKS }, { "churn", churn, CHURN_CHECKS },
+	{ "placement", placement, PLACEMENT_CHECKS },
 };
 #define NSCEN (int)(sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -642,7 +521,7 @@ static void parse(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "b:m:s:t:d:r:w:v")) != -1) {
+	while ((c = getopt(argc, argv, "b:m:s:t:d:r:v")) != -1) {
 		switch (c) {
 		case 'b': opt.boot = atoi(optarg); break;
 		case 'm': opt.mib = atol(optarg); break;
@@ -650,11 +529,10 @@ static void parse(int argc, char **argv)
 		case 't': opt.bound = atof(optarg); break;
 		case 'd': opt.secs = atof(optarg); break;
 		case 'r': opt.rate = atol(optarg); break;
-		case 'w': opt.workers = atoi(optarg); break;
 		case 'v': opt.trace = 1; break;
 		default:
 			fprintf(stderr, "usage: numabal [-b 0|1] [-m MIB] [-s MIB] [-t S] [-d S] "
-				"[-r MBPS] [-w N] [-v] [SCENARIO...]\n");
+				"[-r MBPS] [-v] [SCENARIO...]\n");
 			exit(2);
 		}
 	}
@@ -663,24 +541,6 @@ static void parse(int argc, char **argv)
 			fprintf(stderr, "numabal: no scenario %s\n", argv[i]);
 			exit(2);
 		}
-}
-
-/* Why the scenarios cannot run here, or NULL. Without -b, a kernel with
- * balancing off (Numbat's default) skips them: the suite run as a whole
- * (run.sh) boots without numa_balancing=enable. */
-static const char *cannot_run(void)
-{
-	long on = nb_sysctl("numa_balancing");
-
-	if (on < 0)
-		return "no /proc/sys/kernel/numa_balancing: no NUMA balancing in this kernel";
-	if (on == 0 && opt.boot < 0)
-		return "numa_balancing is 0 (boot with numa_balancing=enable, or give -b)";
-	opt.cpu[0] = nb_node_cpu(0);
-	opt.cpu[1] = nb_node_cpu(1);
-	if (nb_nodes() < 2 || opt.cpu[0] < 0 || opt.cpu[1] < 0)
-		return "needs two nodes with a CPU each";
-	return NULL;
 }
 
 /*
@@ -732,7 +592,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		checks += run[i]->checks;
 	ktap_plan("numabal", checks + (opt.boot >= 0));
-	why = cannot_run();
+	why = nb_cannot_run(opt.boot, opt.cpu);
 	if (!why)
 		nb_pin(opt.cpu[0]);                /* before touching anything more */
 	if (opt.boot >= 0 && !why)
