@@ -93,14 +93,17 @@ static double share_on(struct nb_region *r, int node)
 	return nb_where(r, counts) < 0 ? -1 : (double)counts[node] / r->pages;
 }
 
-/* The pages of r on another node than node, -1 if move_pages failed.
- * (Linux answers with an error for a page whose PTE is a NUMA hint just
- * then: such a page counts nowhere, so "none elsewhere" is the check.) */
+/* The pages of r on another node than node; -1 if move_pages failed or
+ * placed fewer than half of them. A sweep first takes the hint faults
+ * pending: Linux answers with an error for a page whose PTE is a NUMA hint
+ * at that moment, and such a page counts on no node. */
 static long elsewhere(struct nb_region *r, int node)
 {
-	long counts[NB_MAXNODES], n = nb_where(r, counts);
+	long counts[NB_MAXNODES], n;
 
-	return n < 0 ? -1 : n - counts[node];
+	nb_sweep(r, 0, 0, NULL);
+	n = nb_where(r, counts);
+	return n < r->pages / 2 ? -1 : n - counts[node];
 }
 
 /* Map and touch mib MiB on node 0's CPU, then run on node 1's CPU.
