@@ -54,7 +54,7 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp 
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
 
-.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench bench-swap bench-linux fuzz clean tools help FORCE
+.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench bench-swap bench-linux bench-numa bench-linux-numa fuzz clean tools help FORCE
 all: tools $(KOUT)/kernel.elf $(ISO) build/disk.img
 
 help:
@@ -67,6 +67,8 @@ help:
 	@echo "make bench      run the benchmarks under -icount shift=0"
 	@echo "make bench-swap the swap benchmark alone (SWAP_MIB=192)"
 	@echo "make bench-linux  the swap benchmark on Debian's Linux under the same QEMU (SWAP_MIB=192)"
+	@echo "make bench-numa the NUMA-balancing benchmark alone"
+	@echo "make bench-linux-numa  the NUMA-balancing benchmark on Debian's Linux (TCG, no -icount)"
 	@echo "make fuzz       random system calls on 3 machine shapes (FUZZ_SEED FUZZ_CALLS FUZZ_SHAPES FUZZ_ONLY FUZZ_SHRINK)"
 	@echo "make fuzz-parsers  fuzz the ACPI, ELF, ext2 and command-line parsers on the host"
 	@echo "                   (FUZZ_TIME=seconds per target, FUZZ_TARGETS='acpi cmdline elf ext2')"
@@ -196,6 +198,14 @@ bench-swap: all
 # (tests/linux_peer.py): never part of `make test`.
 bench-linux: all
 	python3 tests/linux_peer.py --size $(SWAP_MIB)
+
+# Only the NUMA-balancing table of `make bench` (user/bench/numabench.c),
+# and the same binary on Debian's Linux (tests/linux_peer.py --numa).
+bench-numa: all
+	python3 tests/bench.py --numa-only
+
+bench-linux-numa: all
+	python3 tests/linux_peer.py --numa
 
 # A long campaign of /bin/fuzz (user/fuzz/) per machine shape, with the
 # reverse map checked: tests/syzfuzz.py reports panics, hangs, worker

@@ -8,7 +8,7 @@ machines. As the project's reference figures were measured, the machine has
 one CPU (node 0) and the other nodes are memory-only.
 
 Prints Markdown tables. Usage:
-    python3 tests/bench.py [-v] [--rmap-only | --swap-only]
+    python3 tests/bench.py [-v] [--rmap-only | --swap-only | --numa-only]
                            [--swap-size MIB] [--swap-rows MODE:IDLE,...]
 """
 import os
@@ -341,6 +341,129 @@ def swap_table(verbose, size=SWAP_MIB, rows=SWAP_ROWS):
     print()
 
 
+# ---- automatic NUMA balancing (user/bench/numabench.c) ----
+
+# Two nodes of 256 MiB with one CPU each, balancing on at boot: unlike the
+# other tables, two CPUs, since balancing is about a process and its memory
+# on different nodes.
+NUMA_MACHINE = Topology([Node("0", 256), Node("1", 256)])
+NUMA_CMDLINE = "numa_balancing=enable init=/bench/numabench poweroff"
+NUMA_TIMEOUT = 1800
+# Debian's Linux 6.1 (6.1.0-57, 6.1.192) on the same machine but TCG without
+# -icount (Linux brings up no second CPU under -icount), so times are guest
+# CLOCK_MONOTONIC at TCG speed on a shared host, not instruction counts;
+# transparent_hugepage=never (4 KiB pages, as Numbat). `python3
+# tests/linux_peer.py --numa --runs 3`, measured 2026-11-29, one tuple per
+# boot in NUMA_KEYS order: converge t50, t90, t95 (ms), final %; overhead
+# sweeps off, sweeps on, slowdown %, hint faults with balancing on; shared:
+# pages migrated (of 4,096). Linux never scans the private pages of a
+# single-threaded process that are on its node already (1 hint fault), so
+# its slowdown is the host's noise; and it moves a shared page at most once.
+LINUX_NUMA_RUNS = [
+    (3178, 3842, 3944, 99.9, 1471.53, 2108.47, -43.3, 1, 1),
+    (1951, 2103, 2103, 99.9, 1789.16, 2144.52, -19.9, 1, 318),
+    (2050, 2204, 2250, 99.9, 2277.00, 1463.59, 35.7, 1, 4096),
+]
+NUMA_KEYS = (("converge", "t50_ms"), ("converge", "t90_ms"), ("converge", "t95_ms"),
+             ("converge", "final_pct"), ("overhead", "sweeps_off"), ("overhead", "sweeps_on"),
+             ("overhead", "slowdown_pct"), ("overhead", "hint_faults_on"), ("shared", "migrated"))
+
+
+def numa_parse(text):
+    """{part: {key: float}} from the bench: numa lines, and the wrong pages
+    (None if the run never got there)."""
+    parts = {}
+    for part, rest in re.findall(r"bench: numa (converge|overhead|shared) (.*)", text):
+        parts[part] = {k: float(v) for k, v in re.findall(r"(\w+)=(-?[\d.]+)\b", rest)}
+    m = re.search(r"bench: numa wrong_pages=(-?\d+)", text)
+    return parts, int(m.group(1)) if m else None
+
+
+def numa_failure(text, timed_out, parts, wrong):
+    """Why a run has no figures to trust, or None."""
+    if wrong is not None and wrong != 0:
+        return f"WRONG PAGES: {wrong}"
+    if len(parts) == 3 and wrong == 0:
+        return None
+    if timed_out:
+        return "timed out"
+    m = re.search(r"bench: numa (needs .*|\w+ could not run)", text)
+    return m.group(1) if m else "did not finish (see the log)"
+
+
+def numa_cells(parts):
+    """The table's cells for one run: NUMA_KEYS, formatted."""
+    cells = []
+    for part, key in NUMA_KEYS:
+        v = parts.get(part, {}).get(key)
+        if v is None:
+            cells.append("-")
+        elif key.endswith("_ms"):
+            cells.append("never" if v < 0 else f"{v / 1000:.2f} s")
+        elif key.endswith("_pct"):
+            cells.append(f"{v:.1f} %")
+        elif key in ("migrated", "hint_faults_on"):
+            cells.append("n/a" if v < 0 else f"{int(v):,}")
+        else:
+            cells.append(f"{v:.2f}")
+    return cells
+
+
+def numa_row(what, parts, failure):
+    return f"| {what} | " + " | ".join(numa_cells(parts)) + f" | {failure or 'ok'} |"
+
+
+def linux_numa_parts(values):
+    """A tuple of LINUX_NUMA_RUNS as numa_parse returns a run's parts."""
+    parts = {}
+    for (part, key), v in zip(NUMA_KEYS, values):
+        parts.setdefault(part, {})[key] = v
+    return parts
+
+
+def numa_mean(runs):
+    """The mean of several runs' parts, key by key."""
+    mean = {}
+    for part, key in NUMA_KEYS:
+        vals = [r[part][key] for r in runs]
+        mean.setdefault(part, {})[key] = sum(vals) / len(vals)
+    return mean
+
+
+def numa_boot(verbose, run=0):
+    """One boot of /bench/numabench on NUMA_MACHINE; (parts, failure)."""
+    name = f"bench-numa-{run}"
+    make_vars = {"CPUS": str(NUMA_MACHINE.ncpus), "MEM": str(NUMA_MACHINE.mem),
+                 "QEMU_NUMA": NUMA_MACHINE.qemu_numa(), "CMDLINE": NUMA_CMDLINE,
+                 "QEMUEXTRA": ICOUNT}
+    out, timed_out, _ = qemu.boot(name, make_vars, NUMA_TIMEOUT, f"build/tests/{name}.log",
+                                  verbose)
+    text = out.decode(errors="replace")
+    parts, wrong = numa_parse(text)
+    return parts, numa_failure(text, timed_out, parts, wrong)
+
+
+NUMA_HEADER = ("| 2 nodes x 256 MiB, 1 CPU each | 64 MiB: 50 % local | 90 % | 95 % | final share "
+               "| 64 MiB local, 5 s: sweeps, balancing off | on | slowdown | hint faults (on) "
+               "| 16 MiB shared by both nodes, 5 s: pages migrated (of 4,096) | result |")
+NUMA_RULE = "|---|---|---|---|---|---|---|---|---|---|---|"
+
+
+def numa_table(verbose):
+    """/bench/numabench on Numbat (twice: the figures repeat under -icount),
+    and Linux's figures beside them (LINUX_NUMA_RUNS)."""
+    print(NUMA_HEADER)
+    print(NUMA_RULE)
+    for run in range(RUNS):
+        parts, failure = numa_boot(verbose, run)
+        print(numa_row(f"Numbat, -icount shift=0 (run {run + 1})", parts, failure), flush=True)
+    linux = [linux_numa_parts(v) for v in LINUX_NUMA_RUNS]
+    for i, parts in enumerate(linux):
+        print(numa_row(f"Linux 6.1, TCG without -icount (2026-11-29, run {i + 1})", parts, None))
+    print(numa_row(f"Linux 6.1, mean of {len(linux)}", numa_mean(linux), None))
+    print()
+
+
 def main():
     verbose = "-v" in sys.argv
     size, rows = SWAP_MIB, SWAP_ROWS
@@ -350,6 +473,9 @@ def main():
         rows = [(m, int(n)) for m, n in (r.split(":") for r in
                 sys.argv[sys.argv.index("--swap-rows") + 1].split(","))]
     os.makedirs("build/tests", exist_ok=True)
+    if "--numa-only" in sys.argv:
+        numa_table(verbose)
+        return
     if "--swap-only" in sys.argv:
         swap_table(verbose, size, rows)
         return
@@ -363,6 +489,7 @@ def main():
     rmap_tables(verbose)
     if "--rmap-only" not in sys.argv:
         swap_table(verbose, size, rows)
+        numa_table(verbose)
 
 
 if __name__ == "__main__":

@@ -227,6 +227,51 @@ def swap_cases():
     return cases
 
 
+# The NUMA-balancing tests: user/tests/numabal.c, one boot per scenario,
+# and user/tests/numachurn.c, on two nodes of 256 MiB with one CPU each,
+# balancing on at boot (the off scenario boots with it off).
+# case name -> (test and its arguments, boot options, seconds).
+NUMABAL_MACHINE = Topology([Node("0", 256), Node("1", 256)])
+ON, OFF = "numa_balancing=enable ", "numa_balancing=disable "
+NUMABAL_CASES = {
+    "numabal-converge": ("numabal converge", ON, 240),
+    "numabal-local": ("numabal local", ON, 180),
+    "numabal-pingpong": ("numabal pingpong", ON, 180),
+    "numabal-policy": ("numabal policy", ON, 240),
+    "numabal-ratelimit": ("numabal ratelimit", ON, 180),
+    "numabal-off": ("numabal off", OFF, 180),
+    "numabal-placement": ("numabal placement", ON, 240),
+    "numachurn": ("numachurn", ON, 240),
+    # numachurn again: the reverse map checked every 500 faults; unmapping
+    # by walking every page table (rmap=scan); and with swap on a small
+    # node 0 (48 MiB: the workers and the migrations to it meet reclaim).
+    "numachurn-rmap-check": ("numachurn", ON + "rmap_check=500 ", 360),
+    "numachurn-rmap-scan": ("numachurn", ON + "rmap=scan ", 360),
+    "numachurn-swap": ("numachurn", ON + "swap=64M@1 ", 360),
+}
+NUMABAL_TESTS = ("numabal", "numachurn")
+NUMABAL_MACHINES = {"numachurn-swap": Topology([Node("0", 48), Node("1", 256 + 72)])}
+
+
+def numabal_cases():
+    """One boot per NUMABAL_CASES entry: /tests/TEST -b B ARGS as init."""
+    cases = []
+    for name, (test, opts, secs) in NUMABAL_CASES.items():
+        prog, _, args = test.partition(" ")
+        on = 0 if opts == OFF else 1
+        checks = [user_ktap, init_exit_ok]
+        m = re.search(r"rmap_check=(\d+)", opts)
+        if m:
+            checks.append(expect(f"rmap_check every {m.group(1)} faults",
+                                 rf"^rmap_check: every {m.group(1)} page faults", 1))
+        if "swap=" in opts:
+            checks.append(expect("swap: on /dev/ram0", r"^swap: on /dev/ram0", 1))
+        cases.append(Case(name, cmdline=f"{opts}init=/tests/{prog} poweroff -- -b {on} {args}".rstrip(),
+                          machine=NUMABAL_MACHINES.get(name, NUMABAL_MACHINE), numa=True,
+                          checks=checks, post=[fsimg.post_fsck], timeout=secs))
+    return cases
+
+
 def user_test_cases():
     """One boot per user/tests/*.c program, run as init (init=/tests/NAME);
     the swap tests on their own machines (SWAP_TESTS)."""
@@ -234,13 +279,13 @@ def user_test_cases():
     names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
                    for p in glob.glob(os.path.join(root, d, "*.c")))
     return [swap_case(f"user-{n}", n, checks=SWAP_CHECKS.get(n, [])) for n in names
-            if n in SWAP_TESTS] + [
+            if n in SWAP_TESTS] + numabal_cases() + [
             Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
                  machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
                  checks=[user_ktap, init_exit_ok],
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
-            for n in names if n not in SWAP_TESTS] + [
+            for n in names if n not in SWAP_TESTS and n not in NUMABAL_TESTS] + [
         # The whole suite in one boot with the reverse map checked every 500
         # page faults (rmap_check panics on a disagreement), with pte_chains
         # and with rmap=scan (migration by walking every page table).

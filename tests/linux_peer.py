@@ -22,6 +22,12 @@ log of each is build/tests/linux-peer-IDLE-SIZE-SWAP.log. Never part of
 
     python3 tests/linux_peer.py [--size MIB] [--idle 0,1,16,64] [--memcg MIB]
                                 [--swap MIB] [--mglru] [-v]
+    python3 tests/linux_peer.py --numa [--runs N] [-v]
+
+--numa runs the NUMA-balancing benchmark (user/bench/numabench.c) instead,
+on bench.NUMA_MACHINE (two nodes of 256 MiB, one CPU each), TCG without
+-icount: Linux brings up no second CPU under -icount. Its rows and their
+tuples are what bench.LINUX_NUMA_RUNS holds.
 
 The swap area is 384 MiB, or larger for a run that cannot fit in it and
 the group's 64 MiB (bench.swap_area_mib: 640 MiB for 64 idle processes,
@@ -207,6 +213,108 @@ def failure(text, timed_out, phases, wrong=None):
     return f"failed in {where} (status {m.group(1) if m else 'unknown'})"
 
 
+# ---- the NUMA-balancing benchmark (user/bench/numabench.c) ----
+
+NUMA_BIN = os.path.join(ROOT, "build", "rootfs", "bench", "numabench")
+NUMA_INIT = """#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "peer: $(uname -r), numa_balancing $(cat /proc/sys/kernel/numa_balancing)"
+/bench/numabench "$@"
+echo "peer: numabench exited with status $?"
+poweroff -f
+"""
+
+
+def make_numa_initramfs():
+    """build/linux-peer/initramfs-numa.cpio: busybox, numabench and /init."""
+    if not os.path.exists(NUMA_BIN):
+        sys.exit(f"linux-peer: {NUMA_BIN} is missing: run make first")
+    with open(BUSYBOX, "rb") as fh:
+        busybox = fh.read()
+    with open(NUMA_BIN, "rb") as fh:
+        numabench = fh.read()
+    d, x = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755
+    entries = [(n, d, b"") for n in ("bin", "bench", "dev", "proc", "sys", "tmp")]
+    entries += [("bin/busybox", x, busybox), ("bench/numabench", x, numabench),
+                ("init", x, NUMA_INIT.encode())]
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, "initramfs-numa.cpio")
+    with open(path, "wb") as fh:
+        fh.write(cpio_newc(entries))
+    return path
+
+
+def numa_qemu_args(kernel, initrd, bench_args=""):
+    """bench.NUMA_MACHINE for Linux: two nodes of 256 MiB with one CPU each,
+    TCG without -icount (under it Linux brings up no second CPU), 4 KiB
+    pages only (Debian's kernel makes transparent huge pages by default)."""
+    numa = []
+    for n in range(2):
+        numa += ["-object", f"memory-backend-ram,id=m{n},size=256M",
+                 "-numa", f"node,nodeid={n},cpus={n},memdev=m{n}"]
+    numa += ["-numa", "dist,src=0,dst=1,val=20", "-numa", "dist,src=1,dst=0,val=20"]
+    append = f"console=ttyS0 panic=-1 quiet loglevel=4 transparent_hugepage=never -- {bench_args}"
+    return (["qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-cpu", "max",
+             "-m", "512", "-smp", "2"] + numa +
+            ["-kernel", kernel, "-initrd", initrd, "-append", append,
+             "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"])
+
+
+def run_numa(kernel, initrd, run, verbose):
+    """One boot of numabench; (console text, timed out?). Log:
+    build/tests/linux-peer-numa-RUN.log."""
+    log = os.path.join(ROOT, "build", "tests", f"linux-peer-numa-{run}.log")
+    args = numa_qemu_args(kernel, initrd)
+    start = time.monotonic()
+    with open(log, "wb") as fh:
+        fh.write(("# " + " ".join(args) + "\n").encode())
+        fh.flush()
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=fh,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(bench.NUMA_TIMEOUT)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            qemu.kill_group(proc)
+            timed_out = True
+    with open(log, "rb") as fh:
+        text = fh.read().decode(errors="replace").replace("\r", "")
+    if verbose:
+        print(text)
+    print(f"linux-peer: numa run {run}: {time.monotonic() - start:.0f} s, log {log}",
+          file=sys.stderr, flush=True)
+    return text, timed_out
+
+
+def numa_main(opts, kernel):
+    """--numa: opts.runs boots of numabench on Linux, a row each, their mean,
+    and the tuples bench.LINUX_NUMA_RUNS holds."""
+    initrd = make_numa_initramfs()
+    version = os.path.basename(kernel)[len("vmlinuz-"):]
+    print(bench.NUMA_HEADER.replace("2 nodes x 256 MiB, 1 CPU each",
+                                    f"Linux {version}, 2 nodes x 256 MiB, 1 CPU each, TCG"))
+    print(bench.NUMA_RULE)
+    runs, bad = [], 0
+    for run in range(opts.runs):
+        text, timed_out = run_numa(kernel, initrd, run, opts.v)
+        parts, wrong = bench.numa_parse(text)
+        why = bench.numa_failure(text, timed_out, parts, wrong)
+        bad += bool(why)
+        if not why:
+            runs.append(parts)
+        print(bench.numa_row(f"run {run + 1}", parts, why), flush=True)
+    if runs:
+        print(bench.numa_row(f"mean of {len(runs)}", bench.numa_mean(runs), None))
+        for r in runs:
+            print("    (" + ", ".join(f"{r[p][k]:g}" for p, k in bench.NUMA_KEYS) + "),")
+    print()
+    return 1 if bad else 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=bench.SWAP_MIB, help="region, MiB")
@@ -216,9 +324,14 @@ def main(argv=None):
     ap.add_argument("--mglru", action="store_true",
                     help="turn on the multi-generational LRU (Debian ships it off)")
     ap.add_argument("-v", action="store_true", help="print each boot's console")
+    ap.add_argument("--numa", action="store_true",
+                    help="the NUMA-balancing benchmark (numabench) instead of the swap one")
+    ap.add_argument("--runs", type=int, default=3, help="--numa: boots to average")
     opts = ap.parse_args(argv)
     kernel, brd = ensure_tools()
     os.makedirs(os.path.join(ROOT, "build", "tests"), exist_ok=True)
+    if opts.numa:
+        return numa_main(opts, kernel)
     version = os.path.basename(kernel)[len("vmlinuz-"):]
     print(f"| {opts.size} MiB, Linux {version}, {opts.memcg} MiB memory cgroup, brd swap, "
           "1 CPU | fill | seq1 | seq2 | random | fork | pswpin | pswpout "

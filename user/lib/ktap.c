@@ -89,6 +89,22 @@ void skip(const char *why, const char *fmt, ...)
 	va_end(ap);
 }
 
+void ktap_get(struct ktap_state *s)
+{
+	s->count = count;
+	s->passed = passed;
+	s->failed = failed;
+	s->skipped = skipped;
+}
+
+void ktap_set(const struct ktap_state *s)
+{
+	count = s->count;
+	passed = s->passed;
+	failed = s->failed;
+	skipped = s->skipped;
+}
+
 void diag(const char *fmt, ...)
 {
 	va_list ap;

@@ -50,6 +50,16 @@ void ktap_bail(const char *why) __attribute__((noreturn));
  * also when the number of results differs from the plan). */
 int ktap_done(void);
 
+/* The results so far, to hand from a forked child that reported some
+ * checks back to its parent (which then continues the numbering). */
+struct ktap_state {
+	int count, passed, failed, skipped;
+};
+void ktap_get(struct ktap_state *s);
+
+/* Take over the results a child reported (what its ktap_get said). */
+void ktap_set(const struct ktap_state *s);
+
 /* ---- helpers (util.c) ---- */
 
 /* 1 when running on Numbat (uname sysname "Numbat"), 0 on Linux. */
