@@ -107,7 +107,12 @@ class Entries(unittest.TestCase):
     def test_other_not_present(self):
         words, nxt = H.decode_entry(0x68a024)
         self.assertIsNone(nxt)
-        self.assertIn("neither empty, migration nor swap", words)
+        self.assertIn("neither empty, migration, swap nor NUMA hint", words)
+
+    def test_numa_hint(self):
+        words, nxt = H.decode_entry(0x80000000005b8866)   # from the gdb-numa session
+        self.assertEqual(words, "not present: NUMA-hint entry, W|U|A|D|NX kept")
+        self.assertEqual(nxt, 0x5b8000)
 
 
 if __name__ == "__main__":

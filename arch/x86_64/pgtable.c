@@ -68,7 +68,10 @@ pte_t *pgtable_walk(struct mm *mm, uint64_t va, bool alloc)
 }
 
 /* Free the tables below `table` (at `level`) that lie wholly inside
- * [start, end); their PTEs must already be empty. */
+ * [start, end) or hold nothing any more; their PTEs in the range must
+ * already be empty. A leaf entry that is not present may still hold
+ * something (a swap, migration, PROT_NONE or NUMA-hint entry): only an
+ * entry that is 0 is empty. */
 static bool free_level(uint64_t *table, int level, uint64_t base,
 		       uint64_t start, uint64_t end)
 {
@@ -78,7 +81,7 @@ static bool free_level(uint64_t *table, int level, uint64_t base,
 	for (int i = 0; i < 512; i++) {
 		uint64_t lo = base + i * span, hi = lo + span;
 
-		if (!(table[i] & PTE_P))
+		if (level == 0 ? !table[i] : !(table[i] & PTE_P))
 			continue;
 		if (level == 0 || hi <= start || lo >= end) {
 			empty = false;

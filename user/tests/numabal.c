@@ -158,17 +158,18 @@ static void *sleeper(void *arg)
 	return arg;
 }
 
-/* Linux's scanner leaves alone the private pages of a single-threaded
- * process that are on the node it runs on (they cannot be misplaced); a
- * second thread, asleep, makes it scan them, as Numbat's scans every
- * present page. A kernel without threads (Numbat) just goes on. */
-static void second_thread(void)
+/* Linux's scanner, and Numbat's, leave alone the private pages of a
+ * single-threaded process that are on the node it runs on (they cannot
+ * be misplaced); a second thread, asleep, makes Linux scan them. A kernel
+ * without threads (Numbat) goes on with one: 1 if there are two. */
+static int second_thread(void)
 {
 	pthread_t t;
 	int err = pthread_create(&t, NULL, sleeper, NULL);
 
 	if (err)
 		diag("local: no second thread (%s): one thread only", strerror(err));
+	return !err;
 }
 
 static void local(void)
@@ -182,7 +183,7 @@ static void local(void)
 		skip_n(LOCAL_CHECKS, "no setup", "local");
 		return;
 	}
-	second_thread();
+	int threads = second_thread() ? 2 : 1;
 	nb_vmstat_read(&b);
 	for (end = nb_now() + secs; nb_now() < end;)
 		wrong += nb_sweep(&r, 0, end, NULL);
@@ -192,9 +193,13 @@ static void local(void)
 	   "sweeps no page is on another node (%ld)", secs, elsewhere(&r, 0));
 	ok(nb_delta(&b, &a, NB_PAGES_MIGRATED) == 0, "numa_pages_migrated did not grow (%ld)",
 	   nb_delta(&b, &a, NB_PAGES_MIGRATED));
-	ok(nb_delta(&b, &a, NB_HINT_FAULTS) > 0, "yet the scanner ran: %ld hint faults, "
-	   "%ld of them local", nb_delta(&b, &a, NB_HINT_FAULTS),
-	   nb_delta(&b, &a, NB_HINT_FAULTS_LOCAL));
+	if (threads == 1)
+		skip("one thread: its local pages are never marked, on Linux too",
+		     "yet the scanner ran (%ld hint faults)", nb_delta(&b, &a, NB_HINT_FAULTS));
+	else
+		ok(nb_delta(&b, &a, NB_HINT_FAULTS) > 0, "yet the scanner ran: %ld hint faults, "
+		   "%ld of them local", nb_delta(&b, &a, NB_HINT_FAULTS),
+		   nb_delta(&b, &a, NB_HINT_FAULTS_LOCAL));
 	ok(wrong == 0, "no page lost its data (%ld wrong)", wrong);
 	nb_region_unmap(&r);
 }

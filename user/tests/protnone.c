@@ -12,6 +12,10 @@
  *   read-write and read-only; after each PROT_READ a write must fault. (A
  *   migration that restored the protection the page had when it started
  *   made it writable again.) Needs two nodes.
+ * - munmap of part of a PROT_NONE range: the pages left keep their data.
+ *   (A kernel that freed a page table whose entries were all not present
+ *   lost them: the table looked empty. Swap and NUMA-hint entries, also
+ *   not present, were lost the same way.)
  * Runs on Linux too.
  */
 #define _GNU_SOURCE
@@ -130,9 +134,38 @@ static void check_race(char *p)
 	   "%d of %d writes went through", wrong, rounds);
 }
 
+/* The middle half of a PROT_NONE range unmapped: the rest keeps its bytes.
+ * The range starts a 2 MiB block that nothing else uses, so that its
+ * page table holds only its PTEs. */
+static void check_unmap_part(void)
+{
+	const unsigned long block = 2UL << 20;
+	char *r = mmap(NULL, 2 * block, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int kept = 1;
+
+	if (r == MAP_FAILED)
+		ktap_bail("mmap");
+	char *p = (char *)(((uintptr_t)r + block - 1) & ~(block - 1));
+	munmap(r, 2 * block);
+	if (mmap(p, NPAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0) != p)
+		ktap_bail("mmap at a 2 MiB boundary");
+	fill(p, 5);
+	mprotect(p, NPAGES * PG, PROT_NONE);
+	ok(munmap(p + NPAGES / 4 * PG, NPAGES / 2 * PG) == 0,
+	   "munmap the middle half of a PROT_NONE range");
+	mprotect(p, NPAGES / 4 * PG, PROT_READ);
+	mprotect(p + NPAGES * 3 / 4 * PG, NPAGES / 4 * PG, PROT_READ);
+	for (unsigned long i = 0; i < NPAGES * PG; i++)
+		if ((i < NPAGES / 4 * PG || i >= NPAGES * 3 / 4 * PG) && p[i] != (char)(i * 7 + 5))
+			kept = 0;
+	ok(kept, "the pages left, made readable, kept every byte");
+	munmap(p, NPAGES * PG);
+}
+
 int main(void)
 {
-	ktap_plan("protnone", 11);
+	ktap_plan("protnone", 13);
 	struct sigaction sa = { .sa_handler = on_segv };
 	sigaction(SIGSEGV, &sa, NULL);
 
@@ -148,6 +181,7 @@ int main(void)
 	check_fork(anon);
 	check_keeps("shared file", file);
 	check_race(anon);
+	check_unmap_part();
 	munmap(file, NPAGES * PG);
 	close(fd);
 	unlink("protnone.tmp");
