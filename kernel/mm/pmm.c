@@ -100,13 +100,16 @@ static void bump(uint64_t *counter)
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
-/* Linux's numastat counters for one allocation wanted on `want`. */
-static void count_numa(int want, int got)
+/* Linux's numastat counters for one allocation wanted on `want` (as
+ * Linux's zone_statistics, and interleave_hit as its interleave path). */
+static void count_numa(int want, int got, unsigned flags)
 {
 	struct numa_node *g = &numa_nodes[got];
 
 	if (got == want) {
 		bump(&g->numa_hit);
+		if (flags & PMM_INTERLEAVE)
+			bump(&g->interleave_hit);
 	} else {
 		bump(&g->numa_miss);
 		bump(&numa_nodes[want].numa_foreign);
@@ -140,7 +143,7 @@ struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags)
 				p = buddy_alloc(&numa_nodes[n->fallback[i]], order);
 	}
 	if (p) {
-		count_numa(node, p->node);
+		count_numa(node, p->node, flags);
 		reclaim_note_alloc(p->node);
 	}
 	if (p && (flags & PMM_ZERO))
