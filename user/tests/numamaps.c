@@ -1,5 +1,5 @@
 /*
- * numa_maps: /proc/PID/numa_maps and the numastat counters, as Linux
+ * numamaps: /proc/PID/numa_maps and the numastat counters, as Linux
  * defines them (proc(5), Documentation/admin-guide/numastat.rst).
  *
  * The process pins itself to the CPUs of node 0, then:
@@ -223,7 +223,7 @@ static void test_anon(void)
 
 static void test_file(void)
 {
-	char path[] = "/tmp/numa_maps.XXXXXX", buf[3 * PG];
+	char path[] = "/tmp/numamaps.XXXXXX", buf[3 * PG];
 	int fd = mkstemp(path);
 	volatile char sum = 0;
 
@@ -347,7 +347,7 @@ static void test_numastat(void)
 
 int main(void)
 {
-	ktap_plan("numa_maps", 17);
+	ktap_plan("numamaps", 17);
 	if (pin_node0())
 		ktap_bail("cannot pin to node 0");
 	test_anon();
