@@ -260,8 +260,8 @@ static void test_fork(void)
 	if (!p || pipe(go))
 		ktap_bail("fork setup");
 	memset(p, 3, 4 * PG);
-	nm_line(p);
-	ok(!nm_has(" mapmax="), "no mapmax= while only this process maps it");
+	ok(nm_line(p) == 0 && nm_val("anon") == 4 && !nm_has(" mapmax="),
+	   "no mapmax= while only this process maps it (%s)", line);
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {

@@ -11,7 +11,10 @@
  * after (anon=256 both times), and agrees with a move_pages query; node
  * 1's numastat numa_hit and other_node grow by at least 256 (pages wanted
  * on node 1, asked for by a CPU of node 0); numawatch exits 0; the trace
- * has one "from=0 to=1 reason=syscall_or_cpuset" record per page moved.
+ * has one "from=0 to=1 reason=syscall_or_cpuset" record per page moved;
+ * /bin/numastat -p shows at least 1.00 MB of the process on node 1, and
+ * /bin/numastat node 1's other_node at least 256 (both printed as "# "
+ * lines).
  *
  * On Linux (scripts/linux-vm.sh -n 2) the numa_maps and numastat checks
  * run; numbat:migrate_page is Numbat's event, and /bin/numawatch is not in
@@ -40,6 +43,7 @@
 #define T "/sys/kernel/tracing/"
 #define MIG_ENABLE T "events/numbat/migrate_page/enable"
 #define WATCH "/bin/numawatch"
+#define NUMASTAT "/bin/numastat"
 
 static char text[1 << 20];
 static char line[1024];
@@ -146,6 +150,75 @@ static int start_watch(void)
 	return pid > 0 ? pid : 0;
 }
 
+/* Run argv, its output into text (NUL-terminated) and, as diagnostics,
+ * into the log; its wait status, or -1. */
+static int capture(char *const argv[])
+{
+	int fds[2], status = -1;
+	size_t len = 0;
+	ssize_t n;
+
+	if (pipe(fds))
+		return -1;
+	fflush(stdout);
+	int pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (len + 1 < sizeof(text) && (n = read(fds[0], text + len, sizeof(text) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fds[0]);
+	text[len] = 0;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	for (char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0))
+		diag("%.*s", (int)strcspn(l, "\n"), l);
+	return status;
+}
+
+/* The n-th number (from 0) on the line of text starting with label. */
+static double column(const char *label, int n)
+{
+	size_t len = strlen(label);
+
+	for (char *l = text; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0)) {
+		if (strncmp(l, label, len) || l[len] != ' ')
+			continue;
+		char *p = l + len;
+		double v = -1;
+		for (int i = 0; i <= n; i++)
+			v = strtod(p, &p);
+		return v;
+	}
+	return -1;
+}
+
+/* numastat -p on this process and numastat: node 1 holds the region. */
+static void check_numastat(void)
+{
+	char self[16];
+
+	if (access(NUMASTAT, X_OK)) {
+		skip("no " NUMASTAT, "numastat -p: node 1 holds the region");
+		skip("no " NUMASTAT, "numastat: node 1's other_node");
+		return;
+	}
+	snprintf(self, sizeof(self), "%d", getpid());
+	char *const byproc[] = { NUMASTAT, "-p", self, NULL };
+	int st = capture(byproc);
+	double private1 = column("Private", 1), total1 = column("Total", 1);
+	ok(st == 0 && private1 >= 1.0 && total1 >= private1,
+	   "numastat -p: node 1 Private %.2f MB, Total %.2f MB (>= 1.00)", private1, total1);
+	char *const sys[] = { NUMASTAT, NULL };
+	st = capture(sys);
+	double other1 = column("other_node", 1);
+	ok(st == 0 && strstr(text, "node1") && other1 >= NPAGES,
+	   "numastat: node 1's other_node %.0f (>= %d)", other1, NPAGES);
+}
+
 /* Print the trace's migrate_page records; how many say from=0 to=1 for
  * move_pages. */
 static int dump_trace(void)
@@ -168,7 +241,7 @@ int main(void)
 {
 	int traced, watcher, status = -1, moved = 0;
 
-	ktap_plan("numawatch", 7);
+	ktap_plan("numawatch", 9);
 	if (pin_node0() || access(NODE1, F_OK))
 		ktap_bail("needs two nodes and node 0's CPUs");
 	char *p = mmap(NULL, (NPAGES + 2) * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -197,6 +270,7 @@ int main(void)
 	   !strstr(line, " N0="), "after %d steps: N1=%d anon=%d (%s)", moved, NPAGES, NPAGES, line);
 	ok(on_node1(p) == NPAGES, "a move_pages query finds all %d pages on node 1", NPAGES);
 	ok(dh >= NPAGES && dot >= NPAGES, "node 1 numastat: numa_hit +%ld, other_node +%ld", dh, dot);
+	check_numastat();
 	if (watcher)
 		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "numawatch exits 0");
 	else
