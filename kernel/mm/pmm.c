@@ -117,6 +117,19 @@ static void count_numa(int want, int got, unsigned flags)
 	bump(got == numa_this_node() ? &g->local_node : &g->other_node);
 }
 
+/*
+ * The node an allocation on `node` wants, for the numastat counters: the
+ * node itself with PMM_THISNODE, else the first of its fallback list,
+ * which is the node itself when it has memory and its nearest node with
+ * memory when it has none (as Linux's preferred zone, the first zone of
+ * the node's zonelist). So a memoryless node's CPU that gets memory from
+ * its nearest node counts a hit there, not a miss.
+ */
+static int wanted_node(const struct numa_node *n, int node, unsigned flags)
+{
+	return (flags & PMM_THISNODE) || !n->nr_fallback ? node : n->fallback[0];
+}
+
 /* May this allocation use node n? User pages leave the min reserve. */
 static bool allowed(const struct numa_node *n, unsigned flags)
 {
@@ -143,7 +156,7 @@ struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags)
 				p = buddy_alloc(&numa_nodes[n->fallback[i]], order);
 	}
 	if (p) {
-		count_numa(node, p->node, flags);
+		count_numa(wanted_node(n, node, flags), p->node, flags);
 		reclaim_note_alloc(p->node);
 	}
 	if (p && (flags & PMM_ZERO))
