@@ -54,13 +54,14 @@ static int numa_maps_policy(struct vma *v, char *buf, size_t size)
 static void numa_maps_count(struct numa_maps_stats *s, pte_t pte)
 {
 	struct page *p = pfn_to_page(pte_pfn(pte));
-	uint32_t flags;
-	int count;
 
-	if (!p || (READ_ONCE(p->flags) & PG_reserved) || p->node >= MAX_NODES)
+	if (!p || p->node >= MAX_NODES)
 		return;
-	flags = READ_ONCE(p->flags);
-	count = READ_ONCE(p->mapcount);
+	uint32_t flags = READ_ONCE(p->flags);
+	int count = READ_ONCE(p->mapcount);
+
+	if (flags & PG_reserved)
+		return;                         /* not RAM Numbat hands out */
 	s->pages++;
 	s->anon += !!(flags & PG_anon);
 	s->dirty += pte_dirty(pte) || (flags & PG_dirty);
