@@ -19,8 +19,9 @@
  *   numawatch: pid=7 t=1234567890 map=start 100000001000-100000041000 0000--00...
  *
  * It stops after COUNT snapshots, when the process is gone, or on SIGINT,
- * SIGTERM or SIGUSR1; the end map is then taken afresh if the process is
- * still there, else the last one taken is printed. Output is line
+ * SIGTERM or SIGUSR1. Stopped by a signal, it takes one more snapshot and
+ * the end maps afresh; otherwise the end maps are the last ones taken
+ * (the process may be gone). Output is line
  * buffered, each line one write.
  */
 #define _GNU_SOURCE
@@ -222,8 +223,8 @@ static void watch(int pid, int child, long interval_ms, long count)
 		take_maps(pid);                  /* kept for the end */
 		nanosleep(&ts, NULL);
 	}
-	if (alive(pid, child))
-		take_maps(pid);
+	if (stop && alive(pid, child) && snapshot(pid, columns) == 0)
+		take_maps(pid);                  /* stopped by a signal: the state now */
 	print_maps(pid, "end");
 }
 

@@ -1,9 +1,11 @@
 /*
  * numawatch: a scripted run to watch and draw. Pinned to node 0, the test
- * writes a 1 MiB region, starts /bin/numawatch on itself, and moves the
- * region to node 1 with move_pages in eight steps of 32 pages, 60 ms
- * apart, with numbat:migrate_page traced; then it stops numawatch and
- * prints the trace. The boot log then holds everything tools/numaplot.py
+ * writes a 1 MiB region, starts /bin/numawatch on itself (its output
+ * relayed to the console by a child, which says when the start maps and
+ * the first sample are out), and moves the region to node 1 with
+ * move_pages in eight steps of 32 pages, 60 ms apart, with
+ * numbat:migrate_page traced; then it stops numawatch (SIGUSR1: a last
+ * sample and the end maps) and prints the trace. The boot log then holds everything tools/numaplot.py
  * draws (`make plot`): numawatch's snapshots and start/end maps, and one
  * traced migration per page.
  *
@@ -132,21 +134,58 @@ static int on_node1(char *p)
 	return n;
 }
 
-/* Start numawatch on this process; its pid, or 0 when there is none. */
-static int start_watch(void)
+/* Copy numawatch's lines (from fd) to stdout, one write each; write a
+ * byte to ready after its first sample line (its start maps are out by
+ * then). Runs in a child until numawatch closes its end. */
+static void relay(int fd, int ready)
 {
-	char self[16];
+	FILE *in = fdopen(fd, "r");
+	char buf[8192];
+	int told = 0;
 
-	if (access(WATCH, X_OK))
+	while (in && fgets(buf, sizeof(buf), in)) {
+		fputs(buf, stdout);
+		fflush(stdout);
+		if (!told && strstr(buf, " N0=")) {
+			told = write(ready, "1", 1) == 1;
+		}
+	}
+	_exit(0);
+}
+
+/* Start numawatch on this process, its output relayed by a child; wait
+ * until it has taken its start maps and first sample (all on node 0).
+ * Its pid (and the relay's in *relay_pid), or 0 when there is none.
+ * region: the test's pages, which the relay unmaps. */
+static int start_watch(int *relay_pid, char *region)
+{
+	char self[16], c;
+	int out[2], ready[2];
+
+	if (access(WATCH, X_OK) || pipe(out) || pipe(ready))
 		return 0;
 	snprintf(self, sizeof(self), "%d", getpid());
 	fflush(stdout);
 	int pid = fork();
 	if (pid == 0) {
+		dup2(out[1], 1);
 		execl(WATCH, "numawatch", "-i", "20", self, (char *)NULL);
 		_exit(127);
 	}
-	sleep_ms(150);                      /* its start map: all on node 0 */
+	*relay_pid = fork();
+	if (*relay_pid == 0) {
+		/* Its copy-on-write share of the region would make each page
+		 * mapped twice, and move_pages (MPOL_MF_MOVE) would refuse it. */
+		munmap(region - PG, (NPAGES + 2) * PG);
+		close(out[1]);
+		relay(out[0], ready[1]);
+	}
+	close(out[0]);
+	close(out[1]);
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)         /* numawatch failed: no sample */
+		diag("numawatch printed no sample");
+	close(ready[0]);
 	return pid > 0 ? pid : 0;
 }
 
@@ -239,7 +278,7 @@ static int dump_trace(void)
 
 int main(void)
 {
-	int traced, watcher, status = -1, moved = 0;
+	int traced, watcher, relay_pid = 0, status = -1, moved = 0;
 
 	ktap_plan("numawatch", 9);
 	if (pin_node0() || access(NODE1, F_OK))
@@ -254,7 +293,7 @@ int main(void)
 	traced = put(MIG_ENABLE, "1") && put(T "trace", "\n");
 	long hit1 = file_counter(NODE1 "numastat", "numa_hit");
 	long other1 = file_counter(NODE1 "numastat", "other_node");
-	watcher = start_watch();
+	watcher = start_watch(&relay_pid, p);
 	for (int i = 0; i < NPAGES; i += STEP) {
 		moved += !move_to(p + i * PG, STEP, 1);
 		sleep_ms(60);
@@ -263,6 +302,7 @@ int main(void)
 	if (watcher) {
 		kill(watcher, SIGUSR1);
 		waitpid(watcher, &status, 0);
+		waitpid(relay_pid, NULL, 0);        /* ends with numawatch's output */
 	}
 	long dh = file_counter(NODE1 "numastat", "numa_hit") - hit1;
 	long dot = file_counter(NODE1 "numastat", "other_node") - other1;
