@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,12 +137,13 @@ static unsigned long vma_end(int pid, unsigned long start)
 }
 
 /* Take the page maps of pid's anonymous mappings with resident pages
- * into maps[]; -1 if the process is gone. */
+ * into maps[]; -1 (maps[] kept as they were) if the process is gone. */
 static int take_maps(int pid)
 {
+	static char fresh[MAX_VMAS][MAX_PAGES + 64];
 	unsigned long starts[MAX_VMAS];
 	char path[64];
-	int n = 0;
+	int n = 0, got = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
 	if (slurp(path) <= 0)
@@ -151,18 +153,21 @@ static int take_maps(int pid)
 		if (!memmem(l, len, " file=", 6) && memmem(l, len, " anon=", 6))
 			starts[n++] = strtoul(l, NULL, 16);
 	}
-	map_t = now_ns();
-	nr_maps = 0;
+	unsigned long t = now_ns();
 	for (int i = 0; i < n; i++) {
 		unsigned long end = vma_end(pid, starts[i]);
 		if (!end)
-			continue;
+			continue;               /* unmapped since */
 		if ((end - starts[i]) / PG > MAX_PAGES)
 			end = starts[i] + MAX_PAGES * PG;
-		int len = snprintf(maps[nr_maps], 64, "%lx-%lx ", starts[i], end);
-		if (page_map(pid, starts[i], end, maps[nr_maps] + len) == 0)
-			nr_maps++;
+		int len = snprintf(fresh[got], 64, "%lx-%lx ", starts[i], end);
+		if (page_map(pid, starts[i], end, fresh[got] + len))
+			return -1;              /* gone (or no longer ours to ask) */
+		got++;
 	}
+	memcpy(maps, fresh, sizeof(fresh));
+	nr_maps = got;
+	map_t = t;
 	return 0;
 }
 
@@ -228,6 +233,33 @@ static void watch(int pid, int child, long interval_ms, long count)
 	print_maps(pid, "end");
 }
 
+/* Start argv in a child and return once it runs the new program (a
+ * close-on-exec pipe closes at the exec), so the start maps are the
+ * program's, not a copy of ours. Its pid, or -1 if it could not start. */
+static int run(char **argv)
+{
+	int fds[2], err = 0;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	int pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		execv(argv[0], argv);
+		err = errno;
+		write(fds[1], &err, sizeof(err));
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid > 0 && read(fds[0], &err, sizeof(err)) == sizeof(err)) {
+		fprintf(stderr, "numawatch: %s: %s\n", argv[0], strerror(err));
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(fds[0]);
+	return pid;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: numawatch [-i MS] [-n COUNT] PID | -- CMD [ARG...]\n");
@@ -252,12 +284,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
 	if (i < argc && !strcmp(argv[i], "--") && i + 1 < argc) {
-		pid = fork();
-		if (pid == 0) {
-			execv(argv[i + 1], argv + i + 1);
-			_exit(127);
-		}
-		if (pid < 0)
+		if ((pid = run(argv + i + 1)) < 0)
 			return 1;
 		watch(pid, 1, interval, count);
 		return 0;
