@@ -3,13 +3,13 @@
  * start address, its memory policy, what it maps, and how many of its
  * pages are resident on each node:
  *
- *   00400000 default file=/tests/numa_maps mapped=3 N0=3 kernelpagesize_kB=4
- *   00603000 default heap anon=2 dirty=2 N1=2 kernelpagesize_kB=4
- *   100000000000 default anon=64 dirty=64 N0=16 N1=48 kernelpagesize_kB=4
- *   7ffffffde000 default stack anon=3 dirty=3 N0=3 kernelpagesize_kB=4
+ *   00400000 default file=/bin/cat mapped=1 active=0 N0=1 kernelpagesize_kB=4
+ *   00405000 default file=/bin/cat
+ *   100000001000 default anon=64 dirty=64 active=0 N0=32 N1=32 kernelpagesize_kB=4
+ *   7ffffffdf000 default stack anon=1 dirty=1 active=0 N0=1 kernelpagesize_kB=4
  *
- * Only resident pages count (present PTEs, PROT_NONE ones included, as
- * Linux's pte_present): a swapped-out page or one in the middle of a
+ * Only resident pages count (what pte_present() says: present, PROT_NONE
+ * and NUMA-hint PTEs): a swapped-out page or one in the middle of a
  * migration is in no N<n>. The counts, as Linux's gather_stats():
  *   anon       pages of anonymous memory (PG_anon; shmem is file memory)
  *   dirty      PTE dirty bit or PG_dirty
