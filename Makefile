@@ -54,7 +54,7 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp 
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
 
-.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench bench-swap bench-linux bench-numa bench-linux-numa fuzz clean tools help FORCE
+.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench bench-swap bench-linux bench-numa bench-linux-numa fuzz clean tools help plot FORCE
 all: tools $(KOUT)/kernel.elf $(ISO) build/disk.img
 
 help:
@@ -72,6 +72,7 @@ help:
 	@echo "make fuzz       random system calls on 3 machine shapes (FUZZ_SEED FUZZ_CALLS FUZZ_SHAPES FUZZ_ONLY FUZZ_SHRINK)"
 	@echo "make fuzz-parsers  fuzz the ACPI, ELF, ext2 and command-line parsers on the host"
 	@echo "                   (FUZZ_TIME=seconds per target, FUZZ_TARGETS='acpi cmdline elf ext2')"
+	@echo "make plot       draw a boot log's page placement (LOG=build/tests/user-numawatch.log OUT=build/numaplot.png)"
 	@echo "make tools      list the tools and their versions; install (as root) or report missing ones"
 	@echo "make check-machine  check NODES CPUS MEM ACCEL DISK (the qemu targets do it first)"
 	@echo "variables: NODES CPUS MEM DISTANCE ACCEL QEMU_CPU CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
@@ -218,6 +219,16 @@ FUZZ_SHRINK ?=
 fuzz: all
 	python3 tests/syzfuzz.py --seed $(FUZZ_SEED) --calls $(FUZZ_CALLS) --shapes $(FUZZ_SHAPES) \
 		$(if $(FUZZ_ONLY),--only $(FUZZ_ONLY)) $(if $(FUZZ_SHRINK),--shrink)
+
+# A picture of where a process's pages were (scripts/numaplot.py): from a
+# boot log with /bin/numawatch's lines and the trace's migrate_page lines.
+# Without LOG, the numawatch test's log, made first if it is missing.
+LOG ?= build/tests/user-numawatch.log
+OUT ?= build/numaplot.png
+plot: tools
+	@if [ "$(LOG)" = build/tests/user-numawatch.log ] && [ ! -f "$(LOG)" ]; then \
+		$(MAKE) all && python3 tests/run.py -k user-numawatch -j 1; fi
+	$$(sh scripts/plot-python.sh) scripts/numaplot.py "$(LOG)" -o "$(OUT)"
 
 clean:
 	rm -rf build

@@ -32,6 +32,9 @@ done
 [ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
 # glibc's static libraries (user/pie: static-PIE test programs).
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$missing libc6-dev"
+# matplotlib for tools/numaplot.py (make plot), as Debian's python3 has it:
+# scripts/plot-python.sh finds a python3 that imports it.
+plotpy=$(sh "$(dirname "$0")/plot-python.sh" 2>/dev/null) || missing="$missing python3-matplotlib"
 # libFuzzer and the sanitizer runtimes (make fuzz-parsers, make test):
 # Debian's clang only recommends them. Named after clang's major version.
 rt=libclang-rt-14-dev
@@ -51,6 +54,8 @@ if [ "$verbose" = -v ]; then
 	[ -f "$(clang -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-x86_64.a" ] &&
 		echo "libFuzzer runtime    $(clang -print-resource-dir)/lib/linux" ||
 		echo "libFuzzer runtime    MISSING (package $rt)"
+	[ -n "$plotpy" ] && echo "matplotlib           $plotpy $($plotpy -c 'import matplotlib; print(matplotlib.__version__)')" ||
+		echo "matplotlib           MISSING (package python3-matplotlib)"
 	[ -z "$missing" ] && echo "check-tools: all tools found"
 fi
 [ -z "$missing" ] && exit 0

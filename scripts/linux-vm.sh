@@ -8,7 +8,8 @@
 #
 # Boots the host's kernel (/boot/vmlinuz-*, modules from /lib/modules) with
 # an initramfs made of Debian's static busybox, build/rootfs/tests and
-# build/rootfs/bin; memory split evenly over NODES nodes, CPUs in turn;
+# Numbat's NUMA tools from build/rootfs/bin (numastat, numawatch: busybox
+# has neither); memory split evenly over NODES nodes, CPUs in turn;
 # a sparse virtio disk of SWAP_MIB made swap (/dev/vda; 0: none), or with
 # -z a RAM disk swap (zram) instead. Each CMD runs in /tmp (a tmpfs, emptied
 # after each) with the shell, then the machine powers off. The root is a
@@ -36,6 +37,9 @@ mkdir -p "$ird/bin" "$ird/tests" "$ird/mod" "$ird/proc" "$ird/sys" "$ird/dev" "$
 cp "$busybox" "$ird/bin/busybox"
 for a in $("$busybox" --list); do [ -e "$ird/bin/$a" ] || ln -s busybox "$ird/bin/$a"; done
 cp "$root"/build/rootfs/tests/* "$ird/tests/"
+for t in numastat numawatch; do
+	if [ -x "$root/build/rootfs/bin/$t" ]; then cp "$root/build/rootfs/bin/$t" "$ird/bin/"; fi
+done
 for m in virtio/virtio virtio/virtio_ring virtio/virtio_pci_legacy_dev \
 	 virtio/virtio_pci_modern_dev virtio/virtio_pci block/virtio_blk block/zram/zram; do
 	cp "/lib/modules/$kver/kernel/drivers/$m.ko" "$ird/mod/"

@@ -34,13 +34,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 
 import fsimg
 from qemu import ROOT
 import gdb_check
 
-from checks import (Node, Topology, boot_complete, boots_once, check_ktap, check_topology,
+from checks import (Node, Topology, boot_complete, boots_once, check, check_ktap, check_topology,
                     check_protect_trap, check_trap, check_unknown_options, check_watchdog, even,  # noqa: F401
                     expect, init_exit_ok, no_crash, powers_off, stopped_on_cue, user_ktap)
 
@@ -112,6 +113,32 @@ USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M ", "swapbasic": "swap=150M@1 "}
 # and a page read back keeps its slot for the other): 96 MiB with the
 # CPUs, and a memory-only node holding the 150 MiB swap RAM disk.
 USER_TEST_MACHINES = {"swapbasic": Topology([Node("0-1", 96), Node("none", 160)])}
+
+
+def numawatch_plot(boot):
+    """The numawatch boot's log, read as `make plot` reads it
+    (scripts/numaplot.py): numawatch sampled the moves (node 1's share went
+    from none to the whole region, 256 pages), its maps show the region all
+    on node 0 at the start and all on node 1 at the end, and the trace in
+    the log has 256 migrations 0->1 by move_pages."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import numaplot
+    log = numaplot.parse(boot.lines)
+    w = log.watch()
+    first, last = (w.samples[0][1], w.samples[-1][1]) if w and w.samples else ({}, {})
+    pair = numaplot.largest_maps(w)
+    moves = [m for m in log.migrations if (m.src, m.dst, m.reason) == (0, 1, "syscall_or_cpuset")]
+    return [check("numaplot: samples from N1=0 to N1>=256",
+                  first.get(1, -1) == 0 and last.get(1, 0) >= 256, f"first {first}, last {last}"),
+            check("numaplot: region all on node 0, then all on node 1",
+                  pair is not None and pair[0].nodes == "0" * 256 and pair[1].nodes == "1" * 256,
+                  f"maps {pair}"),
+            check("numaplot: 256 traced migrations 0->1 (syscall_or_cpuset)", len(moves) == 256,
+                  f"{len(moves)} of {len(log.migrations)}")]
+
+
+# Checks a user test's boot gets besides its KTAP and exit status.
+USER_TEST_CHECKS = {"numawatch": [numawatch_plot]}
 
 
 def swap_disk(mib, label="from-linux"):
@@ -282,7 +309,7 @@ def user_test_cases():
             if n in SWAP_TESTS] + numabal_cases() + [
             Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
                  machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
-                 checks=[user_ktap, init_exit_ok],
+                 checks=[user_ktap, init_exit_ok] + USER_TEST_CHECKS.get(n, []),
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
             for n in names if n not in SWAP_TESTS and n not in NUMABAL_TESTS] + [

@@ -181,6 +181,22 @@ SESSIONS = [
         ("the trap frame enters the handler, sig 10 in rdi", r"rdi = 0xa, .*rip = 0x4\w+, cs = 0x23"),
         ("then sys_rt_sigreturn", STOP + r"sys_rt_sigreturn \("),
     ], doc="docs/processes.md"),
+    # docs/numa.md section 8: numa_maps counting the numawatch test's
+    # region once it is all on node 1 (the test's own read of its line).
+    Session("numamaps", "init=/tests/numawatch poweroff", [
+        "break numa_maps_counts if s->pages == 256 && s->node[1] == 256", "continue", "bt 3",
+        "p *s", "up", "p/x v->start", "p/x v->end", "p numa_nodes[1].other_node",
+        "p numa_nodes[1].numa_hit",
+    ], [
+        ("stops in numa_maps_counts", STOP + r"numa_maps_counts \("),
+        ("bt: for one VMA", r"^#1\s+0x\w+ in numa_maps_vma \("),
+        ("the region's counts: 256 anon pages, all on node 1",
+         r"^\$1 = \{pages = 256, anon = 256, dirty = 256, mapmax = 1, swapcache = 0, "
+         r"active = 0, node = \{0, 256, 0 <repeats 14 times>\}\}$"),
+        ("the VMA starts at the first mmap address", r"^\$2 = 0x100000\w+$"),
+        ("... and is 256 pages long", r"^\$3 = 0x100000\w+$"),
+        ("node 1: at least 256 allocations for another node's CPU", r"^\$4 = (2[5-9]\d|[3-9]\d\d|\d{4,})$"),
+    ], doc="docs/numa.md"),
 ]
 
 

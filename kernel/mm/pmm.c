@@ -100,18 +100,34 @@ static void bump(uint64_t *counter)
 	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
-/* Linux's numastat counters for one allocation wanted on `want`. */
-static void count_numa(int want, int got)
+/* Linux's numastat counters for one allocation wanted on `want` (as
+ * Linux's zone_statistics, and interleave_hit as its interleave path). */
+static void count_numa(int want, int got, unsigned flags)
 {
 	struct numa_node *g = &numa_nodes[got];
 
 	if (got == want) {
 		bump(&g->numa_hit);
+		if (flags & PMM_INTERLEAVE)
+			bump(&g->interleave_hit);
 	} else {
 		bump(&g->numa_miss);
 		bump(&numa_nodes[want].numa_foreign);
 	}
 	bump(got == numa_this_node() ? &g->local_node : &g->other_node);
+}
+
+/*
+ * The node an allocation on `node` wants, for the numastat counters: the
+ * node itself with PMM_THISNODE, else the first of its fallback list,
+ * which is the node itself when it has memory and its nearest node with
+ * memory when it has none (as Linux's preferred zone, the first zone of
+ * the node's zonelist). So a memoryless node's CPU that gets memory from
+ * its nearest node counts a hit there, not a miss.
+ */
+static int wanted_node(const struct numa_node *n, int node, unsigned flags)
+{
+	return (flags & PMM_THISNODE) || !n->nr_fallback ? node : n->fallback[0];
 }
 
 /* May this allocation use node n? User pages leave the min reserve. */
@@ -140,7 +156,7 @@ struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags)
 				p = buddy_alloc(&numa_nodes[n->fallback[i]], order);
 	}
 	if (p) {
-		count_numa(node, p->node);
+		count_numa(wanted_node(n, node, flags), p->node, flags);
 		reclaim_note_alloc(p->node);
 	}
 	if (p && (flags & PMM_ZERO))

@@ -311,3 +311,68 @@ KTEST(pmm, free_counts_add_up)
 	/* Only the kernel image, the first MiB and mem_map are not managed. */
 	KTEST_EXPECT(t, managed > present - present / 16 - 1024);
 }
+
+/*
+ * numastat, as Linux counts it: an allocation for a CPU of a node without
+ * memory wants that node's nearest node with memory (Linux's preferred
+ * zone is the first zone of the node's zonelist), so one served there is
+ * a numa_hit there and other_node (not this CPU's node), never a
+ * numa_miss there and a numa_foreign on the memoryless node.
+ */
+KTEST(pmm, memoryless_node_counts_a_hit)
+{
+	int nid, tested = 0;
+
+	for_each_online_node(nid) {
+		if (numa_nodes[nid].present_pages)
+			continue;
+		int near = numa_nodes[nid].fallback[0];
+		struct numa_node *g = &numa_nodes[near], *m = &numa_nodes[nid];
+		uint64_t hit = READ_ONCE(g->numa_hit), miss = READ_ONCE(g->numa_miss);
+		uint64_t foreign = READ_ONCE(m->numa_foreign), other = READ_ONCE(g->other_node);
+		struct page *p = pmm_alloc_pages(nid, 0, 0);
+
+		KTEST_ASSERT(t, p != NULL);
+		KTEST_EXPECT_EQ(t, p->node, near);
+		KTEST_EXPECT(t, READ_ONCE(g->numa_hit) > hit);
+		KTEST_EXPECT_EQ(t, READ_ONCE(g->numa_miss), miss);
+		KTEST_EXPECT_EQ(t, READ_ONCE(m->numa_foreign), foreign);
+		if (this_cpu()->node != near)
+			KTEST_EXPECT(t, READ_ONCE(g->other_node) > other);
+		pmm_free_pages(p, 0);
+		tested++;
+	}
+	if (!tested)
+		ktest_skip(t, "no node without memory");
+}
+
+/* A block taken from a node's fallback (the wanted node at its min
+ * watermark, for user memory) is a numa_miss where it came from and a
+ * numa_foreign on the node wanted, as Linux's zone_statistics(). */
+KTEST(pmm, fallback_counts_miss_and_foreign)
+{
+	int nid, want = -1;
+
+	for_each_online_node(nid)
+		if (numa_nodes[nid].present_pages && numa_nodes[nid].nr_fallback > 1 &&
+		    numa_nodes[numa_nodes[nid].fallback[1]].present_pages)
+			want = nid;
+	if (want < 0) {
+		ktest_skip(t, "needs two nodes with memory");
+		return;
+	}
+	struct numa_node *w = &numa_nodes[want];
+	struct list_head blocks;
+	list_init(&blocks);
+	exhaust_node(want, &blocks);
+	uint64_t foreign = READ_ONCE(w->numa_foreign), miss[MAX_NODES];
+	for_each_online_node(nid)
+		miss[nid] = READ_ONCE(numa_nodes[nid].numa_miss);
+	struct page *p = pmm_alloc_pages(want, 0, PMM_USER);
+	KTEST_ASSERT(t, p != NULL);
+	KTEST_EXPECT(t, p->node != want);
+	KTEST_EXPECT(t, READ_ONCE(w->numa_foreign) > foreign);
+	KTEST_EXPECT(t, READ_ONCE(numa_nodes[p->node].numa_miss) > miss[p->node]);
+	pmm_free_pages(p, 0);
+	free_blocks(&blocks);
+}

@@ -77,8 +77,10 @@ static int show_numastat(struct pbuf *b, void *data)
 	struct numa_node *n = node_of(data);
 
 	pbuf_printf(b, "numa_hit %lu\nnuma_miss %lu\nnuma_foreign %lu\n"
-		    "interleave_hit 0\nlocal_node %lu\nother_node %lu\n",
-		    n->numa_hit, n->numa_miss, n->numa_foreign, n->local_node, n->other_node);
+		    "interleave_hit %lu\nlocal_node %lu\nother_node %lu\n",
+		    READ_ONCE(n->numa_hit), READ_ONCE(n->numa_miss), READ_ONCE(n->numa_foreign),
+		    READ_ONCE(n->interleave_hit), READ_ONCE(n->local_node),
+		    READ_ONCE(n->other_node));
 	return 0;
 }
 
@@ -89,6 +91,7 @@ static int show_vmstat(struct pbuf *b, void *data)
 
 	pbuf_printf(b, "nr_free_pages %lu\n", READ_ONCE(n->free_pages));
 	vmstat_show_reclaim(b, n->id);
+	vmstat_show_numa(b, n->id);
 	return 0;
 }
 

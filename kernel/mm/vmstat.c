@@ -105,3 +105,27 @@ void vmstat_show_reclaim(struct pbuf *b, int nid)
 		pbuf_printf(b, "numbat_nr_replica_pages %lu\n",
 			    vm_event_sum(REPLICA_MADE) - vm_event_sum(REPLICA_FREED));
 }
+
+/* Node nid's (or, for NUMA_NO_NODE, every node's) allocation counters
+ * under the names Linux's /proc/vmstat and node vmstat give them (the
+ * numastat file calls the last three interleave_hit, local_node and
+ * other_node). */
+void vmstat_show_numa(struct pbuf *b, int nid)
+{
+	uint64_t hit = 0, miss = 0, foreign = 0, inter = 0, local = 0, other = 0;
+	int i;
+
+	for_each_online_node(i) {
+		struct numa_node *n = &numa_nodes[i];
+		if (nid != NUMA_NO_NODE && i != nid)
+			continue;
+		hit += READ_ONCE(n->numa_hit);
+		miss += READ_ONCE(n->numa_miss);
+		foreign += READ_ONCE(n->numa_foreign);
+		inter += READ_ONCE(n->interleave_hit);
+		local += READ_ONCE(n->local_node);
+		other += READ_ONCE(n->other_node);
+	}
+	pbuf_printf(b, "numa_hit %lu\nnuma_miss %lu\nnuma_foreign %lu\nnuma_interleave %lu\n"
+		    "numa_local %lu\nnuma_other %lu\n", hit, miss, foreign, inter, local, other);
+}

@@ -11,6 +11,7 @@
 #include <kernel/procfs.h>
 #include <kernel/proc.h>
 #include <kernel/mm.h>
+#include <kernel/numa_maps.h>
 #include <kernel/pmm.h>
 #include <kernel/pcache.h>
 #include <kernel/shmem.h>
@@ -58,27 +59,13 @@ static int show_meminfo(struct pbuf *b, void *unused)
 	return 0;
 }
 
-static uint64_t node_sum(size_t offset)
-{
-	uint64_t n = 0;
-	int nid;
-
-	for_each_online_node(nid)
-		n += *(uint64_t *)((char *)&numa_nodes[nid] + offset);
-	return n;
-}
-
 static int show_vmstat(struct pbuf *b, void *unused)
 {
 	pbuf_printf(b, "nr_free_pages %lu\n", pmm_free_pages_total());
 	pbuf_printf(b, "nr_file_pages %lu\n", pcache_get_stats().pages);
 	pbuf_printf(b, "nr_dirty %lu\n", pcache_get_stats().dirty);
 	vmstat_show_reclaim(b, NUMA_NO_NODE);
-	pbuf_printf(b, "numa_hit %lu\n", node_sum(offsetof(struct numa_node, numa_hit)));
-	pbuf_printf(b, "numa_miss %lu\n", node_sum(offsetof(struct numa_node, numa_miss)));
-	pbuf_printf(b, "numa_foreign %lu\n", node_sum(offsetof(struct numa_node, numa_foreign)));
-	pbuf_printf(b, "numa_local %lu\n", node_sum(offsetof(struct numa_node, local_node)));
-	pbuf_printf(b, "numa_other %lu\n", node_sum(offsetof(struct numa_node, other_node)));
+	vmstat_show_numa(b, NUMA_NO_NODE);
 	for (int e = 0; e < NR_VM_EVENTS; e++)
 		pbuf_printf(b, "%s %lu\n", vm_event_names[e], vm_event_sum(e));
 	return 0;
@@ -200,6 +187,20 @@ static int show_maps(struct pbuf *b, void *data)
 	return 0;
 }
 
+/* /proc/<pid>/numa_maps: see numa_maps.c. */
+static int show_numa_maps(struct pbuf *b, void *data)
+{
+	struct proc_snapshot s;
+
+	if (grab((int)(uint64_t)data, &s))
+		return -ESRCH;
+	if (!s.mm)
+		return 0;                           /* kernel threads: empty */
+	numa_maps_show(b, s.mm);
+	mm_put(s.mm);
+	return 0;
+}
+
 static ssize_t read_pagemap(void *data, struct uio *u, uint64_t pos)
 {
 	struct proc_snapshot s;
@@ -227,6 +228,7 @@ void procfs_proc_add(struct proc *p)
 	procfs_create_file(d, "comm", show_comm, pid);
 	procfs_create_file(d, "status", show_status, pid);
 	procfs_create_file(d, "maps", show_maps, pid);
+	procfs_create_file(d, "numa_maps", show_numa_maps, pid);
 	procfs_create_raw(d, "pagemap", read_pagemap, pid);
 	p->procdir = d;
 }

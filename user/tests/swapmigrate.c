@@ -4,6 +4,9 @@
  * touches 1.5 x RAM to push them out. Then:
  *   - move_pages without nodes reports -ENOENT for each swapped-out page,
  *     and /proc/self/pagemap agrees (bit 62 swapped, bit 63 present);
+ *     /proc/self/numa_maps counts only the pages still in memory: its
+ *     N0= and N1= are the query's pages on each node, swapped-out pages
+ *     are on none;
  *   - asked to move them to node 1, each swapped-out page reports -ENOENT
  *     (there is no frame to move) and stays out;
  *   - one of them, read (swapped in), is present again and moves to node 1
@@ -18,6 +21,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -28,7 +32,7 @@
 #define PAGE 4096L
 #define NPAGES 512
 #define MPOL_MF_MOVE_ (1 << 1)
-#define NCHECKS 8
+#define NCHECKS 9
 
 static long move_pages_(unsigned long n, void **pages, const int *nodes, int *status)
 {
@@ -66,6 +70,49 @@ static int pagemap_agrees(char *base, const int *status)
 	return agree;
 }
 
+/* The value of " key=" in a numa_maps line, 0 when absent (as Linux
+ * leaves zero counts out). */
+static long nm_val(const char *line, const char *key)
+{
+	char pat[16];
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	const char *v = strstr(line, pat);
+	return v ? strtol(v + strlen(pat), NULL, 10) : 0;
+}
+
+/* Does numa_maps count, on nodes 0 and 1, exactly the pages the query
+ * found there (status[]), so none of the swapped-out ones? -1 if the
+ * mapping is not a VMA of its own (/proc/self/maps) or a file is not
+ * readable: then the counts would mix in other pages. */
+static int numa_maps_agrees(char *base, const int *status)
+{
+	static char text[1 << 16];
+	char want[64];
+	long n0 = 0, n1 = 0;
+
+	snprintf(want, sizeof(want), "%lx-%lx ", (unsigned long)base,
+		 (unsigned long)(base + NPAGES * PAGE));
+	if (read_file("/proc/self/maps", text, sizeof(text)) <= 0 || !strstr(text, want))
+		return -1;
+	snprintf(want, sizeof(want), "\n%08lx ", (unsigned long)base);
+	if (read_file("/proc/self/numa_maps", text + 1, sizeof(text) - 1) <= 0)
+		return -1;
+	text[0] = '\n';
+	char *line = strstr(text, want);
+	if (!line)
+		return -1;
+	line++;                                 /* past the '\n' */
+	line[strcspn(line, "\n")] = 0;
+	for (int i = 0; i < NPAGES; i++) {
+		n0 += status[i] == 0;
+		n1 += status[i] == 1;
+	}
+	diag("numa_maps: %s (query: %ld on node 0, %ld on node 1)", line, n0, n1);
+	return nm_val(line, "N0") == n0 && nm_val(line, "N1") == n1 &&
+	       !strstr(line, " N2=") && !strstr(line, " N3=");
+}
+
 /* Query, cross-check, try to move the swapped-out pages. Returns one
  * swapped-out page, or NULL. */
 static char *swapped_pages(char *p)
@@ -86,6 +133,11 @@ static char *swapped_pages(char *p)
 		skip("cannot read /proc/self/pagemap", "pagemap agrees");
 	else
 		ok(agree, "pagemap agrees: those pages are swapped (bit 62), the others present (bit 63)");
+	agree = r == 0 ? numa_maps_agrees(p, status) : 0;
+	if (agree < 0)
+		skip("the region is not a mapping of its own", "numa_maps agrees");
+	else
+		ok(agree, "numa_maps N0=/N1= count the pages in memory only, as the query");
 	for (int i = 0; i < nout; i++)
 		nodes[i] = 1, status[i] = 0;
 	r = nout ? move_pages_(nout, out, nodes, status) : -1;

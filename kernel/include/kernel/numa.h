@@ -70,8 +70,11 @@ struct numa_node {
 	/* Allocation counters, Linux's numastat (atomic increments):
 	 * numa_hit: wanted here, got here; numa_miss: got here, wanted
 	 * elsewhere; numa_foreign: wanted here, got elsewhere; local_node /
-	 * other_node: got here, for a CPU on this node / on another node. */
+	 * other_node: got here, for a CPU on this node / on another node;
+	 * interleave_hit: wanted here by an interleave policy (PMM_INTERLEAVE),
+	 * got here. */
 	uint64_t numa_hit, numa_miss, numa_foreign, local_node, other_node;
+	uint64_t interleave_hit;
 };
 
 extern struct numa_node numa_nodes[MAX_NODES];

@@ -19,6 +19,9 @@
 #define PMM_USER     (1U << 2)     /* for user memory or the page cache: never
 				      from a node at or below its min watermark
 				      (the rest is kept for the kernel) */
+#define PMM_INTERLEAVE (1U << 3)   /* node chosen by an interleave policy:
+				      counted as interleave_hit when it is
+				      the node the block comes from */
 
 void pmm_init(void);
 struct page *pmm_alloc_pages(int node, unsigned order, unsigned flags);

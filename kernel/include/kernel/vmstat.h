@@ -57,6 +57,8 @@ struct pbuf;
 uint64_t lru_count(int nid, int l);
 /* /proc/vmstat's and nodeN/vmstat's reclaim lines (nid -1: all nodes). */
 void vmstat_show_reclaim(struct pbuf *b, int nid);
+/* Linux's numa_hit ... numa_other lines of node nid (NUMA_NO_NODE: all). */
+void vmstat_show_numa(struct pbuf *b, int nid);
 
 extern const char *const vm_event_names[NR_VM_EVENTS];
 
