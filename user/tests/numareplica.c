@@ -91,12 +91,10 @@ static int text_node(void *fn)
 	return syscall(SYS_move_pages, 0, 1, pg, NULL, st, 0) < 0 ? -1 : st[0];
 }
 
-/* The child: on node 1, read the mapping; report per phase. */
-static void child(int cpu1)
+/* The child: on node 1, read the mapping it shares with its parent;
+ * report per phase. */
+static void child(int cpu1, const char *m)
 {
-	int fd = open(FILE_PATH, O_RDONLY);
-	char *m = mmap(NULL, PAGES * PAGE, PROT_READ, MAP_SHARED, fd, 0);
-
 	pin_to_cpu(cpu1);
 	while (sh->phase < 9) {
 		int ph = sh->phase;
@@ -108,6 +106,28 @@ static void child(int cpu1)
 		usleep(1000);
 	}
 	_exit(0);
+}
+
+/* Whether pid's /proc/PID/numa_maps line for the mapping at m says want
+ * (as " N1=16"). */
+static int numa_maps_says(int pid, const char *m, const char *want)
+{
+	char path[64], buf[8192], start[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
+	snprintf(start, sizeof(start), "%lx ", (unsigned long)m);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = 0;
+		if (!strncmp(line, start, strlen(start)))
+			return strstr(line, want) != NULL;
+		if (end)
+			*end = '\n';
+	}
+	return 0;
 }
 
 /* Wait until cond() or t seconds; the parent keeps reading its mapping. */
@@ -128,9 +148,9 @@ int main(void)
 {
 	int cpu0 = node_first_cpu(0), cpu1 = node_first_cpu(1);
 
-	ktap_plan("numareplica", 12);
+	ktap_plan("numareplica", 13);
 	if (!is_numbat()) {
-		for (int i = 0; i < 12; i++)
+		for (int i = 0; i < 13; i++)
 			skip("Linux does not replicate pages", "check %d", i + 1);
 		return ktap_done();
 	}
@@ -155,7 +175,7 @@ int main(void)
 	sum(m);
 	pid_t pid = fork();
 	if (pid == 0)
-		child(cpu1);
+		child(cpu1, m);
 
 	/* 1: replicas on node 1 for the child; the parent keeps node 0's */
 	int done = wait_for(child_replicated, m, 10);
@@ -166,6 +186,8 @@ int main(void)
 	     file_counter("/proc/vmstat", "numa_hint_faults"),
 	     file_counter("/proc/vmstat", "numa_pages_migrated"));
 	ok(on_node(m, 0) == PAGES, "the parent's pages are the node-0 page cache pages");
+	ok(numa_maps_says(pid, m, " N1=16 ") && numa_maps_says(getpid(), m, " N0=16 "),
+	   "numa_maps: the child's mapping is N1=16, the parent's N0=16");
 	ok(sh->child_text_node == 1 && text_node((void *)sum) == 0,
 	   "the program's text: the child runs a replica on node 1 (%d), the parent node 0's (%d)",
 	   sh->child_text_node, text_node((void *)sum));
