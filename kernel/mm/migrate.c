@@ -148,16 +148,25 @@ static void scan_remap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 }
 
 /* Every PTE of p made a migration entry; *flush gets the CPUs to shoot
- * down before p's contents are read. */
-static void unmap_all(struct page *p, struct cpumask *flush)
+ * down before p's contents are read. 0, or -EBUSY when patience runs out
+ * (some PTEs may be migration entries then: remap_all puts them back).
+ * Patient callers (move_pages) wait as long as an mm->lock is busy; the
+ * migration daemon tries MIGRATE_TRIES rounds and leaves the page for a
+ * later scan, never retrying in a tight loop. */
+#define MIGRATE_TRIES 3
+static int unmap_all(struct page *p, struct cpumask *flush, bool patient)
 {
 	if (rmap_scan_mode) {
 		struct scan s = { p, p, flush };
 		scan_all(scan_unmap_one, &s);
-		return;
+		return 0;
 	}
-	while (unmap_chain(p, flush) == RMAP_AGAIN)   /* mm->locks are held briefly */
-		migrate_wait(NULL);
+	for (int tries = 1; unmap_chain(p, flush) == RMAP_AGAIN; tries++) {
+		if (!patient && tries >= MIGRATE_TRIES)
+			return -EBUSY;
+		migrate_wait(NULL);               /* mm->locks are held briefly */
+	}
+	return 0;
 }
 
 /* ---- step 4: entries -> the new frame, chain handed over ---- */
@@ -310,10 +319,13 @@ static int prepare(struct page *old, int node, struct page **newp)
 	return 0;
 }
 
-/* Steps 3-5 for one unmapped page (its TLB entries shot down). */
-static int finish(struct page *old, struct page *new, int node, enum migrate_reason reason)
+/* Steps 3-5 for one page whose unmap ended with err (0: every PTE is a
+ * migration entry, and the TLBs were shot down). */
+static int finish(struct page *old, struct page *new, int node, enum migrate_reason reason,
+		  int err)
 {
-	int err = copy_contents(old, new);
+	if (!err)
+		err = copy_contents(old, new);
 
 	remap_all(old, err ? old : new);
 	if (!err) {
@@ -331,21 +343,24 @@ int migrate_pages_batch(struct page **pages, int n, int node, enum migrate_reaso
 			int *status)
 {
 	struct page *new[MIGRATE_BATCH];
+	bool locked[MIGRATE_BATCH];
 	struct cpumask flush = { 0 };
+	bool patient = reason != MR_NUMA_MISPLACED;
 	int moved = 0;
 
 	if (n > MIGRATE_BATCH)
 		n = MIGRATE_BATCH;
 	for (int i = 0; i < n; i++) {
 		status[i] = prepare(pages[i], node, &new[i]);
-		if (!status[i])
-			unmap_all(pages[i], &flush);
+		locked[i] = !status[i];
+		if (locked[i])
+			status[i] = unmap_all(pages[i], &flush, patient);
 	}
 	if (flush.bits)
 		tlb_flush_cpus(&flush);       /* one round for the whole batch */
 	for (int i = 0; i < n; i++) {
-		if (!status[i])
-			status[i] = finish(pages[i], new[i], node, reason);
+		if (locked[i])
+			status[i] = finish(pages[i], new[i], node, reason, status[i]);
 		count_vm_event(status[i] ? PGMIGRATE_FAIL : PGMIGRATE_SUCCESS);
 		moved += !status[i];
 	}

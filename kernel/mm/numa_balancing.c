@@ -129,6 +129,7 @@ static void queue_page(struct page *p, int nid)
 	__atomic_store_n(&kick_pending, 1, __ATOMIC_RELEASE);
 }
 
+/* After a fault, no lock held (numa_balancing.h). */
 void numab_kick(void)
 {
 	int nid;
@@ -138,8 +139,13 @@ void numab_kick(void)
 		return;
 	for_each_online_node(nid) {
 		struct kmigrated *k = numa_nodes[nid].kmigrated;
-		if (k && READ_ONCE(k->wanted))
-			sched_wakeup(k->task);
+		if (!k || !READ_ONCE(k->wanted))
+			continue;
+		sched_wakeup(k->task);
+		/* Half full, and its daemon shares this CPU: let it run now,
+		 * rather than drop the pages the rest of the window queues. */
+		if (READ_ONCE(k->n) >= KMIGRATED_QUEUE / 2 && READ_ONCE(k->task->cpu) == this_cpu_id())
+			sched_yield();
 	}
 }
 
@@ -487,6 +493,11 @@ void numab_init(void)
 		if (!k->task) {
 			n->kmigrated = NULL;
 			kfree(k);
+		} else if (n->cpus.bits) {
+			/* On its node's CPUs: beside the processes whose pages it
+			 * brings in, so their mm->locks are free when it runs and
+			 * its shootdowns mostly stay on this CPU. */
+			sched_setaffinity(k->task, &n->cpus);
 		}
 	}
 }

@@ -48,7 +48,9 @@ int migrate_page(struct page *p, int node, enum migrate_reason reason);
 /*
  * Move n pages (at most MIGRATE_BATCH; the caller holds a reference on
  * each) to node, with one TLB shootdown for all of them. status[i] gets
- * migrate_page's result for pages[i]. Returns how many moved.
+ * migrate_page's result for pages[i]. Returns how many moved. For
+ * MR_NUMA_MISPLACED (the daemon) a page whose mappings' locks stay busy
+ * is given up (-EBUSY) instead of waited for.
  */
 #define MIGRATE_BATCH 32
 int migrate_pages_batch(struct page **pages, int n, int node, enum migrate_reason reason,
