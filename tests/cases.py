@@ -155,6 +155,7 @@ SWAP_TESTS = {
     "swapoff": (None, ("ram", 160), "", 180),
     "kswapd": (even(2, 2, 128), ("option", "32M@0"), "", 180),
     "oomswap": (even(2, 2, 64), ("option", "8M@0"), "", 180),
+    "swaperr": (None, ("ram", 160), "", 180),
 }
 RAM_SWAP_NODE0 = 64
 
