@@ -167,15 +167,16 @@ def ram_swap_machine(mib, cpus="0-1", node0=RAM_SWAP_NODE0):
 SWAP_POST = {"swapfile": [fsimg.post_swapfile(8 << 20)]}
 
 
-def swap_case(name, test, args="", extra="", machine=None, checks=(), node0=RAM_SWAP_NODE0):
-    """One swap test as init on its machine (SWAP_TESTS), named name; a
-    RAM-disk machine's node 0 has node0 MiB."""
+def swap_case(name, test, args="", extra="", machine=None, checks=(), node0=RAM_SWAP_NODE0,
+              cpus="0-1", numa=False):
+    """One swap test as init on its machine (SWAP_TESTS, or machine; numa:
+    pass it as QEMU_NUMA), named name; a RAM-disk machine's node 0 has
+    node0 MiB and the CPUs cpus."""
     mach, (kind, size), targs, secs = SWAP_TESTS[test]
-    numa = False
     if kind == "disk":
         targs, image, make = f"-s /dev/vdb {targs}", swap_disk(size), swap_drive(name)
     elif kind == "ram":
-        cpus = machine.nodes[0].cpus if machine else "0-1"
+        cpus = machine.nodes[0].cpus if machine else cpus
         mach, machine, numa = ram_swap_machine(size, cpus, node0), None, True
         targs, extra, image, make = f"-m {node0}M {targs}", f"swap={size}M@1 {extra}", None, {}
     else:
@@ -193,11 +194,26 @@ SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process
                                   OOM_LINE, 2)]}
 
 
-# With rmap=scan, reclaim walks every page table for every page it looks
-# at (about 100 times the reverse map's cost, docs/reclaim.md): swapstress,
-# swapfork, swapoff and swapmigrate then take minutes each even on a 24 MiB
-# node, more than make test can give, so only these run that way here.
-SCAN_SWAP_TESTS = ("swapfile", "kswapd", "oomswap")
+# With rmap=scan, reclaim walks every page table of every process for each
+# page it looks at (about 100 times the reverse map's cost, docs/reclaim.md),
+# and holds mm->lock while it walks one: a second vCPU that faults meanwhile
+# spins on that lock, and on a loaded host the walker's vCPU is often not
+# running at all. With 2 vCPUs swapfork took 165 s on a 12 MiB node 0, with
+# one 10 s. So the rmap=scan forms run on one CPU (kswapd and oomswap keep
+# their two-node machines with a CPU on each: kswapd needs them), on a
+# smaller node 0 than the other forms, their sizes still derived from the
+# RAM they are told (-m, node 0 of the RAM-disk machines) or find
+# (MemTotal). Keyword arguments of swap_case for each test.
+SCAN_SWAP = {
+    "swapstress": {"node0": 24, "cpus": "0"},
+    "swapfork": {"node0": 24, "cpus": "0"},
+    "swapfile": {"node0": 24, "cpus": "0"},
+    "swapmigrate": {"machine": Topology([Node("0", 32), Node("none", 32)]), "numa": True},
+    "swapoff": {"node0": 24, "cpus": "0"},
+    "kswapd": {},
+    "oomswap": {},
+    "swaperr": {"node0": 24, "cpus": "0"},
+}
 
 
 def swap_cases():
@@ -213,18 +229,14 @@ def swap_cases():
     # RAM-disk swap machine has 400 MiB of them)
     for mode, extra in (("rmap-check", "rmap_check=2000 "), ("rmap-scan", "rmap=scan ")):
         for test in SWAP_TESTS:
-            if mode == "rmap-scan" and test not in SCAN_SWAP_TESTS:
-                continue
             checks = SWAP_CHECKS.get(test, [])
             if mode == "rmap-check":
                 checks = checks + [expect("rmap_check every 2000 faults",
                                           r"^rmap_check: every 2000 page faults", 1)]
+            scan = SCAN_SWAP[test] if mode == "rmap-scan" else {}
             # (swapstress at 2 x RAM: the checks make every fault dearer)
-            # (with rmap=scan every page reclaim looks at walks every page
-            # table: about 100 times the cost, so a 24 MiB node 0)
             cases.append(swap_case(f"{test}-{mode}", test, "-x 2" if test == "swapstress" else "",
-                                   extra=extra, checks=checks,
-                                   node0=24 if mode == "rmap-scan" else RAM_SWAP_NODE0))
+                                   extra=extra, checks=checks, **scan))
     return cases
 
 
