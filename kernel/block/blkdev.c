@@ -17,6 +17,8 @@ void blk_register(struct blkdev *d)
 {
 	spin_init(&d->lock, d->name);
 	memset(&d->stats, 0, sizeof(d->stats));
+	d->make_it_fail = false;
+	d->sysfs = NULL;
 	uint64_t f = spin_lock_irqsave(&blkdevs_lock);
 	list_add_tail(&d->list, &blkdevs);
 	spin_unlock_irqrestore(&blkdevs_lock, f);
