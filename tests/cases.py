@@ -210,8 +210,9 @@ SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process
 # and holds mm->lock while it walks one: a second vCPU that faults meanwhile
 # spins on that lock, and on a loaded host the walker's vCPU is often not
 # running at all. With 2 vCPUs swapfork took 165 s on a 12 MiB node 0, with
-# one 10 s. So the rmap=scan forms run on one CPU (kswapd and oomswap keep
-# their two-node machines with a CPU on each: kswapd needs them), on a
+# one 10 s. So the rmap=scan forms run on one CPU (kswapd keeps its two
+# nodes with a CPU on each: it needs them; oomswap, on one CPU, took 88 s
+# instead of 45 on two: it keeps two, on 48 MiB instead of 64), on a
 # smaller node 0 than the other forms, their sizes still derived from the
 # RAM they are told (-m, node 0 of the RAM-disk machines) or find
 # (MemTotal). Keyword arguments of swap_case for each test.
@@ -222,7 +223,7 @@ SCAN_SWAP = {
     "swapmigrate": {"machine": Topology([Node("0", 32), Node("none", 32)]), "numa": True},
     "swapoff": {"node0": 24, "cpus": "0"},
     "kswapd": {},
-    "oomswap": {},
+    "oomswap": {"machine": even(2, 2, 48)},
     "swaperr": {"node0": 24, "cpus": "0"},
 }
 
