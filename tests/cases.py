@@ -182,8 +182,16 @@ SWAP_TESTS = {
     "swapoff": (None, ("ram", 160), "", 180),
     "kswapd": (even(2, 2, 128), ("option", "32M@0"), "", 180),
     "oomswap": (even(2, 2, 64), ("option", "8M@0"), "", 180),
+    "swaperr": (None, ("ram", 160), "", 180),
 }
 RAM_SWAP_NODE0 = 64
+# RAM-disk machines other than the usual node 0 (64 MiB, CPUs 0-1), as
+# swap_case keywords. swaperr's OOM scene (every write failing) spends its
+# time in reclaim going round pages it cannot free, and with two vCPUs on
+# a loaded host they spin on each other's locks: 7.5 minutes instead of
+# 20 s at a load average of 25. One CPU, and a node half the size, halve
+# the pages reclaim goes round.
+RAM_SWAP_OWN = {"swaperr": {"cpus": "0", "node0": 32}}
 
 
 def ram_swap_machine(mib, cpus="0-1", node0=RAM_SWAP_NODE0):
@@ -193,15 +201,20 @@ def ram_swap_machine(mib, cpus="0-1", node0=RAM_SWAP_NODE0):
 SWAP_POST = {"swapfile": [fsimg.post_swapfile(8 << 20)]}
 
 
-def swap_case(name, test, args="", extra="", machine=None, checks=(), node0=RAM_SWAP_NODE0):
-    """One swap test as init on its machine (SWAP_TESTS), named name; a
-    RAM-disk machine's node 0 has node0 MiB."""
+def swap_case(name, test, args="", extra="", machine=None, checks=(), node0=None,
+              cpus=None, numa=False):
+    """One swap test as init on its machine (SWAP_TESTS, or machine; numa:
+    pass it as QEMU_NUMA), named name; a RAM-disk machine's node 0 has
+    node0 MiB and the CPUs cpus (by default RAM_SWAP_NODE0 and 0-1, or the
+    test's RAM_SWAP_OWN)."""
     mach, (kind, size), targs, secs = SWAP_TESTS[test]
-    numa = False
+    own = RAM_SWAP_OWN.get(test, {})
+    node0 = node0 or own.get("node0", RAM_SWAP_NODE0)
+    cpus = cpus or own.get("cpus", "0-1")
     if kind == "disk":
         targs, image, make = f"-s /dev/vdb {targs}", swap_disk(size), swap_drive(name)
     elif kind == "ram":
-        cpus = machine.nodes[0].cpus if machine else "0-1"
+        cpus = machine.nodes[0].cpus if machine else cpus
         mach, machine, numa = ram_swap_machine(size, cpus, node0), None, True
         targs, extra, image, make = f"-m {node0}M {targs}", f"swap={size}M@1 {extra}", None, {}
     else:
@@ -219,16 +232,32 @@ SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process
                                   OOM_LINE, 2)]}
 
 
-# With rmap=scan, reclaim walks every page table for every page it looks
-# at (about 100 times the reverse map's cost, docs/reclaim.md): swapstress,
-# swapfork, swapoff and swapmigrate then take minutes each even on a 24 MiB
-# node, more than make test can give, so only these run that way here.
-SCAN_SWAP_TESTS = ("swapfile", "kswapd", "oomswap")
+# With rmap=scan, reclaim walks every page table of every process for each
+# page it looks at (about 100 times the reverse map's cost, docs/reclaim.md),
+# and holds mm->lock while it walks one: a second vCPU that faults meanwhile
+# spins on that lock, and on a loaded host the walker's vCPU is often not
+# running at all. With 2 vCPUs swapfork took 165 s on a 12 MiB node 0, with
+# one 10 s. So the rmap=scan forms run on one CPU (kswapd keeps its two
+# nodes with a CPU on each: it needs them; oomswap, on one CPU, took 88 s
+# instead of 45 on two: it keeps two, on 48 MiB instead of 64), on a
+# smaller node 0 than the other forms, their sizes still derived from the
+# RAM they are told (-m, node 0 of the RAM-disk machines) or find
+# (MemTotal). Keyword arguments of swap_case for each test.
+SCAN_SWAP = {
+    "swapstress": {"node0": 24, "cpus": "0"},
+    "swapfork": {"node0": 24, "cpus": "0"},
+    "swapfile": {"node0": 24, "cpus": "0"},
+    "swapmigrate": {"machine": Topology([Node("0", 32), Node("none", 32)]), "numa": True},
+    "swapoff": {"node0": 24, "cpus": "0"},
+    "kswapd": {},
+    "oomswap": {"machine": even(2, 2, 48)},
+    "swaperr": {"node0": 24, "cpus": "0"},
+}
 
 
 def swap_cases():
     """The swap tests again, each in a second form: with the reverse map
-    checked every 64 faults, with rmap=scan (unmapping by walking every page
+    checked every 2000 faults, with rmap=scan (unmapping by walking every page
     table), and swapstress with 2 and 4 workers on all CPUs."""
     # (2 and 4 workers on both CPUs of the machine, sharing 2 x RAM: more
     # vCPUs than the host's 2 cores make every TLB shootdown wait for a
@@ -239,18 +268,14 @@ def swap_cases():
     # RAM-disk swap machine has 400 MiB of them)
     for mode, extra in (("rmap-check", "rmap_check=2000 "), ("rmap-scan", "rmap=scan ")):
         for test in SWAP_TESTS:
-            if mode == "rmap-scan" and test not in SCAN_SWAP_TESTS:
-                continue
             checks = SWAP_CHECKS.get(test, [])
             if mode == "rmap-check":
                 checks = checks + [expect("rmap_check every 2000 faults",
                                           r"^rmap_check: every 2000 page faults", 1)]
+            scan = SCAN_SWAP[test] if mode == "rmap-scan" else {}
             # (swapstress at 2 x RAM: the checks make every fault dearer)
-            # (with rmap=scan every page reclaim looks at walks every page
-            # table: about 100 times the cost, so a 24 MiB node 0)
             cases.append(swap_case(f"{test}-{mode}", test, "-x 2" if test == "swapstress" else "",
-                                   extra=extra, checks=checks,
-                                   node0=24 if mode == "rmap-scan" else RAM_SWAP_NODE0))
+                                   extra=extra, checks=checks, **scan))
     return cases
 
 

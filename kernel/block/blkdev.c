@@ -1,7 +1,8 @@
 /*
  * The block device registry and the request path (see blkdev.h). Each
  * request is checked against the device size, passed to the driver under
- * the device lock, and counted.
+ * the device lock (or failed at once while fault injection is on), and
+ * counted.
  */
 #include <kernel/blkdev.h>
 #include <kernel/device.h>
@@ -16,6 +17,8 @@ void blk_register(struct blkdev *d)
 {
 	spin_init(&d->lock, d->name);
 	memset(&d->stats, 0, sizeof(d->stats));
+	d->make_it_fail = false;
+	d->sysfs = NULL;
 	uint64_t f = spin_lock_irqsave(&blkdevs_lock);
 	list_add_tail(&d->list, &blkdevs);
 	spin_unlock_irqrestore(&blkdevs_lock, f);
@@ -23,11 +26,13 @@ void blk_register(struct blkdev *d)
 	       d->nr_blocks, d->block_size, d->nr_blocks * d->block_size >> 10,
 	       d->node);
 	devtmpfs_add_blkdev(d->name, (uint32_t)d->major, (uint32_t)d->minor);
+	blk_sysfs_add(d);
 }
 
 /* Remove d from the registry (RAM disks made by tests). */
 void blk_unregister(struct blkdev *d)
 {
+	blk_sysfs_remove(d);
 	uint64_t f = spin_lock_irqsave(&blkdevs_lock);
 	list_del(&d->list);
 	spin_unlock_irqrestore(&blkdevs_lock, f);
@@ -92,7 +97,7 @@ static int blk_rw(struct blkdev *d, int op, uint64_t block, uint32_t count,
 	if (count == 0 || block >= d->nr_blocks || count > d->nr_blocks - block)
 		return -EINVAL;
 	uint64_t f = spin_lock_irqsave(&d->lock);
-	int r = d->ops->rw(d, op, block, count, buf);
+	int r = READ_ONCE(d->make_it_fail) ? -EIO : d->ops->rw(d, op, block, count, buf);
 	uint64_t bytes = (uint64_t)count * d->block_size;
 
 	if (r < 0) {
@@ -120,6 +125,8 @@ int blk_write(struct blkdev *d, uint64_t block, uint32_t count, const void *buf)
 
 int blk_flush(struct blkdev *d)
 {
+	if (READ_ONCE(d->make_it_fail))
+		return -EIO;
 	if (!d->ops->flush)
 		return 0;
 	uint64_t f = spin_lock_irqsave(&d->lock);

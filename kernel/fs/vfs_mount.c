@@ -174,6 +174,7 @@ void fs_init(void)
 	ramdisk_init();
 	pci_init();
 	procfs_init();
+	blk_sysfs_init();
 	int err = blk_find("vda") ? vfs_mount_dev("vda", "/") : -ENODEV;
 	if (err) {
 		printk("vfs: no root file system (vda: error %d); going on without one\n", err);

@@ -186,3 +186,12 @@ void special_inode_init(struct inode *in, uint32_t mode, uint64_t rdev)
 void devtmpfs_add_blkdev(const char *name, uint32_t major, uint32_t minor)
 {
 }
+
+/* No sysfs on the host: /sys/block entries are not made. */
+void blk_sysfs_add(struct blkdev *d)
+{
+}
+
+void blk_sysfs_remove(struct blkdev *d)
+{
+}

@@ -13,6 +13,12 @@
  * Every device counts its requests and bytes (struct blk_stats); tests use
  * the counters to prove that a cached read did no I/O, and /proc/diskstats
  * prints them.
+ *
+ * Fault injection (Linux's CONFIG_FAIL_MAKE_REQUEST, simplified): while a
+ * device's make_it_fail is set, every request to it fails with -EIO and
+ * counts as an error, without reaching the driver. /sys/block/NAME/make-it-fail
+ * sets and clears it (blk_sysfs.c); tests use it to see what a read or
+ * write error on a swap device does.
  */
 #ifndef KERNEL_BLKDEV_H
 #define KERNEL_BLKDEV_H
@@ -50,6 +56,8 @@ struct blkdev {
 	void *priv;                       /* the driver's */
 	struct spinlock lock;             /* one request at a time; stats */
 	struct blk_stats stats;
+	bool make_it_fail;                /* fail every request (-EIO) */
+	struct procfs_entry *sysfs;       /* /sys/block/NAME, or NULL */
 	struct list_head list;            /* the registry */
 };
 
@@ -67,6 +75,13 @@ int blk_write(struct blkdev *d, uint64_t block, uint32_t count, const void *buf)
 int blk_flush(struct blkdev *d);
 /* A copy of the counters, taken under the device lock. */
 struct blk_stats blk_get_stats(struct blkdev *d);
+
+/* /sys/block (blk_sysfs.c): blk_sysfs_init() once sysfs exists makes a
+ * directory per device registered so far; blk_register and
+ * blk_unregister add and remove the later ones. */
+void blk_sysfs_init(void);
+void blk_sysfs_add(struct blkdev *d);
+void blk_sysfs_remove(struct blkdev *d);
 
 /* RAM disks (kernel/block/ramdisk.c): `ramdisk=SIZE[@NODE][,SIZE[@NODE]]`. */
 void ramdisk_init(void);
