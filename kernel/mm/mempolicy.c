@@ -7,8 +7,10 @@
  *   BIND mask     -> the nodes of mask nearest the faulting CPU first,
  *                    each with PMM_THISNODE; none free: NULL (reclaim)
  *   INTERLEAVE    -> node number (ilx mod weight) of the mask, where ilx
- *                    is the page's offset (VMA policy) or the task's
- *                    counter moves on to the next node (task policy)
+ *                    is the page's offset in its VMA (a VMA's policy or
+ *                    the task's, as Linux); for a page of no VMA (the page
+ *                    cache through read or write) the task's counter
+ *                    moves on to the next node
  *   LOCAL/DEFAULT -> the faulting CPU's node
  *
  * Locking: see mempolicy.h. Nothing here sleeps or takes a lock other
@@ -66,7 +68,7 @@ void mpol_lookup(struct vma *v, uint64_t va, struct mempolicy *pol, uint64_t *il
 {
 	*pol = *policy_of(v);
 	*ilx = MPOL_NO_ILX;
-	if (v && v->mpol.mode != MPOL_DEFAULT) {
+	if (v) {                            /* the task's interleave too, as Linux */
 		uint64_t off = (va - v->start) >> PAGE_SHIFT;
 		/* Linux: an anonymous private VMA's pgoff is its address */
 		*ilx = v->inode ? v->pgoff + off : va >> PAGE_SHIFT;

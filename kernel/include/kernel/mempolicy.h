@@ -7,8 +7,10 @@
  *   MPOL_PREFERRED   one node first, the others by distance when it is full
  *   MPOL_BIND        only the nodes of the mask, nearest first; never
  *                    another node: reclaim, then the OOM killer
- *   MPOL_INTERLEAVE  the nodes of the mask in turn: by page offset for a
- *                    VMA's policy, by a per-task counter for the task's
+ *   MPOL_INTERLEAVE  the nodes of the mask in turn: by page offset in the
+ *                    VMA for a page of a VMA (whether the VMA's or the
+ *                    task's policy, as Linux), by a per-task counter for
+ *                    others (the page cache through read and write)
  *   MPOL_LOCAL       the faulting CPU's node (falls back like DEFAULT)
  *
  * A policy is a small value: each VMA holds one (mbind), each process one
