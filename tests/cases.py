@@ -264,6 +264,16 @@ def user_test_cases():
                             r"^# rmap_check ran [1-9]\d* times in \d+ page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for n in (1, 3)] + [
+        # Memory policies on the 2-node machine with the reverse map checked
+        # every 7 faults (mbind's moves and splits, COW copies by policy)
+        # and with rmap=scan (mbind moves pages by walking page tables).
+        Case(f"user-mempolicy-{name}", cmdline=f"{opts} init=/tests/mempolicy poweroff",
+             checks=[user_ktap, init_exit_ok] + extra,
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for name, opts, extra in (
+            ("rmap-check", "rmap_check=7",
+             [expect("rmap_check every 7 faults", r"^rmap_check: every 7 page faults", 1)]),
+            ("rmap-scan", "rmap=scan", []))] + [
         # A power cut while processes write to files unlinked while open: the
         # disk then holds inodes with no links still allocated (as Linux's
         # ext2 leaves them); e2fsck must repair it all and be clean after.
