@@ -350,6 +350,8 @@ CASES = [
     Case("topo-1node", machine=even(1, 2, 256)),
     Case("topo-2node", cmdline="ktest=all poweroff", machine=even(2, 4, 512), ktap=True,
          post=FS_POST),
+    # policy strings, balancing checks, placement by mode (two nodes)
+    Case("ktest-mempolicy", cmdline="ktest=mempolicy poweroff", ktap=True),
     Case("topo-4node", cmdline="ktest=all poweroff", ktap=True, numa=True, post=FS_POST,
          machine=Topology([Node("0", 64), Node("1", 128), Node("2", 192), Node("3", 128)], SLIT4)),
     Case("topo-cpus-no-mem", cmdline="ktest=pmm poweroff", ktap=True, numa=True,
