@@ -26,6 +26,10 @@
 
 _Static_assert(MAX_NODES <= 32, "a policy's node mask is 32 bits");
 
+/* Protects every process's mpol against a torn read by another task: the
+ * process writes its own under it, others read under it. A leaf. */
+static struct spinlock task_mpol_lock = SPINLOCK_INIT("task_mpol");
+
 uint32_t mpol_mems_allowed(void)
 {
 	uint32_t mask = 0;
@@ -238,8 +242,19 @@ int mpol_format_proc(struct proc *p, struct vma *v, char *buf, size_t size)
 {
 	if (v && v->mpol.mode != MPOL_DEFAULT)
 		return format_policy(&v->mpol, buf, size);
-	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	spin_lock(&task_mpol_lock);
 	struct mempolicy pol = p->mpol;
-	spin_unlock_irqrestore(&proc_lock, flags);
+	spin_unlock(&task_mpol_lock);
 	return format_policy(&pol, buf, size);
+}
+
+void mpol_set_task(const struct mempolicy *pol)
+{
+	struct proc *p = current;
+
+	spin_lock(&task_mpol_lock);
+	p->mpol = *pol;
+	if (pol->mode == MPOL_INTERLEAVE)
+		p->mpol_il_prev = 31;           /* the next one is its first node */
+	spin_unlock(&task_mpol_lock);
 }

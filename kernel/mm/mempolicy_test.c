@@ -7,6 +7,7 @@
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
+#include <kernel/proc.h>
 
 static struct vma vma_with(uint16_t mode, uint16_t flags, uint32_t nodes)
 {
@@ -96,4 +97,23 @@ KTEST(mempolicy, placement)
 	KTEST_EXPECT_EQ(t, alloc_node(MPOL_INTERLEAVE, two, 11), b);
 	KTEST_EXPECT_EQ(t, mpol_target_node(&(struct mempolicy){ MPOL_BIND, 0, 1U << b, 0 },
 					    MPOL_NO_ILX), b);
+}
+
+/* numa_maps' view: a VMA without a policy shows its process's. */
+KTEST(mempolicy, format_proc_falls_back)
+{
+	struct mempolicy bind0 = { MPOL_BIND, 0, 1, 0 }, dflt = { MPOL_DEFAULT, 0, 0, 0 };
+	struct vma none = vma_with(MPOL_DEFAULT, 0, 0), pref = vma_with(MPOL_PREFERRED, 0, 2);
+	char buf[32];
+
+	mpol_set_task(&bind0);
+	mpol_format_proc(current, &none, buf, sizeof(buf));
+	KTEST_EXPECT(t, !strcmp(buf, "bind:0"));
+	mpol_format_proc(current, &pref, buf, sizeof(buf));
+	KTEST_EXPECT(t, !strcmp(buf, "prefer:1"));
+	mpol_format(&none, buf, sizeof(buf));
+	KTEST_EXPECT(t, !strcmp(buf, "default"));
+	mpol_set_task(&dflt);
+	mpol_format_proc(current, &none, buf, sizeof(buf));
+	KTEST_EXPECT(t, !strcmp(buf, "default"));
 }

@@ -151,11 +151,7 @@ SYSCALL(set_mempolicy)
 
 	if (err)
 		return err;
-	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	current->mpol = pol;
-	if (pol.mode == MPOL_INTERLEAVE)
-		current->mpol_il_prev = 31;     /* the next one is its first node */
-	spin_unlock_irqrestore(&proc_lock, flags);
+	mpol_set_task(&pol);
 	return 0;
 }
 

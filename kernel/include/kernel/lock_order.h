@@ -37,7 +37,8 @@
  *                       one (wake_up_all), never the other way
  *   leaves              nothing but the allocators inside them:
  *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
- *                       a trace ring's lock, shmem_list_lock, a node's
+ *                       a trace ring's lock, shmem_list_lock,
+ *                       task_mpol_lock (mempolicy.c), a node's
  *                       LRU lock (lruvec.lock: a page's last put takes it
  *                       under any of the locks above)
  *   allocators, innermost: a slab cache's lock, then a node's buddy lock

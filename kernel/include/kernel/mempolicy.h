@@ -17,7 +17,8 @@
  * (set_mempolicy, copied by fork). VMA splits and fork copy it with the
  * VMA. Locking: a VMA's policy is protected by mm->lock, like the rest of
  * the VMA. A process's policy is written only by the process itself, under
- * proc_lock; it reads it without a lock, other tasks under proc_lock.
+ * a leaf spinlock (task_mpol_lock, mempolicy.c); it reads it without a
+ * lock, other tasks under that lock (mpol_format_proc).
  */
 #ifndef KERNEL_MEMPOLICY_H
 #define KERNEL_MEMPOLICY_H
@@ -125,9 +126,13 @@ bool mpol_allows_node(struct vma *v, int node);
  */
 int mpol_format(struct vma *v, char *buf, size_t size);
 /* The same for a VMA of process p: where v has no policy, p's own (as
- * numa_maps prints it). Takes proc_lock: caller holds no spinlock other
- * than v's mm->lock. */
+ * numa_maps prints it). Takes a leaf spinlock; the caller may hold v's
+ * mm->lock. */
 int mpol_format_proc(struct proc *p, struct vma *v, char *buf, size_t size);
+
+/* set_mempolicy: make pol the current process's policy (an interleave
+ * starts at its first node). Takes a leaf spinlock. */
+void mpol_set_task(const struct mempolicy *pol);
 
 /* The nodes with memory, as a mask (MPOL_F_MEMS_ALLOWED). */
 uint32_t mpol_mems_allowed(void);

@@ -65,8 +65,8 @@ struct proc {
 	struct procfs_entry *procdir;  /* /proc/<pid> */
 
 	/* Memory policy (mempolicy.h): written by the process itself under
-	 * proc_lock, read by it without a lock, by others under proc_lock.
-	 * The rest only by the process itself. */
+	 * task_mpol_lock, read by it without a lock, by others under that
+	 * lock. The rest only by the process itself. */
 	struct mempolicy mpol;     /* set_mempolicy; copied by fork */
 	int mpol_il_prev;          /* interleave: the node used last */
 	int mpol_oom_node;         /* node + 1 a BIND allocation wanted, or 0 */
