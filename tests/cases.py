@@ -152,6 +152,7 @@ SWAP_TESTS = {
     "swapfork": (None, ("ram", 256), "", 180),
     "swapfile": (None, ("ram", 160), "-f 8M", 180),
     "swapmigrate": (even(2, 2, 64), ("disk", 160), "", 180),
+    "swappolicy": (None, ("ram", 160), "", 180),
     "swapoff": (None, ("ram", 160), "", 180),
     "kswapd": (even(2, 2, 128), ("option", "32M@0"), "", 180),
     "oomswap": (even(2, 2, 64), ("option", "8M@0"), "", 180),
