@@ -266,14 +266,14 @@ def user_test_cases():
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for n in (1, 3)] + [
         # Memory policies on the 2-node machine with the reverse map checked
-        # every 7 faults (mbind's moves and splits, COW copies by policy)
+        # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).
         Case(f"user-mempolicy-{name}", cmdline=f"{opts} init=/tests/mempolicy poweroff",
              checks=[user_ktap, init_exit_ok] + extra,
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for name, opts, extra in (
-            ("rmap-check", "rmap_check=7",
-             [expect("rmap_check every 7 faults", r"^rmap_check: every 7 page faults", 1)]),
+            ("rmap-check", "rmap_check=64",
+             [expect("rmap_check every 64 faults", r"^rmap_check: every 64 page faults", 1)]),
             ("rmap-scan", "rmap=scan", []))] + [
         # A power cut while processes write to files unlinked while open: the
         # disk then holds inodes with no links still allocated (as Linux's

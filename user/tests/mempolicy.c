@@ -19,7 +19,10 @@
  *    policy is set all the same differs: Linux 6.7 and later set it first,
  *    as Numbat does; older ones do not, so that is not checked);
  *  - fork: the child inherits the task's policy and the VMAs', and its
- *    copy-on-write copies follow them.
+ *    copy-on-write copies follow them;
+ *  - MPOL_BIND never spills: a process bound to node 1 that touches more
+ *    than node 1 has free (no swap) is killed by the OOM killer, and
+ *    none of its pages lands on node 0 before that.
  *
  * The placement checks need two nodes with memory and CPUs; on a smaller
  * machine they are skipped. On Numbat ktap_done also checks rmap_check.
@@ -54,7 +57,7 @@
 #define MPOL_MF_MOVE_ALL 4
 
 #define N_ERRORS 27
-#define N_PLACE 39
+#define N_PLACE 40
 
 static int cpu_of_node[2] = { -1, -1 };
 
@@ -398,6 +401,52 @@ static void forks(void)
 	munmap(p, PG);
 }
 
+/* "Node 1 MemFree:  N kB" of node 1's meminfo, in bytes (or -1). */
+static long node1_free(void)
+{
+	char buf[2048];
+	const char *k;
+
+	if (read_file("/sys/devices/system/node/node1/meminfo", buf, sizeof(buf)) <= 0 ||
+	    !(k = strstr(buf, "MemFree:")))
+		return -1;
+	return atol(k + 8) * 1024;
+}
+
+/* Bound to node 1, touch more than node 1 has free: never spill. */
+static void hog(void *arg)
+{
+	long len = *(long *)arg;
+
+	set_policy(MPOL_BIND, 2, 64);
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(3);
+	for (long i = 0; i < len; i += PG) {
+		p[i] = 1;
+		if (node_of(p + i) != 1)
+			_exit(4);               /* a page of a BIND 1 area elsewhere */
+	}
+	_exit(0);
+}
+
+/* MPOL_BIND never falls back to another node: a process bound to node 1
+ * that wants more than node 1 holds is killed by the OOM killer (no swap
+ * here), without one page on node 0. */
+static void bind_oom(void)
+{
+	long len = node1_free() + (32L << 20);
+
+	if (meminfo_kb("SwapTotal") != 0) {
+		skip("swap is on", "BIND past node 1's memory: OOM kill");
+		return;
+	}
+	run_on(0);
+	int st = run_child(hog, &len);
+	ok(killed_by(st, SIGKILL), "bound to node 1, %ld MiB touched: the OOM killer ends it (%s)",
+	   len >> 20, status_str(st));
+}
+
 int main(void)
 {
 	int two = find_cpus();
@@ -415,5 +464,6 @@ int main(void)
 	vma_policies();
 	moves();
 	forks();
+	bind_oom();
 	return ktap_done();
 }
