@@ -2,7 +2,8 @@
  * Page faults in user memory. vm_fault() finds the VMA, checks the access
  * against its protection, and then, by the state of the PTE:
  *
- *   PTE empty, anonymous VMA    -> a zeroed page on this CPU's node
+ *   PTE empty, anonymous VMA    -> a zeroed page where the memory policy
+ *                                  says (mempolicy.h; none: this CPU's node)
  *   PTE empty, file VMA         -> the page-cache page (private: read-only,
  *                                  so a later write copies it)
  *   PTE present, write, read-only, VMA writable  -> copy-on-write: reuse the
