@@ -365,7 +365,7 @@ static int policy_for(uint64_t addr, uint64_t flags, struct mempolicy *pol)
 static int mode_value(const struct mempolicy *pol, uint64_t addr, uint64_t flags)
 {
 	if (!(flags & MPOL_F_NODE))
-		return pol->mode | (pol->flags & (MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES));
+		return pol->mode | (pol->flags & MPOL_MODE_FLAGS);   /* as Linux 6.1-6.18 */
 	if (flags & MPOL_F_ADDR)
 		return node_of_addr(addr);
 	if (pol->mode != MPOL_INTERLEAVE)

@@ -56,7 +56,7 @@
 #define MPOL_MF_MOVE 2
 #define MPOL_MF_MOVE_ALL 4
 
-#define N_ERRORS 27
+#define N_ERRORS 28
 #define N_PLACE 40
 
 static int cpu_of_node[2] = { -1, -1 };
@@ -174,6 +174,9 @@ static void errors(int two)
 		 "unreadable mask: EFAULT");
 	ok(set_policy(MPOL_BIND, 1 | (1UL << 40), 64) == 0 && get_policy(NULL, NULL, 0) == MPOL_BIND,
 	   "BIND to nodes 0 and 40: node 40 dropped, accepted");
+	int mode = set_policy(MPOL_BIND | MPOL_F_NUMA_BALANCING, 1, 64) ? -1 : get_policy(NULL, NULL, 0);
+	ok(mode == (MPOL_BIND | MPOL_F_NUMA_BALANCING), "BIND|NUMA_BALANCING: accepted, mode 0x%x",
+	   mode);
 	ok(set_policy(MPOL_DEFAULT | MPOL_F_STATIC_NODES, 0, 64) == 0 &&
 	   get_policy(NULL, NULL, 0) == MPOL_DEFAULT, "DEFAULT with STATIC_NODES: accepted, DEFAULT");
 
@@ -188,7 +191,6 @@ static void errors(int two)
 	ok(mbind_(p, 0, MPOL_BIND, 1, 0) == 0, "mbind length 0: 0");
 	munmap(p, 4 * PG);
 
-	int mode;
 	unsigned long m;
 	ok_errno(syscall(SYS_get_mempolicy, &mode, &m, 64UL, NULL,
 			 MPOL_F_MEMS_ALLOWED | MPOL_F_NODE), EINVAL,
