@@ -14,7 +14,7 @@
  *   LOCAL/DEFAULT -> the faulting CPU's node
  *
  * Locking: see mempolicy.h. Nothing here sleeps or takes a lock other
- * than proc_lock (mpol_format_proc) and the allocator's.
+ * than task_mpol_lock (a leaf) and the allocator's.
  */
 #include <kernel/mempolicy.h>
 #include <kernel/mm.h>

@@ -24,6 +24,7 @@
 #include <kernel/migrate.h>
 #include <kernel/numa.h>
 #include <kernel/errno.h>
+#include <kernel/trace.h>
 
 #define LINUX_MAX_NUMNODES 1024     /* bits Linux accepts in a mask */
 #define LINUX_MPOL_MAX 7            /* modes 5 and 6 exist on Linux only */
@@ -165,6 +166,7 @@ struct mbind_walk {
 	uint32_t mask;             /* pages on these nodes stay */
 	unsigned flags;            /* MPOL_MF_* */
 	int failed;                /* pages left outside mask */
+	int moved;
 	uint64_t resume;           /* batch full: go on from here */
 	int n;
 	struct page *pages[MBIND_BATCH];
@@ -220,6 +222,8 @@ static void mbind_move(struct mbind_walk *w)
 	for (int i = 0; i < w->n; i++) {
 		if (migrate_page(w->pages[i], w->target[i], MR_MEMPOLICY_MBIND))
 			w->failed++;
+		else
+			w->moved++;
 		page_release(w->pages[i]);
 	}
 	w->n = 0;
@@ -273,6 +277,8 @@ static int64_t do_mbind(uint64_t start, uint64_t end, const struct mempolicy *po
 		return err;
 	struct mbind_walk w = { .pol = pol, .mask = mask, .flags = flags };
 	mbind_pages(mm, start, end, &w);
+	if (flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))   /* migrate:mm_migrate_pages */
+		trace_event(TRACE_MIGRATE_PAGES, w.moved, w.failed, MR_MEMPOLICY_MBIND);
 	return w.failed && (flags & MPOL_MF_STRICT) ? -EIO : 0;
 }
 
