@@ -179,8 +179,12 @@ SWAP_TESTS = {
     "swapfork": (None, ("ram", 256), "", 180),
     "swapfile": (None, ("ram", 160), "-f 8M", 180),
     "swapmigrate": (even(2, 2, 64), ("disk", 160), "", 180),
+    "swappolicy": (None, ("ram", 160), "", 180),
     "swapoff": (None, ("ram", 160), "", 180),
-    "kswapd": (even(2, 2, 128), ("option", "32M@0"), "", 180),
+    # (kswapd binds its fill to node 1, 78 MiB on a 62 MiB node: reading it
+    # back swaps every page in on node 1 again; with rmap=scan that alone
+    # takes 140 s, and more beside other boots)
+    "kswapd": (even(2, 2, 128), ("option", "32M@0"), "", 300),
     "oomswap": (even(2, 2, 64), ("option", "8M@0"), "", 180),
     "swaperr": (None, ("ram", 160), "", 180),
 }
@@ -252,6 +256,7 @@ SCAN_SWAP = {
     "kswapd": {},
     "oomswap": {"machine": even(2, 2, 48)},
     "swaperr": {"node0": 24, "cpus": "0"},
+    "swappolicy": {"node0": 24, "cpus": "0"},
 }
 
 
@@ -369,6 +374,16 @@ def user_test_cases():
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for t in ("numahint", "numareplica")] + [
+        # Memory policies on the 2-node machine with the reverse map checked
+        # every 64 faults (mbind's moves and splits, COW copies by policy)
+        # and with rmap=scan (mbind moves pages by walking page tables).
+        Case(f"user-mempolicy-{name}", cmdline=f"{opts} init=/tests/mempolicy poweroff",
+             checks=[user_ktap, init_exit_ok] + extra,
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for name, opts, extra in (
+            ("rmap-check", "rmap_check=64",
+             [expect("rmap_check every 64 faults", r"^rmap_check: every 64 page faults", 1)]),
+            ("rmap-scan", "rmap=scan", []))] + [
         # A power cut while processes write to files unlinked while open: the
         # disk then holds inodes with no links still allocated (as Linux's
         # ext2 leaves them); e2fsck must repair it all and be clean after.
@@ -445,6 +460,8 @@ CASES = [
     Case("topo-1node", machine=even(1, 2, 256)),
     Case("topo-2node", cmdline="ktest=all poweroff", machine=even(2, 4, 512), ktap=True,
          post=FS_POST),
+    # policy strings, balancing checks, placement by mode (two nodes)
+    Case("ktest-mempolicy", cmdline="ktest=mempolicy poweroff", ktap=True),
     Case("topo-4node", cmdline="ktest=all poweroff", ktap=True, numa=True, post=FS_POST,
          machine=Topology([Node("0", 64), Node("1", 128), Node("2", 192), Node("3", 128)], SLIT4)),
     Case("topo-cpus-no-mem", cmdline="ktest=pmm poweroff", ktap=True, numa=True,

@@ -299,6 +299,25 @@ SESSIONS.append(Session("numa", "numa_balancing=enable init=/tests/numahint powe
     ("to node 1", r"^\$\d+ = 1$"),
 ], doc="docs/numa-balancing.md", make={"CPUS": "2", "MEM": str(NUMA_MACHINE.mem),
                                      "QEMU_NUMA": NUMA_MACHINE.qemu_numa()}, timeout=120))
+# docs/numa.md, memory policies: mempolicy's first interleaved VMA. The
+# allocation stops with the policy and the page's interleave index; one
+# frame up, the VMA that faulted and the process's own policy; the page
+# returned is on node (ilx mod 2).
+SESSIONS.append(Session("mempolicy", "init=/tests/mempolicy poweroff", [
+    "break mpol_alloc_with if pol->mode == 3", "continue", "bt 3", "p *pol", "p ilx % 2",
+    "up", "p v->mpol", f"p {CUR}->mpol.mode", "finish", "p $->node", "p $6 == $2",
+], [
+    ("stops in mpol_alloc_with", STOP + r"mpol_alloc_with \("),
+    ("bt: from mpol_alloc_page", r"^#1\s+0x\w+ in mpol_alloc_page \("),
+    ("bt: a first touch (anon_page)", r"^#2\s+0x\w+ in anon_page \("),
+    ("the policy: interleave over nodes 0 and 1", r"^\$1 = \{mode = 3, flags = 0, nodes = 3, user_nodes = 0\}$"),
+    ("ilx mod 2", r"^\$2 = ([01])$"),
+    ("the VMA's policy is not interleave (the task's is)", r"^\$3 = \{mode = 0, "),
+    ("the process interleaves", r"^\$4 = 3$"),
+    ("mpol_alloc_page returns a page", r"^Value returned is \$5 = \(struct page \*\) 0x"),
+    ("on a node", r"^\$6 = [01]$"),
+    ("the node ilx mod 2 named", r"^\$7 = 1$"),
+], doc="docs/numa.md"))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 

@@ -7,6 +7,7 @@
 #include <kernel/mm.h>
 #include <kernel/errno.h>
 #include <kernel/pmm.h>
+#include <kernel/mempolicy.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
 #include <kernel/reclaim.h>
@@ -62,7 +63,8 @@ static struct page *lookup_ref(struct address_space *m, uint64_t index)
 static int fill_page(struct inode *inode, uint64_t index, bool fill,
 		     struct page **out)
 {
-	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_USER | (fill ? 0 : PMM_ZERO));
+	/* the task's memory policy, or a shmem fault's (mempolicy.h) */
+	struct page *p = mpol_alloc_page(NULL, 0, PMM_USER | (fill ? 0 : PMM_ZERO));
 
 	if (!p)
 		return -ENOMEM;

@@ -2,7 +2,8 @@
  * Page faults in user memory. vm_fault() finds the VMA, checks the access
  * against its protection, and then, by the state of the PTE:
  *
- *   PTE empty, anonymous VMA    -> a zeroed page on this CPU's node
+ *   PTE empty, anonymous VMA    -> a zeroed page where the memory policy
+ *                                  says (mempolicy.h; none: this CPU's node)
  *   PTE empty, file VMA         -> the page-cache page (private: read-only,
  *                                  so a later write copies it)
  *   PTE present, write, read-only, VMA writable  -> copy-on-write: reuse the
@@ -32,6 +33,8 @@
 #include <kernel/swap.h>
 #include <kernel/reclaim.h>
 #include <kernel/numa_balancing.h>
+#include <kernel/mempolicy.h>
+#include <kernel/shmem.h>
 
 static pte_t vma_pte_prot(const struct vma *v, bool writable)
 {
@@ -40,10 +43,11 @@ static pte_t vma_pte_prot(const struct vma *v, bool writable)
 	return pte_user_prot(writable && (v->prot & PROT_WRITE), v->prot & PROT_EXEC);
 }
 
-/* A new zeroed anonymous page, on the node of the faulting CPU. */
-static struct page *anon_page(void)
+/* A new zeroed anonymous page for va of v, where its memory policy says
+ * (mempolicy.h; without one, on the node of the faulting CPU). */
+static struct page *anon_page(struct vma *v, uint64_t va)
 {
-	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO | PMM_USER);
+	struct page *p = mpol_alloc_page(v, va, PMM_ZERO | PMM_USER);
 
 	if (p) {
 		p->flags |= PG_anon;
@@ -52,10 +56,10 @@ static struct page *anon_page(void)
 	return p;
 }
 
-/* Copy src into a new anonymous page. */
-static struct page *copy_page(struct page *src)
+/* Copy src into a new anonymous page for va of v (its policy's node). */
+static struct page *copy_page(struct vma *v, uint64_t va, struct page *src)
 {
-	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_USER);
+	struct page *p = mpol_alloc_page(v, va, PMM_USER);
 
 	if (!p)
 		return NULL;
@@ -97,6 +101,8 @@ struct file_fetch {
 	struct page *page;         /* NULL: err says why */
 	int err;
 	bool major;
+	struct mpol_hint hint;     /* shmem: the VMA's policy for a new page */
+	bool hinted;
 };
 
 /* The page fetched for (inode, index), or FAULT_FETCH after asking for it.
@@ -140,7 +146,9 @@ static void fetch(struct file_fetch *ff)
 	ff->want = NULL;
 	ff->inode = inode;
 	ff->index = index;
+	current->mpol_hint = ff->hinted ? &ff->hint : NULL;
 	ff->page = filemap_page(inode, index, &ff->major, &ff->err);
+	current->mpol_hint = NULL;
 }
 
 static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
@@ -149,6 +157,12 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	uint64_t index = v->pgoff + ((va - v->start) >> PAGE_SHIFT);
 	bool shared = v->flags & MAP_SHARED;
 	struct page *p;
+
+	/* A shmem page follows the VMA's policy (Linux: the object's shared
+	 * policy); a file's page cache the task's, as Linux's. */
+	ff->hinted = shmem_inode(v->inode);
+	if (ff->hinted)
+		mpol_lookup(v, va, &ff->hint.pol, &ff->hint.ilx);
 	int err = fetched_page(ff, v->inode, index, &p);
 
 	if (err)
@@ -160,7 +174,7 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	if (ff->major)
 		count_vm_event(PGMAJFAULT);
 	if (write && !shared) {             /* private write: copy at once */
-		struct page *copy = copy_page(p);
+		struct page *copy = copy_page(v, va, p);
 		filemap_release_page(p);
 		if (!copy)
 			return -ENOMEM;
@@ -177,7 +191,7 @@ static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 {
 	if (v->inode)
 		return fault_file(mm, v, va, ptep, write, ff);
-	struct page *p = anon_page();
+	struct page *p = anon_page(v, va);
 	if (!p)
 		return -ENOMEM;
 	return map_or_put(mm, ptep, p, vma_pte_prot(v, true));
@@ -198,6 +212,7 @@ struct swap_fetch {
 	struct page *page;         /* with a reference, or NULL */
 	int err;
 	bool major;
+	struct mpol_hint hint;     /* the policy at the faulting address */
 };
 
 static void swapin(struct swap_fetch *sf)
@@ -207,7 +222,9 @@ static void swapin(struct swap_fetch *sf)
 	sf->entry = sf->want;
 	sf->want.val = 0;
 	sf->major = false;
+	current->mpol_hint = &sf->hint;     /* a new page follows the policy */
 	sf->page = swapin_page(sf->entry, &sf->major, &sf->err);
+	current->mpol_hint = NULL;
 }
 
 /* Free a slot eagerly once half of swap is used (Linux's vm_swap_full). */
@@ -252,6 +269,7 @@ static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	}
 	if (!p) {
 		sf->want = e;
+		mpol_lookup(v, va, &sf->hint.pol, &sf->hint.ilx);
 		return FAULT_SWAPIN;
 	}
 	if (page_locked(p)) {               /* being written or moved: wait */
@@ -292,7 +310,7 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 		count_vm_event(COW_REUSE);
 		return 0;
 	}
-	struct page *copy = copy_page(old);
+	struct page *copy = copy_page(v, va, old);
 	if (!copy)
 		return -ENOMEM;
 	count_vm_event(COW_FAULT);

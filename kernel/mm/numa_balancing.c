@@ -54,6 +54,7 @@
 #include <kernel/slab.h>
 #include <kernel/vmstat.h>
 #include <kernel/replicate.h>
+#include <kernel/mempolicy.h>
 
 struct numab_settings numab = {
 	.enabled = 0,
@@ -212,18 +213,12 @@ static bool used_elsewhere(struct page *p, int to)
 	return other;
 }
 
-/* The memory policy of v lets its pages live on node to. */
-static bool policy_allows(struct vma *v, int to)
-{
-	return true;
-}
-
 /* May p (mapped in v) move to node to? */
 static bool may_move(struct vma *v, struct page *p, int to)
 {
 	if (!(p->flags & (PG_anon | PG_pcache)) || (p->flags & PG_reserved))
 		return false;
-	if (!policy_allows(v, to) || !node_has_room(to))
+	if (!mpol_allows_node(v, to) || !node_has_room(to))
 		return false;
 	return READ_ONCE(p->mapcount) <= 1 || !used_elsewhere(p, to);
 }

@@ -25,6 +25,7 @@
  * under mm->lock (pbuf_printf only formats into memory procfs gave).
  */
 #include <kernel/numa_maps.h>
+#include <kernel/mempolicy.h>
 #include <kernel/mm.h>
 #include <kernel/numa.h>
 #include <kernel/page.h>
@@ -39,16 +40,6 @@ struct numa_maps_stats {
 	uint64_t node[MAX_NODES];
 };
 
-/*
- * The VMA's memory policy as numa_maps shows it. Numbat has no policies
- * on VMAs yet, so every VMA shows Linux's "default"; with memory policies
- * this becomes mpol_format(v, buf, size). Returns the length written.
- */
-static int numa_maps_policy(struct vma *v, char *buf, size_t size)
-{
-	(void)v;
-	return (int)strlcpy(buf, "default", size);
-}
 
 /* Count the page behind one present PTE. Caller holds mm->lock. */
 static void numa_maps_count(struct numa_maps_stats *s, pte_t pte)
@@ -128,13 +119,14 @@ static void numa_maps_counts(struct pbuf *b, const struct numa_maps_stats *s)
 }
 
 /* One VMA's line. Caller holds mm->lock. */
-static void numa_maps_vma(struct pbuf *b, struct mm *mm, struct vma *v)
+static void numa_maps_vma(struct pbuf *b, struct mm *mm, struct vma *v,
+			  const struct mempolicy *task)
 {
 	struct numa_maps_stats s;
 	char policy[64];
 
 	memset(&s, 0, sizeof(s));
-	numa_maps_policy(v, policy, sizeof(policy));
+	mpol_format_for(task, v, policy, sizeof(policy));   /* Linux's string */
 	pbuf_printf(b, "%08lx %s", v->start, policy);
 	numa_maps_name(b, mm, v);
 	pgtable_range(mm, v->start, v->end, numa_maps_table, &s);
@@ -144,13 +136,13 @@ static void numa_maps_vma(struct pbuf *b, struct mm *mm, struct vma *v)
 }
 
 /* The whole file for mm: takes and drops mm->lock; never fails. */
-int numa_maps_show(struct pbuf *b, struct mm *mm)
+int numa_maps_show(struct pbuf *b, struct mm *mm, const struct mempolicy *task)
 {
 	struct list_head *l;
 
 	spin_lock(&mm->lock);
 	list_for_each(l, &mm->vmas)
-		numa_maps_vma(b, mm, list_entry(l, struct vma, node));
+		numa_maps_vma(b, mm, list_entry(l, struct vma, node), task);
 	spin_unlock(&mm->lock);
 	return 0;
 }

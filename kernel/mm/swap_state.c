@@ -14,6 +14,7 @@
  * on the page go together, under swapcache_lock.
  */
 #include <kernel/swap.h>
+#include <kernel/mempolicy.h>
 #include <kernel/reclaim.h>
 #include <kernel/migrate.h>
 #include <kernel/radix.h>
@@ -171,7 +172,7 @@ int swap_cache_migrate(struct page *old, struct page *new, int refs)
  * was faster: look again), 0 (e is free now), -ENOMEM. */
 static struct page *cache_new(swp_entry_t e, int *err)
 {
-	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_USER);
+	struct page *p = mpol_alloc_page(NULL, 0, PMM_USER);  /* the fault's policy */
 
 	*err = -ENOMEM;
 	if (!p)

@@ -12,10 +12,9 @@
  *     Returns 0, or the number of pages that could not be moved; -EINVAL
  *     for unknown flags, -ENODEV for a node that is not online with
  *     memory, -ESRCH for no such pid, -EFAULT for unreadable arrays.
- *   get_mempolicy(mode, nodemask, maxnode, addr, flags)
- *     Numbat has only the default policy (first touch); with
- *     MPOL_F_NODE | MPOL_F_ADDR it answers which node holds addr,
- *     faulting the page in first, as Linux does.
+ *
+ * The memory-policy calls (set_mempolicy, mbind, get_mempolicy) are in
+ * sys_mempolicy.c.
  */
 #include <kernel/syscalls.h>
 #include <kernel/proc.h>
@@ -25,12 +24,7 @@
 #include <kernel/errno.h>
 #include <kernel/trace.h>
 
-#define MPOL_DEFAULT 0
-#define MPOL_F_NODE (1UL << 0)
-#define MPOL_F_ADDR (1UL << 1)
-#define MPOL_F_MEMS_ALLOWED (1UL << 2)
-#define MPOL_MF_MOVE (1UL << 1)
-#define MPOL_MF_MOVE_ALL (1UL << 2)
+#include <kernel/mempolicy.h>
 
 /* The mm of pid (0: ours) with a reference, or NULL with *err set. */
 static struct mm *target_mm(int pid, int *err)
@@ -154,75 +148,4 @@ SYSCALL(move_pages)
 			 : pages_stat(mm, n, (void **)a2, (int *)a4);
 	mm_put(mm);
 	return ret;
-}
-
-/* Linux's nr_node_ids: the highest possible node id + 1. */
-static uint64_t nr_node_ids(void)
-{
-	int nid, n = 1;
-
-	for_each_online_node(nid)
-		n = nid + 1;
-	return n;
-}
-
-/* The node of the page at addr, faulting it in (read) first. */
-static int node_of_addr(uint64_t addr)
-{
-	struct mm *mm = current->mm;
-	struct page *p;
-	int err = vm_fault(mm, addr, 0);
-
-	if (err)
-		return -EFAULT;
-	err = page_at(mm, addr, &p);
-	if (err)
-		return err;
-	int node = p->node;
-	page_release(p);
-	return node;
-}
-
-/* An empty node mask (the default policy has none) of maxnode bits. */
-static int put_empty_mask(uint64_t *mask, uint64_t maxnode)
-{
-	uint64_t zero = 0, words = (maxnode - 1 + 63) / 64;
-
-	for (uint64_t i = 0; i < words && i < PAGE_SIZE / 8; i++)
-		if (copy_to_user(mask + i, &zero, sizeof(zero)))
-			return -EFAULT;
-	return 0;
-}
-
-SYSCALL(get_mempolicy)
-{
-	int *mode = (int *)a0;
-	uint64_t *mask = (uint64_t *)a1, maxnode = a2, addr = a3, flags = a4;
-	int val = MPOL_DEFAULT;
-
-	if (mask && maxnode < nr_node_ids())
-		return -EINVAL;
-	if (flags & ~(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED))
-		return -EINVAL;
-	if ((flags & MPOL_F_MEMS_ALLOWED) && (flags & (MPOL_F_NODE | MPOL_F_ADDR)))
-		return -EINVAL;
-	if (flags & MPOL_F_ADDR) {
-		spin_lock(&current->mm->lock);
-		bool mapped = vma_find(current->mm, addr) != NULL;
-		spin_unlock(&current->mm->lock);
-		if (!mapped)
-			return -EFAULT;
-	} else if (addr) {
-		return -EINVAL;
-	}
-	if ((flags & MPOL_F_NODE) && !(flags & MPOL_F_ADDR))
-		return -EINVAL;                 /* only interleave has a "next node" */
-	if (flags & MPOL_F_NODE) {
-		val = node_of_addr(addr);
-		if (val < 0)
-			return val;
-	}
-	if (mode && copy_to_user(mode, &val, sizeof(val)))
-		return -EFAULT;
-	return mask ? put_empty_mask(mask, maxnode) : 0;
 }

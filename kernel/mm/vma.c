@@ -261,6 +261,27 @@ int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
 	return err;
 }
 
+/*
+ * mbind: give every VMA of [start, end) the policy pol, splitting VMAs at
+ * start and end first, so the policy covers exactly the range. Caller
+ * holds mm->lock and has checked for holes. 0, or -ENOMEM to split.
+ */
+int vma_set_policy(struct mm *mm, uint64_t start, uint64_t end,
+		   const struct mempolicy *pol)
+{
+	struct list_head *l;
+
+	if (split_edges(mm, start, end))
+		return -ENOMEM;
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+
+		if (v->start >= start && v->end <= end)
+			v->mpol = *pol;
+	}
+	return 0;
+}
+
 /* Lowest free range of len bytes at or above hint (or MMAP_BASE). */
 uint64_t vma_free_area(struct mm *mm, uint64_t hint, uint64_t len)
 {

@@ -21,6 +21,7 @@
  * page wait, and migration and reclaim never work on one page at once.
  */
 #include <kernel/reclaim.h>
+#include <kernel/mempolicy.h>
 #include <kernel/rmap.h>
 #include <kernel/swap.h>
 #include <kernel/pcache.h>
@@ -458,14 +459,16 @@ void reclaim_init(void)
 
 int reclaim_retry(int *tries)
 {
-	int nid = numa_this_node();
+	int bind = mpol_reclaim_node();     /* MPOL_BIND: only its node helps */
+	int nid = bind == NUMA_NO_NODE ? numa_this_node() : bind;
 	struct numa_node *n = &numa_nodes[nid];
 
 	if (fatal_signal_pending(current))
 		return -ENOMEM;              /* it is going: let it */
 	uint64_t got = 0;
 	for (int i = 0; i < n->nr_fallback && !got; i++)
-		got = reclaim_direct(n->fallback[i], SWAP_CLUSTER_MAX);
+		if (bind == NUMA_NO_NODE || n->fallback[i] == bind)
+			got = reclaim_direct(n->fallback[i], SWAP_CLUSTER_MAX);
 	if (got) {
 		*tries = 0;
 		return 0;

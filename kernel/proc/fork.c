@@ -45,6 +45,8 @@ int64_t proc_fork(void)
 		return err;
 	}
 	child->affinity = parent->affinity;
+	child->mpol = parent->mpol;             /* as Linux: the policy is inherited */
+	child->mpol_il_prev = parent->mpol_il_prev;
 	child->cpu = parent->cpu;
 	child->fs_base = parent->fs_base;
 	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));

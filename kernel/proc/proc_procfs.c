@@ -101,6 +101,7 @@ static int grab(int pid, struct proc_snapshot *s)
 		s->mm = p->mm;
 		if (s->mm)
 			mm_get(s->mm);
+		mpol_task_get(p, &s->mpol);
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return p ? 0 : -ESRCH;
@@ -196,7 +197,7 @@ static int show_numa_maps(struct pbuf *b, void *data)
 		return -ESRCH;
 	if (!s.mm)
 		return 0;                           /* kernel threads: empty */
-	numa_maps_show(b, s.mm);
+	numa_maps_show(b, s.mm, &s.mpol);
 	mm_put(s.mm);
 	return 0;
 }

@@ -41,7 +41,8 @@
  *                       one (wake_up_all), never the other way
  *   leaves              nothing but the allocators inside them:
  *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
- *                       a trace ring's lock, shmem_list_lock, a node's
+ *                       a trace ring's lock, shmem_list_lock,
+ *                       task_mpol_lock (mempolicy.c), a node's
  *                       migration queue (kmigrated.lock, numa_balancing.c:
  *                       a hint fault queues a page under mm->lock), a node's
  *                       LRU lock (lruvec.lock: a page's last put takes it

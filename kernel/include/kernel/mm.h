@@ -24,6 +24,7 @@
 #include <kernel/cpumask.h>
 #include <kernel/page.h>
 #include <kernel/usercopy.h>
+#include <kernel/mempolicy.h>
 #include <arch/pte.h>
 
 #define PROT_NONE  0
@@ -55,6 +56,7 @@ struct vma {
 	uint32_t flags;            /* MAP_SHARED or MAP_PRIVATE, VM_GROWSDOWN */
 	struct inode *inode;       /* file-backed: a reference; NULL: anonymous */
 	uint64_t pgoff;            /* file page mapped at start */
+	struct mempolicy mpol;     /* mbind; MPOL_DEFAULT: the task's applies */
 	struct list_head node;     /* on mm->vmas */
 };
 
@@ -107,6 +109,8 @@ int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
 	    uint32_t flags, struct inode *inode, uint64_t pgoff);
 int vma_unmap(struct mm *mm, uint64_t start, uint64_t len);
 int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);
+int vma_set_policy(struct mm *mm, uint64_t start, uint64_t end,
+		   const struct mempolicy *pol);
 uint64_t vma_free_area(struct mm *mm, uint64_t hint, uint64_t len);
 
 /* Page tables of the user half (arch/x86_64/pgtable.c). */

@@ -8,7 +8,9 @@
 struct pbuf;
 struct mm;
 
-/* Write mm's numa_maps into b. Takes and drops mm->lock; returns 0. */
-int numa_maps_show(struct pbuf *b, struct mm *mm);
+struct mempolicy;
+/* Write mm's numa_maps into b; task is its process's own memory policy
+ * (shown for a VMA without one). Takes and drops mm->lock; returns 0. */
+int numa_maps_show(struct pbuf *b, struct mm *mm, const struct mempolicy *task);
 
 #endif

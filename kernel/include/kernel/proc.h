@@ -17,6 +17,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/waitq.h>
 #include <kernel/signal.h>
+#include <kernel/mempolicy.h>
 
 enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
 
@@ -63,6 +64,14 @@ struct proc {
 	char *cwd_path;            /* for getcwd (kernel/fs/cwd.c) */
 	struct procfs_entry *procdir;  /* /proc/<pid> */
 
+	/* Memory policy (mempolicy.h): written by the process itself under
+	 * task_mpol_lock, read by it without a lock, by others under that
+	 * lock. The rest only by the process itself. */
+	struct mempolicy mpol;     /* set_mempolicy; copied by fork */
+	int mpol_il_prev;          /* interleave: the node used last */
+	int mpol_oom_node;         /* node + 1 a BIND allocation wanted, or 0 */
+	const struct mpol_hint *mpol_hint;  /* fault: policy for an unlocked alloc */
+
 	/* Family and exit: protected by proc_lock (proc.c). */
 	struct proc *parent;
 	struct list_head children;
@@ -104,6 +113,7 @@ struct proc_snapshot {
 	int state, ppid;
 	struct cpumask affinity;
 	struct mm *mm;             /* with a reference (mm_get), or NULL */
+	struct mempolicy mpol;     /* its memory policy (numa_maps) */
 };
 
 void procfs_proc_init(void);
