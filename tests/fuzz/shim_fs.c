@@ -195,3 +195,8 @@ void blk_sysfs_add(struct blkdev *d)
 void blk_sysfs_remove(struct blkdev *d)
 {
 }
+
+/* No mappings on the host, so no page is ever replicated (replicate.c). */
+void replica_before_write(struct page *p)
+{
+}
