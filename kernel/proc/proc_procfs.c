@@ -12,6 +12,7 @@
 #include <kernel/proc.h>
 #include <kernel/mm.h>
 #include <kernel/numa_maps.h>
+#include <kernel/bootinfo.h>
 #include <kernel/pmm.h>
 #include <kernel/pcache.h>
 #include <kernel/shmem.h>
@@ -189,6 +190,13 @@ static int show_maps(struct pbuf *b, void *data)
 }
 
 /* /proc/<pid>/numa_maps: see numa_maps.c. */
+/* /proc/cmdline: the kernel command line the boot loader gave, as Linux. */
+static int show_cmdline(struct pbuf *b, void *data)
+{
+	pbuf_printf(b, "%s\n", boot_info.cmdline);
+	return 0;
+}
+
 static int show_numa_maps(struct pbuf *b, void *data)
 {
 	struct proc_snapshot s;
@@ -244,6 +252,7 @@ void procfs_proc_remove(struct proc *p)
 void procfs_proc_init(void)
 {
 	procfs_create_file(procfs_root(), "meminfo", show_meminfo, NULL);
+	procfs_create_file(procfs_root(), "cmdline", show_cmdline, NULL);
 	procfs_create_file(procfs_root(), "vmstat", show_vmstat, NULL);
 	procfs_create_raw(procfs_root(), "kpagecount", kpagecount_read, NULL);
 	procfs_symlink(procfs_root(), "self", self_target, NULL);
