@@ -351,8 +351,8 @@ static void moves(void)
 	}
 	r = mbind_(p, 16 * PG, MPOL_BIND, 2, MPOL_MF_MOVE);
 	n = count_on(p, 16, 0);
-	ok(r == 0 && n == 16, "MOVE leaves pages shared with a child: %ld, %d of 16 still on node 0",
-	   r, n);
+	ok(r == 0 && n == 16, "MOVE leaves pages shared with a child (pid %d): %ld, %d of 16 still on node 0 (%d on node 1)",
+	   pid, r, n, count_on(p, 16, 1));
 	r = mbind_(p, 16 * PG, MPOL_BIND, 2, MPOL_MF_MOVE_ALL);
 	n = count_on(p, 16, 1);
 	ok(r == 0 && n == 16, "MOVE_ALL moves them: %ld, %d of 16 on node 1", r, n);

@@ -170,6 +170,10 @@ int main(void)
 	if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 		ktap_bail("cannot write " FILE_PATH);
 	long nr0 = file_counter("/proc/vmstat", "numbat_nr_replica_pages");
+	/* Where this program's text was read in: node 0 in its own boot. In
+	 * a boot that runs every test, another CPU may have read it; then the
+	 * parent too gets text replicas, which outlive the child. */
+	int text0 = text_node((void *)sum);
 	long made = file_counter("/proc/vmstat", "numbat_replica_made");
 	long coll = file_counter("/proc/vmstat", "numbat_replica_collapsed");
 	set_knob("numa_balancing_scan_delay_ms", "100\n");
@@ -194,9 +198,12 @@ int main(void)
 	ok(on_node(m, 0) == PAGES, "the parent's pages are the node-0 page cache pages");
 	ok(numa_maps_says(pid, m, " N1=16 ") && numa_maps_says(getpid(), m, " N0=16 "),
 	   "numa_maps: the child's mapping is N1=16, the parent's N0=16");
-	ok(sh->child_text_node == 1 && text_node((void *)sum) == 0,
-	   "the program's text: the child runs a replica on node 1 (%d), the parent node 0's (%d)",
-	   sh->child_text_node, text_node((void *)sum));
+	if (text0 == 0)
+		ok(sh->child_text_node == 1 && text_node((void *)sum) == 0,
+		   "the program's text: the child runs a replica on node 1 (%d), the parent node 0's (%d)",
+		   sh->child_text_node, text_node((void *)sum));
+	else
+		skip("this program's text was read in on another node", "the program's text");
 	ok(file_counter("/proc/vmstat", "numbat_replica_made") - made >= PAGES,
 	   "numbat_replica_made counts them");
 	ok(file_counter("/proc/vmstat", "numbat_nr_replica_pages") - nr0 >= PAGES,
@@ -233,8 +240,11 @@ int main(void)
 	int status;
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child exits cleanly");
-	ok(file_counter("/proc/vmstat", "numbat_nr_replica_pages") == nr0,
-	   "no replica is left (numbat_nr_replica_pages back to %ld)", nr0);
+	if (text0 == 0)
+		ok(file_counter("/proc/vmstat", "numbat_nr_replica_pages") == nr0,
+		   "no replica is left (numbat_nr_replica_pages back to %ld)", nr0);
+	else
+		skip("the parent's own text replicas stay", "no replica is left");
 	set_knob("numa_balancing", "0\n");
 	set_knob("numa_replication", "0\n");
 	set_knob("numa_balancing_scan_delay_ms", "1000\n");
