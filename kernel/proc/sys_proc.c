@@ -86,6 +86,16 @@ SYSCALL(nanosleep)
 	return err;
 }
 
+/* pause(2): sleep until a signal comes; always -EINTR, as Linux (a
+ * handler runs on the way back to user mode; a fatal signal ends it). */
+#define PAUSE_NAP_NS 1000000000ULL  /* the sleep is renewed each second */
+SYSCALL(pause)
+{
+	while (sched_sleep_ns(PAUSE_NAP_NS) != -EINTR)
+		;
+	return -EINTR;
+}
+
 #define CLOCK_REALTIME 0
 #define CLOCK_BOOTTIME 7
 
