@@ -229,3 +229,13 @@ void swt_sleep_ms(long ms)
 	while (nanosleep(&t, &t) < 0 && errno == EINTR)
 		;
 }
+
+const char *swt_two_node_why(long len, int *cpu0)
+{
+	int two = access("/sys/devices/system/node/node1", F_OK) == 0;
+
+	*cpu0 = swt_node_cpu(0);
+	return !two ? "no node 1" : *cpu0 < 0 ? "no CPU on node 0" :
+	       meminfo_kb("SwapTotal") <= 0 ? "no swap area" :
+	       swt_avail() < len + (8L << 20) ? "MemFree + SwapFree too small" : NULL;
+}

@@ -85,6 +85,10 @@ int swt_pin(int cpu);
 /* The first CPU of NUMA node nid (/sys/devices/system/node/nodeN/cpulist),
  * or -1 if the node has none or does not exist. */
 int swt_node_cpu(int nid);
+/* Why a two-node swap test that pushes len bytes out cannot run here
+ * (no node 1, no CPU on node 0, no swap, too little memory), or NULL;
+ * *cpu0 gets node 0's CPU. */
+const char *swt_two_node_why(long len, int *cpu0);
 
 /* Bytes of swap this process uses (VmSwap of /proc/self/status), -1 if the
  * line is missing. */

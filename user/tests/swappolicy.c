@@ -102,11 +102,9 @@ int main(int argc, char **argv)
 	if (swt_getopt(argc, argv, "", &o) != -1)
 		return 2;
 	swt_start("swappolicy", NCHECKS, &o);
-	long len = o.ram * 2, avail = swt_avail();
-	int cpu0 = swt_node_cpu(0), two = access("/sys/devices/system/node/node1", F_OK) == 0;
-	const char *why = !two ? "no node 1" : cpu0 < 0 ? "no CPU on node 0" :
-			  meminfo_kb("SwapTotal") <= 0 ? "no swap area" :
-			  avail < len + (8L << 20) ? "MemFree + SwapFree too small" : NULL;
+	long len = o.ram * 2;
+	int cpu0;
+	const char *why = swt_two_node_why(len, &cpu0);
 	if (why)
 		return swt_skip_rest(NCHECKS, why);
 	swt_pin(cpu0);
