@@ -169,12 +169,9 @@ def qemu_args(kernel, initrd, bench_args, swap_mib):
              "-icount", "shift=0"])
 
 
-def run(kernel, initrd, size, idle, swap_mib, verbose):
-    """One boot; (text of its console, timed out?). Log in build/tests/,
-    named like its initramfs."""
-    tag = os.path.basename(initrd)[len("initramfs-"):-len(".cpio")]
-    log = os.path.join(ROOT, "build", "tests", f"linux-peer-{idle}-{size}-{tag}.log")
-    args = qemu_args(kernel, initrd, f"-s {size} -i {idle}", swap_mib)
+def boot_logged(args, log, timeout, what, verbose):
+    """Run QEMU with args, its console into log (after a first line with
+    the command); (console text, timed out?)."""
     start = time.monotonic()
     with open(log, "wb") as fh:
         fh.write(("# " + " ".join(args) + "\n").encode())
@@ -182,7 +179,7 @@ def run(kernel, initrd, size, idle, swap_mib, verbose):
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=fh,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            proc.wait(TIMEOUT)
+            proc.wait(timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
             qemu.kill_group(proc)
@@ -191,9 +188,18 @@ def run(kernel, initrd, size, idle, swap_mib, verbose):
         text = fh.read().decode(errors="replace").replace("\r", "")
     if verbose:
         print(text)
-    print(f"linux-peer: idle={idle}: {time.monotonic() - start:.0f} s, log {log}",
+    print(f"linux-peer: {what}: {time.monotonic() - start:.0f} s, log {log}",
           file=sys.stderr, flush=True)
     return text, timed_out
+
+
+def run(kernel, initrd, size, idle, swap_mib, verbose):
+    """One boot; (text of its console, timed out?). Log in build/tests/,
+    named like its initramfs."""
+    tag = os.path.basename(initrd)[len("initramfs-"):-len(".cpio")]
+    log = os.path.join(ROOT, "build", "tests", f"linux-peer-{idle}-{size}-{tag}.log")
+    args = qemu_args(kernel, initrd, f"-s {size} -i {idle}", swap_mib)
+    return boot_logged(args, log, TIMEOUT, f"idle={idle}", verbose)
 
 
 def failure(text, timed_out, phases, wrong=None):
@@ -269,25 +275,7 @@ def run_numa(kernel, initrd, run, verbose):
     build/tests/linux-peer-numa-RUN.log."""
     log = os.path.join(ROOT, "build", "tests", f"linux-peer-numa-{run}.log")
     args = numa_qemu_args(kernel, initrd)
-    start = time.monotonic()
-    with open(log, "wb") as fh:
-        fh.write(("# " + " ".join(args) + "\n").encode())
-        fh.flush()
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=fh,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            proc.wait(bench.NUMA_TIMEOUT)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            qemu.kill_group(proc)
-            timed_out = True
-    with open(log, "rb") as fh:
-        text = fh.read().decode(errors="replace").replace("\r", "")
-    if verbose:
-        print(text)
-    print(f"linux-peer: numa run {run}: {time.monotonic() - start:.0f} s, log {log}",
-          file=sys.stderr, flush=True)
-    return text, timed_out
+    return boot_logged(args, log, bench.NUMA_TIMEOUT, f"numa run {run}", verbose)
 
 
 def numa_main(opts, kernel):

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ktap.h"
+
 #define MAX_NODES 16
 #define NODE_DIR "/sys/devices/system/node/"
 
@@ -28,17 +30,10 @@ static const char *const rows[NR_ROWS] = { "Huge", "Heap", "Stack", "Private" };
 
 static char text[1 << 20];
 
+/* path's contents into text (read_file, user/lib): length or -1. */
 static long slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = 0;
-	return (long)n;
+	return read_file(path, text, sizeof(text));
 }
 
 /* The nodes that exist, from nodeN directories; returns how many. */

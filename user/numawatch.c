@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ktap.h"
+
 #define MAX_NODES 16
 #define MAX_VMAS 8
 #define MAX_PAGES 4096
@@ -62,17 +64,10 @@ static unsigned long now_ns(void)
 	return (unsigned long)ts.tv_sec * 1000000000UL + (unsigned long)ts.tv_nsec;
 }
 
+/* path's contents into text (read_file, user/lib): length or -1. */
 static long slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = 0;
-	return (long)n;
+	return read_file(path, text, sizeof(text));
 }
 
 /* The pages per node of every numa_maps line of pid; -1 if it is gone. */

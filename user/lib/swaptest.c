@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/swap.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "ktap.h"
@@ -238,4 +239,15 @@ const char *swt_two_node_why(long len, int *cpu0)
 	return !two ? "no node 1" : *cpu0 < 0 ? "no CPU on node 0" :
 	       meminfo_kb("SwapTotal") <= 0 ? "no swap area" :
 	       swt_avail() < len + (8L << 20) ? "MemFree + SwapFree too small" : NULL;
+}
+
+int swt_pagemap(const void *p, uint64_t *e, int n)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	long r = pread(fd, e, n * sizeof(*e), (long)((uintptr_t)p / 4096) * 8);
+	close(fd);
+	return r == (long)(n * sizeof(*e)) ? 0 : -1;
 }

@@ -15,6 +15,7 @@
 #define USER_SWAPTEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct swt_opts {
 	long ram;              /* bytes */
@@ -89,6 +90,9 @@ int swt_node_cpu(int nid);
  * (no node 1, no CPU on node 0, no swap, too little memory), or NULL;
  * *cpu0 gets node 0's CPU. */
 const char *swt_two_node_why(long len, int *cpu0);
+/* The /proc/self/pagemap entries of the n pages from p into e; 0, or -1
+ * if they cannot be read. */
+int swt_pagemap(const void *p, uint64_t *e, int n);
 
 /* Bytes of swap this process uses (VmSwap of /proc/self/status), -1 if the
  * line is missing. */

@@ -52,15 +52,10 @@ static void push(void *arg)
  * -ENOENT, and present (63) otherwise? -1 if pagemap cannot be read. */
 static int pagemap_agrees(char *base, const int *status)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY);
 	uint64_t e[NPAGES];
 	int agree = 1;
 
-	if (fd < 0)
-		return -1;
-	long n = pread(fd, e, sizeof(e), (long)((uintptr_t)base / PAGE) * 8);
-	close(fd);
-	if (n != sizeof(e))
+	if (swt_pagemap(base, e, NPAGES))
 		return -1;
 	for (int i = 0; i < NPAGES; i++) {
 		int swapped = e[i] >> 62 & 1, present = e[i] >> 63 & 1;

@@ -46,15 +46,10 @@ static void push(void *arg)
 /* Which of the pages at p pagemap says are swapped out; -1 if unreadable. */
 static int swapped(char *p, char *out)
 {
-	int fd = open("/proc/self/pagemap", O_RDONLY);
 	uint64_t e[NPAGES];
 	int n = 0;
 
-	if (fd < 0)
-		return -1;
-	long r = pread(fd, e, sizeof(e), (long)((uintptr_t)p / PAGE) * 8);
-	close(fd);
-	if (r != sizeof(e))
+	if (swt_pagemap(p, e, NPAGES))
 		return -1;
 	for (int i = 0; i < NPAGES; i++)
 		n += out[i] = e[i] >> 62 & 1;
