@@ -32,6 +32,10 @@ done
 [ -d /usr/lib/grub/i386-pc ] || missing="$missing grub-pc-bin"
 # glibc's static libraries (user/pie: static-PIE test programs).
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing="$missing libc6-dev"
+# Debian's static busybox, installed into the root image as /bin/busybox
+# (user/user.mk). The dynamic package "busybox" would not run on Numbat.
+dpkg-query -W -f '${Status}' busybox-static 2>/dev/null | grep -q ' installed' ||
+	missing="$missing busybox-static"
 # matplotlib for tools/numaplot.py (make plot), as Debian's python3 has it:
 # scripts/plot-python.sh finds a python3 that imports it.
 plotpy=$(sh "$(dirname "$0")/plot-python.sh" 2>/dev/null) || missing="$missing python3-matplotlib"
@@ -54,6 +58,8 @@ if [ "$verbose" = -v ]; then
 	[ -f "$(clang -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-x86_64.a" ] &&
 		echo "libFuzzer runtime    $(clang -print-resource-dir)/lib/linux" ||
 		echo "libFuzzer runtime    MISSING (package $rt)"
+	[ -f /bin/busybox ] && echo "busybox (static)     /bin/busybox $(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null)" ||
+		echo "busybox (static)     MISSING (package busybox-static)"
 	[ -n "$plotpy" ] && echo "matplotlib           $plotpy $($plotpy -c 'import matplotlib; print(matplotlib.__version__)')" ||
 		echo "matplotlib           MISSING (package python3-matplotlib)"
 	[ -z "$missing" ] && echo "check-tools: all tools found"

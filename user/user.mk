@@ -30,7 +30,7 @@ USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/
                  $(USER_BENCH:%=build/user/bench/%.o) $(USER_LIB_OBJS) $(USER_FUZZ_OBJS)
 USER_BINS     := $(USER_PROGS:%=$(ROOTFS)/bin/%) $(USER_TESTS:%=$(ROOTFS)/tests/%) \
                  $(USER_BENCH:%=$(ROOTFS)/bench/%) $(USER_PIE:%=$(ROOTFS)/tests/%) \
-                 $(ROOTFS)/tests/run.sh $(ROOTFS)/bin/fuzz
+                 $(ROOTFS)/tests/run.sh $(ROOTFS)/bin/fuzz $(ROOTFS)/bin/busybox
 # Empty directories for the kernel to mount procfs and sysfs on, and /tmp.
 USER_DIRS     := $(ROOTFS)/proc $(ROOTFS)/sys $(ROOTFS)/tmp
 
@@ -77,6 +77,12 @@ $(ROOTFS)/bench/%: build/user/bench/%.o $(USER_LIB)
 $(ROOTFS)/tests/%: build/user/tests/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -o $@ $< $(USER_LIB)
+
+# Debian's static busybox (package busybox-static, built with glibc), as
+# /bin/busybox: run an applet as `busybox NAME ARGS`.
+$(ROOTFS)/bin/busybox: /bin/busybox
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # Benchmarks (user/bench/*.c, run by tests/bench.py): build/rootfs/bench/NAME
 # One line per test, run by /bin/sh (init=/bin/sh -- /tests/run.sh).
