@@ -308,9 +308,16 @@ NUMABAL_CASES = {
     "numachurn-rmap-check": ("numachurn", ON + "rmap_check=500 ", 360),
     "numachurn-rmap-scan": ("numachurn", ON + "rmap=scan ", 360),
     "numachurn-swap": ("numachurn", ON + "swap=64M@1 ", 360),
+    # and with replication: a forked child sweeping its parent's private
+    # region from the other node gets replicas of the copy-on-write pages,
+    # which its writes, exits and SIGKILLs collapse or free; once with the
+    # reverse map checked, once with swap on the small node 0.
+    "numachurn-replicate": ("numachurn", ON + "numa_replication=enable rmap_check=500 ", 360),
+    "numachurn-replicate-swap": ("numachurn", ON + "numa_replication=enable swap=64M@1 ", 360),
 }
 NUMABAL_TESTS = ("numabal", "numachurn")
-NUMABAL_MACHINES = {"numachurn-swap": Topology([Node("0", 48), Node("1", 256 + 72)])}
+NUMABAL_MACHINES = {name: Topology([Node("0", 48), Node("1", 256 + 72)])
+                    for name in ("numachurn-swap", "numachurn-replicate-swap")}
 
 
 def numabal_cases():
@@ -376,7 +383,7 @@ def user_test_cases():
              checks=[user_ktap, init_exit_ok,
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
-        for t in ("numahint", "numareplica")] + [
+        for t in ("numahint", "numareplica", "numacowrep")] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).

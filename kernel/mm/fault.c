@@ -7,7 +7,9 @@
  *   PTE empty, file VMA         -> the page-cache page (private: read-only,
  *                                  so a later write copies it)
  *   PTE present, write, read-only, VMA writable  -> copy-on-write: reuse the
- *                                  page if we are its only user, else copy
+ *                                  page if we are its only user, else copy;
+ *                                  a page with replicas (replicate.c) is
+ *                                  collapsed first, outside the lock
  *   PTE holds a swap entry       -> the page from the swap cache, or read
  *                                  from the swap device outside the lock
  *   PTE is a NUMA-hint entry     -> made present again; NUMA balancing
@@ -19,6 +21,7 @@
  * page mapped (its comment has the exact contract).
  */
 #include <kernel/mm.h>
+#include <kernel/replicate.h>
 #include <kernel/pmm.h>
 #include <kernel/rmap.h>
 #include <kernel/migrate.h>
@@ -205,6 +208,9 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep);
  * holding a reference, and the retry maps it from the cache.
  */
 #define FAULT_SWAPIN 3
+/* A write to an anonymous page with replicas, or to a replica: vm_fault
+ * collapses them (replicate.c) with no lock held, then faults again. */
+#define FAULT_COLLAPSE 4
 
 struct swap_fetch {
 	swp_entry_t want;          /* to read next */
@@ -345,9 +351,21 @@ static bool access_ok(const struct vma *v, unsigned flags)
 	return v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 }
 
+/* Does the present PTE map an anonymous page with replicas, or a replica
+ * of one? Such a page is collapsed before it is written. */
+static bool replicated_anon(pte_t pte)
+{
+	struct page *p = pfn_to_page(pte_pfn(pte));
+
+	return p && (READ_ONCE(p->flags) & PG_anon) &&
+	       (READ_ONCE(p->flags) & (PG_replicated | PG_replica)) &&
+	       replica_write_collapses(p);
+}
+
 /* The fault proper, with mm->lock held; *busy is set to a page being
- * migrated. Returns 0, -errno, -EAGAIN (wait and retry), FAULT_FETCH or
- * FAULT_PREPARE (drop the lock, do that, call again). */
+ * migrated. Returns 0, -errno, -EAGAIN (wait and retry), FAULT_FETCH,
+ * FAULT_SWAPIN, FAULT_PREPARE or FAULT_COLLAPSE (*busy then holds a
+ * reference on the page) (drop the lock, do that, call again). */
 static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
 			struct page **busy, struct file_fetch *ff, struct swap_fetch *sf)
 {
@@ -379,6 +397,10 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned flags,
 	} else if (!pte_present(*ptep)) {
 		err = fault_missing(mm, v, va, ptep, write, ff);
 		kind = v->inode ? TRACE_FAULT_FILE : TRACE_FAULT_ANON;
+	} else if (write && !pte_write(*ptep) && replicated_anon(*ptep)) {
+		*busy = pfn_to_page(pte_pfn(*ptep));
+		get_page(*busy);            /* keeps a replica in its set */
+		return FAULT_COLLAPSE;
 	} else if (write && !pte_write(*ptep)) {
 		uint64_t old = pte_pfn(*ptep);
 		err = fault_cow(mm, v, va, ptep);
@@ -435,6 +457,9 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 			fetch(&ff);
 		} else if (err == FAULT_SWAPIN) {
 			swapin(&sf);
+		} else if (err == FAULT_COLLAPSE) {
+			replica_collapse_of(busy);
+			put_page(busy);
 		} else if (err == -ENOMEM && !reclaim_retry(&tries)) {
 			continue;               /* reclaimed some: again */
 		} else if (err == FAULT_PREPARE) {

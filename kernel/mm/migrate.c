@@ -305,8 +305,8 @@ const char *migrate_reason_name(unsigned reason)
  * -EBUSY / -ENOMEM (nothing held then). */
 static int prepare(struct page *old, int node, struct page **newp)
 {
-	if (old->flags & (PG_pgtable | PG_slab | PG_reserved | PG_buddy))
-		return -EBUSY;
+	if (old->flags & (PG_pgtable | PG_slab | PG_reserved | PG_buddy | PG_replica))
+		return -EBUSY;              /* a replica goes only by collapsing */
 	if (!page_trylock(old))
 		return -EBUSY;              /* someone else is moving it */
 	struct page *new = pmm_alloc_pages(node, 0, PMM_THISNODE);

@@ -216,19 +216,29 @@ static bool used_elsewhere(struct page *p, int to)
 /* May p (mapped in v) move to node to? */
 static bool may_move(struct vma *v, struct page *p, int to)
 {
-	if (!(p->flags & (PG_anon | PG_pcache)) || (p->flags & PG_reserved))
+	if (!(p->flags & (PG_anon | PG_pcache)) || (p->flags & (PG_reserved | PG_replica)))
 		return false;
 	if (!mpol_allows_node(v, to) || !node_has_room(to))
 		return false;
 	return READ_ONCE(p->mapcount) <= 1 || !used_elsewhere(p, to);
 }
 
-/* A page of a read-only file mapping that another node uses too gets a
- * replica on this node instead of moving (replicate.c). */
+/* Could p, mapped in v, be replicated: a page of a read-only file
+ * mapping, or an anonymous page of a private mapping that fork left
+ * shared copy-on-write (replicate.c says which exactly)? */
+static bool replica_kind(struct vma *v, struct page *p)
+{
+	if (p->flags & PG_pcache)
+		return v->inode && !(v->prot & PROT_WRITE);
+	return (p->flags & PG_anon) && !(v->flags & MAP_SHARED) &&
+	       READ_ONCE(p->mapcount) > 1;
+}
+
+/* A page that another node uses too gets a replica on this node instead
+ * of moving (replicate.c). */
 static bool want_replica(struct vma *v, struct page *p, int last, int here)
 {
-	if (!READ_ONCE(numab.replicate) || !v->inode || (v->prot & PROT_WRITE) ||
-	    !(p->flags & PG_pcache))
+	if (!READ_ONCE(numab.replicate) || !replica_kind(v, p))
 		return false;
 	return (last != NUMA_NO_NODE && last != here) ||
 	       (READ_ONCE(p->mapcount) > 1 && used_elsewhere(p, here));
@@ -283,7 +293,8 @@ static bool scannable(const struct vma *v)
 
 
 /* One PTE: count its page's node; make it a hint entry if the page is
- * remote and not a copy-on-write page shared with another process. */
+ * remote and not a copy-on-write page shared with another process (it
+ * cannot move: other processes use it; unless it may be replicated). */
 static void mark_one(struct window *w, pte_t *ptep)
 {
 	pte_t pte = READ_ONCE(*ptep);
@@ -296,7 +307,8 @@ static void mark_one(struct window *w, pte_t *ptep)
 	w->present[p->node]++;
 	if (p->node == w->here)
 		return;
-	if ((p->flags & PG_anon) && !(w->v->flags & MAP_SHARED) && READ_ONCE(p->mapcount) > 1)
+	if ((p->flags & PG_anon) && !(w->v->flags & MAP_SHARED) && READ_ONCE(p->mapcount) > 1 &&
+	    !READ_ONCE(numab.replicate))
 		return;
 	/* the CPU may set A or D meanwhile: only replace what we read */
 	if (__atomic_compare_exchange_n(ptep, &pte, pte_mknuma(pte), false,

@@ -191,6 +191,8 @@ static enum verdict check_references(struct page *p)
 static bool unmap_page(struct page *p, struct scan_control *sc)
 {
 	if (p->flags & PG_anon) {
+		if (p->flags & PG_replicated)
+			return false;        /* its set lives in private (replicate.c) */
 		if (!(p->flags & PG_swapcache)) {
 			/* Unmapped and uncached: its last holder frees it;
 			 * writing it to swap would only make an orphan. */

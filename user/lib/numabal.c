@@ -23,7 +23,7 @@
 const char *const nb_counter_name[NB_NCOUNTERS] = {
 	"numa_pte_updates", "numa_hint_faults", "numa_hint_faults_local",
 	"numa_pages_migrated", "pgmigrate_success", "pgmigrate_fail",
-	"numa_task_migrated", "pswpout",
+	"numa_task_migrated", "pswpout", "numbat_replica_made", "numbat_replica_collapsed",
 };
 
 double nb_now(void)

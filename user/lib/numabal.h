@@ -30,7 +30,9 @@ struct nb_region {
 /* The counters of /proc/vmstat the tests read, in this order. */
 enum nb_counter {
 	NB_PTE_UPDATES, NB_HINT_FAULTS, NB_HINT_FAULTS_LOCAL, NB_PAGES_MIGRATED,
-	NB_PGMIGRATE_SUCCESS, NB_PGMIGRATE_FAIL, NB_TASK_MIGRATED, NB_PSWPOUT, NB_NCOUNTERS
+	NB_PGMIGRATE_SUCCESS, NB_PGMIGRATE_FAIL, NB_TASK_MIGRATED, NB_PSWPOUT,
+	NB_REPLICA_MADE, NB_REPLICA_COLLAPSED,  /* Numbat's own: n/a on Linux */
+	NB_NCOUNTERS
 };
 struct nb_vmstat {
 	long v[NB_NCOUNTERS];  /* -1: the counter is missing */

@@ -26,9 +26,10 @@
  *       pte_chain lock  bit PL_CHAIN of a page (rmap.h)
  *         spare_lock    a CPU's one spare pte_chain block (rmap.c)
  *         the pte_chain lock of a replica's master (replicate.c: a
- *                       replica's last put leaves the master's set; the
- *                       master's lock is never held when taking a
- *                       replica's)
+ *                       replica's last put leaves the master's set; an
+ *                       anonymous replica's collapse moves its PTEs onto
+ *                       the master's chain; the master's lock is never
+ *                       held when taking a replica's)
  *       icache_lock or pcache_lock or swapcache_lock   (none inside another;
  *                       pcache_lock and swapcache_lock also inside a
  *                       pte_chain lock: an unmap's last put of a page)

@@ -58,7 +58,7 @@ struct page {
 	int32_t mapcount;          /* PTEs mapping it (reverse map, rmap.h) */
 	struct list_head lru;      /* free list, slab list or LRU list */
 	union {
-		struct {               /* page cache or swap (issues 3, 5) */
+		struct {               /* page cache or swap */
 			void *mapping;
 			uint64_t index;
 		};
