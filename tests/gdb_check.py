@@ -318,6 +318,29 @@ SESSIONS.append(Session("mempolicy", "init=/tests/mempolicy poweroff", [
     ("on a node", r"^\$6 = [01]$"),
     ("the node ilx mod 2 named", r"^\$7 = 1$"),
 ], doc="docs/numa.md"))
+# docs/numa-balancing.md section 9: the collapse of an anonymous page's
+# replicas. numacowrep's parent forks on node 0 and its child reads the
+# memory from node 1 through replicas; the first write to such a page stops
+# in replica_collapse_of, and each replica PTE moved back to the master
+# (to_master_one) takes one mapping from the replica to the master.
+SESSIONS.append(Session("replica", "numa_balancing=enable numa_replication=enable "
+                        "init=/tests/numacowrep poweroff", [
+    "break replica_collapse_of", "continue", "bt 3", "p/x p->flags & 0x18000",
+    "break to_master_one", "continue", "bt 3", "set $r = r",
+    "set $m = ((struct to_master *)arg)->master", "p $r->mapcount", "p $m->mapcount",
+    "finish", "p $r->mapcount == $2 - 1", "p $m->mapcount == $3 + 1",
+], [
+    ("stops in replica_collapse_of", STOP + r"replica_collapse_of \("),
+    ("bt: a write fault", r"^#1\s+0x\w+ in vm_fault \("),
+    ("the page is a master (PG_replicated) or a replica (PG_replica)", r"^\$\d+ = 0x(8000|10000)$"),
+    ("stops in to_master_one", STOP + r"to_master_one \("),
+    ("bt: walking the replica's chain", r"^#1\s+0x\w+ in rmap_walk_trylock \("),
+    ("bt: from unmap_replica", r"^#2\s+0x\w+ in (unmap_replica|replica_collapse) "),
+    ("the PTE moved", r"^Value returned is \$\d+ = true$"),
+    ("one mapping fewer on the replica", r"^\$\d+ = 1$"),
+    ("one more on the master", r"^\$\d+ = 1$"),
+], doc="docs/numa-balancing.md", make={"CPUS": "2", "MEM": str(NUMA_MACHINE.mem),
+                                     "QEMU_NUMA": NUMA_MACHINE.qemu_numa()}, timeout=120))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 
