@@ -135,11 +135,21 @@ void swap_cache_try_free(swp_entry_t e)
 	put_page(p);                         /* the cache's, the last */
 }
 
+/*
+ * The entry is read before the put (after it, p may be gone), but whether
+ * the page is unused is decided after it, under swapcache_lock: two
+ * holders dropping their references at once (an unmap's last mapping and
+ * reclaim's isolation) must not each see the other's reference and both
+ * leave the page in the cache with nobody to free it. Deciding from the
+ * map count before the put did exactly that when the unmap came between
+ * the other holder's look and its put. A stale entry is harmless:
+ * swap_cache_try_free frees only a page nobody uses, whichever it is.
+ */
 void put_page_swapcache(struct page *p)
 {
 	swp_entry_t e = { 0 };
 
-	if ((p->flags & PG_swapcache) && !READ_ONCE(p->mapcount))
+	if (READ_ONCE(p->flags) & PG_swapcache)
 		e.val = READ_ONCE(p->private);
 	put_page(p);
 	if (e.val)

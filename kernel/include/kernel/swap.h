@@ -139,9 +139,9 @@ bool swap_cache_remove_if(struct page *p, int refs, int maps);
  * reclaim otherwise). Any context that may take swapcache_lock. */
 void swap_cache_try_free(swp_entry_t e);
 /* put_page for a reference taken while p may have been in the swap
- * cache: if nothing maps p any more, it also leaves the cache when no PTE
- * needs its slot (so that a reference held at the wrong moment, by reclaim
- * or a swap-in, never strands a slot). */
+ * cache: if, after the put, nothing maps or holds p but the cache and no
+ * PTE needs its slot, it also leaves the cache (so that a reference held
+ * at the wrong moment, by reclaim or a swap-in, never strands a slot). */
 void put_page_swapcache(struct page *p);
 /* Migration: new takes old's place in the cache if old's refcount is
  * refs (as pcache_migrate). 0 or -EBUSY. */
