@@ -312,6 +312,7 @@ int proc_wait(int pid, int *status, int options)
 		if (z) {
 			int id = z->pid;
 			*status = z->exit_status;
+			acct_reap(p, z);
 			proc_free(z);
 			return id;
 		}

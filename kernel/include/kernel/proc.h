@@ -18,6 +18,7 @@
 #include <kernel/waitq.h>
 #include <kernel/signal.h>
 #include <kernel/mempolicy.h>
+#include <kernel/proc_stat.h>
 
 enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
 
@@ -84,6 +85,10 @@ struct proc {
 	struct k_sigaction sigactions[NSIG];  /* kernel/proc/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
+
+	/* CPU time, faults, context switches and its reaped children's
+	 * totals (proc_stat.h says who writes them when). */
+	struct proc_acct acct;
 };
 
 extern struct spinlock proc_lock;
