@@ -129,6 +129,11 @@ struct proc *proc_find(int pid)
 	return NULL;
 }
 
+int proc_last_pid(void)
+{
+	return READ_ONCE(next_pid) - 1;
+}
+
 int proc_count(void)
 {
 	return READ_ONCE(nr_procs);

@@ -88,24 +88,58 @@ static const char *state_name(int state)
 	return "? (unknown)";
 }
 
-/* The process pid with its mm held (mm_get), or -ESRCH. */
-static int grab(int pid, struct proc_snapshot *s)
+/* Process pid, zombie or not (proc_find skips zombies, but /proc shows
+ * them until they are reaped, as Linux). proc_lock held. */
+static struct proc *find_any(int pid)
+{
+	proc_for_each(p)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* The signals p ignores and catches (bit sig-1); proc_lock held. */
+static void sig_dispositions(struct proc *p, struct proc_snapshot *s)
+{
+	s->sigign = s->sigcatch = 0;
+	for (int sig = 1; sig < NSIG; sig++) {
+		uint64_t h = p->sigactions[sig].handler;
+		if (h == SIG_IGN)
+			s->sigign |= 1UL << (sig - 1);
+		else if (h != SIG_DFL)
+			s->sigcatch |= 1UL << (sig - 1);
+	}
+}
+
+int proc_snapshot_get(int pid, struct proc_snapshot *s)
 {
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	struct proc *p = proc_find(pid);
+	struct proc *p = find_any(pid);
 
 	if (p) {
 		strlcpy(s->name, p->name, sizeof(s->name));
+		s->pid = p->pid;
 		s->state = p->state;
 		s->ppid = p->parent ? p->parent->pid : 0;
+		s->cpu = p->cpu;
+		s->kthread = !p->mm && p->state != P_ZOMBIE;
 		s->affinity = p->affinity;
 		s->mm = p->mm;
 		if (s->mm)
 			mm_get(s->mm);
 		mpol_task_get(p, &s->mpol);
+		s->acct = p->acct;
+		s->sigmask = p->sigmask;
+		s->pending = READ_ONCE(p->pending);
+		sig_dispositions(p, s);
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return p ? 0 : -ESRCH;
+}
+
+static int grab(int pid, struct proc_snapshot *s)
+{
+	return proc_snapshot_get(pid, s);
 }
 
 /* /proc/PID/comm: the name, as Linux prints it. */
@@ -239,6 +273,7 @@ void procfs_proc_add(struct proc *p)
 	procfs_create_file(d, "maps", show_maps, pid);
 	procfs_create_file(d, "numa_maps", show_numa_maps, pid);
 	procfs_create_raw(d, "pagemap", read_pagemap, pid);
+	proc_pid_files_add(d, p);
 	p->procdir = d;
 }
 

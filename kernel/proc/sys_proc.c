@@ -12,6 +12,7 @@
 #include <kernel/random.h>
 #include <kernel/mm.h>
 #include <kernel/fdtable.h>
+#include <kernel/version.h>
 
 SYSCALL(getpid) { return current->pid; }
 SYSCALL(gettid) { return current->pid; }
@@ -118,10 +119,12 @@ struct utsname {
 		domainname[65];
 };
 
+/* uname: Linux's name and a Linux release, Numbat's in version (version.h). */
 SYSCALL(uname)
 {
 	static const struct utsname u = {
-		"Numbat", "numbat", "0.1.0", "#1 SMP NUMA", "x86_64", "(none)",
+		UTS_SYSNAME, UTS_NODENAME, UTS_RELEASE, UTS_VERSION, UTS_MACHINE,
+		UTS_DOMAINNAME,
 	};
 
 	return copy_to_user((void *)a0, &u, sizeof(u)) ? -EFAULT : 0;

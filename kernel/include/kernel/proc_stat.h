@@ -21,7 +21,7 @@
 #include <kernel/types.h>
 
 #define USER_HZ 100                /* clock ticks per second, as Linux reports */
-#define NS_PER_TICK (1000000000ULL / USER_HZ)
+#define NS_PER_TICK (1000000000UL / USER_HZ)
 
 struct proc;
 
