@@ -155,16 +155,31 @@ static int show_comm(struct pbuf *b, void *data)
 	return 0;
 }
 
+/* status's signal and CPU lines, and the context switches (Linux's order). */
+static void status_tail(struct pbuf *b, const struct proc_snapshot *s)
+{
+	char cpus[128];
+
+	cpumask_format(cpus, sizeof(cpus), &s->affinity);
+	pbuf_printf(b, "Threads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+		    "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", s->pending,
+		    s->pending, s->sigmask, s->sigign, s->sigcatch);
+	pbuf_printf(b, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s\n", s->affinity.bits, cpus);
+	pbuf_printf(b, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n",
+		    s->acct.nvcsw, s->acct.nivcsw);
+}
+
+/* /proc/PID/status: Linux's lines (fs/proc/array.c) for what Numbat has;
+ * one thread per process, every process root's. */
 static int show_status(struct pbuf *b, void *data)
 {
 	int pid = (int)(uint64_t)data;
 	struct proc_snapshot s;
-	char cpus[128];
 
 	if (grab(pid, &s))
 		return -ESRCH;
-	cpumask_format(cpus, sizeof(cpus), &s.affinity);
-	pbuf_printf(b, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n",
+	pbuf_printf(b, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+		    "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
 		    s.name, state_name(s.state), pid, pid, s.ppid);
 	if (s.mm) {
 		uint64_t size = 0, anon = s.mm->rss_anon, file = s.mm->rss_file;
@@ -176,12 +191,13 @@ static int show_status(struct pbuf *b, void *data)
 			size += v->end - v->start;
 		}
 		spin_unlock(&s.mm->lock);
-		pbuf_printf(b, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n",
-			    size / 1024, kb(anon + file), kb(anon), kb(file));
+		pbuf_printf(b, "VmSize:\t%8lu kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
+			    "RssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n", size / 1024,
+			    kb(MAX(s.acct.maxrss, anon + file)), kb(anon + file), kb(anon), kb(file));
 		pbuf_printf(b, "VmSwap:\t%8lu kB\n", kb(READ_ONCE(s.mm->swapents)));
 		mm_put(s.mm);
 	}
-	pbuf_printf(b, "Threads:\t1\nCpus_allowed_list:\t%s\n", cpus);
+	status_tail(b, &s);
 	return 0;
 }
 
