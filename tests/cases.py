@@ -483,7 +483,7 @@ def busybox_image(path):
 # totals and uptime from sysinfo(2), df its sizes from statfs(2).
 BUSYBOX_CHECKS = [
     expect("ps: header", r"^PID\s+USER\s+COMMAND$", 1),
-    expect("ps: init's line", r"^\s+1 \S+\s+/bin/sh /procs\.sh$", 1),
+    expect("ps: init's line", r"^\s+1 root\s+/bin/sh /procs\.sh$", 1),
     expect("ps: a kernel thread in brackets", r"^\s+\d+ \S+\s+\[kswapd0\]$", 1),
     expect("ps: its own line", r"^\s+\d+ \S+\s+/bin/busybox ps$", 1),
     expect("top: Mem line", r"^Mem: \d+K used, \d+K free, \d+K shrd, \d+K buff, \d+K cached$", 1),

@@ -9,6 +9,7 @@
  *   cwd      symlink to the working directory
  *   fd/      one symlink per open descriptor (a path, "pipe:[N]",
  *            "/dev/console")
+ *   mounts   as /proc/mounts (one mount table for every process)
  * Callbacks get the pid and look the process up under proc_lock (a
  * snapshot, proc_snapshot_get); one that has gone is -ESRCH.
  *
@@ -347,4 +348,5 @@ void proc_pid_files_add(struct procfs_entry *d, struct proc *p)
 	procfs_symlink(d, "exe", exe_target, pid);
 	procfs_symlink(d, "cwd", cwd_target, pid);
 	procfs_mkdir_refreshed(d, "fd", fd_refresh, pid);
+	procfs_create_file(d, "mounts", procfs_show_mounts, NULL);
 }

@@ -16,13 +16,7 @@
 static struct cpu_times cpu_times[MAX_CPUS];
 static uint64_t total_forks;       /* atomic: processes started since boot */
 
-/* Linux's calc_load constants: 11 fraction bits, e^(-5s/1min) etc. */
-#define FSHIFT 11
-#define FIXED_1 (1UL << FSHIFT)
-#define EXP_1 1884
-#define EXP_5 2014
-#define EXP_15 2037
-#define LOAD_FREQ (5 * USER_HZ + 1)
+#define LOAD_FREQ (5 * USER_HZ + 1)     /* Linux's: 5 s and a tick */
 /* avenrun: written by CPU 0's tick only, read without a lock. */
 static unsigned long avenrun[3];
 
@@ -39,7 +33,7 @@ int acct_nr_running(void)
 
 /* load = load * e + active * (1 - e), in FSHIFT fixed point (Linux's
  * calc_load, rounding up while the load grows). */
-static unsigned long calc_load(unsigned long load, unsigned long exp, unsigned long active)
+unsigned long loadavg_calc(unsigned long load, unsigned long exp, unsigned long active)
 {
 	unsigned long l = load * exp + active * (FIXED_1 - exp);
 
@@ -52,9 +46,9 @@ static void loadavg_update(void)
 {
 	unsigned long active = (unsigned long)acct_nr_running() * FIXED_1;
 
-	WRITE_ONCE(avenrun[0], calc_load(avenrun[0], EXP_1, active));
-	WRITE_ONCE(avenrun[1], calc_load(avenrun[1], EXP_5, active));
-	WRITE_ONCE(avenrun[2], calc_load(avenrun[2], EXP_15, active));
+	WRITE_ONCE(avenrun[0], loadavg_calc(avenrun[0], EXP_1, active));
+	WRITE_ONCE(avenrun[1], loadavg_calc(avenrun[1], EXP_5, active));
+	WRITE_ONCE(avenrun[2], loadavg_calc(avenrun[2], EXP_15, active));
 }
 
 void loadavg_get(unsigned long loads[3])

@@ -10,7 +10,8 @@
  *  - a zombie child shows state Z until it is reaped;
  *  - getrusage (SELF, CHILDREN, THREAD; EINVAL otherwise) and times agree
  *    with /proc; sleeping counts voluntary context switches;
- *  - /proc/stat, uptime, loadavg, cpuinfo, version, filesystems, mounts.
+ *  - /proc/stat, uptime, loadavg, cpuinfo, version, filesystems, mounts,
+ *    self/mounts.
  * The same binary passes on Linux.
  */
 #define _GNU_SOURCE
@@ -327,6 +328,8 @@ static void test_system(void)
 	   "filesystems: proc");
 	ok(read_file("/proc/mounts", buf, sizeof(buf)) > 0 && strstr(buf, " /proc proc "),
 	   "mounts: /proc");
+	ok(read_file("/proc/self/mounts", buf, sizeof(buf)) > 0 && strstr(buf, " /proc proc "),
+	   "self/mounts: /proc");
 }
 
 int main(int argc __attribute__((unused)), char **argv, char **envp)
@@ -334,7 +337,7 @@ int main(int argc __attribute__((unused)), char **argv, char **envp)
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
 	snprintf(comm, sizeof(comm), "(%.15s)", base);   /* TASK_COMM_LEN - 1 */
-	ktap_plan("procfiles", 36);
+	ktap_plan("procfiles", 37);
 	test_stat();
 	test_utime();
 	test_faults();

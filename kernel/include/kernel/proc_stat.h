@@ -65,6 +65,14 @@ uint64_t acct_total_forks(void);
  */
 #define SI_LOAD_SHIFT 16
 void loadavg_get(unsigned long loads[3]);
+/* One step of the average (Linux's calc_load): FSHIFT fraction bits;
+ * exp is e^(-5 s / period) in that fixed point. */
+#define FSHIFT 11
+#define FIXED_1 (1UL << FSHIFT)
+#define EXP_1 1884                 /* 1 minute */
+#define EXP_5 2014                 /* 5 minutes */
+#define EXP_15 2037                /* 15 minutes */
+unsigned long loadavg_calc(unsigned long load, unsigned long exp, unsigned long active);
 /* Processes runnable or running now, on every CPU (idle not counted). */
 int acct_nr_running(void);
 

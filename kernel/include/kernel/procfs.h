@@ -75,6 +75,9 @@ void procfs_prune(struct procfs_entry *dir, bool (*keep)(const char *name, void 
 		  void *arg);
 struct procfs_entry *procfs_symlink(struct procfs_entry *parent, const char *name,
 				    procfs_target_t target, void *data);
+/* /proc/mounts' content (every process sees the same mounts, so also
+ * /proc/PID/mounts'). */
+int procfs_show_mounts(struct pbuf *b, void *data);
 /* Remove an entry and everything below it. */
 void procfs_remove(struct procfs_entry *e);
 /* Mount a tree (procfs_root(), sysfs_root() or devtmpfs_root()) at a directory. */
