@@ -127,13 +127,20 @@ void acct_reap(struct proc *parent, const struct proc *z)
 	const struct proc_acct *a = &z->acct;
 	struct proc_acct *pa = &parent->acct;
 
-	pa->cutime += a->utime + a->cutime;
-	pa->cstime += a->stime + a->cstime;
-	pa->cmin_flt += a->min_flt + a->cmin_flt;
-	pa->cmaj_flt += a->maj_flt + a->cmaj_flt;
-	pa->cnvcsw += a->nvcsw + a->cnvcsw;
-	pa->cnivcsw += a->nivcsw + a->cnivcsw;
-	pa->cmaxrss = MAX(pa->cmaxrss, MAX(a->maxrss, a->cmaxrss));
+	pa->rutime = a->utime + a->cutime;
+	pa->rstime = a->stime + a->cstime;
+	pa->rmin_flt = a->min_flt + a->cmin_flt;
+	pa->rmaj_flt = a->maj_flt + a->cmaj_flt;
+	pa->rnvcsw = a->nvcsw + a->cnvcsw;
+	pa->rnivcsw = a->nivcsw + a->cnivcsw;
+	pa->rmaxrss = MAX(a->maxrss, a->cmaxrss);
+	pa->cutime += pa->rutime;
+	pa->cstime += pa->rstime;
+	pa->cmin_flt += pa->rmin_flt;
+	pa->cmaj_flt += pa->rmaj_flt;
+	pa->cnvcsw += pa->rnvcsw;
+	pa->cnivcsw += pa->rnivcsw;
+	pa->cmaxrss = MAX(pa->cmaxrss, pa->rmaxrss);
 }
 
 /* ------------------------------------------------ getrusage, times */
@@ -181,6 +188,18 @@ SYSCALL(getrusage)
 		return -EINVAL;
 	}
 	return copy_to_user((void *)a1, &r, sizeof(r)) ? -EFAULT : 0;
+}
+
+int acct_reaped_rusage(void *u)
+{
+	const struct proc_acct *a = &current->acct;
+	struct rusage r = {
+		.utime = ticks_tv(a->rutime), .stime = ticks_tv(a->rstime),
+		.maxrss = (int64_t)(a->rmaxrss * (PAGE_SIZE / 1024)),
+		.minflt = (int64_t)a->rmin_flt, .majflt = (int64_t)a->rmaj_flt,
+		.nvcsw = (int64_t)a->rnvcsw, .nivcsw = (int64_t)a->rnivcsw,
+	};
+	return copy_to_user(u, &r, sizeof(r)) ? -EFAULT : 0;
 }
 
 struct tms {

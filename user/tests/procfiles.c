@@ -8,8 +8,8 @@
  *  - statm, cmdline (argv as given), environ, exe, cwd, fd/ (a pipe, a
  *    file, /dev/null), /proc/self, status;
  *  - a zombie child shows state Z until it is reaped;
- *  - getrusage (SELF, CHILDREN, THREAD; EINVAL otherwise) and times agree
- *    with /proc; sleeping counts voluntary context switches;
+ *  - getrusage (SELF, CHILDREN, THREAD; EINVAL otherwise), wait4's rusage
+ *    and times agree with /proc; sleeping counts voluntary context switches;
  *  - /proc/stat, uptime, loadavg, cpuinfo, version, filesystems, mounts,
  *    self/mounts.
  * The same binary passes on Linux.
@@ -153,6 +153,23 @@ static void test_children(void)
 	   "getrusage THREAD: %ld.%06ld s user", (long)th.ru_utime.tv_sec,
 	   (long)th.ru_utime.tv_usec);
 	ok_errno(getrusage(7, &ru), EINVAL, "getrusage(7): EINVAL");
+}
+
+/* wait4's rusage is the reaped child's own. */
+static void test_wait4_rusage(void)
+{
+	struct rusage ru = { 0 };
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		spin(0.3);
+		_exit(0);
+	}
+	pid_t got = wait4(pid, &status, 0, &ru);
+	long us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec;
+	ok(got == pid && us >= 200000 && us < 5000000 && ru.ru_minflt > 0,
+	   "wait4: child's rusage %ld us user, %ld minflt", us, ru.ru_minflt);
 }
 
 static void test_switches(void)
@@ -337,11 +354,12 @@ int main(int argc __attribute__((unused)), char **argv, char **envp)
 	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
 	snprintf(comm, sizeof(comm), "(%.15s)", base);   /* TASK_COMM_LEN - 1 */
-	ktap_plan("procfiles", 37);
+	ktap_plan("procfiles", 38);
 	test_stat();
 	test_utime();
 	test_faults();
 	test_children();
+	test_wait4_rusage();
 	test_switches();
 	test_statm();
 	test_cmdline(argv, envp);

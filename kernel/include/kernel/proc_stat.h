@@ -34,6 +34,8 @@ struct proc_acct {
 	uint64_t start_ns;             /* clock_ns() when it first became runnable */
 	/* Its reaped children's totals (their own plus their children's). */
 	uint64_t cutime, cstime, cmin_flt, cmaj_flt, cnvcsw, cnivcsw, cmaxrss;
+	/* The child it reaped last, totals likewise: wait4's rusage. */
+	uint64_t rutime, rstime, rmin_flt, rmaj_flt, rnvcsw, rnivcsw, rmaxrss;
 };
 
 /* One CPU's times, in ticks, as the cpu lines of /proc/stat. */
@@ -54,6 +56,9 @@ void acct_fault(bool major);
 void acct_start(struct proc *p);
 /* wait4 reaped zombie z: add its totals to the caller's children's. */
 void acct_reap(struct proc *parent, const struct proc *z);
+/* wait4's rusage: the child the caller reaped last, into user memory u.
+ * 0 or -EFAULT. */
+int acct_reaped_rusage(void *u);
 struct cpu_times acct_cpu_times(int cpu);
 uint64_t acct_total_forks(void);
 
