@@ -149,6 +149,8 @@ ROOTFS_DIRS := bin etc tmp proc sys dev tests
 build/disk.img: $(USER_BINS)
 	@mkdir -p $(addprefix build/rootfs/,$(ROOTFS_DIRS))
 	@echo "Welcome to Numbat." > build/rootfs/etc/motd
+	@echo "root:x:0:0:root:/:/bin/sh" > build/rootfs/etc/passwd
+	@echo "root:x:0:" > build/rootfs/etc/group
 	mke2fs -q -F -t ext2 -b 4096 -L numbat-root -d build/rootfs $@ 64M
 	@printf 'cd /tests\nmknod hostnull c 1 3\nsif hostnull mode 020666\n' > build/disk-nodes.cmd
 	debugfs -w -f build/disk-nodes.cmd $@ >/dev/null 2>&1

@@ -6,6 +6,7 @@
 #include <kernel/syscall.h>
 #include <kernel/numa_balancing.h>
 #include <kernel/syscalls.h>
+#include <kernel/strace.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/percpu.h>
@@ -31,17 +32,19 @@ static const char *const names[NR_SYSCALLS] = {
 };
 #undef NAME
 
-/* `strace` on the command line: print every system call and its result,
- * as strace(1) would show it (numbers only for the arguments). */
-static void trace(const uint64_t *a, uint64_t nr, int64_t ret)
-{
-	const char *name = nr < NR_SYSCALLS && names[nr] ? names[nr] : "unknown";
+bool syscall_tracing;                /* set at boot from the command line */
 
-	printk("[%d %s] %s#%lu(%lx, %lx, %lx, %lx) = %ld\n", current->pid, current->name,
-	       name, nr, a[0], a[1], a[2], a[3], ret);
+int64_t syscall_invoke(uint64_t nr, const uint64_t *a)
+{
+	if (nr < NR_SYSCALLS && table[nr])
+		return table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
+	return -ENOSYS;
 }
 
-bool syscall_tracing;                /* set at boot from the command line */
+const char *syscall_name(uint64_t nr)
+{
+	return nr < NR_SYSCALLS ? names[nr] : NULL;
+}
 
 void user_return_work(void)
 {
@@ -66,15 +69,15 @@ void user_return_work(void)
 void syscall_dispatch(struct trap_frame *tf)
 {
 	uint64_t nr = uctx_syscall_nr(tf), a[6];
-	int64_t ret = -ENOSYS;
+	int64_t ret;
 
 	irq_enable();
 	uctx_syscall_args(tf, a);                /* a copy: exec and sigreturn change tf */
-	if (nr < NR_SYSCALLS && table[nr])
-		ret = table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
-	uctx_set_return(tf, (uint64_t)ret);
 	if (unlikely(syscall_tracing))
-		trace(a, nr, ret);
+		ret = strace_syscall(nr, a);     /* kernel/strace.c */
+	else
+		ret = syscall_invoke(nr, a);
+	uctx_set_return(tf, (uint64_t)ret);
 	user_return_work();
 }
 

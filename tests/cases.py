@@ -466,6 +466,48 @@ def bad_image(kind):
     return make
 
 
+# busybox's process and system applets, run one after another by our sh
+# (busybox's own sh needs clone), each after a "== NAME" line.
+BUSYBOX_APPLETS = ["ps", "top -b -n1", "free", "uptime", "df", "mount", "uname -a",
+                   "cat /proc/loadavg"]
+
+
+def busybox_image(path):
+    """build/disk.img with /procs.sh, the script of BUSYBOX_APPLETS."""
+    subprocess.run(["cp", "--sparse=always", os.path.join(ROOT, "build", "disk.img"), path],
+                   check=True)
+    script = path + ".procs.sh"
+    with open(script, "w") as f:
+        for a in BUSYBOX_APPLETS:
+            f.write(f"/bin/echo == {a.split()[0]}\n/bin/busybox {a}\n")
+    subprocess.run([fsimg.tool("debugfs"), "-w", "-R", f"write {script} /procs.sh", path],
+                   check=True, capture_output=True)
+    os.unlink(script)
+
+
+# What each applet prints on Linux, in shape: headers, columns, a line for
+# init (pid 1, /bin/sh running the script). free and uptime take their
+# totals and uptime from sysinfo(2), df its sizes from statfs(2).
+BUSYBOX_CHECKS = [
+    expect("ps: header", r"^PID\s+USER\s+COMMAND$", 1),
+    expect("ps: init's line", r"^\s+1 root\s+/bin/sh /procs\.sh$", 1),
+    expect("ps: a kernel thread in brackets", r"^\s+\d+ \S+\s+\[kswapd0\]$", 1),
+    expect("ps: its own line", r"^\s+\d+ \S+\s+/bin/busybox ps$", 1),
+    expect("top: Mem line", r"^Mem: \d+K used, \d+K free, \d+K shrd, \d+K buff, \d+K cached$", 1),
+    expect("top: CPU line", r"^CPU:\s+\d+% usr\s+\d+% sys\s+\d+% nic\s+\d+% idle", 1),
+    expect("top: Load average line", r"^Load average: \d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+$", 1),
+    expect("top: header", r"^\s+PID\s+PPID USER\s+STAT\s+VSZ %VSZ %CPU COMMAND$", 1),
+    expect("top: init's line", r"^\s+1\s+0 \S+\s+S\s+\d+\s+\d+%\s+\d+% /bin/sh /procs\.sh$", 1),
+    expect("free: header", r"^\s+total\s+used\s+free\s+shared\s+buff/cache\s+available$", 1),
+    expect("free: Mem and Swap lines", r"^(Mem|Swap):(\s+\d+){3}", 2),
+    expect("uptime: load average", r" up .* load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d$", 1),
+    expect("df: header", r"^Filesystem\s+1K-blocks\s+Used Available Use% Mounted on$", 1),
+    expect("mount: the root and /proc", r"^(vda on / type ext2|proc on /proc type proc) \(rw\)$", 2),
+    expect("uname -a: Linux, Numbat in the version",
+           r"^Linux numbat 6\.1\.0-numbat #1 SMP NUMA Numbat \S+ x86_64 GNU/Linux$", 1),
+    expect("cat /proc/loadavg", r"^\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+/\d+ \d+$", 1),
+]
+
 CASES = [
     Case("topo-1node", machine=even(1, 2, 256)),
     Case("topo-2node", cmdline="ktest=all poweroff", machine=even(2, 4, 512), ktap=True,
@@ -514,6 +556,22 @@ CASES = [
                  expect("init: cannot run /bin/nodes: error -2",
                         r"^init: cannot run /bin/nodes: error -2$", 1)]),
     # swap=SIZE@NODE: a RAM disk on node 1 with a swap header, swapped on.
+    Case("busybox-procs", cmdline="init=/bin/sh poweroff -- /procs.sh", image=busybox_image,
+         checks=BUSYBOX_CHECKS),
+    # The strace option prints paths and data as strace does, and a bad
+    # pointer (badptr hands the kernel its worst) as an address.
+    Case("strace-paths", cmdline="strace init=/bin/busybox poweroff -- cat /etc/motd",
+         checks=[expect("openat with its path and flags",
+                        r'^\[1 busybox\] openat\(AT_FDCWD, "/etc/motd", O_RDONLY\) = 3$', 1),
+                 expect("write with its data escaped",
+                        r'^\[1 busybox\] write\(1, "Welcome to Numbat\.\\n", 19\) = 19$', 1),
+                 expect("exit_group", r"^\[1 busybox\] exit_group\(0\) = \?$", 1)]),
+    Case("strace-badptr", cmdline="strace init=/tests/badptr poweroff",
+         checks=[user_ktap, init_exit_ok,
+                 expect("open of a kernel address: the address, EFAULT",
+                        r"^\[1 badptr\] open\(0xffff800000000000, O_RDONLY\) = -1 EFAULT$", 1),
+                 expect("open(NULL)", r"^\[1 badptr\] open\(NULL, O_RDONLY\) = -1 EFAULT$", 1)],
+         timeout=3 * DEFAULT_TIMEOUT),
     Case("swap-option", cmdline="swap=8M@1 init=/bin/cat poweroff -- /proc/swaps",
          checks=[expect("swap: on /dev/ram0 (8 MiB less the header)",
                         r"^swap: on /dev/ram0: 8188 KiB, priority -2$", 1),

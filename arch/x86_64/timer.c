@@ -12,6 +12,7 @@
 #include <kernel/percpu.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/proc_stat.h>
 #include <kernel/bootinfo.h>
 #include <kernel/tty.h>
 #include <kernel/watchdog.h>
@@ -25,6 +26,7 @@ static uint32_t lapic_ticks_per_ms;  /* at divide-by-16 */
 static void timer_tick(struct trap_frame *tf)
 {
 	this_cpu()->ticks++;
+	acct_tick(tf->cs & 3);          /* charged to what it interrupted */
 	watchdog_tick();                /* is the next CPU still ticking? */
 	if (this_cpu()->id == 0)
 		tty_poll();                 /* console input (kernel/drivers/tty.c) */

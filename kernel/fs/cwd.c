@@ -83,8 +83,11 @@ int cwd_change(struct proc *p, const char *path)
 	if (p->cwd)
 		inode_put(p->cwd);
 	p->cwd = dir;
-	kfree(p->cwd_path);
+	uint64_t flags = spin_lock_irqsave(&proc_lock);   /* /proc/PID/cwd reads it */
+	char *old = p->cwd_path;
 	p->cwd_path = norm;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	kfree(old);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ void file_put(struct file *f)
 		f->ops->release(f);
 	if (f->inode)
 		inode_put(f->inode);
+	kfree(f->path);
 	kmem_cache_free(&file_cache, f);
 }
 

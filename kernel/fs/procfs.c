@@ -22,6 +22,7 @@ struct procfs_entry {
 	procfs_read_t read;        /* read at a position (binary files) */
 	procfs_write_t write;      /* takes what is written (settings) */
 	procfs_target_t target;
+	procfs_refresh_t refresh;  /* a directory whose children change (fd/) */
 	void *data;
 	uint64_t rdev;             /* device nodes (devtmpfs) */
 	int refs;                  /* 1 while in the tree, +1 per inode */
@@ -170,6 +171,18 @@ struct procfs_entry *procfs_symlink(struct procfs_entry *parent, const char *nam
 	return e;
 }
 
+struct procfs_entry *procfs_mkdir_refreshed(struct procfs_entry *parent, const char *name,
+					    procfs_refresh_t refresh, void *data)
+{
+	struct procfs_entry *e = add(parent, name, S_IFDIR | 0500);
+
+	if (e) {
+		e->refresh = refresh;
+		e->data = data;
+	}
+	return e;
+}
+
 /* Drop a reference; procfs_lock held. */
 static void entry_put(struct procfs_entry *e)
 {
@@ -196,6 +209,20 @@ void procfs_remove(struct procfs_entry *e)
 {
 	spin_lock(&procfs_lock);
 	remove_locked(e);
+	spin_unlock(&procfs_lock);
+}
+
+void procfs_prune(struct procfs_entry *dir, bool (*keep)(const char *name, void *arg),
+		  void *arg)
+{
+	spin_lock(&procfs_lock);
+	struct list_head *l = dir->children.next;
+	while (l != &dir->children) {
+		struct procfs_entry *c = list_entry(l, struct procfs_entry, sibling);
+		l = l->next;
+		if (!keep(c->name, arg))
+			remove_locked(c);
+	}
 	spin_unlock(&procfs_lock);
 }
 
@@ -269,6 +296,8 @@ static int procfs_lookup(struct inode *dir, const char *name, size_t len,
 {
 	struct procfs_entry *d = dir->priv;
 
+	if (d->refresh)
+		d->refresh(d, d->data);
 	spin_lock(&procfs_lock);
 	struct procfs_entry *e = len == 2 && !memcmp(name, "..", 2) ? d->parent :
 				 child(d, name, len);
@@ -288,6 +317,8 @@ static int procfs_readdir(struct inode *dir, uint64_t *pos, filldir_t fill, void
 {
 	struct procfs_entry *d = dir->priv;
 
+	if (*pos == 0 && d->refresh)
+		d->refresh(d, d->data);
 	if (*pos == 0 && fill(ctx, ".", 1, d->ino, DT_DIR, 1))
 		return 1;
 	if (*pos == 0)
@@ -461,6 +492,7 @@ struct procfs_entry *devtmpfs_root(void)
 }
 
 void procfs_files_init(void);
+void procfs_sys_init(void);
 
 void procfs_init(void)
 {
@@ -468,4 +500,5 @@ void procfs_init(void)
 	sys_root = entry_new(NULL, "", S_IFDIR | 0555);
 	dev_root = entry_new(NULL, "", S_IFDIR | 0755);
 	procfs_files_init();
+	procfs_sys_init();
 }

@@ -12,7 +12,7 @@ static void one_mount(struct mount *m, void *arg)
 		    m->sb->rdonly ? "ro" : "rw");
 }
 
-static int show_mounts(struct pbuf *b, void *data)
+int procfs_show_mounts(struct pbuf *b, void *data)
 {
 	vfs_for_each_mount(one_mount, b);
 	return 0;
@@ -47,7 +47,7 @@ static int show_pcache(struct pbuf *b, void *data)
 
 void procfs_files_init(void)
 {
-	procfs_create_file(procfs_root(), "mounts", show_mounts, NULL);
+	procfs_create_file(procfs_root(), "mounts", procfs_show_mounts, NULL);
 	procfs_create_file(procfs_root(), "diskstats", show_diskstats, NULL);
 	procfs_create_file(procfs_root(), "pcache", show_pcache, NULL);
 }

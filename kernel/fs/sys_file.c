@@ -13,6 +13,8 @@
 #include <kernel/usercopy.h>
 #include <kernel/errno.h>
 #include <kernel/string.h>
+#include <kernel/slab.h>
+#include <kernel/cwd.h>
 
 #define AT_FDCWD (-100)
 #define IOV_MAX 1024
@@ -113,6 +115,31 @@ int at_dir(int64_t dirfd, const char *path, struct inode **dir)
 	return 0;
 }
 
+/* The absolute path of what open(dirfd, path) opened, for /proc/PID/fd:
+ * kmalloc'd, or NULL when no memory or the directory's path is unknown. */
+static char *open_path(int64_t dirfd, const char *path)
+{
+	struct file *d = NULL;
+	const char *base = current->cwd_path ? current->cwd_path : "/";
+	char *out = kmalloc(PATH_MAX);
+
+	if (path[0] != '/' && dirfd != AT_FDCWD) {
+		d = getf(dirfd);
+		base = d ? d->path : NULL;
+	}
+	if (out && (!base || path_normalize(base, path, out, PATH_MAX))) {
+		kfree(out);
+		out = NULL;
+	}
+	if (d)
+		file_put(d);
+	char *path_copy = out ? kmalloc(strlen(out) + 1) : NULL;
+	if (path_copy)
+		memcpy(path_copy, out, strlen(out) + 1);
+	kfree(out);
+	return path_copy;
+}
+
 static int64_t do_open(int64_t dirfd, const char *upath, uint64_t flags, uint64_t mode)
 {
 	char path[PATH_MAX];
@@ -132,6 +159,7 @@ static int64_t do_open(int64_t dirfd, const char *upath, uint64_t flags, uint64_
 		inode_put(dir);
 	if (err)
 		return err;
+	f->path = open_path(dirfd, path);
 	int fd = fd_install(current->fdt, f, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		file_put(f);

@@ -474,6 +474,8 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 		}
 	}
 	rmap_unprepare();
+	if (!err && mm == current->mm)         /* its own fault: charged to it */
+		acct_fault(ff.major || sf.major);
 	fetch_release(&ff);
 	if (sf.page)
 		put_page_swapcache(sf.page);

@@ -301,6 +301,9 @@ struct mm *mm_dup(struct mm *old, int *err)
 	memcpy(mm->exe_path, old->exe_path, sizeof(mm->exe_path));
 	mm->brk = old->brk;
 	mm->stack_top = old->stack_top;
+	mm->arg_start = old->arg_start, mm->arg_end = old->arg_end;
+	mm->env_start = old->env_start, mm->env_end = old->env_end;
+	mm->start_stack = old->start_stack;
 	*err = dup_vmas(mm, old);
 	mm_flush_tlb_all(old);          /* the parent's PTEs are read-only now */
 	spin_unlock(&mm->lock);

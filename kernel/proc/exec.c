@@ -14,6 +14,7 @@
  */
 #include <kernel/exec.h>
 #include <kernel/exec_elf.h>
+#include <kernel/cwd.h>
 #include <kernel/proc.h>
 #include <kernel/mm.h>
 #include <kernel/vfs.h>
@@ -184,6 +185,24 @@ static int write_stack(const struct stack_plan *sp, const struct exec_args *a,
 	return 0;
 }
 
+/* Remember where argv and envp went, and the program's absolute path
+ * (/proc/PID/cmdline, environ, exe). */
+static void record_layout(struct mm *mm, const struct stack_plan *sp,
+			  const struct exec_args *a, const char *path)
+{
+	const char *s = a->buf;
+
+	for (int i = 0; i < a->argc; i++)
+		s += strlen(s) + 1;
+	mm->arg_start = sp->strings + strlen(path) + 1;
+	mm->arg_end = mm->env_start = mm->arg_start + (uint64_t)(s - a->buf);
+	mm->env_end = mm->arg_start + a->len;
+	mm->start_stack = sp->sp;
+	if (path_normalize(current->cwd_path ? current->cwd_path : "/", path,
+			   mm->exe_path, sizeof(mm->exe_path)))
+		strlcpy(mm->exe_path, path, sizeof(mm->exe_path));
+}
+
 /* Make mm the current address space; returns the previous one. */
 static struct mm *swap_mm(struct mm *mm)
 {
@@ -284,7 +303,7 @@ int do_execve(const char *path, struct exec_args *a)
 		mm_put(mm);
 	}
 	if (!err) {
-		strlcpy(p->mm->exe_path, path, sizeof(p->mm->exe_path));
+		record_layout(p->mm, &sp, a, path);
 		commit(p, path);
 		start_regs(p, im.entry, sp.sp);
 	}

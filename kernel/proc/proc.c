@@ -129,6 +129,11 @@ struct proc *proc_find(int pid)
 	return NULL;
 }
 
+int proc_last_pid(void)
+{
+	return READ_ONCE(next_pid) - 1;
+}
+
 int proc_count(void)
 {
 	return READ_ONCE(nr_procs);
@@ -312,6 +317,7 @@ int proc_wait(int pid, int *status, int options)
 		if (z) {
 			int id = z->pid;
 			*status = z->exit_status;
+			acct_reap(p, z);
 			proc_free(z);
 			return id;
 		}

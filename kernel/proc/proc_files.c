@@ -29,14 +29,21 @@ int proc_copy_files(struct proc *child, struct proc *parent)
 	return 0;
 }
 
+/* The table and the path are taken away under proc_lock, as /proc/PID/fd
+ * and cwd read them under it (proc_pid.c), and freed after. */
 void proc_release_files(struct proc *p)
 {
-	if (p->fdt)
-		fdtable_free(p->fdt);
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct fdtable *fdt = p->fdt;
+	char *cwd_path = p->cwd_path;
+
 	p->fdt = NULL;
+	p->cwd_path = NULL;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	if (fdt)
+		fdtable_free(fdt);
 	if (p->cwd)
 		inode_put(p->cwd);
 	p->cwd = NULL;
-	kfree(p->cwd_path);
-	p->cwd_path = NULL;
+	kfree(cwd_path);
 }

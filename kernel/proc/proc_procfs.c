@@ -88,24 +88,58 @@ static const char *state_name(int state)
 	return "? (unknown)";
 }
 
-/* The process pid with its mm held (mm_get), or -ESRCH. */
-static int grab(int pid, struct proc_snapshot *s)
+/* Process pid, zombie or not (proc_find skips zombies, but /proc shows
+ * them until they are reaped, as Linux). proc_lock held. */
+static struct proc *find_any(int pid)
+{
+	proc_for_each(p)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* The signals p ignores and catches (bit sig-1); proc_lock held. */
+static void sig_dispositions(struct proc *p, struct proc_snapshot *s)
+{
+	s->sigign = s->sigcatch = 0;
+	for (int sig = 1; sig < NSIG; sig++) {
+		uint64_t h = p->sigactions[sig].handler;
+		if (h == SIG_IGN)
+			s->sigign |= 1UL << (sig - 1);
+		else if (h != SIG_DFL)
+			s->sigcatch |= 1UL << (sig - 1);
+	}
+}
+
+int proc_snapshot_get(int pid, struct proc_snapshot *s)
 {
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	struct proc *p = proc_find(pid);
+	struct proc *p = find_any(pid);
 
 	if (p) {
 		strlcpy(s->name, p->name, sizeof(s->name));
+		s->pid = p->pid;
 		s->state = p->state;
 		s->ppid = p->parent ? p->parent->pid : 0;
+		s->cpu = p->cpu;
+		s->kthread = !p->mm && p->state != P_ZOMBIE;
 		s->affinity = p->affinity;
 		s->mm = p->mm;
 		if (s->mm)
 			mm_get(s->mm);
 		mpol_task_get(p, &s->mpol);
+		s->acct = p->acct;
+		s->sigmask = p->sigmask;
+		s->pending = READ_ONCE(p->pending);
+		sig_dispositions(p, s);
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return p ? 0 : -ESRCH;
+}
+
+static int grab(int pid, struct proc_snapshot *s)
+{
+	return proc_snapshot_get(pid, s);
 }
 
 /* /proc/PID/comm: the name, as Linux prints it. */
@@ -121,16 +155,31 @@ static int show_comm(struct pbuf *b, void *data)
 	return 0;
 }
 
+/* status's signal and CPU lines, and the context switches (Linux's order). */
+static void status_tail(struct pbuf *b, const struct proc_snapshot *s)
+{
+	char cpus[128];
+
+	cpumask_format(cpus, sizeof(cpus), &s->affinity);
+	pbuf_printf(b, "Threads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+		    "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", s->pending,
+		    s->pending, s->sigmask, s->sigign, s->sigcatch);
+	pbuf_printf(b, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s\n", s->affinity.bits, cpus);
+	pbuf_printf(b, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n",
+		    s->acct.nvcsw, s->acct.nivcsw);
+}
+
+/* /proc/PID/status: Linux's lines (fs/proc/array.c) for what Numbat has;
+ * one thread per process, every process root's. */
 static int show_status(struct pbuf *b, void *data)
 {
 	int pid = (int)(uint64_t)data;
 	struct proc_snapshot s;
-	char cpus[128];
 
 	if (grab(pid, &s))
 		return -ESRCH;
-	cpumask_format(cpus, sizeof(cpus), &s.affinity);
-	pbuf_printf(b, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n",
+	pbuf_printf(b, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+		    "PPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
 		    s.name, state_name(s.state), pid, pid, s.ppid);
 	if (s.mm) {
 		uint64_t size = 0, anon = s.mm->rss_anon, file = s.mm->rss_file;
@@ -142,12 +191,13 @@ static int show_status(struct pbuf *b, void *data)
 			size += v->end - v->start;
 		}
 		spin_unlock(&s.mm->lock);
-		pbuf_printf(b, "VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n",
-			    size / 1024, kb(anon + file), kb(anon), kb(file));
+		pbuf_printf(b, "VmSize:\t%8lu kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
+			    "RssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n", size / 1024,
+			    kb(MAX(s.acct.maxrss, anon + file)), kb(anon + file), kb(anon), kb(file));
 		pbuf_printf(b, "VmSwap:\t%8lu kB\n", kb(READ_ONCE(s.mm->swapents)));
 		mm_put(s.mm);
 	}
-	pbuf_printf(b, "Threads:\t1\nCpus_allowed_list:\t%s\n", cpus);
+	status_tail(b, &s);
 	return 0;
 }
 
@@ -239,6 +289,7 @@ void procfs_proc_add(struct proc *p)
 	procfs_create_file(d, "maps", show_maps, pid);
 	procfs_create_file(d, "numa_maps", show_numa_maps, pid);
 	procfs_create_raw(d, "pagemap", read_pagemap, pid);
+	proc_pid_files_add(d, p);
 	p->procdir = d;
 }
 

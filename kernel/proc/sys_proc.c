@@ -12,6 +12,7 @@
 #include <kernel/random.h>
 #include <kernel/mm.h>
 #include <kernel/fdtable.h>
+#include <kernel/version.h>
 
 SYSCALL(getpid) { return current->pid; }
 SYSCALL(gettid) { return current->pid; }
@@ -35,7 +36,8 @@ SYSCALL(vfork) { return proc_fork(); }    /* a full copy: allowed by POSIX */
 SYSCALL(exit) { proc_exit(W_EXITCODE(a0)); }
 SYSCALL(exit_group) { proc_exit(W_EXITCODE(a0)); }
 
-/* wait4(pid, status, options, rusage): rusage is not filled in. */
+/* wait4(pid, status, options, rusage): rusage gets the reaped child's
+ * times and counts (its own and its reaped children's), as Linux's. */
 SYSCALL(wait4)
 {
 	int *ustatus = (int *)a1;
@@ -47,6 +49,8 @@ SYSCALL(wait4)
 		return -EFAULT;
 	int pid = proc_wait((int)a0, &status, (int)a2);
 	if (pid > 0 && ustatus && copy_to_user(ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	if (pid > 0 && a3 && acct_reaped_rusage((void *)a3))
 		return -EFAULT;
 	return pid;
 }
@@ -118,10 +122,12 @@ struct utsname {
 		domainname[65];
 };
 
+/* uname: Linux's name and a Linux release, Numbat's in version (version.h). */
 SYSCALL(uname)
 {
 	static const struct utsname u = {
-		"Numbat", "numbat", "0.1.0", "#1 SMP NUMA", "x86_64", "(none)",
+		UTS_SYSNAME, UTS_NODENAME, UTS_RELEASE, UTS_VERSION, UTS_MACHINE,
+		UTS_DOMAINNAME,
 	};
 
 	return copy_to_user((void *)a0, &u, sizeof(u)) ? -EFAULT : 0;

@@ -290,6 +290,7 @@ void schedule(void)
 		irq_restore(flags);
 		return;
 	}
+	acct_switch(prev, prev->state == P_RUNNABLE || prev->state == P_RUNNING);
 	rq->curr = next;
 	next->on_cpu = true;
 	arch_prepare_switch(prev, next);
@@ -369,6 +370,7 @@ static int choose_cpu(struct proc *p, int node)
 void sched_start(struct proc *p)
 {
 	procfs_proc_add(p);
+	acct_start(p);
 	int cpu = choose_cpu(p, p->cpu >= 0 ? cpus[p->cpu].node : numa_this_node());
 	struct runqueue *rq = rq_of(cpu);
 	uint64_t flags = spin_lock_irqsave(&rq->lock);

@@ -62,7 +62,7 @@ void ktap_set(const struct ktap_state *s);
 
 /* ---- helpers (util.c) ---- */
 
-/* 1 when running on Numbat (uname sysname "Numbat"), 0 on Linux. */
+/* 1 when running on Numbat (uname version contains "Numbat"), 0 on Linux. */
 int is_numbat(void);
 
 /* The value in kB of KEY ("MemFree") in /proc/meminfo, or -1. */

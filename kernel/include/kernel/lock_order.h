@@ -37,6 +37,8 @@
  *           blkdev->lock  one request at a time per device
  *   oom_lock            one OOM-killer decision at a time (oom.c)
  *     proc_lock         every process's family and signals (proc.c)
+ *       ft->lock        a descriptor table's slots (fdtable.h): /proc/PID/fd
+ *                       reads another process's table under proc_lock
  *   rq lock             a CPU's run queue (sched.c); two at once: lower
  *                       CPU id first; a waitq lock may be held when taking
  *                       one (wake_up_all), never the other way

@@ -78,6 +78,9 @@ struct mm {
 	struct inode *exe_inode;   /* the program (for /proc/<pid>/maps) */
 	struct list_head mm_node;  /* on mm_list (rmap.h) */
 	char exe_path[64];
+	/* Where exec put argv and envp strings and argc on the stack
+	 * (/proc/PID/cmdline, environ and stat read them, as Linux). */
+	uint64_t arg_start, arg_end, env_start, env_end, start_stack;
 
 	/* NUMA balancing (numa_balancing.c). The scanner runs in the owning
 	 * process only (at its return to user mode), so the scan fields are

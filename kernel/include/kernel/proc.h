@@ -18,6 +18,7 @@
 #include <kernel/waitq.h>
 #include <kernel/signal.h>
 #include <kernel/mempolicy.h>
+#include <kernel/proc_stat.h>
 
 enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
 
@@ -84,6 +85,10 @@ struct proc {
 	struct k_sigaction sigactions[NSIG];  /* kernel/proc/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
+
+	/* CPU time, faults, context switches and its reaped children's
+	 * totals (proc_stat.h says who writes them when). */
+	struct proc_acct acct;
 };
 
 extern struct spinlock proc_lock;
@@ -114,11 +119,21 @@ struct proc_snapshot {
 	struct cpumask affinity;
 	struct mm *mm;             /* with a reference (mm_get), or NULL */
 	struct mempolicy mpol;     /* its memory policy (numa_maps) */
+	/* For /proc/PID/stat and status (proc_pid.c). */
+	int pid, cpu;
+	bool kthread;              /* a kernel thread (no user program) */
+	struct proc_acct acct;
+	uint64_t sigmask, pending, sigign, sigcatch;   /* bit sig-1 */
 };
+
+/* Copy what /proc shows of process pid (zombies too) into s, taking a
+ * reference on its mm; -ESRCH if there is none. Takes proc_lock. */
+int proc_snapshot_get(int pid, struct proc_snapshot *s);
 
 void procfs_proc_init(void);
 void procfs_proc_add(struct proc *p);
 void procfs_proc_remove(struct proc *p);
+void proc_pid_files_add(struct procfs_entry *d, struct proc *p);   /* proc_pid.c */
 void sysfs_node_init(void);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, int *status, int options);
@@ -131,5 +146,6 @@ void proc_make_init(struct proc *p);
 #define PROC_END_POLL_NS    5000000ULL      /* look again every 5 ms */
 int proc_end_all(int *ended);
 int proc_count(void);
+int proc_last_pid(void);                  /* the pid given out last */
 
 #endif

@@ -62,8 +62,22 @@ struct procfs_entry *procfs_mkdir(struct procfs_entry *parent, const char *name)
 /* The directory name under parent, made if it is not there yet (several
  * subsystems share /proc/sys/kernel). NULL if no memory. */
 struct procfs_entry *procfs_dir(struct procfs_entry *parent, const char *name);
+/* A directory whose children are brought up to date by refresh(dir, data)
+ * before each lookup in it and each listing of it (/proc/PID/fd). refresh
+ * runs without procfs_lock; it adds with procfs_symlink & co. and removes
+ * with procfs_prune. */
+typedef void (*procfs_refresh_t)(struct procfs_entry *dir, void *data);
+struct procfs_entry *procfs_mkdir_refreshed(struct procfs_entry *parent, const char *name,
+					    procfs_refresh_t refresh, void *data);
+/* Remove the children of dir for which keep(name, arg) is false; keep
+ * runs under procfs_lock and must take no lock. */
+void procfs_prune(struct procfs_entry *dir, bool (*keep)(const char *name, void *arg),
+		  void *arg);
 struct procfs_entry *procfs_symlink(struct procfs_entry *parent, const char *name,
 				    procfs_target_t target, void *data);
+/* /proc/mounts' content (every process sees the same mounts, so also
+ * /proc/PID/mounts'). */
+int procfs_show_mounts(struct pbuf *b, void *data);
 /* Remove an entry and everything below it. */
 void procfs_remove(struct procfs_entry *e);
 /* Mount a tree (procfs_root(), sysfs_root() or devtmpfs_root()) at a directory. */

@@ -19,6 +19,11 @@ typedef int64_t (*syscall_fn)(uint64_t, uint64_t, uint64_t, uint64_t,
 
 extern bool syscall_tracing;       /* `strace` on the command line */
 
+/* Run system call nr with arguments a[6]: its result, -ENOSYS if unknown. */
+int64_t syscall_invoke(uint64_t nr, const uint64_t *a);
+/* Its name ("openat"), or NULL for a number Numbat lacks. */
+const char *syscall_name(uint64_t nr);
+
 /* On the way back to user mode: pending kill, preemption. */
 void user_return_work(void);
 /* A user-mode exception became signal sig: report and end the process. */

@@ -294,6 +294,8 @@ struct file {
 	const struct file_ops *ops;
 	struct inode *inode;       /* NULL for pipes and the like */
 	void *priv;
+	char *path;                /* absolute path open() was given (kmalloc'd,
+				      freed with the file), or NULL: /proc/PID/fd */
 };
 
 struct file *file_alloc(const struct file_ops *ops, void *priv, uint32_t flags);
