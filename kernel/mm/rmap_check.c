@@ -120,6 +120,40 @@ static bool in_chain(struct page *p, pte_addr_t pa)
 	return false;
 }
 
+/* rmap=obj/hybrid: what the walk through the page's object reports. */
+struct obj_seen {
+	pte_addr_t want;            /* step 1: is this PTE among them? */
+	bool found;
+	int n;                      /* step 2: how many, */
+	int wrong;                  /* and how many do not map the page */
+	int dup;                    /* or were reported before */
+	pte_addr_t last;
+};
+
+static bool obj_seen_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
+			 void *arg)
+{
+	struct obj_seen *s = arg;
+	pte_t pte = *(pte_t *)phys_to_virt(pa);
+	uint64_t owner_va;
+
+	s->found |= pa == s->want;
+	s->n++;
+	s->wrong += !pte_mapped(pte) || pte_pfn(pte) != page_to_pfn(p) ||
+		    rmap_pte_mm(pa, &owner_va) != mm || owner_va != va;
+	s->dup += pa == s->last;
+	s->last = pa;
+	return false;
+}
+
+static bool obj_finds(struct page *p, pte_addr_t pa)
+{
+	struct obj_seen s = { .want = pa };
+
+	rmap_walk_frozen(p, obj_seen_one, &s);
+	return s.found;
+}
+
 static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 {
 	struct check *c = arg;
@@ -140,7 +174,13 @@ static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 		report(c, "page table of pte %lx names the wrong mm or va %lx", pa, owner_va);
 	c->count[p->node][page_to_pfn(p) - numa_nodes[p->node].start_pfn]++;
 	if (rmap_scan_mode)
+		return;                     /* the walk is these page tables */
+	if (!rmap_chained(p)) {
+		if (!obj_finds(p, pa))
+			report(c, "pte %lx (va %lx) maps pfn %lx but its object's walk "
+			       "misses it", pa, va, page_to_pfn(p));
 		return;
+	}
 	pte_chain_lock(p);
 	if (!in_chain(p, pa))
 		report(c, "pte %lx (va %lx) maps pfn %lx but is not in its chain",
@@ -207,6 +247,26 @@ static void check_chain(struct check *c, struct page *p)
 	}
 }
 
+/* rmap=obj/hybrid, a page without a chain: no chain fields, and its
+ * object's walk reports mapcount PTEs, each one mapping it. With step 1
+ * (every PTE of it is reported) the two sets are equal. */
+static void check_obj(struct check *c, struct page *p)
+{
+	struct obj_seen s = { 0 };
+
+	if ((p->flags & PG_direct) || p->pte.chain)
+		report(c, "pfn %lx: no chain in this mode, but has one", page_to_pfn(p));
+	if (!p->mapcount)
+		return;
+	rmap_walk_frozen(p, obj_seen_one, &s);
+	if (s.wrong || s.dup)
+		report(c, "pfn %lx: its object's walk reports %d PTEs that do not map it "
+		       "and %d twice", page_to_pfn(p), s.wrong, s.dup);
+	if (s.n != p->mapcount)
+		report(c, "pfn %lx: mapcount %d but its object's walk reports %d PTEs",
+		       page_to_pfn(p), p->mapcount, s.n);
+}
+
 static void check_frames(struct check *c, int nid)
 {
 	struct numa_node *n = &numa_nodes[nid];
@@ -222,10 +282,41 @@ static void check_frames(struct check *c, int nid)
 		if (!p->mapcount && !c->count[nid][i] && !p->pte.chain &&
 		    !(p->flags & PG_direct))
 			continue;               /* the common case, quickly */
+		if (!rmap_chained(p)) {
+			check_obj(c, p);
+			continue;
+		}
 		pte_chain_lock(p);
 		check_chain(c, p);
 		pte_chain_unlock(p);
 	}
+}
+
+/* ---- 4 (rmap=obj/hybrid): every VMA is on the lists it belongs on ---- */
+
+static bool on_list(struct list_head *head, struct list_head *node)
+{
+	for (struct list_head *l = head->next; l != head; l = l->next)
+		if (l == node)
+			return true;
+	return false;
+}
+
+static void check_vmas(struct check *c, struct mm *mm)
+{
+	struct list_head *l;
+
+	spin_lock(&rmap_obj_lock);
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+		if (v->mm != mm)
+			report(c, "vma %lx-%lx names another mm", v->start, v->end);
+		if (v->inode && !on_list(&v->inode->mapping.i_mmap, &v->i_mmap_node))
+			report(c, "vma %lx-%lx is not on its file's i_mmap", v->start, v->end);
+		if (rmap_anon_obj() && !(v->flags & MAP_SHARED) && !v->anon_vma)
+			report(c, "private vma %lx-%lx has no anon_vma", v->start, v->end);
+	}
+	spin_unlock(&rmap_obj_lock);
 }
 
 /* ---- 3 and the whole ---- */
@@ -332,6 +423,9 @@ int rmap_check(struct pbuf *out)
 			check_frames(&c, nid);
 	if (!rmap_scan_mode)
 		check_blocks_total(&c);
+	if (rmap_file_obj())
+		list_for_each(l, &mm_list)
+			check_vmas(&c, list_entry(l, struct mm, mm_node));
 	thaw();
 	count_vm_event(RMAP_CHECK);
 out:
