@@ -250,6 +250,10 @@ SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process
 # smaller node 0 than the other forms, their sizes still derived from the
 # RAM they are told (-m, node 0 of the RAM-disk machines) or find
 # (MemTotal). Keyword arguments of swap_case for each test.
+# The boot line of each reverse-map mode (rmap.c).
+MODE_LINE = {"chain": r"pte_chain$", "scan": r"scan \(", "obj": r"obj \(",
+             "hybrid": r"hybrid \("}
+
 SCAN_SWAP = {
     "swapstress": {"node0": 24, "cpus": "0"},
     "swapfork": {"node0": 24, "cpus": "0"},
@@ -347,14 +351,16 @@ def user_test_cases():
                  timeout=3 * DEFAULT_TIMEOUT)
             for n in names if n not in SWAP_TESTS and n not in NUMABAL_TESTS] + [
         # The whole suite in one boot with the reverse map checked every 500
-        # page faults (rmap_check panics on a disagreement), with pte_chains
-        # and with rmap=scan (migration by walking every page table).
+        # page faults (rmap_check panics on a disagreement), with pte_chains,
+        # with rmap=scan (migration by walking every page table), rmap=obj
+        # (every page found through its i_mmap or anon_vma) and rmap=hybrid
+        # (chains for anonymous pages, i_mmap for file pages).
         Case(f"user-all-{mode}-rmap-check",
              cmdline=f"rmap={mode} rmap_check=500 init=/bin/sh poweroff -- /tests/run.sh",
              checks=[user_ktap, expect("rmap_check every 500 faults",
                                        r"^rmap_check: every 500 page faults", 1)],
              post=[fsimg.post_fsck], timeout=10 * DEFAULT_TIMEOUT)
-        for mode in ("chain", "scan")] + [
+        for mode in ("chain", "scan", "obj", "hybrid")] + [
         # Several processes fault file pages in, map, unmap, read, write and
         # fork at once while the reverse map is checked every N faults: the
         # check must neither hang the machine (it once took every mm->lock
@@ -465,6 +471,10 @@ CASES = [
          post=FS_POST),
     # policy strings, balancing checks, placement by mode (two nodes)
     Case("ktest-mempolicy", cmdline="ktest=mempolicy poweroff", ktap=True),
+    # rmap_walk must report exactly the PTEs of a frame in every mode.
+    *[Case(f"ktest-rmap-walk-{mode}", cmdline=f"rmap={mode} ktest=rmap_walk,rmap poweroff",
+           ktap=True, checks=[expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1)])
+      for mode in ("chain", "scan", "obj", "hybrid")],
     Case("topo-4node", cmdline="ktest=all poweroff", ktap=True, numa=True, post=FS_POST,
          machine=Topology([Node("0", 64), Node("1", 128), Node("2", 192), Node("3", 128)], SLIT4)),
     Case("topo-cpus-no-mem", cmdline="ktest=pmm poweroff", ktap=True, numa=True,
