@@ -23,6 +23,15 @@
  * 1 and 2 together: each PTE is in its frame's chain, each chain entry is
  * a PTE of that frame, and the counts agree, so the two sets are equal.
  *
+ * A page without a chain (rmap=obj; file pages under rmap=hybrid) is
+ * checked by its walk instead: in step 2 the walk through its object
+ * (rmap_walk_frozen) must report exactly mapcount PTEs, each mapping the
+ * frame; they are distinct, so with step 1's count they are every PTE
+ * that maps it, and nothing else. A 4th step checks that every VMA
+ * names its mm and is linked on its i_mmap and anon_vma lists. Under
+ * rmap=scan the walk is the page tables themselves: steps 1-2 compare
+ * the counts only.
+ *
  * /proc/rmap_check runs it when opened and shows "ok" or the errors; the
  * boot option rmap_check=N runs it every N page faults (and panics on an
  * error, so a stress run cannot miss one): the fault that makes N only
@@ -122,12 +131,8 @@ static bool in_chain(struct page *p, pte_addr_t pa)
 
 /* rmap=obj/hybrid: what the walk through the page's object reports. */
 struct obj_seen {
-	pte_addr_t want;            /* step 1: is this PTE among them? */
-	bool found;
-	int n;                      /* step 2: how many, */
+	int n;                      /* how many PTEs, */
 	int wrong;                  /* and how many do not map the page */
-	int dup;                    /* or were reported before */
-	pte_addr_t last;
 };
 
 static bool obj_seen_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
@@ -137,21 +142,10 @@ static bool obj_seen_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t 
 	pte_t pte = *(pte_t *)phys_to_virt(pa);
 	uint64_t owner_va;
 
-	s->found |= pa == s->want;
 	s->n++;
 	s->wrong += !pte_mapped(pte) || pte_pfn(pte) != page_to_pfn(p) ||
 		    rmap_pte_mm(pa, &owner_va) != mm || owner_va != va;
-	s->dup += pa == s->last;
-	s->last = pa;
 	return false;
-}
-
-static bool obj_finds(struct page *p, pte_addr_t pa)
-{
-	struct obj_seen s = { .want = pa };
-
-	rmap_walk_frozen(p, obj_seen_one, &s);
-	return s.found;
 }
 
 static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
@@ -175,12 +169,8 @@ static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 	c->count[p->node][page_to_pfn(p) - numa_nodes[p->node].start_pfn]++;
 	if (rmap_scan_mode)
 		return;                     /* the walk is these page tables */
-	if (!rmap_chained(p)) {
-		if (!obj_finds(p, pa))
-			report(c, "pte %lx (va %lx) maps pfn %lx but its object's walk "
-			       "misses it", pa, va, page_to_pfn(p));
-		return;
-	}
+	if (!rmap_chained(p))
+		return;                     /* step 2 walks its object once */
 	pte_chain_lock(p);
 	if (!in_chain(p, pa))
 		report(c, "pte %lx (va %lx) maps pfn %lx but is not in its chain",
@@ -247,9 +237,15 @@ static void check_chain(struct check *c, struct page *p)
 	}
 }
 
-/* rmap=obj/hybrid, a page without a chain: no chain fields, and its
- * object's walk reports mapcount PTEs, each one mapping it. With step 1
- * (every PTE of it is reported) the two sets are equal. */
+/*
+ * rmap=obj/hybrid, a page without a chain: no chain fields, and its
+ * object's walk reports mapcount PTEs, each one mapping it. A walk
+ * reports one PTE per VMA on a list at most, and a VMA is on a list once
+ * (a list node has one place), so the PTEs reported are distinct: as
+ * many as mapcount, which step 1 found equal to the PTEs that map the
+ * frame, so they are all of them. One walk per frame, not one per PTE:
+ * a page mapped by 500 forks would cost 500 x 500 lookups.
+ */
 static void check_obj(struct check *c, struct page *p)
 {
 	struct obj_seen s = { 0 };
@@ -259,9 +255,9 @@ static void check_obj(struct check *c, struct page *p)
 	if (!p->mapcount)
 		return;
 	rmap_walk_frozen(p, obj_seen_one, &s);
-	if (s.wrong || s.dup)
-		report(c, "pfn %lx: its object's walk reports %d PTEs that do not map it "
-		       "and %d twice", page_to_pfn(p), s.wrong, s.dup);
+	if (s.wrong)
+		report(c, "pfn %lx: its object's walk reports %d PTEs that do not map it",
+		       page_to_pfn(p), s.wrong);
 	if (s.n != p->mapcount)
 		report(c, "pfn %lx: mapcount %d but its object's walk reports %d PTEs",
 		       page_to_pfn(p), p->mapcount, s.n);
@@ -294,12 +290,10 @@ static void check_frames(struct check *c, int nid)
 
 /* ---- 4 (rmap=obj/hybrid): every VMA is on the lists it belongs on ---- */
 
-static bool on_list(struct list_head *head, struct list_head *node)
+/* n is linked into a well-formed list (its neighbours point back). */
+static bool linked(const struct list_head *n)
 {
-	for (struct list_head *l = head->next; l != head; l = l->next)
-		if (l == node)
-			return true;
-	return false;
+	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
 }
 
 static void check_vmas(struct check *c, struct mm *mm)
@@ -311,10 +305,11 @@ static void check_vmas(struct check *c, struct mm *mm)
 		struct vma *v = list_entry(l, struct vma, node);
 		if (v->mm != mm)
 			report(c, "vma %lx-%lx names another mm", v->start, v->end);
-		if (v->inode && !on_list(&v->inode->mapping.i_mmap, &v->i_mmap_node))
+		if (v->inode && !linked(&v->i_mmap_node))
 			report(c, "vma %lx-%lx is not on its file's i_mmap", v->start, v->end);
-		if (rmap_anon_obj() && !(v->flags & MAP_SHARED) && !v->anon_vma)
-			report(c, "private vma %lx-%lx has no anon_vma", v->start, v->end);
+		if (rmap_anon_obj() && !(v->flags & MAP_SHARED) &&
+		    (!v->anon_vma || !linked(&v->anon_node)))
+			report(c, "private vma %lx-%lx is on no anon_vma", v->start, v->end);
 	}
 	spin_unlock(&rmap_obj_lock);
 }
