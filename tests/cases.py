@@ -239,6 +239,10 @@ SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process
                                   OOM_LINE, 2)]}
 
 
+# The boot line of each reverse-map mode (rmap.c).
+MODE_LINE = {"chain": r"pte_chain$", "scan": r"scan \(", "obj": r"obj \(",
+             "hybrid": r"hybrid \("}
+
 # With rmap=scan, reclaim walks every page table of every process for each
 # page it looks at (about 100 times the reverse map's cost, docs/reclaim.md),
 # and holds mm->lock while it walks one: a second vCPU that faults meanwhile
@@ -250,10 +254,6 @@ SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process
 # smaller node 0 than the other forms, their sizes still derived from the
 # RAM they are told (-m, node 0 of the RAM-disk machines) or find
 # (MemTotal). Keyword arguments of swap_case for each test.
-# The boot line of each reverse-map mode (rmap.c).
-MODE_LINE = {"chain": r"pte_chain$", "scan": r"scan \(", "obj": r"obj \(",
-             "hybrid": r"hybrid \("}
-
 SCAN_SWAP = {
     "swapstress": {"node0": 24, "cpus": "0"},
     "swapfork": {"node0": 24, "cpus": "0"},
@@ -278,10 +278,14 @@ def swap_cases():
              for n in (2, 4)]
     # (rmap_check=2000: a check reads every frame of the machine, and a
     # RAM-disk swap machine has 400 MiB of them)
-    for mode, extra in (("rmap-check", "rmap_check=2000 "), ("rmap-scan", "rmap=scan ")):
+    # rmap-obj and rmap-hybrid: reclaim and swap-in through the objects
+    # (i_mmap, anon_vma), checked as rmap-check is.
+    for mode, extra in (("rmap-check", "rmap_check=2000 "), ("rmap-scan", "rmap=scan "),
+                        ("rmap-obj", "rmap=obj rmap_check=2000 "),
+                        ("rmap-hybrid", "rmap=hybrid rmap_check=2000 ")):
         for test in SWAP_TESTS:
             checks = SWAP_CHECKS.get(test, [])
-            if mode == "rmap-check":
+            if "rmap_check" in extra:
                 checks = checks + [expect("rmap_check every 2000 faults",
                                           r"^rmap_check: every 2000 page faults", 1)]
             scan = SCAN_SWAP[test] if mode == "rmap-scan" else {}
@@ -311,6 +315,8 @@ NUMABAL_CASES = {
     # node 0 (48 MiB: the workers and the migrations to it meet reclaim).
     "numachurn-rmap-check": ("numachurn", ON + "rmap_check=500 ", 360),
     "numachurn-rmap-scan": ("numachurn", ON + "rmap=scan ", 360),
+    "numachurn-rmap-obj": ("numachurn", ON + "rmap=obj rmap_check=500 ", 360),
+    "numachurn-rmap-hybrid": ("numachurn", ON + "rmap=hybrid rmap_check=500 ", 360),
     "numachurn-swap": ("numachurn", ON + "swap=64M@1 ", 360),
 }
 NUMABAL_TESTS = ("numabal", "numachurn")
@@ -378,11 +384,14 @@ def user_test_cases():
         # NUMA balancing and replication rewrite PTEs (hint entries, batched
         # migrations, replicas with their own chains) while the reverse map
         # is checked every 50 faults.
-        Case(f"user-{t}-rmap-check", cmdline=f"rmap_check=50 init=/tests/{t} poweroff",
+        # The same under rmap=obj and rmap=hybrid (used_elsewhere and
+        # replicas' unmapping through i_mmap and anon_vma).
+        Case(f"user-{t}-rmap-check{sfx}", cmdline=f"{mode}rmap_check=50 init=/tests/{t} poweroff",
              checks=[user_ktap, init_exit_ok,
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
-        for t in ("numahint", "numareplica")] + [
+        for t in ("numahint", "numareplica")
+        for sfx, mode in (("", ""), ("-obj", "rmap=obj "), ("-hybrid", "rmap=hybrid "))] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).
