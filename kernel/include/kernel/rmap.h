@@ -136,8 +136,9 @@ static inline bool rmap_anon_obj(void)
  *
  * The caller holds a reference on p and no spinlock; to change the PTEs
  * it also holds p's page lock (PL_LOCKED), so no fault maps p meanwhile.
- * fn runs with the PTE's mm->lock held and returns true if it removed
- * the mapping (it then calls rmap_walk_remove). mm->locks are only tried
+ * fn runs with the PTE's mm->lock held and returns true if the PTE no
+ * longer maps p (it dropped p's mapcount: rmap_walk_remove, or migration
+ * moving the mapping to the new frame). mm->locks are only tried
  * (chain and object walks run under a lock that comes after mm->lock):
  * RMAP_AGAIN if one was busy and its PTEs were skipped (drop everything,
  * yield, try again), else RMAP_SUCCESS. rmap=scan takes every mm->lock
