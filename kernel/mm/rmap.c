@@ -452,7 +452,6 @@ restart:
 struct scan_walk {
 	struct page *page;
 	uint64_t pfn;
-	int found, removed;              /* PTEs visited; of them, unmapped */
 	rmap_pte_fn fn;
 	void *arg;
 };
@@ -461,26 +460,23 @@ static int scan_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, vo
 {
 	struct scan_walk *w = arg;
 
-	for (; va < next; va += PAGE_SIZE, ptep++) {
-		if (!pte_mapped(*ptep) || pte_pfn(*ptep) != w->pfn)
-			continue;
-		w->found++;
-		w->removed += w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
-		if (w->found - w->removed >= READ_ONCE(w->page->mapcount))
-			return 1;                /* every mapping seen: stop */
-	}
+	for (; va < next; va += PAGE_SIZE, ptep++)
+		if (pte_mapped(*ptep) && pte_pfn(*ptep) == w->pfn)
+			w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
 	return 0;
 }
 
 /*
  * rmap=scan: every page table of every process, each under its mm->lock
- * (mm_list_lock first: in the lock order), until the PTEs seen and still
- * mapping p are as many as its map count. frozen: the caller already holds
+ * (mm_list_lock first: in the lock order). It does not stop when it has
+ * seen mapcount PTEs: the baseline is the kernel that knows nothing of a
+ * page's mappings, so its cost grows with everything that is mapped
+ * (docs/rmap.md measures exactly that). frozen: the caller already holds
  * mm_list_lock and every mm->lock (rmap_check).
  */
 static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen)
 {
-	struct scan_walk w = { p, page_to_pfn(p), 0, 0, fn, arg };
+	struct scan_walk w = { p, page_to_pfn(p), fn, arg };
 	struct list_head *l;
 
 	if (!READ_ONCE(p->mapcount))
@@ -491,11 +487,9 @@ static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen)
 		struct mm *mm = list_entry(l, struct mm, mm_node);
 		if (!frozen)
 			spin_lock(&mm->lock);
-		int done = pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
+		pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
 		if (!frozen)
 			spin_unlock(&mm->lock);
-		if (done)
-			break;
 	}
 	if (!frozen)
 		spin_unlock(&mm_list_lock);
