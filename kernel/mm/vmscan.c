@@ -47,6 +47,9 @@ struct scan_control {
 
 /* ---------------------------------------------------------------- PTE walks */
 
+/* Both go through rmap_walk (rmap.h), whatever the rmap= mode: the page's
+ * chain, its object's VMAs, or every page table. */
+
 static bool referenced_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
 			   void *arg)
 {
