@@ -9,6 +9,7 @@ one CPU (node 0) and the other nodes are memory-only.
 
 Prints Markdown tables. Usage:
     python3 tests/bench.py [-v] [--rmap-only | --swap-only | --numa-only]
+                           [--rmap-modes chain,scan,obj,hybrid]
                            [--swap-size MIB] [--swap-rows MODE:IDLE,...]
 """
 import os
@@ -145,54 +146,68 @@ def rmap_boot(mode, args, verbose, mem=512):
     return text
 
 
-def rmap_tables(verbose):
-    """The reverse map against the full page-table scan (docs/rmap.md)."""
-    ks = (1, 2, 8, 32)
-    us = (1, 4, 16, 64)
-    move, unrel, chains, fork = {}, {}, {}, {}
-    for mode in ("chain", "scan"):
-        text = rmap_boot(mode, " ".join(f"move {k} {MOVE_PAGES}" for k in ks), verbose)
-        for k, c in re.findall(r"bench: move k=(\d+) unrelated=0 pages=\d+ cycles_per_page=(\d+)", text):
-            move[(mode, int(k))] = int(c)
-        # 64 x 4 MiB of unrelated memory: 1 GiB, so node 1 has room to move to
-        text = rmap_boot(mode, " ".join(f"unrelated {u} {UNRELATED_PAGES}" for u in us), verbose,
-                         mem=1024)
-        for u, c in re.findall(r"bench: move k=1 unrelated=(\d+) pages=\d+ cycles_per_page=(\d+)", text):
-            unrel[(mode, int(u))] = int(c)
-        text = rmap_boot(mode, "chains fork", verbose)
-        m = re.search(r"bench: chains kb=(\d+) mappings=(\d+) bytes_per_mapping=([\d.]+) "
-                      r"ram_share_pct=([\d.]+)", text)
-        chains[mode] = m.groups() if m else None
-        m = re.search(r"bench: fork64m fork_cycles=(\d+) exit_cycles=(\d+)", text)
-        fork[mode] = m.groups() if m else None
+RMAP_MODES = ("chain", "scan", "obj", "hybrid")
+RMAP_HEAD = {"chain": "rmap (pte_chain)", "scan": "rmap=scan", "obj": "rmap=obj",
+             "hybrid": "rmap=hybrid"}
+
+
+def rmap_measure(mode, verbose):
+    """rmapbench's three boots with rmap=MODE: (move, unrelated, chains, fork)."""
+    ks, us = (1, 2, 8, 32), (1, 4, 16, 64)
+    move, unrel = {}, {}
+    text = rmap_boot(mode, " ".join(f"move {k} {MOVE_PAGES}" for k in ks), verbose)
+    for k, c in re.findall(r"bench: move k=(\d+) unrelated=0 pages=\d+ cycles_per_page=(\d+)", text):
+        move[int(k)] = int(c)
+    # 64 x 4 MiB of unrelated memory: 1 GiB, so node 1 has room to move to
+    text = rmap_boot(mode, " ".join(f"unrelated {u} {UNRELATED_PAGES}" for u in us), verbose,
+                     mem=1024)
+    for u, c in re.findall(r"bench: move k=1 unrelated=(\d+) pages=\d+ cycles_per_page=(\d+)", text):
+        unrel[int(u)] = int(c)
+    text = rmap_boot(mode, "chains fork", verbose)
+    m = re.search(r"bench: chains kb=(\d+) mappings=(\d+) bytes_per_mapping=([\d.]+) "
+                  r"ram_share_pct=([\d.]+)", text)
+    chains = m.groups() if m else None
+    m = re.search(r"bench: fork64m fork_cycles=(\d+) exit_cycles=(\d+)", text)
+    return move, unrel, chains, m.groups() if m else None
+
+
+def rmap_tables(verbose, modes=RMAP_MODES):
+    """The reverse maps against each other and the full page-table scan
+    (docs/rmap.md): one column per rmap= mode."""
+    ks, us = (1, 2, 8, 32), (1, 4, 16, 64)
+    got = {mode: rmap_measure(mode, verbose) for mode in modes}
+    heads = " | ".join(RMAP_HEAD[m] for m in modes)
+    rule = "|---" * (len(modes) + 2) + "|"
 
     print(f"| pages shared by k processes ({MOVE_PAGES} pages, move_pages MOVE_ALL) "
-          "| rmap (pte_chain) | rmap=scan | Linux 6.1 |")
-    print("|---|---|---|---|")
+          f"| {heads} | Linux 6.1 |")
+    print(rule)
     for k in ks:
-        print(f"| k = {k} | {move.get(('chain', k), '?')} | {move.get(('scan', k), '?')} "
-              f"| {LINUX_61[k]} |")
+        cells = " | ".join(str(got[m][0].get(k, "?")) for m in modes)
+        print(f"| k = {k} | {cells} | {LINUX_61[k]} |")
     print()
     print(f"| k = 1, unrelated processes with 4 MiB each ({UNRELATED_PAGES} pages, 1 GiB) "
-          "| rmap (pte_chain) | rmap=scan | scan / rmap |")
-    print("|---|---|---|---|")
+          f"| {heads} | scan / rmap |")
+    print(rule)
     for u in us:
-        c, s = unrel.get(("chain", u)), unrel.get(("scan", u))
+        c = got["chain"][1].get(u) if "chain" in got else None
+        s = got["scan"][1].get(u) if "scan" in got else None
         ratio = f"{s / c:.0f}x" if c and s else "?"
-        print(f"| {u} | {c} | {s} | {ratio} |")
+        cells = " | ".join(str(got[m][1].get(u, "?")) for m in modes)
+        print(f"| {u} | {cells} | {ratio} |")
     print()
     print("| 16 MiB touched, 32 children forked | PteChains | mappings | bytes per mapping "
           "| share of RAM |")
     print("|---|---|---|---|---|")
-    for mode in ("chain", "scan"):
-        g = chains[mode] or ("?",) * 4
+    for mode in modes:
+        g = got[mode][2] or ("?",) * 4
         print(f"| rmap={mode} | {g[0]} kB | {g[1]} | {g[2]} | {g[3]} % |")
     print()
     print("| 64 MiB touched, 1 CPU | fork (cycles) | child's exit, to wait4 returning (cycles) |")
     print("|---|---|---|")
-    for mode, what in (("chain", "reverse map maintained"), ("scan", "no reverse map (rmap=scan)")):
-        g = fork[mode] or ("?", "?")
-        print(f"| {what} | {g[0]} | {g[1]} |")
+    for mode in modes:
+        g = got[mode][3] or ("?", "?")
+        print(f"| rmap={mode} | {g[0]} | {g[1]} |")
     print()
 
 
@@ -486,7 +501,10 @@ def main():
         fault_bench(verbose)
         fault_bench(verbose, "scan")
         exit_bench(verbose)
-    rmap_tables(verbose)
+    modes = RMAP_MODES
+    if "--rmap-modes" in sys.argv:          # e.g. obj,hybrid
+        modes = tuple(sys.argv[sys.argv.index("--rmap-modes") + 1].split(","))
+    rmap_tables(verbose, modes)
     if "--rmap-only" not in sys.argv:
         swap_table(verbose, size, rows)
         numa_table(verbose)

@@ -209,11 +209,11 @@ SWAP_POST = {"swapfile": [fsimg.post_swapfile(8 << 20)]}
 
 
 def swap_case(name, test, args="", extra="", machine=None, checks=(), node0=None,
-              cpus=None, numa=False):
+              cpus=None, numa=False, slow=1):
     """One swap test as init on its machine (SWAP_TESTS, or machine; numa:
     pass it as QEMU_NUMA), named name; a RAM-disk machine's node 0 has
     node0 MiB and the CPUs cpus (by default RAM_SWAP_NODE0 and 0-1, or the
-    test's RAM_SWAP_OWN)."""
+    test's RAM_SWAP_OWN); slow multiplies its time limit."""
     mach, (kind, size), targs, secs = SWAP_TESTS[test]
     own = RAM_SWAP_OWN.get(test, {})
     node0 = node0 or own.get("node0", RAM_SWAP_NODE0)
@@ -228,7 +228,7 @@ def swap_case(name, test, args="", extra="", machine=None, checks=(), node0=None
         extra, image, make = f"swap={size} {extra}", None, {}
     argv = " ".join(a for a in (targs.strip(), args) if a)
     return Case(name, cmdline=f"{extra}init=/tests/{test} poweroff" + (f" -- {argv}" if argv else ""),
-                machine=machine or mach, numa=numa, image=image, make=make, timeout=secs,
+                machine=machine or mach, numa=numa, image=image, make=make, timeout=secs * slow,
                 checks=[user_ktap, init_exit_ok] + list(checks),
                 post=[fsimg.post_fsck] + SWAP_POST.get(test, []))
 
@@ -238,6 +238,10 @@ OOM_LINE = r"Out of memory: Killed process \d+ \(oomswap\)"
 SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process PID (oomswap)",
                                   OOM_LINE, 2)]}
 
+
+# The boot line of each reverse-map mode (rmap.c).
+MODE_LINE = {"chain": r"pte_chain$", "scan": r"scan \(", "obj": r"obj \(",
+             "hybrid": r"hybrid \("}
 
 # With rmap=scan, reclaim walks every page table of every process for each
 # page it looks at (about 100 times the reverse map's cost, docs/reclaim.md),
@@ -274,13 +278,23 @@ def swap_cases():
              for n in (2, 4)]
     # (rmap_check=2000: a check reads every frame of the machine, and a
     # RAM-disk swap machine has 400 MiB of them)
-    for mode, extra in (("rmap-check", "rmap_check=2000 "), ("rmap-scan", "rmap=scan ")):
+    # rmap-obj and rmap-hybrid: reclaim and swap-in through the objects
+    # (i_mmap, anon_vma), checked as rmap-check is.
+    for mode, extra in (("rmap-check", "rmap_check=2000 "), ("rmap-scan", "rmap=scan "),
+                        ("rmap-obj", "rmap=obj rmap_check=2000 "),
+                        ("rmap-hybrid", "rmap=hybrid rmap_check=2000 ")):
         for test in SWAP_TESTS:
             checks = SWAP_CHECKS.get(test, [])
-            if mode == "rmap-check":
+            if "rmap_check" in extra:
                 checks = checks + [expect("rmap_check every 2000 faults",
                                           r"^rmap_check: every 2000 page faults", 1)]
             scan = SCAN_SWAP[test] if mode == "rmap-scan" else {}
+            # (an object walk visits every VMA that may map a page, and
+            # tries each one's mm->lock: swapfork, parent and child both
+            # faulting, took 391 s with rmap=obj against 272 s with
+            # chains on one loaded host)
+            if mode in ("rmap-obj", "rmap-hybrid"):
+                scan = {"slow": 2}
             # (swapstress at 2 x RAM: the checks make every fault dearer)
             cases.append(swap_case(f"{test}-{mode}", test, "-x 2" if test == "swapstress" else "",
                                    extra=extra, checks=checks, **scan))
@@ -307,6 +321,8 @@ NUMABAL_CASES = {
     # node 0 (48 MiB: the workers and the migrations to it meet reclaim).
     "numachurn-rmap-check": ("numachurn", ON + "rmap_check=500 ", 360),
     "numachurn-rmap-scan": ("numachurn", ON + "rmap=scan ", 360),
+    "numachurn-rmap-obj": ("numachurn", ON + "rmap=obj rmap_check=500 ", 360),
+    "numachurn-rmap-hybrid": ("numachurn", ON + "rmap=hybrid rmap_check=500 ", 360),
     "numachurn-swap": ("numachurn", ON + "swap=64M@1 ", 360),
     # and with replication: a forked child sweeping its parent's private
     # region from the other node gets replicas of the copy-on-write pages,
@@ -354,14 +370,16 @@ def user_test_cases():
                  timeout=3 * DEFAULT_TIMEOUT)
             for n in names if n not in SWAP_TESTS and n not in NUMABAL_TESTS] + [
         # The whole suite in one boot with the reverse map checked every 500
-        # page faults (rmap_check panics on a disagreement), with pte_chains
-        # and with rmap=scan (migration by walking every page table).
+        # page faults (rmap_check panics on a disagreement), with pte_chains,
+        # with rmap=scan (migration by walking every page table), rmap=obj
+        # (every page found through its i_mmap or anon_vma) and rmap=hybrid
+        # (chains for anonymous pages, i_mmap for file pages).
         Case(f"user-all-{mode}-rmap-check",
              cmdline=f"rmap={mode} rmap_check=500 init=/bin/sh poweroff -- /tests/run.sh",
              checks=[user_ktap, expect("rmap_check every 500 faults",
                                        r"^rmap_check: every 500 page faults", 1)],
              post=[fsimg.post_fsck], timeout=10 * DEFAULT_TIMEOUT)
-        for mode in ("chain", "scan")] + [
+        for mode in ("chain", "scan", "obj", "hybrid")] + [
         # Several processes fault file pages in, map, unmap, read, write and
         # fork at once while the reverse map is checked every N faults: the
         # check must neither hang the machine (it once took every mm->lock
@@ -379,11 +397,14 @@ def user_test_cases():
         # NUMA balancing and replication rewrite PTEs (hint entries, batched
         # migrations, replicas with their own chains) while the reverse map
         # is checked every 50 faults.
-        Case(f"user-{t}-rmap-check", cmdline=f"rmap_check=50 init=/tests/{t} poweroff",
+        # The same under rmap=obj and rmap=hybrid (used_elsewhere and
+        # replicas' unmapping through i_mmap and anon_vma).
+        Case(f"user-{t}-rmap-check{sfx}", cmdline=f"{mode}rmap_check=50 init=/tests/{t} poweroff",
              checks=[user_ktap, init_exit_ok,
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
-        for t in ("numahint", "numareplica", "numacowrep")] + [
+        for t in ("numahint", "numareplica", "numacowrep")
+        for sfx, mode in (("", ""), ("-obj", "rmap=obj "), ("-hybrid", "rmap=hybrid "))] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).
@@ -514,6 +535,10 @@ CASES = [
          post=FS_POST),
     # policy strings, balancing checks, placement by mode (two nodes)
     Case("ktest-mempolicy", cmdline="ktest=mempolicy poweroff", ktap=True),
+    # rmap_walk must report exactly the PTEs of a frame in every mode.
+    *[Case(f"ktest-rmap-walk-{mode}", cmdline=f"rmap={mode} ktest=rmap_walk,rmap poweroff",
+           ktap=True, checks=[expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1)])
+      for mode in ("chain", "scan", "obj", "hybrid")],
     Case("topo-4node", cmdline="ktest=all poweroff", ktap=True, numa=True, post=FS_POST,
          machine=Topology([Node("0", 64), Node("1", 128), Node("2", 192), Node("3", 128)], SLIT4)),
     Case("topo-cpus-no-mem", cmdline="ktest=pmm poweroff", ktap=True, numa=True,

@@ -32,6 +32,7 @@ void mapping_init(struct address_space *m, struct inode *host,
 	m->ops = ops;
 	m->pages = (struct radix_root){ NULL, 0 };
 	m->nrpages = m->ndirty = 0;
+	list_init(&m->i_mmap);
 }
 
 static void page_ref(struct page *p)

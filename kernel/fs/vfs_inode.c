@@ -184,6 +184,7 @@ struct inode *inode_new(struct super_block *sb, uint64_t ino)
 	inode->refcount = 1;
 	list_init(&inode->hash);
 	list_init(&inode->lru);
+	list_init(&inode->mapping.i_mmap);  /* any regular file can be mmapped */
 	return inode;
 }
 

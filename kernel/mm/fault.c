@@ -54,6 +54,7 @@ static struct page *anon_page(struct vma *v, uint64_t va)
 
 	if (p) {
 		p->flags |= PG_anon;
+		rmap_anon_page(p, v, va);
 		count_vm_event(PGALLOC);
 	}
 	return p;
@@ -67,6 +68,7 @@ static struct page *copy_page(struct vma *v, uint64_t va, struct page *src)
 	if (!p)
 		return NULL;
 	p->flags |= PG_anon;
+	rmap_anon_page(p, v, va);
 	count_vm_event(PGALLOC);
 	memcpy(page_address(p), page_address(src), PAGE_SIZE);
 	return p;
@@ -244,8 +246,10 @@ static bool swap_half_full(void)
 /* Map the swap-cache page p (our reference becomes the mapping's) at the
  * PTE that held entry e. */
 static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p,
-		       swp_entry_t e, bool write, bool unuse)
+		       swp_entry_t e, bool write, bool unuse, uint64_t va)
 {
+	if (!READ_ONCE(p->mapcount))        /* its first mapping: v's anon_vma */
+		rmap_anon_page(p, v, va);
 	if (page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, false)))) {
 		put_page_swapcache(p);
 		return -ENOMEM;
@@ -293,7 +297,7 @@ static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 		put_page(p);
 		sf->page = NULL;
 	}
-	int err = map_swapped(mm, v, ptep, p, e, write, flags & FAULT_UNUSE);
+	int err = map_swapped(mm, v, ptep, p, e, write, flags & FAULT_UNUSE, va);
 	if (!err && write && !pte_write(*ptep))
 		err = fault_cow(mm, v, va, ptep);
 	return err;
@@ -338,6 +342,7 @@ static struct vma *find_or_grow(struct mm *mm, uint64_t addr)
 	struct vma *below = vma_find(mm, start - STACK_GUARD);
 	if (below || start < STACK_GUARD)
 		return NULL;                /* would eat the guard gap */
+	v->anon_pgoff -= (v->start - start) >> PAGE_SHIFT;  /* indices stay */
 	v->start = start;
 	return v;
 }

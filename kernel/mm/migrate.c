@@ -15,8 +15,11 @@
  *      (and map count and references) to the new page, as the paper does;
  *   5. unlock both; the caller's put frees the old frame.
  *
- * The PTEs of old are found through its pte_chain, or with rmap=scan by
- * walking every page table of every process (twice: steps 2 and 4).
+ * The PTEs of old are found by rmap_walk (rmap.h): through its pte_chain,
+ * its object (rmap=obj, and file pages under rmap=hybrid) or, with
+ * rmap=scan, by walking every page table of every process (twice: steps
+ * 2 and 4). Without a chain, step 4 moves one mapping at a time instead
+ * of handing a chain over.
  * migrate_pages_batch does steps 1-2 for up to MIGRATE_BATCH pages, then
  * the one shootdown, then steps 3-5 for each: the copy must wait for the
  * shootdown, since until then a CPU may still write through a stale TLB
@@ -88,45 +91,6 @@ static bool to_entry_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t 
 	return false;
 }
 
-/* One pass over p's chain; RMAP_AGAIN if some mm->lock was busy. */
-static int unmap_chain(struct page *p, struct cpumask *flush)
-{
-	pte_chain_lock(p);
-	int ret = rmap_walk_trylock(p, to_entry_one, flush);
-	pte_chain_unlock(p);
-	return ret;
-}
-
-/* ---- rmap=scan: every page table of every process ---- */
-
-struct scan {
-	struct page *old, *new;
-	struct cpumask *flush;
-};
-
-static void scan_all(void (*fn)(struct mm *, pte_t *, uint64_t, void *), struct scan *s)
-{
-	struct list_head *l;
-
-	spin_lock(&mm_list_lock);
-	list_for_each(l, &mm_list) {
-		struct mm *mm = list_entry(l, struct mm, mm_node);
-
-		spin_lock(&mm->lock);
-		pgtable_for_each_pte(mm, fn, s);
-		spin_unlock(&mm->lock);
-	}
-	spin_unlock(&mm_list_lock);
-}
-
-static void scan_unmap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
-{
-	struct scan *s = arg;
-
-	if (pte_present(*ptep) && pte_pfn(*ptep) == page_to_pfn(s->old))
-		to_entry(s->old, mm, ptep, va, s->flush);
-}
-
 /* Move one mapping's count and reference from old to new. */
 static void move_mapping(struct page *old, struct page *new)
 {
@@ -134,17 +98,6 @@ static void move_mapping(struct page *old, struct page *new)
 	__atomic_fetch_add(&new->mapcount, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_sub(&old->refcount, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&new->refcount, 1, __ATOMIC_RELAXED);
-}
-
-static void scan_remap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
-{
-	struct scan *s = arg;
-
-	if (!pte_migration(*ptep) || pte_pfn(*ptep) != page_to_pfn(s->old))
-		return;
-	*ptep = pte_from_migration(*ptep, page_to_pfn(s->new));
-	if (s->new != s->old)
-		move_mapping(s->old, s->new);
 }
 
 /* Every PTE of p made a migration entry; *flush gets the CPUs to shoot
@@ -156,12 +109,7 @@ static void scan_remap_one(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 #define MIGRATE_TRIES 3
 static int unmap_all(struct page *p, struct cpumask *flush, bool patient)
 {
-	if (rmap_scan_mode) {
-		struct scan s = { p, p, flush };
-		scan_all(scan_unmap_one, &s);
-		return 0;
-	}
-	for (int tries = 1; unmap_chain(p, flush) == RMAP_AGAIN; tries++) {
+	for (int tries = 1; rmap_walk(p, to_entry_one, flush) == RMAP_AGAIN; tries++) {
 		if (!patient && tries >= MIGRATE_TRIES)
 			return -EBUSY;
 		migrate_wait(NULL);               /* mm->locks are held briefly */
@@ -252,14 +200,38 @@ static void remap_chain(struct page *old, struct page *new)
 	pte_chain_unlock(old);
 }
 
+/* Without a chain to hand over: one entry of old (its mm->lock held) at
+ * a time points at new, and its mapping moves; when undoing (new == old)
+ * a PTE the unmap pass did not reach is still present and stays. */
+static bool remap_one(struct page *old, struct mm *mm, pte_addr_t pa, uint64_t va,
+		      void *arg)
+{
+	struct page *new = arg;
+	pte_t *ptep = phys_to_virt(pa);
+
+	if (new == old && pte_present(*ptep))
+		return false;
+	if (!pte_migration(*ptep))
+		panic("migrate: pte %lx of pfn %lx at %lx is no migration entry",
+		      *ptep, page_to_pfn(old), va);
+	*ptep = pte_from_migration(*ptep, page_to_pfn(new));
+	if (new == old)
+		return false;
+	move_mapping(old, new);
+	return true;
+}
+
+/* Every entry of old back to a PTE of new: through the chain's hand-over
+ * where old has one, else one mapping at a time through rmap_walk (which
+ * must reach them all: busy mm->locks are waited for). */
 static void remap_all(struct page *old, struct page *new)
 {
-	if (rmap_scan_mode) {
-		struct scan s = { old, new, NULL };
-		scan_all(scan_remap_one, &s);
-	} else {
+	if (rmap_chained(old)) {
 		remap_chain(old, new);
+		return;
 	}
+	while (rmap_walk(old, remap_one, new) == RMAP_AGAIN)
+		migrate_wait(NULL);
 }
 
 /* ---- step 3: contents ---- */
@@ -326,6 +298,10 @@ static int finish(struct page *old, struct page *new, int node, enum migrate_rea
 {
 	if (!err)
 		err = copy_contents(old, new);
+	if (!err && (old->flags & PG_anon)) {
+		new->mapping = old->mapping;  /* its anon_vma (rmap=obj) */
+		new->index = old->index;
+	}
 
 	remap_all(old, err ? old : new);
 	if (!err) {

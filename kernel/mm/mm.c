@@ -248,15 +248,19 @@ static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
 	return pgtable_range(src, v->start, v->end, dup_table, &dp);
 }
 
-static struct vma *vma_copy(const struct vma *v)
+/* The child's copy of v: on v's i_mmap and anon_vma lists (rmap_obj.c),
+ * so the reverse map finds the PTEs fork is about to share. */
+static struct vma *vma_copy(struct mm *mm, struct vma *v)
 {
 	struct vma *n = kmalloc(sizeof(*n));
 
 	if (!n)
 		return NULL;
 	*n = *v;
+	n->mm = mm;
 	if (n->inode)
 		filemap_get(n->inode);
+	rmap_vma_copy(n, v);
 	return n;
 }
 
@@ -266,7 +270,7 @@ static int dup_vmas(struct mm *mm, struct mm *old)
 	struct list_head *l;
 
 	list_for_each(l, &old->vmas) {
-		struct vma *v = vma_copy(list_entry(l, struct vma, node));
+		struct vma *v = vma_copy(mm, list_entry(l, struct vma, node));
 
 		if (!v)
 			return -ENOMEM;

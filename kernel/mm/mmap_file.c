@@ -28,6 +28,8 @@ int mmap_file_inode(int fd, uint64_t prot, uint64_t type, struct inode **out)
 	uint32_t acc = f->flags & O_ACCMODE;
 	if (!f->inode || !(S_ISREG(f->inode->mode) || is_dev_zero(f->inode)))
 		err = -ENODEV;
+	else if (S_ISREG(f->inode->mode) && !f->inode->mapping.ops)
+		err = -ENODEV;              /* no page cache (/proc): nothing to map */
 	else if (acc == O_WRONLY)
 		err = -EACCES;              /* every mapping must be readable */
 	else if (type == MAP_SHARED && (prot & PROT_WRITE) && acc != O_RDWR)

@@ -192,25 +192,31 @@ static int kmigrated(void *arg)
 
 /* ------------------------------------------------------------ the hint fault */
 
-/* Some other process that maps p last ran on a node other than to: the
- * page is shared across nodes and stays. Without the reverse map
- * (rmap=scan) the mappers are unknown: a shared page stays. */
-static bool used_elsewhere(struct page *p, int to)
-{
-	struct rmap_iter it = RMAP_ITER_INIT(p);
-	bool other = false;
-	pte_addr_t pa;
-	uint64_t va;
+struct elsewhere {
+	int to;
+	bool other;
+};
 
-	if (rmap_scan_mode)
-		return true;
-	pte_chain_lock(p);
-	while (!other && (pa = rmap_next(&it))) {
-		int home = READ_ONCE(rmap_pte_mm(pa, &va)->numa_home);
-		other = home != NUMA_NO_NODE && home != to;
-	}
-	pte_chain_unlock(p);
-	return other;
+static bool home_elsewhere(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
+			   void *arg)
+{
+	struct elsewhere *e = arg;
+	int home = READ_ONCE(mm->numa_home);
+
+	e->other |= home != NUMA_NO_NODE && home != e->to;
+	return false;
+}
+
+/* Some other process that maps p last ran on a node other than to: the
+ * page is shared across nodes and stays. The caller holds mm->lock (the
+ * hint fault's). Where the mappers cannot all be seen (rmap=scan has no
+ * walk under an mm->lock; a busy mm->lock under rmap=obj), a shared page
+ * stays. */
+static bool used_elsewhere(struct mm *mm, struct page *p, int to)
+{
+	struct elsewhere e = { to, false };
+
+	return rmap_walk_peek(p, mm, home_elsewhere, &e) != RMAP_SUCCESS || e.other;
 }
 
 /* May p (mapped in v) move to node to? */
@@ -220,7 +226,7 @@ static bool may_move(struct vma *v, struct page *p, int to)
 		return false;
 	if (!mpol_allows_node(v, to) || !node_has_room(to))
 		return false;
-	return READ_ONCE(p->mapcount) <= 1 || !used_elsewhere(p, to);
+	return READ_ONCE(p->mapcount) <= 1 || !used_elsewhere(v->mm, p, to);
 }
 
 /* Could p, mapped in v, be replicated: a page of a read-only file
@@ -241,7 +247,7 @@ static bool want_replica(struct vma *v, struct page *p, int last, int here)
 	if (!READ_ONCE(numab.replicate) || !replica_kind(v, p))
 		return false;
 	return (last != NUMA_NO_NODE && last != here) ||
-	       (READ_ONCE(p->mapcount) > 1 && used_elsewhere(p, here));
+	       (READ_ONCE(p->mapcount) > 1 && used_elsewhere(v->mm, p, here));
 }
 
 void numab_hint_fault(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)

@@ -146,7 +146,9 @@ static bool replicable(struct page *master, pte_t pte)
 		return false;
 	if (f & PG_pcache)
 		return true;
-	return (f & PG_anon) && !(f & PG_swapcache) && !pte_write(pte) &&
+	/* rmap=obj finds an anonymous page's PTEs through its anon_vma,
+	 * which a replica has none of: only a chain can split. */
+	return (f & PG_anon) && !rmap_anon_obj() && !(f & PG_swapcache) && !pte_write(pte) &&
 	       READ_ONCE(master->mapcount) > 1;
 }
 

@@ -15,6 +15,7 @@
 #include <kernel/errno.h>
 #include <kernel/watchdog.h>
 
+enum rmap_mode rmap_mode;
 bool rmap_scan_mode;
 static struct kmem_cache pte_chain_cache;
 /* spare_lock[cpu]: cpus[cpu].rmap_spare. Filling the spare (allocate and
@@ -23,19 +24,48 @@ static struct kmem_cache pte_chain_cache;
  * mm->lock, sees each allocated block either in a chain or in a spare. */
 static struct spinlock spare_lock[MAX_CPUS];
 
-void rmap_init(void)
+static const char *const mode_names[] = {
+	[RMAP_CHAIN] = "chain", [RMAP_SCAN] = "scan", [RMAP_OBJ] = "obj",
+	[RMAP_HYBRID] = "hybrid",
+};
+
+static const char *const mode_lines[] = {
+	[RMAP_CHAIN] = "pte_chain",
+	[RMAP_SCAN] = "scan (no pte_chains; migration walks every page table)",
+	[RMAP_OBJ] = "obj (no pte_chains; file pages through i_mmap, anonymous "
+		     "pages through anon_vma)",
+	[RMAP_HYBRID] = "hybrid (pte_chains for anonymous pages; file pages "
+			"through i_mmap)",
+};
+
+/* rmap=chain|scan|obj|hybrid; anything else is reported, chains kept. */
+static void parse_mode(void)
 {
 	const char *mode = cmdline_get("rmap");
 
+	rmap_mode = RMAP_CHAIN;
+	for (int m = 0; mode && m < (int)ARRAY_SIZE(mode_names); m++)
+		if (!strcmp(mode, mode_names[m]))
+			rmap_mode = m;
+	if (mode && strcmp(mode, mode_names[rmap_mode]))
+		printk("rmap: unknown mode '%s', using pte_chains\n", mode);
+	rmap_scan_mode = rmap_mode == RMAP_SCAN;
+	printk("rmap: %s\n", mode_lines[rmap_mode]);
+}
+
+void rmap_init(void)
+{
 	kmem_cache_init(&pte_chain_cache, "pte_chain", sizeof(struct pte_chain),
 			CACHE_LINE);
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
 		spin_init(&spare_lock[cpu], "rmap_spare");
-	rmap_scan_mode = mode && !strcmp(mode, "scan");
-	if (mode && !rmap_scan_mode && strcmp(mode, "chain"))
-		printk("rmap: unknown mode '%s', using pte_chains\n", mode);
-	printk("rmap: %s\n", rmap_scan_mode ?
-	       "scan (no pte_chains; migration walks every page table)" : "pte_chain");
+	parse_mode();
+}
+
+/* Does any page keep a pte_chain in this mode? */
+static bool mode_chains(void)
+{
+	return rmap_mode == RMAP_CHAIN || rmap_mode == RMAP_HYBRID;
 }
 
 uint64_t rmap_chain_blocks(void)
@@ -152,7 +182,7 @@ static void block_free(struct pte_chain *pc)
 /* Does this CPU hold what rmap_add may need (a spare block)? */
 bool rmap_ready(void)
 {
-	return rmap_scan_mode || this_cpu()->rmap_spare;
+	return !mode_chains() || this_cpu()->rmap_spare;
 }
 
 int rmap_prepare(void)
@@ -160,7 +190,7 @@ int rmap_prepare(void)
 	struct cpu *c = this_cpu();
 	int err = 0;
 
-	if (rmap_scan_mode || c->rmap_spare)
+	if (!mode_chains() || c->rmap_spare)
 		return 0;
 	spin_lock(&spare_lock[c->id]);
 	c->rmap_spare = block_new(NUMA_NO_NODE);
@@ -273,7 +303,7 @@ int rmap_add(struct page *p, pte_addr_t pa)
 {
 	int err = 0;
 
-	if (rmap_scan_mode) {
+	if (!rmap_chained(p)) {             /* the count is all there is */
 		__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
@@ -347,7 +377,7 @@ void rmap_remove_locked(struct page *p, pte_addr_t pa)
 /* The PTE at pa no longer maps p. Caller holds the PTE's mm->lock. */
 void rmap_remove(struct page *p, pte_addr_t pa)
 {
-	if (rmap_scan_mode) {
+	if (!rmap_chained(p)) {
 		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
 		return;
 	}
@@ -364,7 +394,7 @@ pte_addr_t rmap_next(struct rmap_iter *it)
 
 	if (!it->started) {
 		it->started = true;
-		if (rmap_scan_mode || p->mapcount == 0)
+		if (!rmap_chained(p) || p->mapcount == 0)
 			return 0;
 		if (p->flags & PG_direct)
 			return p->pte.direct;
@@ -416,8 +446,114 @@ restart:
 	return ret;
 }
 
-/* Clear the PTE at pa (its mm->lock held) and drop its mapping of p: the
- * chain changes. */
+/* ---- the one walk: chain, scan or object ---- */
+
+/* rmap=scan: the PTEs of one leaf table that map w's frame. */
+struct scan_walk {
+	struct page *page;
+	uint64_t pfn;
+	rmap_pte_fn fn;
+	void *arg;
+};
+
+static int scan_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, void *arg)
+{
+	struct scan_walk *w = arg;
+
+	for (; va < next; va += PAGE_SIZE, ptep++)
+		if (pte_mapped(*ptep) && pte_pfn(*ptep) == w->pfn)
+			w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
+	return 0;
+}
+
+/*
+ * rmap=scan: every page table of every process, each under its mm->lock
+ * (mm_list_lock first: in the lock order). It does not stop when it has
+ * seen mapcount PTEs: the baseline is the kernel that knows nothing of a
+ * page's mappings, so its cost grows with everything that is mapped
+ * (docs/rmap.md measures exactly that). frozen: the caller already holds
+ * mm_list_lock and every mm->lock (rmap_check).
+ */
+static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen)
+{
+	struct scan_walk w = { p, page_to_pfn(p), fn, arg };
+	struct list_head *l;
+
+	if (!READ_ONCE(p->mapcount))
+		return RMAP_SUCCESS;
+	if (!frozen)
+		spin_lock(&mm_list_lock);
+	list_for_each(l, &mm_list) {
+		struct mm *mm = list_entry(l, struct mm, mm_node);
+		if (!frozen)
+			spin_lock(&mm->lock);
+		pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
+		if (!frozen)
+			spin_unlock(&mm->lock);
+	}
+	if (!frozen)
+		spin_unlock(&mm_list_lock);
+	return RMAP_SUCCESS;
+}
+
+int rmap_walk(struct page *p, rmap_pte_fn fn, void *arg)
+{
+	if (rmap_mode == RMAP_SCAN)
+		return scan_walk(p, fn, arg, false);
+	if (!rmap_chained(p))
+		return rmap_obj_walk(p, fn, arg, NULL, 0);
+	pte_chain_lock(p);
+	int ret = rmap_walk_trylock(p, fn, arg);
+	pte_chain_unlock(p);
+	return ret;
+}
+
+/* The chain's PTEs, fn called with no mm->lock (chain lock held). */
+static void chain_peek(struct page *p, rmap_pte_fn fn, void *arg)
+{
+	struct rmap_iter it = RMAP_ITER_INIT(p);
+	pte_addr_t pa;
+	uint64_t va;
+
+	pte_chain_lock(p);
+	while ((pa = rmap_next(&it)))
+		fn(p, rmap_pte_mm(pa, &va), pa, va, arg);
+	pte_chain_unlock(p);
+}
+
+int rmap_walk_peek(struct page *p, struct mm *held, rmap_pte_fn fn, void *arg)
+{
+	if (rmap_mode == RMAP_SCAN)
+		return RMAP_FAIL;
+	if (!rmap_chained(p))
+		return rmap_obj_walk(p, fn, arg, held, 0);
+	chain_peek(p, fn, arg);
+	return RMAP_SUCCESS;
+}
+
+/* rmap_check holds mm_list_lock and every mm->lock: the walk takes none. */
+int rmap_walk_frozen(struct page *p, rmap_pte_fn fn, void *arg)
+{
+	if (rmap_mode == RMAP_SCAN)
+		return scan_walk(p, fn, arg, true);
+	if (!rmap_chained(p))
+		return rmap_obj_walk(p, fn, arg, NULL, RMAP_WALK_FROZEN);
+	chain_peek(p, fn, arg);
+	return RMAP_SUCCESS;
+}
+
+/* Inside a walk the chain lock is held already (chain walks only). */
+void rmap_walk_remove(struct page *p, pte_addr_t pa)
+{
+	if (rmap_chained(p))
+		rmap_remove_locked(p, pa);
+	else
+		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- try_to_unmap ---- */
+
+/* Clear the PTE at pa (its mm->lock held) and drop its mapping of p. */
 static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va, void *arg)
 {
 	pte_t *ptep = phys_to_virt(pa);
@@ -425,13 +561,14 @@ static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
 
 	mm_flush_tlb(mm, va);
 	page_unmap_account(mm, p, pte);
-	rmap_remove_locked(p, pa);
+	rmap_walk_remove(p, pa);
 	page_release(p);                    /* the caller's reference keeps p */
 	return true;
 }
 
 /*
- * Unmap every PTE of p through the chain (see rmap.h for the contract).
+ * Unmap every PTE of p through rmap_walk (see rmap.h for the contract;
+ * rmap=scan has no try_to_unmap: RMAP_FAIL).
  * The caller holds a reference on p, so dropping the mappings' references
  * never frees it under us.
  */
@@ -439,8 +576,6 @@ int try_to_unmap(struct page *p)
 {
 	if (p->flags & (PG_pgtable | PG_slab | PG_reserved) || rmap_scan_mode)
 		return RMAP_FAIL;
-	pte_chain_lock(p);
-	int ret = rmap_walk_trylock(p, unmap_one, NULL);
-	pte_chain_unlock(p);
-	return p->mapcount ? ret : RMAP_SUCCESS;
+	int ret = rmap_walk(p, unmap_one, NULL);
+	return READ_ONCE(p->mapcount) ? ret : RMAP_SUCCESS;
 }

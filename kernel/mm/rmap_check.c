@@ -23,6 +23,15 @@
  * 1 and 2 together: each PTE is in its frame's chain, each chain entry is
  * a PTE of that frame, and the counts agree, so the two sets are equal.
  *
+ * A page without a chain (rmap=obj; file pages under rmap=hybrid) is
+ * checked by its walk instead: in step 2 the walk through its object
+ * (rmap_walk_frozen) must report exactly mapcount PTEs, each mapping the
+ * frame; they are distinct, so with step 1's count they are every PTE
+ * that maps it, and nothing else. A 4th step checks that every VMA
+ * names its mm and is linked on its i_mmap and anon_vma lists. Under
+ * rmap=scan the walk is the page tables themselves: steps 1-2 compare
+ * the counts only.
+ *
  * /proc/rmap_check runs it when opened and shows "ok" or the errors; the
  * boot option rmap_check=N runs it every N page faults (and panics on an
  * error, so a stress run cannot miss one): the fault that makes N only
@@ -120,6 +129,25 @@ static bool in_chain(struct page *p, pte_addr_t pa)
 	return false;
 }
 
+/* rmap=obj/hybrid: what the walk through the page's object reports. */
+struct obj_seen {
+	int n;                      /* how many PTEs, */
+	int wrong;                  /* and how many do not map the page */
+};
+
+static bool obj_seen_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
+			 void *arg)
+{
+	struct obj_seen *s = arg;
+	pte_t pte = *(pte_t *)phys_to_virt(pa);
+	uint64_t owner_va;
+
+	s->n++;
+	s->wrong += !pte_mapped(pte) || pte_pfn(pte) != page_to_pfn(p) ||
+		    rmap_pte_mm(pa, &owner_va) != mm || owner_va != va;
+	return false;
+}
+
 static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 {
 	struct check *c = arg;
@@ -140,7 +168,9 @@ static void check_pte(struct mm *mm, pte_t *ptep, uint64_t va, void *arg)
 		report(c, "page table of pte %lx names the wrong mm or va %lx", pa, owner_va);
 	c->count[p->node][page_to_pfn(p) - numa_nodes[p->node].start_pfn]++;
 	if (rmap_scan_mode)
-		return;
+		return;                     /* the walk is these page tables */
+	if (!rmap_chained(p))
+		return;                     /* step 2 walks its object once */
 	pte_chain_lock(p);
 	if (!in_chain(p, pa))
 		report(c, "pte %lx (va %lx) maps pfn %lx but is not in its chain",
@@ -207,6 +237,32 @@ static void check_chain(struct check *c, struct page *p)
 	}
 }
 
+/*
+ * rmap=obj/hybrid, a page without a chain: no chain fields, and its
+ * object's walk reports mapcount PTEs, each one mapping it. A walk
+ * reports one PTE per VMA on a list at most, and a VMA is on a list once
+ * (a list node has one place), so the PTEs reported are distinct: as
+ * many as mapcount, which step 1 found equal to the PTEs that map the
+ * frame, so they are all of them. One walk per frame, not one per PTE:
+ * a page mapped by 500 forks would cost 500 x 500 lookups.
+ */
+static void check_obj(struct check *c, struct page *p)
+{
+	struct obj_seen s = { 0 };
+
+	if ((p->flags & PG_direct) || p->pte.chain)
+		report(c, "pfn %lx: no chain in this mode, but has one", page_to_pfn(p));
+	if (!p->mapcount)
+		return;
+	rmap_walk_frozen(p, obj_seen_one, &s);
+	if (s.wrong)
+		report(c, "pfn %lx: its object's walk reports %d PTEs that do not map it",
+		       page_to_pfn(p), s.wrong);
+	if (s.n != p->mapcount)
+		report(c, "pfn %lx: mapcount %d but its object's walk reports %d PTEs",
+		       page_to_pfn(p), p->mapcount, s.n);
+}
+
 static void check_frames(struct check *c, int nid)
 {
 	struct numa_node *n = &numa_nodes[nid];
@@ -222,10 +278,40 @@ static void check_frames(struct check *c, int nid)
 		if (!p->mapcount && !c->count[nid][i] && !p->pte.chain &&
 		    !(p->flags & PG_direct))
 			continue;               /* the common case, quickly */
+		if (!rmap_chained(p)) {
+			check_obj(c, p);
+			continue;
+		}
 		pte_chain_lock(p);
 		check_chain(c, p);
 		pte_chain_unlock(p);
 	}
+}
+
+/* ---- 4 (rmap=obj/hybrid): every VMA is on the lists it belongs on ---- */
+
+/* n is linked into a well-formed list (its neighbours point back). */
+static bool linked(const struct list_head *n)
+{
+	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
+}
+
+static void check_vmas(struct check *c, struct mm *mm)
+{
+	struct list_head *l;
+
+	spin_lock(&rmap_obj_lock);
+	list_for_each(l, &mm->vmas) {
+		struct vma *v = list_entry(l, struct vma, node);
+		if (v->mm != mm)
+			report(c, "vma %lx-%lx names another mm", v->start, v->end);
+		if (v->inode && !linked(&v->i_mmap_node))
+			report(c, "vma %lx-%lx is not on its file's i_mmap", v->start, v->end);
+		if (rmap_anon_obj() && !(v->flags & MAP_SHARED) &&
+		    (!v->anon_vma || !linked(&v->anon_node)))
+			report(c, "private vma %lx-%lx is on no anon_vma", v->start, v->end);
+	}
+	spin_unlock(&rmap_obj_lock);
 }
 
 /* ---- 3 and the whole ---- */
@@ -332,6 +418,9 @@ int rmap_check(struct pbuf *out)
 			check_frames(&c, nid);
 	if (!rmap_scan_mode)
 		check_blocks_total(&c);
+	if (rmap_file_obj())
+		list_for_each(l, &mm_list)
+			check_vmas(&c, list_entry(l, struct mm, mm_node));
 	thaw();
 	count_vm_event(RMAP_CHECK);
 out:

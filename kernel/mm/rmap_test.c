@@ -141,8 +141,8 @@ KTEST(rmap, add_remove_every_order)
 	static const int sizes[] = { 1, 2, 3, 7, 8, 9, 14, 15, 16, 50, 200, MAXN };
 	uint64_t blocks = rmap_chain_blocks();
 
-	if (rmap_scan_mode) {
-		ktest_skip(t, "rmap=scan keeps no chains");
+	if (rmap_scan_mode || rmap_anon_obj()) {
+		ktest_skip(t, "no chains for anonymous pages in this rmap mode");
 		return;
 	}
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++)
@@ -172,11 +172,20 @@ KTEST(rmap, try_to_unmap_success_and_again)
 	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
 
 	KTEST_ASSERT(t, a && b && p);
+	if (rmap_anon_obj()) {                  /* rmap_walk tests cover it */
+		ktest_skip(t, "rmap=obj: PTEs outside any VMA are out of its reach");
+		mm_put(a);
+		mm_put(b);
+		put_page(p);
+		return;
+	}
 	p->flags |= PG_anon;
 	for (int i = 0; i < 4; i++)
 		map_at(a, p, i);
 	if (rmap_scan_mode) {
 		KTEST_EXPECT_EQ(t, try_to_unmap(p), RMAP_FAIL);
+		for (int i = 0; i < 4; i++)     /* no VMA: mm_put would not */
+			unmap_at(a, i);
 	} else {
 		spin_lock(&a->lock);                /* busy: against the lock order */
 		KTEST_EXPECT_EQ(t, try_to_unmap(p), RMAP_AGAIN);
@@ -209,8 +218,9 @@ KTEST(rmap, migrate_anon_shared_and_pinned)
 {
 	int to = other_node();
 
-	if (to < 0) {
-		ktest_skip(t, "one node with memory");
+	if (to < 0 || rmap_anon_obj()) {        /* rmap_walk tests cover obj */
+		ktest_skip(t, to < 0 ? "one node with memory" :
+			   "rmap=obj: PTEs outside any VMA are out of its reach");
 		return;
 	}
 	struct mm *mm = test_mm(20);
@@ -259,6 +269,10 @@ static struct cpumask pin_here(void)
  */
 KTEST(rmap, check_reports_a_leaked_block)
 {
+	if (rmap_scan_mode || rmap_anon_obj()) {
+		ktest_skip(t, "no pte_chain blocks in this rmap mode");
+		return;
+	}
 	struct cpumask all = pin_here();
 	struct cpu *c = this_cpu();
 

@@ -10,6 +10,7 @@
 #include <kernel/errno.h>
 #include <kernel/proc.h>
 #include <kernel/signal.h>
+#include <kernel/rmap.h>
 
 struct vma *vma_find(struct mm *mm, uint64_t addr)
 {
@@ -63,11 +64,13 @@ static int vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 		return -ENOMEM;
 	*hi = *v;
 	hi->start = addr;
+	hi->anon_pgoff += (addr - v->start) >> PAGE_SHIFT;
 	if (hi->inode) {
 		filemap_get(hi->inode);
 		hi->pgoff += (addr - v->start) >> PAGE_SHIFT;
 	}
 	v->end = addr;
+	rmap_vma_copy(hi, v);           /* the same file, the same anon_vma */
 	list_add(&hi->node, &v->node);
 	mm->nr_vmas++;
 	return 0;
@@ -127,6 +130,7 @@ void vma_zap(struct mm *mm, uint64_t start, uint64_t end)
 static void vma_destroy(struct mm *mm, struct vma *v)
 {
 	unmap_pages(mm, v->start, v->end);
+	rmap_vma_unlink(v);             /* before its page tables go */
 	list_del(&v->node);
 	mm->nr_vmas--;
 	if (v->inode)
@@ -197,7 +201,11 @@ int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot,
 		return -ENOMEM;
 	}
 	*v = (struct vma){ .start = start, .end = start + len, .prot = prot,
-			   .flags = flags, .inode = inode, .pgoff = pgoff };
+			   .flags = flags, .inode = inode, .pgoff = pgoff, .mm = mm };
+	if (rmap_vma_new(v)) {
+		kfree(v);
+		return -ENOMEM;
+	}
 	if (inode)
 		filemap_get(inode);
 	vma_insert(mm, v);

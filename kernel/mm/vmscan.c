@@ -47,61 +47,8 @@ struct scan_control {
 
 /* ---------------------------------------------------------------- PTE walks */
 
-/* A PTE of p was found (mm->lock held); true if p's chain changed. */
-typedef bool (*pte_visit_fn)(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
-			     void *arg);
-
-struct scan_walk {
-	struct page *page;
-	uint64_t pfn;
-	int left;                        /* mappings not yet visited */
-	pte_visit_fn fn;
-	void *arg;
-};
-
-static int scan_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, void *arg)
-{
-	struct scan_walk *w = arg;
-
-	for (; va < next; va += PAGE_SIZE, ptep++)
-		if (pte_present(*ptep) && pte_pfn(*ptep) == w->pfn) {
-			w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
-			if (--w->left <= 0)
-				return 1;        /* every mapping seen: stop */
-		}
-	return 0;
-}
-
-/*
- * Visit every PTE that maps p (p locked, no spinlock held): through its
- * pte_chain, or with rmap=scan by walking every page table of every
- * process. RMAP_AGAIN if some mm->lock was busy (chain walk only).
- */
-static int walk_ptes(struct page *p, pte_visit_fn fn, void *arg)
-{
-	if (!rmap_scan_mode) {
-		pte_chain_lock(p);
-		int ret = rmap_walk_trylock(p, fn, arg);
-		pte_chain_unlock(p);
-		return ret;
-	}
-	struct scan_walk w = { p, page_to_pfn(p), READ_ONCE(p->mapcount), fn, arg };
-	struct list_head *l;
-
-	/* Every page table of every process, until all the page's mappings
-	 * have been seen (the map count says how many there are). */
-	spin_lock(&mm_list_lock);
-	list_for_each(l, &mm_list) {
-		struct mm *mm = list_entry(l, struct mm, mm_node);
-		spin_lock(&mm->lock);
-		int done = pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
-		spin_unlock(&mm->lock);
-		if (done)
-			break;
-	}
-	spin_unlock(&mm_list_lock);
-	return RMAP_SUCCESS;
-}
+/* Both go through rmap_walk (rmap.h), whatever the rmap= mode: the page's
+ * chain, its object's VMAs, or every page table. */
 
 static bool referenced_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
 			   void *arg)
@@ -119,7 +66,7 @@ int page_referenced(struct page *p)
 {
 	int refs = 0;
 
-	if (READ_ONCE(p->mapcount) && walk_ptes(p, referenced_one, &refs) == RMAP_AGAIN)
+	if (READ_ONCE(p->mapcount) && rmap_walk(p, referenced_one, &refs) == RMAP_AGAIN)
 		refs++;                      /* busy: count it as used, as Linux */
 	return refs;
 }
@@ -143,10 +90,7 @@ static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
 	if ((p->flags & PG_anon) && pte_dirty(old))
 		page_set_flag(p, PG_dirty);
 	page_unmap_account(mm, p, old);
-	if (rmap_scan_mode)
-		rmap_remove(p, pa);
-	else
-		rmap_remove_locked(p, pa);
+	rmap_walk_remove(p, pa);
 	put_page(p);                         /* the mapping's; ours keeps p */
 	return true;
 }
@@ -204,7 +148,7 @@ static bool unmap_page(struct page *p, struct scan_control *sc)
 		return false;                /* truncated: its holder frees it */
 	}
 	if (READ_ONCE(p->mapcount))
-		walk_ptes(p, unmap_one, sc);
+		rmap_walk(p, unmap_one, sc);
 	return READ_ONCE(p->mapcount) == 0;
 }
 

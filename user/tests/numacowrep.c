@@ -21,7 +21,8 @@
  *     in place; every page still holds what it should.
  *  5. When the child has exited, no replica is left and /proc/rmap_check
  *     is clean (ktap_done).
- * With rmap=scan nothing is replicated: every check is skipped.
+ * With rmap=scan nothing is replicated, with rmap=obj no anonymous page
+ * (no chain to split): every check is skipped.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -187,10 +188,11 @@ int main(void)
 
 	ktap_plan("numacowrep", CHECKS);
 	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
-	if (!is_numbat() || strstr(cmdline, "rmap=scan")) {
+	if (!is_numbat() || strstr(cmdline, "rmap=scan") || strstr(cmdline, "rmap=obj")) {
 		for (int i = 0; i < CHECKS; i++)
-			skip(is_numbat() ? "rmap=scan: no chain to split, no replicas"
-					 : "Linux does not replicate pages", "check %d", i + 1);
+			skip(!is_numbat() ? "Linux does not replicate pages"
+			     : strstr(cmdline, "rmap=scan") ? "rmap=scan: no chain to split, no replicas"
+			     : "rmap=obj: anonymous pages have no chain to split", "check %d", i + 1);
 		return ktap_done();
 	}
 	if (cpu0 < 0 || cpu1 < 0)

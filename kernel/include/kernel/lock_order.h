@@ -23,6 +23,9 @@
  *   mm_list_lock        the list of every mm (rmap.h)
  *     mm->lock          VMAs, page tables, RSS (mm.h); a parent's before
  *                       its fork child's
+ *       rmap_obj_lock   every file's i_mmap list of VMAs, every anon_vma's
+ *                       list and life (rmap=obj/hybrid, rmap_obj.c); the
+ *                       object walk holds it and only tries mm->lock
  *       pte_chain lock  bit PL_CHAIN of a page (rmap.h)
  *         spare_lock    a CPU's one spare pte_chain block (rmap.c)
  *         the pte_chain lock of a replica's master (replicate.c: a
@@ -63,7 +66,8 @@
  *   - a lock needed against the order is only tried (spin_trylock), and on
  *     failure everything is dropped and the operation retried: code that
  *     holds a chain lock and needs an mm->lock (try_to_unmap, migration,
- *     rmap_check) answers RMAP_AGAIN (rmap.h);
+ *     rmap_check) or rmap_obj_lock and needs an mm->lock (the object
+ *     walk) answers RMAP_AGAIN (rmap.h);
  *   - a spin longer than WATCHDOG_SECS is reported with the lock's name
  *     and holder (watchdog.h).
  *

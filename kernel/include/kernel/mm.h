@@ -49,7 +49,14 @@
 #define USER_SPACE_END USER_TOP
 
 struct inode;
+struct anon_vma;
 
+/*
+ * The object-based reverse map (rmap=obj, rmap=hybrid; rmap_obj.c) finds
+ * a page's PTEs from the VMAs: a file VMA is on its file's i_mmap list,
+ * a private VMA (rmap=obj only) on its anon_vma's list. Those links and
+ * anon_pgoff are kept by vma.c and fork through rmap_vma_*() (rmap.h).
+ */
 struct vma {
 	uint64_t start, end;       /* [start, end), page aligned */
 	uint32_t prot;             /* PROT_* */
@@ -58,6 +65,13 @@ struct vma {
 	uint64_t pgoff;            /* file page mapped at start */
 	struct mempolicy mpol;     /* mbind; MPOL_DEFAULT: the task's applies */
 	struct list_head node;     /* on mm->vmas */
+	struct mm *mm;             /* the address space it belongs to */
+	struct list_head i_mmap_node;  /* on inode->mapping.i_mmap (rmap_obj_lock) */
+	struct anon_vma *anon_vma; /* rmap=obj, private: its anonymous pages' object */
+	struct list_head anon_node;    /* on anon_vma->vmas (rmap_obj_lock) */
+	uint64_t anon_pgoff;       /* linear page number of start for anonymous
+				      pages: start >> PAGE_SHIFT when made, kept
+				      when split (+ offset), grown or moved */
 };
 
 struct mm {

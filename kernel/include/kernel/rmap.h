@@ -44,7 +44,9 @@
  *
  * With the boot option rmap=scan no chains are kept at all (only
  * mapcount), and migration finds a frame's PTEs by walking every page
- * table of every process, as kernels before 2.5 had to.
+ * table of every process, as kernels before 2.5 had to. rmap=obj and
+ * rmap=hybrid keep no chains for file pages (hybrid) or for any page
+ * (obj) either: see rmap_mode below and rmap_obj.c.
  */
 #ifndef KERNEL_RMAP_H
 #define KERNEL_RMAP_H
@@ -96,8 +98,90 @@ typedef bool (*rmap_pte_fn)(struct page *p, struct mm *mm, pte_addr_t pa, uint64
 			    void *arg);
 int rmap_walk_trylock(struct page *p, rmap_pte_fn fn, void *arg);
 
+/*
+ * How the kernel finds the PTEs of a page (boot option rmap=):
+ *   chain   (default) every page keeps its pte_chain (above);
+ *   scan    no reverse map: walk every page table of every process;
+ *   obj     no per-page chain: a file page's address_space lists the VMAs
+ *           that map the file (i_mmap), an anonymous page's anon_vma the
+ *           VMAs that may map it (rmap_obj.c); each VMA's page table then
+ *           says whether it does;
+ *   hybrid  pte_chains for anonymous pages, objects for file pages.
+ */
+enum rmap_mode { RMAP_CHAIN, RMAP_SCAN, RMAP_OBJ, RMAP_HYBRID };
+extern enum rmap_mode rmap_mode;
 extern bool rmap_scan_mode;       /* rmap=scan: no chains */
-struct mm;
+
+/* Does p keep a pte_chain (rmap_add/rmap_remove maintain it)? PG_anon
+ * never changes while a page is mapped, so neither does the answer. */
+static inline bool rmap_chained(const struct page *p)
+{
+	return rmap_mode == RMAP_CHAIN || (rmap_mode == RMAP_HYBRID && (p->flags & PG_anon));
+}
+/* Are file pages / anonymous pages found through their objects? */
+static inline bool rmap_file_obj(void)
+{
+	return rmap_mode == RMAP_OBJ || rmap_mode == RMAP_HYBRID;
+}
+static inline bool rmap_anon_obj(void)
+{
+	return rmap_mode == RMAP_OBJ;
+}
+
+/*
+ * The one walk every user of the reverse map goes through (try_to_unmap,
+ * migration's unmap and remap passes, reclaim's page_referenced and
+ * unmap, replication, rmap_check): visit every PTE that maps p, however
+ * the mode finds them (a chain, every page table, or the page's object).
+ *
+ * The caller holds a reference on p and no spinlock; to change the PTEs
+ * it also holds p's page lock (PL_LOCKED), so no fault maps p meanwhile.
+ * fn runs with the PTE's mm->lock held and returns true if the PTE no
+ * longer maps p (it dropped p's mapcount: rmap_walk_remove, or migration
+ * moving the mapping to the new frame). mm->locks are only tried
+ * (chain and object walks run under a lock that comes after mm->lock):
+ * RMAP_AGAIN if one was busy and its PTEs were skipped (drop everything,
+ * yield, try again), else RMAP_SUCCESS. rmap=scan takes every mm->lock
+ * in turn and never answers RMAP_AGAIN.
+ */
+int rmap_walk(struct page *p, rmap_pte_fn fn, void *arg);
+/*
+ * The same, for a caller that only reads (the NUMA-hint fault asking who
+ * else maps p) and may hold one mm->lock, held's: its PTEs are visited
+ * under that lock. With chains fn runs with no mm->lock at all, so it may
+ * read only what needs none (mm->numa_home). rmap=scan cannot do this
+ * (it would take mm_list_lock under an mm->lock): RMAP_FAIL.
+ */
+int rmap_walk_peek(struct page *p, struct mm *held, rmap_pte_fn fn, void *arg);
+/* From inside a walk's fn: the PTE at pa (just cleared) no longer maps p. */
+void rmap_walk_remove(struct page *p, pte_addr_t pa);
+
+#define RMAP_WALK_FROZEN 1U       /* the caller holds every mm->lock */
+/* rmap_obj.c: the object walk (rmap_walk for a page without a chain). */
+int rmap_obj_walk(struct page *p, rmap_pte_fn fn, void *arg, struct mm *held,
+		  unsigned flags);
+/* rmap_check: the mode's walk with every mm->lock already held. */
+int rmap_walk_frozen(struct page *p, rmap_pte_fn fn, void *arg);
+
+/*
+ * Keeping the objects (rmap_obj.c), called wherever a VMA is made, copied
+ * or destroyed, with its mm->lock held (vma.c, fork; mremap too):
+ *   rmap_vma_new(v)      a new VMA (mm, start, inode, flags set): joins
+ *                        its file's i_mmap and gets an anon_vma (rmap=obj,
+ *                        private); sets anon_pgoff. 0 or -ENOMEM;
+ *   rmap_vma_copy(n, v)  n = *v with its own mm/start/pgoffs: a split
+ *                        half or a fork copy; joins v's lists;
+ *   rmap_vma_unlink(v)   v is going (its PTEs already emptied);
+ *   rmap_anon_page(p, v, va)  a new anonymous page of v at va: its
+ *                        anon_vma and linear index.
+ * A VMA that moves (mremap) keeps anon_pgoff and pgoff and its lists.
+ */
+struct vma;
+extern struct spinlock rmap_obj_lock;
+int rmap_vma_new(struct vma *v);
+void rmap_vma_copy(struct vma *n, struct vma *v);
+void rmap_vma_unlink(struct vma *v);
+void rmap_anon_page(struct page *p, struct vma *v, uint64_t va);
 
 void rmap_init(void);
 bool rmap_ready(void);            /* a spare is at hand (or not needed) */

@@ -135,6 +135,8 @@ struct address_space {
 	uint64_t ndirty;           /* pcache_lock */
 	bool no_replicas;          /* mapped shared from a file open for writing:
 				      its pages are never replicated (replicate.c) */
+	struct list_head i_mmap;   /* rmap=obj/hybrid: every VMA that maps this
+				      file (vma.i_mmap_node); rmap_obj_lock */
 };
 
 /* ------------------------------------------------------------ inodes */
