@@ -19,7 +19,7 @@
 #define AT_EMPTY_PATH 0x1000
 
 /* A user path in a kmalloc'd buffer (PATH_MAX bytes). */
-static int get_path(const char *upath, char **out)
+int path_from_user(const char *upath, char **out)
 {
 	char *buf = kmalloc(PATH_MAX);
 
@@ -47,7 +47,7 @@ static int stat_at(int64_t dirfd, const char *upath, void *ustat, uint64_t flags
 	char first;
 	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, upath, 1) && !first)
 		return sys_fstat(dirfd, (uint64_t)ustat, 0, 0, 0, 0);
-	err = get_path(upath, &path);
+	err = path_from_user(upath, &path);
 	if (err)
 		return err;
 	err = at_dir(dirfd, path, &dir);
@@ -64,31 +64,12 @@ SYSCALL(stat) { return stat_at(AT_FDCWD, (const char *)a0, (void *)a1, 0); }
 SYSCALL(lstat) { return stat_at(AT_FDCWD, (const char *)a0, (void *)a1, AT_SYMLINK_NOFOLLOW); }
 SYSCALL(newfstatat) { return stat_at((int)a0, (const char *)a1, (void *)a2, a3); }
 
-/* access: everyone is root, who may read and write anything and execute
- * what has an execute bit. */
-SYSCALL(access)
-{
-	struct kstat st;
-	char *path;
-
-	if (a1 & ~7UL)
-		return -EINVAL;
-	int err = get_path((const char *)a0, &path);
-	if (err)
-		return err;
-	err = vfs_stat(current->cwd, path, LOOKUP_FOLLOW, &st);
-	kfree(path);
-	if (!err && (a1 & 1) && !(st.mode & 0111) && !S_ISDIR(st.mode))
-		err = -EACCES;
-	return err;
-}
-
 /* Run op on one user path relative to the cwd. */
 #define PATH_CALL(name, expr)                                              \
 	SYSCALL(name)                                                      \
 	{                                                                  \
 		char *path;                                                \
-		int err = get_path((const char *)a0, &path);               \
+		int err = path_from_user((const char *)a0, &path);               \
 		if (err)                                                   \
 			return err;                                        \
 		err = (expr);                                              \
@@ -96,24 +77,25 @@ SYSCALL(access)
 		return err;                                                \
 	}
 
-PATH_CALL(mkdir, vfs_mkdir(current->cwd, path, a1 & 07777))
+/* The creating calls apply the process's umask (umask(2)). */
+PATH_CALL(mkdir, vfs_mkdir(current->cwd, path, a1 & 07777 & ~current->umask))
 PATH_CALL(rmdir, vfs_rmdir(current->cwd, path))
 PATH_CALL(unlink, vfs_unlink(current->cwd, path))
 PATH_CALL(truncate, (int64_t)a1 < 0 ? -EINVAL : vfs_truncate(current->cwd, path, a1))
 PATH_CALL(chdir, cwd_change(current, path))
-PATH_CALL(mknod, vfs_mknod(current->cwd, path, (uint32_t)a1, (uint32_t)a2))
+PATH_CALL(mknod, vfs_mknod(current->cwd, path, (uint32_t)a1 & ~current->umask, (uint32_t)a2))
 
 SYSCALL(mknodat)
 {
 	struct inode *dir;
 	char *path;
-	int err = get_path((const char *)a1, &path);
+	int err = path_from_user((const char *)a1, &path);
 
 	if (err)
 		return err;
 	err = at_dir((int64_t)(int)a0, path, &dir);
 	if (!err) {
-		err = vfs_mknod(dir, path, (uint32_t)a2, (uint32_t)a3);
+		err = vfs_mknod(dir, path, (uint32_t)a2 & ~current->umask, (uint32_t)a3);
 		if (dir)
 			inode_put(dir);
 	}
@@ -126,10 +108,10 @@ SYSCALL(mknodat)
 	SYSCALL(name)                                                      \
 	{                                                                  \
 		char *p1, *p2;                                             \
-		int err = get_path((const char *)a0, &p1);                 \
+		int err = path_from_user((const char *)a0, &p1);                 \
 		if (err)                                                   \
 			return err;                                        \
-		err = get_path((const char *)a1, &p2);                     \
+		err = path_from_user((const char *)a1, &p2);                     \
 		if (!err) {                                                \
 			err = (expr);                                      \
 			kfree(p2);                                         \
@@ -149,7 +131,7 @@ SYSCALL(readlink)
 
 	if ((int64_t)a2 <= 0)
 		return -EINVAL;
-	err = get_path((const char *)a0, &path);
+	err = path_from_user((const char *)a0, &path);
 	if (err)
 		return err;
 	buf = kmalloc(PATH_MAX);
@@ -176,7 +158,7 @@ SYSCALL(execve)
 {
 	struct exec_args args;
 	char *path;
-	int err = get_path((const char *)a0, &path);
+	int err = path_from_user((const char *)a0, &path);
 
 	if (err)
 		return err;

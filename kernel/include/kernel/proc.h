@@ -32,6 +32,18 @@ void *kstack_alloc(int node);
 void kstack_free(void *stack);
 struct page *kstack_page(const void *stack);   /* its (first) frame */
 
+/* The process's user and group ids (kernel/proc/sys_ident.c). Stored and
+ * changed with Linux's rules (euid 0 may set any id); nothing else checks
+ * them: every file permission check is root's. */
+#define PROC_NGROUPS_MAX 32        /* supplementary groups setgroups keeps */
+enum { ID_REAL, ID_EFFECTIVE, ID_SAVED };
+struct proc_cred {
+	uint32_t uid[3];           /* indexed by ID_REAL, ID_EFFECTIVE, ID_SAVED */
+	uint32_t gid[3];
+	int ngroups;
+	uint32_t groups[PROC_NGROUPS_MAX];
+};
+
 struct mm;
 struct fdtable;
 struct inode;
@@ -84,6 +96,16 @@ struct proc {
 	struct k_sigaction sigactions[NSIG];  /* kernel/proc/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
+
+	/* Settings of the process's own (sys_ident.c), copied by fork. Written
+	 * by the process itself, except nice (setpriority on another pid) and
+	 * pdeath_sig's use at the parent's exit: those under proc_lock. */
+	struct proc_cred cred;
+	uint32_t umask;            /* applied to every create; 022 at boot */
+	int nice;                  /* -20..19; the scheduler ignores it */
+	int pdeath_sig;            /* sent when the parent exits; fork clears it */
+	bool dumpable;             /* PR_SET_DUMPABLE (no core dumps exist) */
+	bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS: set once, kept */
 };
 
 extern struct spinlock proc_lock;
@@ -131,5 +153,7 @@ void proc_make_init(struct proc *p);
 #define PROC_END_POLL_NS    5000000ULL      /* look again every 5 ms */
 int proc_end_all(int *ended);
 int proc_count(void);
+/* fork: the child gets the parent's ids, umask, nice and prctl settings. */
+void proc_copy_settings(struct proc *child, const struct proc *parent);
 
 #endif
