@@ -54,8 +54,14 @@
 	X(261, futimesat) X(235, utimes) X(132, utime) X(269, faccessat)      \
 	X(439, faccessat2) X(137, statfs) X(138, fstatfs)
 
+/* Vectored and positional I/O, sendfile (kernel/fs/sys_rw.c). */
+#define SYSCALL_LIST_RW(X)                                                    \
+	X(295, preadv) X(296, pwritev) X(327, preadv2) X(328, pwritev2)       \
+	X(75, fdatasync) X(40, sendfile)
+
 #define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X) SYSCALL_LIST_FILE(X)             \
-	SYSCALL_LIST_IDENT(X) SYSCALL_LIST_TIME(X) SYSCALL_LIST_ATTR(X)
+	SYSCALL_LIST_IDENT(X) SYSCALL_LIST_TIME(X) SYSCALL_LIST_ATTR(X)       \
+	SYSCALL_LIST_RW(X)
 
 #define DECLARE(nr, name) SYSCALL(name);
 SYSCALL_LIST(DECLARE)
