@@ -61,8 +61,10 @@ static int attr_target(int64_t dirfd, const char *upath, unsigned flags,
 		int e = path_empty(upath);
 		if (e < 0)
 			return e;
-		if (e && dirfd == AT_FDCWD)
-			return (*out = inode_get(current->cwd)) ? 0 : -ENOENT;
+		if (e && dirfd == AT_FDCWD) {
+			*out = current->cwd ? inode_get(current->cwd) : vfs_root();
+			return *out ? 0 : -ENOENT;
+		}
 		if (e)
 			return fd_inode(dirfd, out);
 	}
