@@ -19,7 +19,7 @@ fchmod fchmodat chown fchown lchown fchownat utimensat futimesat utimes utime
 faccessat faccessat2 statfs fstatfs sysinfo getgroups setgroups setuid setgid
 setreuid setregid setresuid getresuid setresgid getresgid getpriority
 setpriority time gettimeofday clock_getres clock_nanosleep preadv pwritev
-preadv2 pwritev2 fdatasync sendfile prctl "
+preadv2 pwritev2 fdatasync sendfile copy_file_range prctl "
 allowed=$(echo $allowed)
 log=$(mktemp)
 strace -f -qq -o "$log" "$@" >/dev/null 2>&1 || true

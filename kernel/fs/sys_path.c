@@ -1,5 +1,5 @@
 /*
- * System calls on path names: stat, access, mkdir, unlink, rename, link,
+ * System calls on path names: stat, mkdir, unlink, rename, link,
  * symlink, readlink, chdir, getcwd, truncate, execve, sync. Each copies
  * the path in from user space first (-EFAULT, -ENAMETOOLONG).
  */
@@ -19,7 +19,7 @@
 #define AT_EMPTY_PATH 0x1000
 
 /* A user path in a kmalloc'd buffer (PATH_MAX bytes). */
-int path_from_user(const char *upath, char **out)
+static int get_path(const char *upath, char **out)
 {
 	char *buf = kmalloc(PATH_MAX);
 
@@ -35,6 +35,12 @@ int path_from_user(const char *upath, char **out)
 	return 0;
 }
 
+/* The same for the other path calls (stat.h). */
+int path_from_user(const char *upath, char **out)
+{
+	return get_path(upath, out);
+}
+
 static int stat_at(int64_t dirfd, const char *upath, void *ustat, uint64_t flags)
 {
 	struct kstat st;
@@ -47,7 +53,7 @@ static int stat_at(int64_t dirfd, const char *upath, void *ustat, uint64_t flags
 	char first;
 	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, upath, 1) && !first)
 		return sys_fstat(dirfd, (uint64_t)ustat, 0, 0, 0, 0);
-	err = path_from_user(upath, &path);
+	err = get_path(upath, &path);
 	if (err)
 		return err;
 	err = at_dir(dirfd, path, &dir);
@@ -69,7 +75,7 @@ SYSCALL(newfstatat) { return stat_at((int)a0, (const char *)a1, (void *)a2, a3);
 	SYSCALL(name)                                                      \
 	{                                                                  \
 		char *path;                                                \
-		int err = path_from_user((const char *)a0, &path);               \
+		int err = get_path((const char *)a0, &path);               \
 		if (err)                                                   \
 			return err;                                        \
 		err = (expr);                                              \
@@ -89,7 +95,7 @@ SYSCALL(mknodat)
 {
 	struct inode *dir;
 	char *path;
-	int err = path_from_user((const char *)a1, &path);
+	int err = get_path((const char *)a1, &path);
 
 	if (err)
 		return err;
@@ -108,10 +114,10 @@ SYSCALL(mknodat)
 	SYSCALL(name)                                                      \
 	{                                                                  \
 		char *p1, *p2;                                             \
-		int err = path_from_user((const char *)a0, &p1);                 \
+		int err = get_path((const char *)a0, &p1);                 \
 		if (err)                                                   \
 			return err;                                        \
-		err = path_from_user((const char *)a1, &p2);                     \
+		err = get_path((const char *)a1, &p2);                     \
 		if (!err) {                                                \
 			err = (expr);                                      \
 			kfree(p2);                                         \
@@ -131,7 +137,7 @@ SYSCALL(readlink)
 
 	if ((int64_t)a2 <= 0)
 		return -EINVAL;
-	err = path_from_user((const char *)a0, &path);
+	err = get_path((const char *)a0, &path);
 	if (err)
 		return err;
 	buf = kmalloc(PATH_MAX);
@@ -158,7 +164,7 @@ SYSCALL(execve)
 {
 	struct exec_args args;
 	char *path;
-	int err = path_from_user((const char *)a0, &path);
+	int err = get_path((const char *)a0, &path);
 
 	if (err)
 		return err;

@@ -1,8 +1,9 @@
 /*
  * More ways to read and write: preadv/pwritev (and their "2" forms),
- * fdatasync and sendfile. The vectored calls are the single-buffer ones
+ * fdatasync, sendfile and copy_file_range. The vectored calls are the single-buffer ones
  * (sys_file.c) applied to each segment in turn; sendfile copies through a
- * kernel buffer, so it works between any readable and writable files.
+ * kernel buffer (as copy_file_range does), so it works between any
+ * readable and writable files.
  */
 #include <kernel/syscalls.h>
 #include <kernel/proc.h>
@@ -11,6 +12,7 @@
 #include <kernel/slab.h>
 #include <kernel/usercopy.h>
 #include <kernel/errno.h>
+#include <kernel/string.h>
 
 #define IOV_MAX 1024
 #define MAX_RW_COUNT 0x7ffff000UL     /* Linux's cap on one transfer */
@@ -112,31 +114,35 @@ SYSCALL(fdatasync) { return sys_fsync(a0, 0, 0, 0, 0, 0); }
 /* ------------------------------------------------------------ sendfile */
 
 /*
- * One round of sendfile: read up to len bytes from in (at *off, or at its
- * position when off is NULL) into buf and write them to out. Input read
- * but not written is given back (the position or *off moves only by what
- * was written). Returns bytes written, 0 at end of input, or -errno.
+ * One round of copying: read up to len bytes from in (at *ioff, or at its
+ * position when ioff is NULL) into buf, write them to out (at *ooff, or
+ * its position). Input read but not written is given back: the input
+ * position or *ioff moves only by what was written. Returns the bytes
+ * written, 0 at the end of the input, or -errno.
  */
-static int64_t send_round(struct file *in, struct file *out, uint64_t *off,
-			  char *buf, size_t len)
+static int64_t copy_round(struct file *in, uint64_t *ioff, struct file *out,
+			  uint64_t *ooff, char *buf, size_t len)
 {
 	struct uio r = UIO_KERNEL(buf, len);
-	int64_t got = off ? vfs_pread(in, &r, *off) : vfs_read(in, &r);
+	int64_t got = ioff ? vfs_pread(in, &r, *ioff) : vfs_read(in, &r);
 
 	if (got <= 0)
 		return got;
 	struct uio w = UIO_KERNEL(buf, (size_t)got);
-	int64_t put = vfs_write(out, &w);
+	int64_t put = ooff ? vfs_pwrite(out, &w, *ooff) : vfs_write(out, &w);
 	int64_t moved = put < 0 ? 0 : put;
-	if (off)
-		*off += (uint64_t)moved;
+	if (ioff)
+		*ioff += (uint64_t)moved;
 	else if (moved < got)
 		in->pos -= (uint64_t)(got - moved);
+	if (ooff)
+		*ooff += (uint64_t)moved;
 	return put;
 }
 
-/* Copy count bytes (or to the end of in) from in to out. */
-static int64_t send_all(struct file *in, struct file *out, uint64_t *off, uint64_t count)
+/* Copy count bytes (or to the end of in) from in to out, in rounds. */
+static int64_t copy_all(struct file *in, uint64_t *ioff, struct file *out, uint64_t *ooff,
+			uint64_t count)
 {
 	char *buf = kmalloc(SENDFILE_CHUNK);
 	int64_t done = 0;
@@ -145,13 +151,13 @@ static int64_t send_all(struct file *in, struct file *out, uint64_t *off, uint64
 		return -ENOMEM;
 	while ((uint64_t)done < count) {
 		size_t len = MIN(count - (uint64_t)done, (uint64_t)SENDFILE_CHUNK);
-		int64_t n = send_round(in, out, off, buf, len);
+		int64_t n = copy_round(in, ioff, out, ooff, buf, len);
 		if (n < 0 && !done)
 			done = n;
 		if (n <= 0)
 			break;
 		done += n;
-		if ((size_t)n < len && !off && !in->inode)
+		if ((size_t)n < len && !ioff && !in->inode)
 			break;                 /* a pipe gave what it had */
 	}
 	kfree(buf);
@@ -159,6 +165,14 @@ static int64_t send_all(struct file *in, struct file *out, uint64_t *off, uint64
 }
 
 static bool mode_ok(struct file *f, uint32_t bad) { return (f->flags & O_ACCMODE) != bad; }
+
+/* A user offset pointer's value: -EFAULT, or -EINVAL if negative. */
+static int get_off(uint64_t uptr, uint64_t *off)
+{
+	if (copy_from_user(off, (void *)uptr, sizeof(*off)))
+		return -EFAULT;
+	return (int64_t)*off < 0 ? -EINVAL : 0;
+}
 
 /* sendfile(out_fd, in_fd, offset, count): -EBADF unless in is readable and
  * out writable, -EINVAL if out is O_APPEND or *offset is negative,
@@ -173,17 +187,93 @@ SYSCALL(sendfile)
 		r = -EBADF;
 	else if (out->flags & O_APPEND)
 		r = -EINVAL;
-	else if (a2 && copy_from_user(&off, (void *)a2, sizeof(off)))
-		r = -EFAULT;
-	else if ((int64_t)off < 0)
-		r = -EINVAL;
+	else if (a2)
+		r = get_off(a2, &off);
 	if (!r)
-		r = send_all(in, out, a2 ? &off : NULL, MIN(a3, MAX_RW_COUNT));
+		r = copy_all(in, a2 ? &off : NULL, out, NULL, MIN(a3, MAX_RW_COUNT));
 	if (r >= 0 && a2 && copy_to_user((void *)a2, &off, sizeof(off)))
 		r = -EFAULT;
 	if (out)
 		file_put(out);
 	if (in)
 		file_put(in);
+	return r;
+}
+
+/* ------------------------------------------------------------ copy_file_range */
+
+/* copy_file_range's checks on the two files, as Linux's: -EBADF for the
+ * wrong access mode or an O_APPEND output, -EISDIR for a directory,
+ * -EINVAL for anything but regular files, -EXDEV between file systems of
+ * different kinds. */
+static int cfr_files(struct file *in, struct file *out)
+{
+	if (!in || !out || !mode_ok(in, O_WRONLY) || !mode_ok(out, O_RDONLY) ||
+	    (out->flags & O_APPEND))
+		return -EBADF;
+	if (!in->inode || !out->inode)
+		return -EINVAL;
+	if (S_ISDIR(in->inode->mode) || S_ISDIR(out->inode->mode))
+		return -EISDIR;
+	if (!S_ISREG(in->inode->mode) || !S_ISREG(out->inode->mode))
+		return -EINVAL;
+	if (strcmp(in->inode->sb->type, out->inode->sb->type))
+		return -EXDEV;             /* Linux: only within one kind */
+	return 0;
+}
+
+/* Both offsets (user pointers or NULL: the file positions) and the
+ * overlap rule: within one file the ranges may not overlap (-EINVAL). */
+static int cfr_offsets(struct file *in, struct file *out, uint64_t *a, uint64_t *io,
+		       uint64_t *oo, uint64_t len)
+{
+	int err = 0;
+
+	*io = in->pos;
+	*oo = out->pos;
+	if (a[1])
+		err = get_off(a[1], io);
+	if (!err && a[3])
+		err = get_off(a[3], oo);
+	if (err == -EINVAL)
+		err = -EOVERFLOW;          /* Linux's answer for a negative offset here */
+	if (!err && in->inode == out->inode && *io < *oo + len && *oo < *io + len)
+		err = -EINVAL;
+	return err;
+}
+
+/* Where an offset ends up: *uptr, or the file's position (no pointer). */
+static int cfr_store(uint64_t uptr, struct file *f, uint64_t off)
+{
+	if (!uptr) {
+		f->pos = off;
+		return 0;
+	}
+	return copy_to_user((void *)uptr, &off, sizeof(off)) ? -EFAULT : 0;
+}
+
+/*
+ * copy_file_range(fd_in, off_in, fd_out, off_out, len, flags): between
+ * two regular files (of one kind of file system), through a kernel buffer. flags
+ * must be 0. An offset pointer is read and updated; without one the
+ * file's position is used and moved.
+ */
+SYSCALL(copy_file_range)
+{
+	uint64_t a[6] = { a0, a1, a2, a3, a4, a5 }, io, oo;
+	struct file *in = getf(a0), *out = getf(a2);
+	int64_t r = a5 ? -EINVAL : cfr_files(in, out);
+	uint64_t len = MIN(a4, MAX_RW_COUNT);
+
+	if (!r)
+		r = cfr_offsets(in, out, a, &io, &oo, len);
+	if (!r)
+		r = copy_all(in, &io, out, &oo, len);
+	if (r >= 0 && (cfr_store(a1, in, io) || cfr_store(a3, out, oo)))
+		r = -EFAULT;
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
 	return r;
 }

@@ -2,7 +2,8 @@
  * sendfile: file to file, to a pipe and to a device, with the input's
  * position used and moved (offset NULL) or an offset given and updated
  * (position untouched); a count past the end stops there; the errors are
- * Linux's.
+ * Linux's. copy_file_range between two files, with offsets or positions,
+ * and its errors (flags, overlap, not regular files).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -94,13 +95,57 @@ static void check_errors(int in)
 	close(ap);
 }
 
+static long cfr(int in, long *ioff, int out, long *ooff, long len, unsigned flags)
+{
+	return syscall(SYS_copy_file_range, in, ioff, out, ooff, len, flags);
+}
+
+static void check_copy_file_range(int in)
+{
+	int out = open(DST, O_RDWR | O_CREAT | O_TRUNC, 0644), p[2];
+	long io = 10, oo = 100, r;
+
+	lseek(in, 7, SEEK_SET);
+	r = cfr(in, &io, out, &oo, 50000, 0);
+	ok(r == 50000 && io == 50010 && oo == 50100, "with offsets: 50000 bytes, both updated");
+	ok(lseek(in, 0, SEEK_CUR) == 7 && lseek(out, 0, SEEK_CUR) == 0,
+	   "with offsets the positions stay");
+	ok(pread(out, back, 50000, 100) == 50000 && !memcmp(back, data + 10, 50000),
+	   "the bytes landed at the output offset");
+	lseek(out, 0, SEEK_SET);
+	r = cfr(in, NULL, out, NULL, SIZE, 0);
+	ok(r == SIZE - 7 && lseek(in, 0, SEEK_CUR) == SIZE && lseek(out, 0, SEEK_CUR) == SIZE - 7,
+	   "without offsets: to the end, both positions move (%ld)", r);
+	ok(cfr(in, NULL, out, NULL, 10, 0) == 0, "at the end of the input: 0");
+	io = 0;
+	oo = 0;
+	ok_errno(cfr(in, &io, out, &oo, 10, 1), EINVAL, "flags 1: EINVAL");
+	io = 0;
+	oo = 100;
+	ok_errno(cfr(out, &io, out, &oo, 200, 0), EINVAL, "overlapping ranges in one file: EINVAL");
+	if (pipe(p))
+		ktap_bail("pipe");
+	ok_errno(cfr(in, NULL, p[1], NULL, 10, 0), EINVAL, "to a pipe: EINVAL");
+	int dir = open(".", O_RDONLY | O_DIRECTORY);
+	ok_errno(cfr(dir, NULL, out, NULL, 10, 0), EISDIR, "from a directory: EISDIR");
+	ok_errno(cfr(in, NULL, -1, NULL, 10, 0), EBADF, "bad output fd: EBADF");
+	io = -5;
+	ok_errno(cfr(in, &io, out, NULL, 10, 0), EOVERFLOW, "negative offset: EOVERFLOW (Linux)");
+	ok_errno(cfr(in, BADP, out, NULL, 10, 0), EFAULT, "bad offset pointer: EFAULT");
+	close(dir);
+	close(p[0]);
+	close(p[1]);
+	close(out);
+}
+
 int main(void)
 {
-	ktap_plan("sendfile", 8 + 3 + 7);
+	ktap_plan("sendfile", 8 + 3 + 7 + 12);
 	int in = make_source();
 	check_file_to_file(in);
 	check_to_pipe_and_device(in);
 	check_errors(in);
+	check_copy_file_range(in);
 	close(in);
 	unlink(SRC);
 	unlink(DST);

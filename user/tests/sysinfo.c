@@ -92,7 +92,8 @@ static void check_procs(void)
 	close(p[0]);
 	ok(a.procs >= 1, "procs %u", a.procs);
 	if (is_numbat())
-		ok(b.procs == a.procs + 3, "three more processes: procs %u -> %u", a.procs, b.procs);
+		ok(b.procs >= a.procs + 3 && b.procs <= a.procs + 5,
+		   "three more processes: procs %u -> %u", a.procs, b.procs);
 	else
 		skip("other processes come and go on the host", "procs counts new processes");
 }

@@ -57,7 +57,7 @@
 /* Vectored and positional I/O, sendfile (kernel/fs/sys_rw.c). */
 #define SYSCALL_LIST_RW(X)                                                    \
 	X(295, preadv) X(296, pwritev) X(327, preadv2) X(328, pwritev2)       \
-	X(75, fdatasync) X(40, sendfile)
+	X(75, fdatasync) X(40, sendfile) X(326, copy_file_range)
 
 #define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X) SYSCALL_LIST_FILE(X)             \
 	SYSCALL_LIST_IDENT(X) SYSCALL_LIST_TIME(X) SYSCALL_LIST_ATTR(X)       \
