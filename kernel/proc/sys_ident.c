@@ -5,8 +5,9 @@
  *
  * The ids follow Linux's rules for changing them (an effective uid of 0
  * may set any; others may only swap among their real, effective and saved
- * ids) and are reported back, but no other check uses them: every process
- * still has root's file permissions. The nice value is stored and
+ * ids) and are reported back. Beyond these calls only swapon, swapoff
+ * and setpriority look at them (proc_privileged); every process still
+ * has root's file permissions. The nice value is stored and
  * reported; the scheduler does not use it.
  *
  * Locking: a process writes its own fields without a lock (only it reads
@@ -48,7 +49,7 @@ SYSCALL(umask)
 
 /* ------------------------------------------------------------ ids */
 
-static bool privileged(void) { return current->cred.uid[ID_EFFECTIVE] == 0; }
+static bool privileged(void) { return proc_privileged(current); }
 
 /* May an unprivileged process take id v, one of its own three? */
 static bool own_id(uint32_t v, const uint32_t ids[3])

@@ -64,7 +64,7 @@ SYSCALL(setpriority)
 	if (which < PRIO_PROCESS || which > PRIO_USER)
 		return -EINVAL;
 	nice = nice < NICE_MIN ? NICE_MIN : nice > NICE_MAX ? NICE_MAX : nice;
-	bool root = current->cred.uid[ID_EFFECTIVE] == 0;
+	bool root = proc_privileged(current);
 	int err = 0;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	proc_for_each(p) {

@@ -108,6 +108,14 @@ struct proc {
 	bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS: set once, kept */
 };
 
+/* May the caller do what Linux reserves to a capability (CAP_SYS_ADMIN,
+ * CAP_SETUID...)? Here: its effective uid is 0. Checked only by the id
+ * calls, setpriority, setgroups, swapon and swapoff (docs/processes.md). */
+static inline bool proc_privileged(const struct proc *p)
+{
+	return p->cred.uid[ID_EFFECTIVE] == 0;
+}
+
 extern struct spinlock proc_lock;
 
 struct proc *current_proc(void);
