@@ -18,7 +18,7 @@
 #include <arch/uctx.h>
 #include <arch/irq.h>
 
-#define NR_SYSCALLS 335
+#define NR_SYSCALLS 440              /* faccessat2 (439) is the highest */
 
 #define ENTRY(nr, name) [nr] = sys_##name,
 static const syscall_fn table[NR_SYSCALLS] = {

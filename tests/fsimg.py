@@ -111,6 +111,20 @@ def debugfs_cat(image, path):
     return p.stdout if p.returncode == 0 else None
 
 
+def post_owned(image):
+    """ext2's attrs_on_disk test: mode 04711, owner 70000:80001 (the high
+    16 bits of each in osd2), atime 1000000000, mtime 1200000000."""
+    st = subprocess.run([tool("debugfs"), "-R", "stat /ktest/host/owned", image],
+                        capture_output=True, text=True).stdout
+    want = {"Mode": "04711", "User": "70000", "Group": "80001"}
+    got = {k: (re.search(rf"{k}:\s+(\d+)", st) or [None, None])[1] for k in want}
+    times = {k: re.search(rf"{k}: (0x[0-9a-f]+)", st) for k in ("atime", "mtime")}
+    ok = got == want and times["atime"] and int(times["atime"][1], 16) == 1000000000 \
+        and times["mtime"] and int(times["mtime"][1], 16) == 1200000000
+    return Result("debugfs: /ktest/host/owned has the mode, owner and times set",
+                  PASS if ok else FAIL, "" if ok else f"{got} {st[:300]!r}")
+
+
 def post_host_files(image):
     out = []
     for name, want in host_files().items():
@@ -121,6 +135,7 @@ def post_host_files(image):
                              f"{hashlib.sha256(want).hexdigest()[:16]} ({len(got)} vs {len(want)} bytes)")
         out.append(Result(f"debugfs: /ktest/host/{name} has the bytes the kernel wrote",
                           PASS if ok else FAIL, why))
+    out.append(post_owned(image))
     gone = subprocess.run([tool("debugfs"), "-R", "stat /ktest/host/gone", image],
                           capture_output=True, text=True)
     out.append(Result("debugfs: /ktest/host/gone was deleted",

@@ -14,7 +14,12 @@ readlink chdir getcwd dup dup2 dup3 pipe pipe2 fcntl ioctl mmap munmap mprotect
 brk madvise msync fork vfork execve exit exit_group wait4 kill getpid getppid
 gettid uname arch_prctl set_tid_address clock_gettime nanosleep sched_yield
 sched_setaffinity sched_getaffinity getcpu rt_sigaction rt_sigprocmask getuid
-geteuid getgid getegid sync fsync mknod mknodat swapon swapoff getrusage times "
+geteuid getgid getegid sync fsync mknod mknodat swapon swapoff umask chmod
+fchmod fchmodat chown fchown lchown fchownat utimensat futimesat utimes utime
+faccessat faccessat2 statfs fstatfs sysinfo getgroups setgroups setuid setgid
+setreuid setregid setresuid getresuid setresgid getresgid getpriority
+setpriority time gettimeofday clock_getres clock_nanosleep preadv pwritev
+preadv2 pwritev2 fdatasync sendfile copy_file_range prctl getrusage times "
 allowed=$(echo $allowed)
 log=$(mktemp)
 strace -f -qq -o "$log" "$@" >/dev/null 2>&1 || true

@@ -154,7 +154,7 @@ static int64_t do_open(int64_t dirfd, const char *upath, uint64_t flags, uint64_
 	int err = at_dir(dirfd, path, &dir);
 	if (err)
 		return err;
-	err = vfs_open(dir, path, flags, mode & 07777, &f);
+	err = vfs_open(dir, path, flags, mode & 07777 & ~current->umask, &f);
 	if (dir)
 		inode_put(dir);
 	if (err)

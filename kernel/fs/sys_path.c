@@ -1,5 +1,5 @@
 /*
- * System calls on path names: stat, access, mkdir, unlink, rename, link,
+ * System calls on path names: stat, mkdir, unlink, rename, link,
  * symlink, readlink, chdir, getcwd, truncate, execve, sync. Each copies
  * the path in from user space first (-EFAULT, -ENAMETOOLONG).
  */
@@ -35,6 +35,12 @@ static int get_path(const char *upath, char **out)
 	return 0;
 }
 
+/* The same for the other path calls (stat.h). */
+int path_from_user(const char *upath, char **out)
+{
+	return get_path(upath, out);
+}
+
 static int stat_at(int64_t dirfd, const char *upath, void *ustat, uint64_t flags)
 {
 	struct kstat st;
@@ -64,25 +70,6 @@ SYSCALL(stat) { return stat_at(AT_FDCWD, (const char *)a0, (void *)a1, 0); }
 SYSCALL(lstat) { return stat_at(AT_FDCWD, (const char *)a0, (void *)a1, AT_SYMLINK_NOFOLLOW); }
 SYSCALL(newfstatat) { return stat_at((int)a0, (const char *)a1, (void *)a2, a3); }
 
-/* access: everyone is root, who may read and write anything and execute
- * what has an execute bit. */
-SYSCALL(access)
-{
-	struct kstat st;
-	char *path;
-
-	if (a1 & ~7UL)
-		return -EINVAL;
-	int err = get_path((const char *)a0, &path);
-	if (err)
-		return err;
-	err = vfs_stat(current->cwd, path, LOOKUP_FOLLOW, &st);
-	kfree(path);
-	if (!err && (a1 & 1) && !(st.mode & 0111) && !S_ISDIR(st.mode))
-		err = -EACCES;
-	return err;
-}
-
 /* Run op on one user path relative to the cwd. */
 #define PATH_CALL(name, expr)                                              \
 	SYSCALL(name)                                                      \
@@ -96,12 +83,13 @@ SYSCALL(access)
 		return err;                                                \
 	}
 
-PATH_CALL(mkdir, vfs_mkdir(current->cwd, path, a1 & 07777))
+/* The creating calls apply the process's umask (umask(2)). */
+PATH_CALL(mkdir, vfs_mkdir(current->cwd, path, a1 & 07777 & ~current->umask))
 PATH_CALL(rmdir, vfs_rmdir(current->cwd, path))
 PATH_CALL(unlink, vfs_unlink(current->cwd, path))
 PATH_CALL(truncate, (int64_t)a1 < 0 ? -EINVAL : vfs_truncate(current->cwd, path, a1))
 PATH_CALL(chdir, cwd_change(current, path))
-PATH_CALL(mknod, vfs_mknod(current->cwd, path, (uint32_t)a1, (uint32_t)a2))
+PATH_CALL(mknod, vfs_mknod(current->cwd, path, (uint32_t)a1 & ~current->umask, (uint32_t)a2))
 
 SYSCALL(mknodat)
 {
@@ -113,7 +101,7 @@ SYSCALL(mknodat)
 		return err;
 	err = at_dir((int64_t)(int)a0, path, &dir);
 	if (!err) {
-		err = vfs_mknod(dir, path, (uint32_t)a2, (uint32_t)a3);
+		err = vfs_mknod(dir, path, (uint32_t)a2 & ~current->umask, (uint32_t)a3);
 		if (dir)
 			inode_put(dir);
 	}

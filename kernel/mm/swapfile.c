@@ -491,6 +491,8 @@ SYSCALL(swapon)
 	struct blkdev *d;
 	char abs[64];
 
+	if (!proc_privileged(current))
+		return -EPERM;             /* Linux: CAP_SYS_ADMIN, checked first */
 	if (a1 & ~(uint64_t)SWAP_FLAGS_VALID)
 		return -EINVAL;
 	int err = swap_path_dev((const char *)a0, abs, &d);
@@ -503,7 +505,9 @@ SYSCALL(swapoff)
 {
 	struct blkdev *d;
 	char abs[64];
-	int err = swap_path_dev((const char *)a0, abs, &d);
 
+	if (!proc_privileged(current))
+		return -EPERM;
+	int err = swap_path_dev((const char *)a0, abs, &d);
 	return err ? err : swap_area_off(d);
 }

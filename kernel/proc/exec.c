@@ -257,6 +257,7 @@ static void commit(struct proc *p, const char *path)
 		if (*s == '/' && s[1])
 			base = s + 1;
 	strlcpy(p->name, base, sizeof(p->name));
+	p->dumpable = true;                          /* as Linux: no set-ID programs */
 	for (int sig = 0; sig < NSIG; sig++)         /* handlers are gone */
 		if (p->sigactions[sig].handler != SIG_IGN)
 			memset(&p->sigactions[sig], 0, sizeof(p->sigactions[sig]));

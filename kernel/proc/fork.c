@@ -51,6 +51,7 @@ int64_t proc_fork(void)
 	child->fs_base = parent->fs_base;
 	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
 	child->sigmask = parent->sigmask;
+	proc_copy_settings(child, parent);
 	fpu_save(child->fpu);                   /* the parent's live FPU state */
 	arch_proc_init_stack(child, (void (*)(void *))user_enter, NULL);
 	*child->tf = *parent->tf;

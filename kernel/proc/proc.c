@@ -35,6 +35,8 @@ struct proc *current_proc(void)
 static void proc_init_fields(struct proc *p, const char *name)
 {
 	strlcpy(p->name, name, sizeof(p->name));
+	p->umask = 022;                 /* Linux's default for init */
+	p->dumpable = true;
 	p->cpu = this_cpu_id();
 	p->cpu_next = -1;
 	p->affinity = cpu_online_mask;
@@ -197,6 +199,8 @@ static void reparent_children(struct proc *p, struct list_head *orphans)
 		struct proc *c = list_first_entry(&p->children, struct proc, sibling);
 
 		list_del(&c->sibling);
+		if (c->pdeath_sig && c->state != P_ZOMBIE)
+			signal_send_locked(c, c->pdeath_sig);   /* prctl PR_SET_PDEATHSIG */
 		c->parent = init != p ? init : NULL;
 		if (c->parent)
 			list_add_tail(&c->sibling, &c->parent->children);

@@ -13,13 +13,10 @@
 #include <kernel/mm.h>
 #include <kernel/fdtable.h>
 #include <kernel/version.h>
+#include <kernel/time.h>
 
 SYSCALL(getpid) { return current->pid; }
 SYSCALL(gettid) { return current->pid; }
-SYSCALL(getuid) { return 0; }
-SYSCALL(geteuid) { return 0; }
-SYSCALL(getgid) { return 0; }
-SYSCALL(getegid) { return 0; }
 
 SYSCALL(getppid)
 {
@@ -68,26 +65,6 @@ SYSCALL(sched_yield)
 {
 	sched_yield();
 	return 0;
-}
-
-struct kernel_timespec {
-	int64_t sec, nsec;
-};
-
-SYSCALL(nanosleep)
-{
-	struct kernel_timespec ts;
-
-	if (copy_from_user(&ts, (void *)a0, sizeof(ts)))
-		return -EFAULT;
-	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
-		return -EINVAL;
-	int err = sched_sleep_ns((uint64_t)ts.sec * 1000000000 + ts.nsec);
-	if (err && a1) {
-		struct kernel_timespec zero = { 0, 0 };  /* remaining: not tracked */
-		copy_to_user((void *)a1, &zero, sizeof(zero));
-	}
-	return err;
 }
 
 /* pause(2): sleep until a signal comes; always -EINTR, as Linux (a

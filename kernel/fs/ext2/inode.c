@@ -514,6 +514,7 @@ const struct address_space_ops ext2_aops = {
 
 int ext2_sync(struct super_block *sb);
 void ext2_put_super(struct super_block *sb);
+int ext2_statfs(struct super_block *sb, struct kstatfs *st);
 
 const struct super_ops ext2_super_ops = {
 	.alloc_inode = ext2_alloc_inode,
@@ -523,4 +524,5 @@ const struct super_ops ext2_super_ops = {
 	.evict_inode = ext2_evict_inode,
 	.sync = ext2_sync,
 	.put_super = ext2_put_super,
+	.statfs = ext2_statfs,
 };

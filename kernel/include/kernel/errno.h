@@ -37,6 +37,8 @@
 #define ENOSYS  38
 #define ENOTEMPTY 39
 #define ELOOP   40
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95
 #define EUCLEAN 117
 
 #endif

@@ -33,6 +33,18 @@ void *kstack_alloc(int node);
 void kstack_free(void *stack);
 struct page *kstack_page(const void *stack);   /* its (first) frame */
 
+/* The process's user and group ids (kernel/proc/sys_ident.c). Stored and
+ * changed with Linux's rules (euid 0 may set any id); nothing else checks
+ * them: every file permission check is root's. */
+#define PROC_NGROUPS_MAX 32        /* supplementary groups setgroups keeps */
+enum { ID_REAL, ID_EFFECTIVE, ID_SAVED };
+struct proc_cred {
+	uint32_t uid[3];           /* indexed by ID_REAL, ID_EFFECTIVE, ID_SAVED */
+	uint32_t gid[3];
+	int ngroups;
+	uint32_t groups[PROC_NGROUPS_MAX];
+};
+
 struct mm;
 struct fdtable;
 struct inode;
@@ -89,7 +101,24 @@ struct proc {
 	/* CPU time, faults, context switches and its reaped children's
 	 * totals (proc_stat.h says who writes them when). */
 	struct proc_acct acct;
+	/* Settings of the process's own (sys_ident.c), copied by fork. Written
+	 * by the process itself, except nice (setpriority on another pid) and
+	 * pdeath_sig's use at the parent's exit: those under proc_lock. */
+	struct proc_cred cred;
+	uint32_t umask;            /* applied to every create; 022 at boot */
+	int nice;                  /* -20..19; the scheduler ignores it */
+	int pdeath_sig;            /* sent when the parent exits; fork clears it */
+	bool dumpable;             /* PR_SET_DUMPABLE (no core dumps exist) */
+	bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS: set once, kept */
 };
+
+/* May the caller do what Linux reserves to a capability (CAP_SYS_ADMIN,
+ * CAP_SETUID...)? Here: its effective uid is 0. Checked only by the id
+ * calls, setpriority, setgroups, swapon and swapoff (docs/processes.md). */
+static inline bool proc_privileged(const struct proc *p)
+{
+	return p->cred.uid[ID_EFFECTIVE] == 0;
+}
 
 extern struct spinlock proc_lock;
 
@@ -147,5 +176,7 @@ void proc_make_init(struct proc *p);
 int proc_end_all(int *ended);
 int proc_count(void);
 int proc_last_pid(void);                  /* the pid given out last */
+/* fork: the child gets the parent's ids, umask, nice and prctl settings. */
+void proc_copy_settings(struct proc *child, const struct proc *parent);
 
 #endif

@@ -21,5 +21,8 @@ int file_getattr(struct file *f, struct kstat *st);
 int stat_to_user(const struct kstat *st, void *ustat);
 /* Directory for *at() calls (sys_file.c): a reference or NULL (root). */
 int at_dir(int64_t dirfd, const char *path, struct inode **dir);
+/* A user path copied into a kmalloc'd PATH_MAX buffer (sys_path.c); the
+ * caller kfrees *out. -EFAULT, -ENAMETOOLONG, -ENOENT if empty, -ENOMEM. */
+int path_from_user(const char *upath, char **out);
 
 #endif

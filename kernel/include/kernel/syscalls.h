@@ -34,7 +34,36 @@
 	X(262, newfstatat) X(292, dup3) X(293, pipe2) X(133, mknod)          \
 	X(259, mknodat)
 
-#define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X) SYSCALL_LIST_FILE(X)
+/* Identity, umask, priority, prctl (kernel/proc/sys_ident.c, sys_prctl.c).
+ * rseq (334) is left out on purpose: -ENOSYS is what Linux built without
+ * CONFIG_RSEQ returns, and glibc then runs without it. */
+#define SYSCALL_LIST_IDENT(X)                                                 \
+	X(95, umask) X(105, setuid) X(106, setgid) X(113, setreuid)           \
+	X(114, setregid) X(115, getgroups) X(116, setgroups)                  \
+	X(117, setresuid) X(118, getresuid) X(119, setresgid)                 \
+	X(120, getresgid) X(140, getpriority) X(141, setpriority)             \
+	X(157, prctl) X(99, sysinfo)
+
+/* Time (kernel/proc/sys_time.c). */
+#define SYSCALL_LIST_TIME(X)                                                  \
+	X(201, time) X(96, gettimeofday) X(229, clock_getres)                 \
+	X(230, clock_nanosleep)
+
+/* File attributes and statfs (kernel/fs/sys_attr.c, statfs.c). */
+#define SYSCALL_LIST_ATTR(X)                                                  \
+	X(90, chmod) X(91, fchmod) X(268, fchmodat) X(92, chown)              \
+	X(93, fchown) X(94, lchown) X(260, fchownat) X(280, utimensat)        \
+	X(261, futimesat) X(235, utimes) X(132, utime) X(269, faccessat)      \
+	X(439, faccessat2) X(137, statfs) X(138, fstatfs)
+
+/* Vectored and positional I/O, sendfile (kernel/fs/sys_rw.c). */
+#define SYSCALL_LIST_RW(X)                                                    \
+	X(295, preadv) X(296, pwritev) X(327, preadv2) X(328, pwritev2)       \
+	X(75, fdatasync) X(40, sendfile) X(326, copy_file_range)
+
+#define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X) SYSCALL_LIST_FILE(X)             \
+	SYSCALL_LIST_IDENT(X) SYSCALL_LIST_TIME(X) SYSCALL_LIST_ATTR(X)       \
+	SYSCALL_LIST_RW(X)
 
 #define DECLARE(nr, name) SYSCALL(name);
 SYSCALL_LIST(DECLARE)

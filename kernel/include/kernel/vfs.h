@@ -98,6 +98,7 @@ struct file;
 struct super_block;
 struct page;
 struct kstat;
+struct kstatfs;
 
 /* ------------------------------------------------------------ locks */
 
@@ -230,6 +231,9 @@ struct super_ops {
 	 * rather than kept in the cache unused (procfs: cheap to rebuild). */
 	bool (*drop_inode)(struct inode *inode);
 	int (*sync)(struct super_block *sb);       /* metadata to the device */
+	/* Optional: fill st's counts and f_type (statfs.c fills the rest).
+	 * Called without sb->lock. */
+	int (*statfs)(struct super_block *sb, struct kstatfs *st);
 	void (*put_super)(struct super_block *sb);
 };
 
