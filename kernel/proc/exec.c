@@ -272,6 +272,7 @@ int do_execve(const char *path, struct exec_args *a)
 	err = elf_read(f, &im);
 	struct mm *mm = err ? NULL : build_mm(f->inode, &im, &err);
 	if (mm && !(err = plan_stack(&sp, a, path, &im))) {
+		proc_mm_release(p);          /* clear_child_tid, vfork parent */
 		struct mm *old = swap_mm(mm);
 		err = write_stack(&sp, a, path);
 		if (err) {

@@ -19,6 +19,7 @@
 #include <kernel/cmdline.h>
 #include <kernel/power.h>
 #include <kernel/files.h>
+#include <kernel/clone.h>
 #include <arch/sched.h>
 #include <arch/trap.h>
 
@@ -42,6 +43,7 @@ static void proc_init_fields(struct proc *p, const char *name)
 	list_init(&p->sibling);
 	list_init(&p->sleep_node);
 	waitq_init(&p->child_exit);
+	p->exit_signal = SIGCHLD;       /* clone may choose another */
 }
 
 /* The idle process of a CPU: its boot stack, never on a run queue. */
@@ -232,12 +234,15 @@ void proc_exit(int status)
 
 	BUG_ON(p == this_cpu()->rq.idle);
 	p->exit_status = status;
+	proc_mm_release(p);             /* clear_child_tid, vfork parent */
 	release_resources(p);
 	proc_on_exit(p);
 	struct list_head orphans = LIST_HEAD_INIT(orphans);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	reparent_children(p, &orphans);
 	sched_make_zombie(p);
+	if (p->parent && p->exit_signal)
+		signal_send_locked(p->parent, p->exit_signal);
 	if (p->parent)
 		wake_up_all(&p->parent->child_exit);
 	spin_unlock_irqrestore(&proc_lock, flags);
@@ -255,13 +260,20 @@ void kthread_exit(int status)
 	proc_exit(W_EXITCODE(status));
 }
 
-static bool matches(const struct proc *c, int pid)
+/* Does child c answer wait4(pid, options)? Without __WALL, __WCLONE
+ * asks for the children whose exit signal is not SIGCHLD, its absence
+ * for the others (Linux's rule). */
+static bool matches(const struct proc *c, int pid, int options)
 {
+	bool clone_child = c->exit_signal != SIGCHLD;
+
+	if (!(options & __WALL) && clone_child != !!(options & __WCLONE))
+		return false;
 	return pid <= 0 || c->pid == pid;     /* no process groups: 0, -1: any */
 }
 
 /* A zombie child matching pid, unlinked from p, or NULL. proc_lock held. */
-static struct proc *take_zombie(struct proc *p, int pid, bool *have)
+static struct proc *take_zombie(struct proc *p, int pid, int options, bool *have)
 {
 	struct list_head *l;
 
@@ -269,7 +281,7 @@ static struct proc *take_zombie(struct proc *p, int pid, bool *have)
 	list_for_each(l, &p->children) {
 		struct proc *c = list_entry(l, struct proc, sibling);
 
-		if (!matches(c, pid))
+		if (!matches(c, pid, options))
 			continue;
 		*have = true;
 		if (c->state == P_ZOMBIE) {
@@ -280,7 +292,7 @@ static struct proc *take_zombie(struct proc *p, int pid, bool *have)
 	return NULL;
 }
 
-static bool zombie_ready(struct proc *p, int pid)
+static bool zombie_ready(struct proc *p, int pid, int options)
 {
 	bool have;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
@@ -289,7 +301,7 @@ static bool zombie_ready(struct proc *p, int pid)
 
 	list_for_each(l, &p->children) {
 		struct proc *c = list_entry(l, struct proc, sibling);
-		if (matches(c, pid) && c->state == P_ZOMBIE)
+		if (matches(c, pid, options) && c->state == P_ZOMBIE)
 			ready = true;
 	}
 	have = !list_empty(&p->children);
@@ -306,7 +318,7 @@ int proc_wait(int pid, int *status, int options)
 	for (;;) {
 		bool have;
 		uint64_t flags = spin_lock_irqsave(&proc_lock);
-		struct proc *z = take_zombie(p, pid, &have);
+		struct proc *z = take_zombie(p, pid, options, &have);
 		spin_unlock_irqrestore(&proc_lock, flags);
 
 		if (z) {
@@ -319,7 +331,7 @@ int proc_wait(int pid, int *status, int options)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		int err = wait_event(&p->child_exit, zombie_ready(p, pid));
+		int err = wait_event(&p->child_exit, zombie_ready(p, pid, options));
 		if (err)
 			return err;
 	}

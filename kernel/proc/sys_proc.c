@@ -12,6 +12,7 @@
 #include <kernel/random.h>
 #include <kernel/mm.h>
 #include <kernel/fdtable.h>
+#include <kernel/clone.h>
 
 SYSCALL(getpid) { return current->pid; }
 SYSCALL(gettid) { return current->pid; }
@@ -29,19 +30,18 @@ SYSCALL(getppid)
 	return ppid;
 }
 
-SYSCALL(fork) { return proc_fork(); }
-SYSCALL(vfork) { return proc_fork(); }    /* a full copy: allowed by POSIX */
 
 SYSCALL(exit) { proc_exit(W_EXITCODE(a0)); }
 SYSCALL(exit_group) { proc_exit(W_EXITCODE(a0)); }
 
-/* wait4(pid, status, options, rusage): rusage is not filled in. */
+/* wait4(pid, status, options, rusage): rusage is not filled in. The
+ * options are an int (a C library may sign-extend __WCLONE). */
 SYSCALL(wait4)
 {
 	int *ustatus = (int *)a1;
 	int status = 0;
 
-	if (a2 & ~(uint64_t)(WNOHANG | 0x40000000 /* __WALL */ | 0x80000000))
+	if ((uint32_t)a2 & ~(WNOHANG | __WALL | __WCLONE))
 		return -EINVAL;
 	if (ustatus && !user_range_ok(ustatus, sizeof(int)))
 		return -EFAULT;
@@ -143,13 +143,6 @@ SYSCALL(arch_prctl)
 		return copy_to_user((void *)a1, &current->fs_base, 8) ? -EFAULT : 0;
 	}
 	return -EINVAL;
-}
-
-/* set_tid_address: the address would be cleared at exit for a thread
- * library waiting on it; with one thread per process nobody waits. */
-SYSCALL(set_tid_address)
-{
-	return current->pid;
 }
 
 /* rt_sigaction(sig, act, oldact, sigsetsize) */

@@ -37,6 +37,7 @@
 #define ENOSYS  38
 #define ENOTEMPTY 39
 #define ELOOP   40
+#define ETIMEDOUT 110
 #define EUCLEAN 117
 
 #endif

@@ -84,6 +84,16 @@ struct proc {
 	struct k_sigaction sigactions[NSIG];  /* kernel/proc/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
+
+	/* clone, vfork and thread-id fields (kernel/proc/clone.c). */
+	int exit_signal;           /* sent to the parent at exit (fork: SIGCHLD;
+				      0: none, a "clone child" for wait4) */
+	uint64_t clear_child_tid;  /* user address zeroed + futex-woken when the
+				      task lets go of its mm (exit, exec); 0: none */
+	uint64_t set_child_tid;    /* CLONE_CHILD_SETTID: the tid is written
+				      there by the child itself, first thing */
+	struct vfork_done *vfork_done;  /* the vfork parent waits on it; under
+					   proc_lock */
 };
 
 extern struct spinlock proc_lock;
@@ -122,7 +132,15 @@ void procfs_proc_remove(struct proc *p);
 void sysfs_node_init(void);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, int *status, int options);
-int64_t proc_fork(void);
+/* clone(2) with Linux's arguments (kernel/proc/clone.c): the new task's
+ * id, or a negative errno. */
+struct clone_req {
+	uint64_t flags, newsp, parent_tid, child_tid, tls;
+};
+int64_t proc_clone(const struct clone_req *r);
+/* The task lets go of its address space (exit, exec): clear_child_tid is
+ * zeroed and its futex woken, a vfork parent resumes. No lock held. */
+void proc_mm_release(struct proc *p);
 int proc_kill(int pid, int sig);
 void proc_make_init(struct proc *p);
 /* Power-off: end every user process but the caller, wait for them to let
