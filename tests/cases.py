@@ -336,7 +336,7 @@ def user_test_cases():
     """One boot per user/tests/*.c program, run as init (init=/tests/NAME);
     the swap tests on their own machines (SWAP_TESTS)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
+    names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie", "user/glibc")
                    for p in glob.glob(os.path.join(root, d, "*.c")))
     return [swap_case(f"user-{n}", n, checks=SWAP_CHECKS.get(n, [])) for n in names
             if n in SWAP_TESTS] + numabal_cases() + [

@@ -408,7 +408,17 @@ void numab_user_return(void)
 		mm->numa_next_scan = now + READ_ONCE(numab.scan_delay_ms) * NS_PER_MS;
 		return;
 	}
-	if (now >= mm->numa_next_scan || mm->numa_scan_node != numa_this_node())
+	/* Threads share the mm: the one that moves numa_next_scan from the
+	 * value it read to "scanning" (~0) scans this window, the others go
+	 * on. Threads on several nodes would take turns scanning at every
+	 * return to user mode if a node change alone started a window: with
+	 * more than one user, only the period does. */
+	uint64_t next = READ_ONCE(mm->numa_next_scan);
+	bool moved = mm->numa_scan_node != numa_this_node() &&
+		     __atomic_load_n(&mm->users, __ATOMIC_RELAXED) == 1;
+	if ((now >= next || moved) && next != ~0ULL &&
+	    __atomic_compare_exchange_n(&mm->numa_next_scan, &next, ~0ULL, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		scan(mm, now);
 }
 

@@ -22,7 +22,14 @@
  *                       "clone child" that wait4 sees only with __WCLONE
  *                       or __WALL
  *
- * Threads (CLONE_THREAD with CLONE_SIGHAND and CLONE_VM) are in thread.c.
+ *   CLONE_FILES         share the descriptor table (refcounted) instead
+ *                       of a copy
+ *   CLONE_THREAD        a thread of the caller's process (thread.c): same
+ *                       tgid, handlers of the leader, no exit signal, no
+ *                       parent waits for it. CLONE_SIGHAND (required with
+ *                       it) shares the handlers that way; without
+ *                       CLONE_THREAD it copies them (see the docs), and
+ *                       CLONE_FS copies the working directory.
  */
 #include <kernel/proc.h>
 #include <kernel/clone.h>
@@ -30,6 +37,7 @@
 #include <kernel/mm.h>
 #include <kernel/files.h>
 #include <kernel/futex.h>
+#include <kernel/thread.h>
 #include <kernel/syscalls.h>
 #include <kernel/percpu.h>
 #include <kernel/numa.h>
@@ -95,7 +103,7 @@ static void clone_regs(struct proc *child, struct proc *parent, const struct clo
 	uctx_set_return(child->tf, 0);          /* clone returns 0 in the child */
 	if (r->newsp)
 		uctx_set_sp(child->tf, r->newsp);
-	child->exit_signal = r->flags & CSIGNAL;
+	child->exit_signal = r->flags & CLONE_THREAD ? 0 : r->flags & CSIGNAL;
 	if (r->flags & CLONE_CHILD_SETTID)
 		child->set_child_tid = r->child_tid;
 	if (r->flags & CLONE_CHILD_CLEARTID)
@@ -126,17 +134,28 @@ void clone_child_start(void *arg)
 	user_enter(self->tf);
 }
 
-/* Hang the child under its parent (the caller's, with CLONE_PARENT). */
-static void clone_link(struct proc *child, struct proc *parent, uint64_t flags,
-		       struct vfork_done *vd)
+/* A new thread joins the caller's group; a new process hangs under the
+ * caller's process (its leader), or its parent with CLONE_PARENT.
+ * -EINTR when the group is ending. */
+static int clone_link(struct proc *child, struct proc *parent, uint64_t flags,
+		      struct vfork_done *vd)
 {
 	uint64_t f = spin_lock_irqsave(&proc_lock);
-	struct proc *p = (flags & CLONE_PARENT) && parent->parent ? parent->parent : parent;
+	struct proc *p = parent->leader;
+	int err = 0;
 
-	child->parent = p;
-	list_add_tail(&child->sibling, &p->children);
-	child->vfork_done = vd;
+	if (flags & CLONE_THREAD) {
+		err = thread_join_locked(child, parent);
+	} else {
+		if ((flags & CLONE_PARENT) && p->parent)
+			p = p->parent;
+		child->parent = p;
+		list_add_tail(&child->sibling, &p->children);
+	}
+	if (!err)
+		child->vfork_done = vd;
 	spin_unlock_irqrestore(&proc_lock, f);
+	return err;
 }
 
 /*
@@ -177,7 +196,7 @@ int64_t proc_clone(const struct clone_req *r)
 	if (!child)
 		return proc_count() >= MAX_PROCS ? -EAGAIN : -ENOMEM;
 	err = clone_mm(child, parent, r->flags);
-	if (!err && proc_copy_files(child, parent))
+	if (!err && proc_copy_files(child, parent, r->flags & CLONE_FILES))
 		err = -ENOMEM;
 	if (err) {
 		clone_abort(child);   /* -EINTR: the parent was killed meanwhile */
@@ -189,7 +208,10 @@ int64_t proc_clone(const struct clone_req *r)
 		copy_to_user((void *)r->parent_tid, &pid, sizeof(pid));
 	struct vfork_done vd = { .done = false };
 	waitq_init(&vd.wq);
-	clone_link(child, parent, r->flags, r->flags & CLONE_VFORK ? &vd : NULL);
+	if ((err = clone_link(child, parent, r->flags, r->flags & CLONE_VFORK ? &vd : NULL))) {
+		clone_abort(child);
+		return err;
+	}
 	sched_start(child);
 	if (r->flags & CLONE_VFORK)
 		vfork_wait(&vd, pid);

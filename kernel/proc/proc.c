@@ -20,6 +20,7 @@
 #include <kernel/power.h>
 #include <kernel/files.h>
 #include <kernel/clone.h>
+#include <kernel/thread.h>
 #include <arch/sched.h>
 #include <arch/trap.h>
 
@@ -55,6 +56,7 @@ struct proc *proc_alloc_idle(int cpu)
 		panic("sched: no memory for cpu %d's idle process", cpu);
 	proc_init_fields(p, "idle");
 	p->pid = 0;
+	thread_init_locked(p);
 	p->state = P_RUNNING;
 	p->on_cpu = true;
 	cpumask_set(&p->affinity, cpu);
@@ -82,6 +84,7 @@ struct proc *proc_alloc(const char *name, int node)
 	}
 	nr_procs++;
 	p->pid = next_pid++;
+	thread_init_locked(p);
 	list_add_tail(&p->all, &all_procs);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return p;
@@ -224,9 +227,11 @@ static void release_resources(struct proc *p)
 }
 
 /*
- * End the current process with wait status `status`. It becomes a ZOMBIE
- * until its parent collects it with wait4 (a process without a parent is
- * freed by the next process to run on this CPU, see schedule_tail).
+ * End the current thread with wait status `status`. It becomes a ZOMBIE;
+ * a group leader stays one until its parent collects it with wait4, once
+ * every thread of the process has exited (a thread other than the leader,
+ * or a process without a parent, is freed by the next task to run on this
+ * CPU, see schedule_tail).
  */
 void proc_exit(int status)
 {
@@ -239,12 +244,16 @@ void proc_exit(int status)
 	proc_on_exit(p);
 	struct list_head orphans = LIST_HEAD_INIT(orphans);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	reparent_children(p, &orphans);
+	struct proc *leader = p->leader;
+	bool process_dead = thread_exit_locked(p);   /* its last thread */
+
+	if (process_dead)
+		reparent_children(leader, &orphans);
 	sched_make_zombie(p);
-	if (p->parent && p->exit_signal)
-		signal_send_locked(p->parent, p->exit_signal);
-	if (p->parent)
-		wake_up_all(&p->parent->child_exit);
+	if (process_dead && leader->parent && leader->exit_signal)
+		signal_send_locked(leader->parent, leader->exit_signal);
+	if (process_dead && leader->parent)
+		wake_up_all(&leader->parent->child_exit);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	while (!list_empty(&orphans)) {
 		struct proc *z = list_first_entry(&orphans, struct proc, sibling);
@@ -284,7 +293,7 @@ static struct proc *take_zombie(struct proc *p, int pid, int options, bool *have
 		if (!matches(c, pid, options))
 			continue;
 		*have = true;
-		if (c->state == P_ZOMBIE) {
+		if (c->state == P_ZOMBIE && !c->nr_threads) {
 			list_del(&c->sibling);
 			return c;
 		}
@@ -301,7 +310,7 @@ static bool zombie_ready(struct proc *p, int pid, int options)
 
 	list_for_each(l, &p->children) {
 		struct proc *c = list_entry(l, struct proc, sibling);
-		if (matches(c, pid, options) && c->state == P_ZOMBIE)
+		if (matches(c, pid, options) && c->state == P_ZOMBIE && !c->nr_threads)
 			ready = true;
 	}
 	have = !list_empty(&p->children);
@@ -313,7 +322,7 @@ static bool zombie_ready(struct proc *p, int pid, int options)
  * -ECHILD (no such child) or -EINTR (killed while waiting). */
 int proc_wait(int pid, int *status, int options)
 {
-	struct proc *p = current;
+	struct proc *p = current->leader;   /* the process's children */
 
 	for (;;) {
 		bool have;
@@ -360,7 +369,7 @@ void proc_make_init(struct proc *p)
 {
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 
-	p->pid = 1;
+	p->pid = p->tgid = 1;
 	spin_unlock_irqrestore(&proc_lock, flags);
 }
 

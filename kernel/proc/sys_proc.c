@@ -13,9 +13,10 @@
 #include <kernel/mm.h>
 #include <kernel/fdtable.h>
 #include <kernel/clone.h>
+#include <kernel/thread.h>
 
-SYSCALL(getpid) { return current->pid; }
-SYSCALL(gettid) { return current->pid; }
+SYSCALL(getpid) { return current->tgid; }     /* the process */
+SYSCALL(gettid) { return current->pid; }      /* the thread */
 SYSCALL(getuid) { return 0; }
 SYSCALL(geteuid) { return 0; }
 SYSCALL(getgid) { return 0; }
@@ -24,15 +25,16 @@ SYSCALL(getegid) { return 0; }
 SYSCALL(getppid)
 {
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	int ppid = current->parent ? current->parent->pid : 0;
+	struct proc *parent = current->leader->parent;   /* the process's */
+	int ppid = parent ? parent->tgid : 0;
 
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return ppid;
 }
 
 
-SYSCALL(exit) { proc_exit(W_EXITCODE(a0)); }
-SYSCALL(exit_group) { proc_exit(W_EXITCODE(a0)); }
+SYSCALL(exit) { proc_exit(W_EXITCODE(a0)); }                 /* this thread */
+SYSCALL(exit_group) { thread_group_exit(W_EXITCODE(a0)); }   /* every thread */
 
 /* wait4(pid, status, options, rusage): rusage is not filled in. The
  * options are an int (a C library may sign-extend __WCLONE). */
@@ -149,7 +151,8 @@ SYSCALL(arch_prctl)
 SYSCALL(rt_sigaction)
 {
 	int sig = (int)a0;
-	struct k_sigaction sa, old = current->sigactions[sig < NSIG && sig > 0 ? sig : 0];
+	struct k_sigaction *actions = current->leader->sigactions;   /* the process's */
+	struct k_sigaction sa, old = actions[sig < NSIG && sig > 0 ? sig : 0];
 
 	if (sig <= 0 || sig >= NSIG || a3 != 8)
 		return -EINVAL;
@@ -161,7 +164,9 @@ SYSCALL(rt_sigaction)
 		return 0;
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return -EINVAL;
-	current->sigactions[sig] = sa;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);   /* other threads may write */
+	actions[sig] = sa;
+	spin_unlock_irqrestore(&proc_lock, flags);
 	if (sa.handler == SIG_IGN)     /* POSIX: a pending one is discarded */
 		__atomic_fetch_and(&current->pending, ~(1UL << (sig - 1)), __ATOMIC_SEQ_CST);
 	return 0;
@@ -248,17 +253,32 @@ SYSCALL(set_robust_list)
 	return a1 == 24 ? 0 : -EINVAL;
 }
 
-/* tgkill(tgid, tid, sig) and tkill(tid, sig): one thread per process. */
+/* Send sig to thread tid (of process tgid, unless tgid is 0: tkill). */
+static int thread_kill(int tgid, int tid, int sig)
+{
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *t = proc_find(tid);
+	int err = !t || t->pid == 0 || (tgid && t->tgid != tgid) ? -ESRCH : 0;
+
+	if (!err && sig)
+		signal_send_thread_locked(t, sig);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return err;
+}
+
+/* tgkill(tgid, tid, sig) and tkill(tid, sig): one thread. */
 SYSCALL(tgkill)
 {
-	if ((int)a0 <= 0 || (int)a1 <= 0 || a0 != a1)
-		return (int)a0 <= 0 || (int)a1 <= 0 ? -EINVAL : -ESRCH;
-	return proc_kill((int)a1, (int)a2);
+	if ((int)a0 <= 0 || (int)a1 <= 0)
+		return -EINVAL;
+	return thread_kill((int)a0, (int)a1, (int)a2);
 }
 
 SYSCALL(tkill)
 {
-	return (int)a0 <= 0 ? -EINVAL : proc_kill((int)a0, (int)a1);
+	return (int)a0 <= 0 ? -EINVAL : thread_kill(0, (int)a0, (int)a1);
 }
 
 #define RLIMIT_STACK 3

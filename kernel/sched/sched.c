@@ -398,7 +398,8 @@ static int choose_cpu(struct proc *p, int node)
 /* A new process becomes RUNNABLE on a CPU of its node. */
 void sched_start(struct proc *p)
 {
-	procfs_proc_add(p);
+	if (p->leader == p)         /* /proc lists processes, not threads */
+		procfs_proc_add(p);
 	int cpu = choose_cpu(p, p->cpu >= 0 ? cpus[p->cpu].node : numa_this_node());
 	struct runqueue *rq = rq_of(cpu);
 	uint64_t flags = spin_lock_irqsave(&rq->lock);

@@ -1,7 +1,10 @@
 /*
- * Processes. Numbat has one thread of control per process, so struct proc
- * is both: its kernel stack and saved context (scheduling), its address
- * space (mm), its files, its family (parent, children) and its exit state.
+ * Processes and threads. A struct proc is one thread of control (a task):
+ * its kernel stack and saved context (scheduling), its address space (mm),
+ * its files, its family (parent, children) and its exit state. A process
+ * with several threads is a group of them (clone with CLONE_THREAD): they
+ * share the mm and the descriptor table, and the leader holds what belongs
+ * to the process (kernel/proc/thread.c).
  *
  * States:  RUNNABLE -> RUNNING -> (SLEEPING -> RUNNABLE) ... -> ZOMBIE
  * A RUNNABLE process is on the run queue of p->cpu; a RUNNING one is that
@@ -39,7 +42,7 @@ struct trap_frame;
 struct procfs_entry;
 
 struct proc {
-	int pid;                   /* also the thread id */
+	int pid;                   /* the thread id (the process id is tgid) */
 	char name[PROC_NAME_MAX];
 	volatile int state;        /* enum proc_state; see sched.c for locking */
 	int cpu;                   /* run queue it is on, or CPU it runs on */
@@ -94,6 +97,16 @@ struct proc {
 				      there by the child itself, first thing */
 	struct vfork_done *vfork_done;  /* the vfork parent waits on it; under
 					   proc_lock */
+
+	/* Thread groups (kernel/proc/thread.c says what is per thread and
+	 * what per process). Under proc_lock. */
+	int tgid;                  /* process id (getpid): the leader's pid */
+	struct proc *leader;       /* group leader: itself for a leader */
+	struct list_head thread_node;  /* on leader->threads */
+	struct list_head threads;  /* leader: its live threads, itself included */
+	int nr_threads;            /* leader: threads not yet exited */
+	bool group_exiting;        /* leader: exit_group or a fatal signal */
+	int group_exit;            /* leader: the process's wait status then */
 };
 
 extern struct spinlock proc_lock;
