@@ -56,6 +56,11 @@ void user_return_work(void)
 			signal_deliver();
 			continue;
 		}
+		if (current->sigmask_saved_valid) {   /* rt_sigsuspend, no handler ran */
+			current->sigmask = current->sigmask_saved;
+			current->sigmask_saved_valid = false;
+			continue;
+		}
 		if (!this_cpu()->rq.need_resched)
 			break;
 		schedule();

@@ -404,6 +404,39 @@ def user_test_cases():
              timeout=3 * DEFAULT_TIMEOUT)]
 
 
+def lines_in_order(name, patterns):
+    """Lines matching each of patterns (re.search) are printed, in this order."""
+    def run(boot):
+        at, seen = 0, []
+        for pat in patterns:
+            hit = next((i for i in range(at, len(boot.lines)) if re.search(pat, boot.lines[i])), None)
+            if hit is None:
+                return [check(name, False, f"no line matching {pat!r} after {seen}")]
+            seen.append(boot.lines[hit].strip())
+            at = hit + 1
+        return [check(name, True)]
+    return run
+
+
+# Debian's static busybox (glibc: fork is clone(CLONE_CHILD_SETTID|
+# CLONE_CHILD_CLEARTID|SIGCHLD)) as the first process: ash runs a
+# three-stage pipeline and a subshell that sleeps 1 s in the background,
+# says "started" at once, and its `wait` (rt_sigsuspend until SIGCHLD)
+# returns only after both: "late" comes between "started" and "done".
+BUSYBOX_SH = ("echo a b c | busybox tr a-z A-Z | busybox rev & (busybox sleep 1; echo late) & "
+              "echo started; wait; echo done")
+
+
+def busybox_cases():
+    return [Case("busybox-sh", cmdline=f'init=/bin/busybox poweroff -- sh -c "{BUSYBOX_SH}"',
+                 checks=[init_exit_ok,
+                         expect("the pipeline's output", r"^C B A$", 1),
+                         lines_in_order("started at once, late after 1 s, done after wait",
+                                        [r"^started$", r"^late$", r"^done$"]),
+                         expect("done is printed once", r"^done$", 1)],
+                 timeout=2 * DEFAULT_TIMEOUT)]
+
+
 def gdb_cases():
     """One case per GDB walkthrough of tests/gdb_check.py (the docs quote them)."""
     return [Case(f"gdb-{s.name}", kind="gdb", timeout=s.timeout) for s in gdb_check.SESSIONS]
@@ -556,7 +589,7 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-] + user_test_cases() + swap_cases() + gdb_cases() + [
+] + user_test_cases() + busybox_cases() + swap_cases() + gdb_cases() + [
     # A short fixed-seed campaign of the system-call fuzzer (user/fuzz/):
     # 4 workers on 4 CPUs, then again with the reverse map checked every
     # 200 page faults. No panic, no hang, every worker clean, e2fsck clean.

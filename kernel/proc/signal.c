@@ -124,8 +124,12 @@ static int setup_frame(struct proc *p, int sig, uint64_t addr)
 	const struct k_sigaction *sa = &p->leader->sigactions[sig];
 	uint64_t restorer = sa->flags & SA_RESTORER ? sa->restorer : 0;
 
-	if (uctx_push_sigframe(p, sig, addr, sa->handler, restorer, p->sigmask))
+	/* After rt_sigsuspend the frame keeps the mask from before it. */
+	uint64_t saved = p->sigmask_saved_valid ? p->sigmask_saved : p->sigmask;
+
+	if (uctx_push_sigframe(p, sig, addr, sa->handler, restorer, saved))
 		return -EFAULT;
+	p->sigmask_saved_valid = false;
 	p->sigmask |= sa->mask | (sa->flags & SA_NODEFER ? 0 : bit(sig));
 	p->sigmask &= ~UNBLOCKABLE;
 	return 0;

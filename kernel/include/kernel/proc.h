@@ -107,6 +107,10 @@ struct proc {
 	int nr_threads;            /* leader: threads not yet exited */
 	bool group_exiting;        /* leader: exit_group or a fatal signal */
 	int group_exit;            /* leader: the process's wait status then */
+	/* rt_sigsuspend (sigsuspend.c): the mask to put back once a handler's
+	 * frame has saved it, or on the way to user mode. The thread's own. */
+	uint64_t sigmask_saved;
+	bool sigmask_saved_valid;
 };
 
 extern struct spinlock proc_lock;

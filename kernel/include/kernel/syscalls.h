@@ -20,7 +20,7 @@
 	X(273, set_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
 	X(318, getrandom) X(239, get_mempolicy) X(279, move_pages)            \
 	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)   \
-	X(56, clone) X(202, futex)
+	X(56, clone) X(202, futex) X(130, rt_sigsuspend)
 
 #define SYSCALL_LIST_FILE(X)                                                  \
 	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \
