@@ -151,13 +151,14 @@ SESSIONS = [
     # (e) docs/processes.md section 13: init forks the shell; where the
     # child is placed (choose_cpu: the parent's node, fewest resident).
     Session("fork", "", [
-        "break proc_fork", "continue", "bt", "info threads",
+        "break proc_clone", "continue", "bt", "info threads",
         f"p *{CUR}", "finish",
         f"set $c = (struct proc *)((char *){CUR}->children.next - (long)&((struct proc *)0)->sibling)",
         "p $c->pid", "p $c->cpu", f"p cpus[$c->cpu].node == cpus[{CUR}->cpu].node",
         "procs",
     ], [
-        ("stops in proc_fork", STOP + r"proc_fork \(\)"),
+        ("stops in proc_clone", STOP + r"proc_clone \(r="),
+        ("bt: called from sys_fork (fork is clone(SIGCHLD))", r"^#\d\s+0x\w+ in sys_fork \("),
         ("bt: called from syscall_dispatch", r"^#\d\s+0x\w+ in syscall_dispatch \("),
         ("bt: ends at syscall_entry", r"^#\d\s+0x\w+ in syscall_entry \(\)"),
         ("info threads: one thread per CPU", r"^\s+4\s+Thread 1\.4 \(CPU#3"),

@@ -14,7 +14,8 @@ readlink chdir getcwd dup dup2 dup3 pipe pipe2 fcntl ioctl mmap munmap mprotect
 brk madvise msync fork vfork execve exit exit_group wait4 kill getpid getppid
 gettid uname arch_prctl set_tid_address clock_gettime nanosleep sched_yield
 sched_setaffinity sched_getaffinity getcpu rt_sigaction rt_sigprocmask getuid
-geteuid getgid getegid sync fsync mknod mknodat swapon swapoff "
+geteuid getgid getegid sync fsync mknod mknodat swapon swapoff clone futex
+rt_sigsuspend tgkill tkill set_robust_list "
 allowed=$(echo $allowed)
 log=$(mktemp)
 strace -f -qq -o "$log" "$@" >/dev/null 2>&1 || true
