@@ -371,12 +371,13 @@ def user_test_cases():
         for n in (1, 3)] + [
         # NUMA balancing and replication rewrite PTEs (hint entries, batched
         # migrations, replicas with their own chains) while the reverse map
-        # is checked every 50 faults.
+        # is checked every 50 faults; so do threads of one mm faulting,
+        # mprotecting and unmapping on CPUs of two nodes at once.
         Case(f"user-{t}-rmap-check", cmdline=f"rmap_check=50 init=/tests/{t} poweroff",
              checks=[user_ktap, init_exit_ok,
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
-        for t in ("numahint", "numareplica")] + [
+        for t in ("numahint", "numareplica", "threads", "threads-glibc")] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).

@@ -373,11 +373,27 @@ void proc_make_init(struct proc *p)
 	spin_unlock_irqrestore(&proc_lock, flags);
 }
 
+/* Is p's exit the end of init, the process? Its leader, when the whole
+ * group is ending, else its last thread. *status: the process's wait
+ * status. Takes proc_lock. */
+static bool init_ending(struct proc *p, int *status)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *l = p->leader;
+	bool end = l->pid == 1 && (l->group_exiting ? p == l : l->nr_threads == 1);
+
+	*status = l->group_exiting ? l->group_exit : p->exit_status;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return end;
+}
+
 /* What exit does beyond releasing memory: init's exit may end the machine. */
 static void proc_on_exit(struct proc *p)
 {
-	if (p->pid == 1 && cmdline_has("poweroff")) {
-		printk("init exited with status 0x%x: powering off\n", p->exit_status);
+	int status;
+
+	if (init_ending(p, &status) && cmdline_has("poweroff")) {
+		printk("init exited with status 0x%x: powering off\n", status);
 		machine_poweroff();
 	}
 }

@@ -79,7 +79,7 @@ static struct proc *pick_thread(struct proc *p, int sig)
 {
 	struct list_head *l;
 
-	if (!blocks(p, sig))
+	if (!blocks(p, sig) && p->state != P_ZOMBIE)   /* a leader gone first */
 		return p;
 	list_for_each(l, &p->leader->threads) {
 		struct proc *t = list_entry(l, struct proc, thread_node);

@@ -331,8 +331,35 @@ static int in_threaded_child(void *(*fn)(void *), int sig)
 	return st;
 }
 
+static void *exit_later(void *arg)
+{
+	(void)arg;
+	sleep_ms(300);
+	exit(6);
+	return NULL;
+}
+
+/* The main thread leaves first (pthread_exit): the process lives on in
+ * its other thread, and wait4 must not take it until that one ends. */
+static void leader_first(void)
+{
+	pid_t c = fork();
+
+	if (c == 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, exit_later, NULL);
+		pthread_exit(NULL);
+	}
+	sleep_ms(100);
+	int st = -1, early = waitpid(c, &st, WNOHANG);
+	int done = waitpid(c, &st, 0);
+	ok(early == 0 && done == c && WIFEXITED(st) && WEXITSTATUS(st) == 6,
+	   "main thread gone first: the process waits for its last thread (%d, 0x%x)", early, st);
+}
+
 static void endings(void)
 {
+	leader_first();
 	int st = in_threaded_child(exit_from_thread, 0);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 42,
 	   "exit (exit_group) from a thread ends the whole process: status 0x%x", st);
@@ -431,7 +458,7 @@ int main(int argc, char **argv)
 		return getpid() == atoi(argv[2]) ? 9 : 1;
 	self_path = argv[0];
 	choose_cpus();
-	ktap_plan("threads", 16);
+	ktap_plan("threads", 17);
 	diag("CPUs %d and %d (node of the second: %d)", cpu_a, cpu_b, node_b);
 	basics();
 	mprotect_race();
