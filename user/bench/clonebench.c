@@ -138,8 +138,10 @@ int main(int argc, char **argv)
 	bench_fork(n, 0);
 	bench_fork(n, 1);
 	bench_threads(n);
-	bench_pingpong(n, a, a + 1, "futex ping-pong, 1 node");
-	if (b >= 0)
+	bench_pingpong(n, a, a + 1, "futex ping-pong, node 0");
+	if (b >= 0) {
+		bench_pingpong(n, b, b + 1, "futex ping-pong, node 1");
 		bench_pingpong(n, a, b, "futex ping-pong, 2 nodes");
+	}
 	return 0;
 }
