@@ -184,7 +184,8 @@ static void vfork_wait(struct vfork_done *vd, int pid)
 }
 
 /* clone: see the top of the file. Returns the child's id, or -EINVAL
- * (flags), -EAGAIN (too many tasks), -ENOMEM or -EINTR (killed). */
+ * (flags), -EPERM (a TLS base outside user space), -EAGAIN (too many
+ * tasks), -ENOMEM or -EINTR (killed). */
 int64_t proc_clone(const struct clone_req *r)
 {
 	struct proc *parent = current;
@@ -192,6 +193,8 @@ int64_t proc_clone(const struct clone_req *r)
 
 	if (err)
 		return err;
+	if ((r->flags & CLONE_SETTLS) && r->tls >= USER_TOP)
+		return -EPERM;          /* as arch_prctl: the FS base must be a user address */
 	struct proc *child = proc_alloc(parent->name, numa_this_node());
 	if (!child)
 		return proc_count() >= MAX_PROCS ? -EAGAIN : -ENOMEM;

@@ -257,6 +257,10 @@ static void errors(void)
 		 "CLONE_THREAD without CLONE_SIGHAND: EINVAL");
 	ok_errno(raw_clone(CLONE_FS | CLONE_NEWNS | SIGCHLD, NULL, NULL, 0), EINVAL,
 		 "CLONE_FS with CLONE_NEWNS: EINVAL");
+	/* A non-canonical FS base would fault the kernel's wrmsr at the
+	 * child's first switch: refused, as arch_prctl refuses it. */
+	ok_errno(raw_clone(CLONE_SETTLS | SIGCHLD, NULL, NULL, 0x8000000000000000UL), EPERM,
+		 "CLONE_SETTLS with a non-canonical TLS base: EPERM");
 }
 
 int main(int argc, char **argv)
@@ -265,7 +269,7 @@ int main(int argc, char **argv)
 		sleep_ms(300);
 		return 5;
 	}
-	ktap_plan("clone", 23);
+	ktap_plan("clone", 24);
 	fork_like();
 	parent_settid();
 	child_settid();
