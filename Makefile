@@ -130,7 +130,7 @@ $(ISO).cmdline: FORCE
 $(ISO): $(KOUT)/kernel.elf boot/grub.cfg $(ISO).cmdline
 	@rm -rf $@.d && mkdir -p $@.d/boot/grub
 	cp $(KOUT)/kernel.elf $@.d/boot/kernel.elf
-	sed 's|@CMDLINE@|$(subst |,\|,$(CMDLINE))|' boot/grub.cfg > $@.d/boot/grub/grub.cfg
+	sed 's|@CMDLINE@|$(subst &,\&,$(subst |,\|,$(CMDLINE)))|' boot/grub.cfg > $@.d/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $@.d 2>$@.log || { cat $@.log; exit 1; }
 
 iso: tools $(ISO)

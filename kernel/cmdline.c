@@ -82,13 +82,31 @@ static const char *next_word(const char **line, size_t *n)
 	return w;
 }
 
+/* The next init argument: a word, or as Linux, "a quoted string" that
+ * may hold spaces (the quotes are dropped; GRUB passes them through), as
+ * in init=/bin/busybox -- sh -c "echo a | cat". */
+static const char *next_arg(const char **line, size_t *n)
+{
+	const char *w = *line;
+
+	while (*w == ' ')
+		w++;
+	if (*w != '"')
+		return next_word(line, n);
+	w++;
+	for (*n = 0; w[*n] && w[*n] != '"'; (*n)++)
+		;
+	*line = w + *n + (w[*n] == '"');
+	return w;
+}
+
 static void save_init_args(const char *line)
 {
 	size_t n;
 
 	while (nr_init_args < MAX_WORDS) {
-		const char *w = next_word(&line, &n);
-		if (!n)
+		const char *w = next_arg(&line, &n);
+		if (!n && !*line)
 			break;
 		strlcpy(init_args[nr_init_args++], w, MIN(n + 1, (size_t)WORD_MAX));
 	}

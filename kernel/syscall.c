@@ -4,6 +4,7 @@
  * in rdi, rsi, rdx, r10, r8, r9, and the result goes back in rax.
  */
 #include <kernel/syscall.h>
+#include <kernel/thread.h>
 #include <kernel/numa_balancing.h>
 #include <kernel/syscalls.h>
 #include <kernel/strace.h>
@@ -58,6 +59,11 @@ void user_return_work(void)
 			signal_deliver();
 			continue;
 		}
+		if (current->sigmask_saved_valid) {   /* rt_sigsuspend, no handler ran */
+			current->sigmask = current->sigmask_saved;
+			current->sigmask_saved_valid = false;
+			continue;
+		}
 		if (!this_cpu()->rq.need_resched)
 			break;
 		schedule();
@@ -88,5 +94,5 @@ void user_fault_kill(int sig, uint64_t addr)
 	printk("pid %d (%s): signal %d at address %lx, rip %lx, trap %lu error %lx\n",
 	       p->pid, p->name, sig, addr, uctx_ip(p->tf), uctx_trap_vector(p->tf),
 	       uctx_trap_error(p->tf));
-	proc_exit(W_SIGNALED(sig));
+	thread_group_exit(W_SIGNALED(sig));     /* the whole process */
 }

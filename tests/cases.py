@@ -359,7 +359,7 @@ def user_test_cases():
     """One boot per user/tests/*.c program, run as init (init=/tests/NAME);
     the swap tests on their own machines (SWAP_TESTS)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie")
+    names = sorted(os.path.basename(p)[:-2] for d in ("user/tests", "user/pie", "user/glibc")
                    for p in glob.glob(os.path.join(root, d, "*.c")))
     return [swap_case(f"user-{n}", n, checks=SWAP_CHECKS.get(n, [])) for n in names
             if n in SWAP_TESTS] + numabal_cases() + [
@@ -405,6 +405,13 @@ def user_test_cases():
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for t in ("numahint", "numareplica", "numacowrep")
         for sfx, mode in (("", ""), ("-obj", "rmap=obj "), ("-hybrid", "rmap=hybrid "))] + [
+        # Threads of one mm faulting, mprotecting and unmapping on CPUs of
+        # two nodes at once, with the reverse map checked every 50 faults.
+        Case(f"user-{t}-rmap-check", cmdline=f"rmap_check=50 init=/tests/{t} poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for t in ("threads", "threads-glibc")] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).
@@ -430,6 +437,39 @@ def user_test_cases():
                      expect("no power-off happened", r"^power: ", 0)],
              post=[fsimg.post_repair(["Deleted inode \\d+ has zero dtime"])],
              timeout=3 * DEFAULT_TIMEOUT)]
+
+
+def lines_in_order(name, patterns):
+    """Lines matching each of patterns (re.search) are printed, in this order."""
+    def run(boot):
+        at, seen = 0, []
+        for pat in patterns:
+            hit = next((i for i in range(at, len(boot.lines)) if re.search(pat, boot.lines[i])), None)
+            if hit is None:
+                return [check(name, False, f"no line matching {pat!r} after {seen}")]
+            seen.append(boot.lines[hit].strip())
+            at = hit + 1
+        return [check(name, True)]
+    return run
+
+
+# Debian's static busybox (glibc: fork is clone(CLONE_CHILD_SETTID|
+# CLONE_CHILD_CLEARTID|SIGCHLD)) as the first process: ash runs a
+# three-stage pipeline and a subshell that sleeps 1 s in the background,
+# says "started" at once, and its `wait` (rt_sigsuspend until SIGCHLD)
+# returns only after both: "late" comes between "started" and "done".
+BUSYBOX_SH = ("echo a b c | busybox tr a-z A-Z | busybox rev & (busybox sleep 1; echo late) & "
+              "echo started; wait; echo done")
+
+
+def busybox_cases():
+    return [Case("busybox-sh", cmdline=f'init=/bin/busybox poweroff -- sh -c "{BUSYBOX_SH}"',
+                 checks=[init_exit_ok,
+                         expect("the pipeline's output", r"^C B A$", 1),
+                         lines_in_order("started at once, late after 1 s, done after wait",
+                                        [r"^started$", r"^late$", r"^done$"]),
+                         expect("done is printed once", r"^done$", 1)],
+                 timeout=2 * DEFAULT_TIMEOUT)]
 
 
 def gdb_cases():
@@ -646,7 +686,7 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-] + user_test_cases() + swap_cases() + gdb_cases() + [
+] + user_test_cases() + busybox_cases() + swap_cases() + gdb_cases() + [
     # A short fixed-seed campaign of the system-call fuzzer (user/fuzz/):
     # 4 workers on 4 CPUs, then again with the reverse map checked every
     # 200 page faults. No panic, no hang, every worker clean, e2fsck clean.

@@ -151,13 +151,14 @@ SESSIONS = [
     # (e) docs/processes.md section 13: init forks the shell; where the
     # child is placed (choose_cpu: the parent's node, fewest resident).
     Session("fork", "", [
-        "break proc_fork", "continue", "bt", "info threads",
+        "break proc_clone", "continue", "bt", "info threads",
         f"p *{CUR}", "finish",
         f"set $c = (struct proc *)((char *){CUR}->children.next - (long)&((struct proc *)0)->sibling)",
         "p $c->pid", "p $c->cpu", f"p cpus[$c->cpu].node == cpus[{CUR}->cpu].node",
         "procs",
     ], [
-        ("stops in proc_fork", STOP + r"proc_fork \(\)"),
+        ("stops in proc_clone", STOP + r"proc_clone \(r="),
+        ("bt: called from sys_fork (fork is clone(SIGCHLD))", r"^#\d\s+0x\w+ in sys_fork \("),
         ("bt: called from syscall_dispatch", r"^#\d\s+0x\w+ in syscall_dispatch \("),
         ("bt: ends at syscall_entry", r"^#\d\s+0x\w+ in syscall_entry \(\)"),
         ("info threads: one thread per CPU", r"^\s+4\s+Thread 1\.4 \(CPU#3"),
@@ -221,6 +222,27 @@ SESSIONS.append(Session("pagemap", "init=/bin/pagemap poweroff -- 1 400000 40100
     ("stops in sys_exit_group", STOP + r"sys_exit_group \("),
     ("ptwalk ends at a frame", r"^\s+PT\s*\[\s*0\] = 0x\w+\s+P\S*\s+-> frame 0x"),
 ], agree=pagemap_agrees))
+# docs/processes.md section 13: threads of one process. A CPU switches
+# from one thread to another of the same mm (no CR3 load: loaded_mm is
+# already theirs); then a thread exits and its clear_child_tid futex is
+# woken for pthread_join.
+SESSIONS.append(Session("threads", "init=/tests/threads poweroff", [
+    "break arch_switch_mm if next->tgid == 1 && next->leader != next && "
+    "cpus[$_thread-1].loaded_mm == next->mm",
+    "continue", "p next->pid", "p next->tgid", "p cpus[$_thread-1].loaded_mm == next->mm",
+    "p/x next->mm->cpus", "delete 1", "break futex_wake", "continue", "bt",
+    f"p {CUR}->pid == {CUR}->tgid", f"p/x {CUR}->clear_child_tid == uaddr",
+], [
+    ("stops in arch_switch_mm", STOP + r"arch_switch_mm \("),
+    ("the next task is a thread of pid 1 (not its leader)", r"^\$2 = 1$"),
+    ("its mm is already this CPU's", r"^\$3 = 1$"),
+    ("stops in futex_wake", STOP + r"futex_wake \("),
+    ("bt: from proc_mm_release", r"^#\d+\s+0x\w+ in proc_mm_release \("),
+    ("bt: in a thread's exit", r"^#\d+\s+0x\w+ in proc_exit \("),
+    ("the exiting task is not the leader", r"^\$5 = 0$"),
+    ("it wakes its clear_child_tid word", r"^\$6 = 0x1$"),
+], doc="docs/processes.md"))
+
 # docs/vm.md, shared anonymous memory: the first touch of a page of a
 # MAP_SHARED|MAP_ANONYMOUS area reads it through its shmem object.
 SESSIONS.append(Session("shmem", "init=/tests/shmanon poweroff", [

@@ -6,6 +6,8 @@
 #   user/tests/*.c  one KTAP test each -> build/rootfs/tests/NAME
 #   user/bench/*.c  one benchmark each -> build/rootfs/bench/NAME (make bench)
 #   user/fuzz/*.c   the system-call fuzzer   -> build/rootfs/bin/fuzz
+#   user/glibc/*.c  one KTAP test each, built with glibc (gcc -static -pthread)
+#                   -> build/rootfs/tests/NAME
 #   user/lib/*.c    shared code (KTAP printer, helpers) -> build/user/libuser.a
 #   build/rootfs/tests/run.sh: a script for our sh that runs every test
 #
@@ -22,6 +24,9 @@ USER_BENCH    := $(sort $(patsubst user/bench/%.c,%,$(wildcard user/bench/*.c)))
 # Static-PIE tests, built with the host's glibc (gcc -static-pie): Debian's
 # musl has no self-relocating start-up for static-PIE.
 USER_PIE      := $(sort $(patsubst user/pie/%.c,%,$(wildcard user/pie/*.c)))
+# Tests built with the host's glibc (gcc -static -pthread), e.g. a musl
+# test's source compiled again against glibc's pthreads.
+USER_GLIBC    := $(sort $(patsubst user/glibc/%.c,%,$(wildcard user/glibc/*.c)))
 USER_LIB_OBJS := $(patsubst user/lib/%.c,build/user/lib/%.o,$(sort $(wildcard user/lib/*.c)))
 USER_LIB      := build/user/libuser.a
 # The fuzzer (user/fuzz/*.c, one program): build/rootfs/bin/fuzz.
@@ -30,6 +35,7 @@ USER_OBJS     := $(USER_PROGS:%=build/user/%.o) $(USER_TESTS:%=build/user/tests/
                  $(USER_BENCH:%=build/user/bench/%.o) $(USER_LIB_OBJS) $(USER_FUZZ_OBJS)
 USER_BINS     := $(USER_PROGS:%=$(ROOTFS)/bin/%) $(USER_TESTS:%=$(ROOTFS)/tests/%) \
                  $(USER_BENCH:%=$(ROOTFS)/bench/%) $(USER_PIE:%=$(ROOTFS)/tests/%) \
+                 $(USER_GLIBC:%=$(ROOTFS)/tests/%) \
                  $(ROOTFS)/tests/run.sh $(ROOTFS)/bin/fuzz $(ROOTFS)/bin/busybox
 # Empty directories for the kernel to mount procfs and sysfs on, and /tmp.
 USER_DIRS     := $(ROOTFS)/proc $(ROOTFS)/sys $(ROOTFS)/tmp
@@ -69,6 +75,13 @@ $(ROOTFS)/bin/fuzz: $(USER_FUZZ_OBJS) $(USER_LIB)
 $(USER_PIE:%=$(ROOTFS)/tests/%): $(ROOTFS)/tests/%: user/pie/%.c
 	@mkdir -p $(dir $@)
 	gcc -static-pie -fPIE -O2 -Wall -Wextra -Werror -o $@ $<
+
+# The KTAP helpers are compiled in again (libuser.a is musl's).
+$(USER_GLIBC:%=$(ROOTFS)/tests/%): $(ROOTFS)/tests/%: user/glibc/%.c $(wildcard user/tests/*.c) \
+		$(wildcard user/lib/*.c user/lib/*.h)
+	@mkdir -p $(dir $@)
+	gcc -static -pthread -O2 -Wall -Wextra -Werror -std=gnu11 -Iuser/lib -o $@ $< \
+		user/lib/ktap.c user/lib/util.c
 
 $(ROOTFS)/bench/%: build/user/bench/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)

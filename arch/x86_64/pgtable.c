@@ -136,6 +136,11 @@ static void flush_here(void *arg)
 static void flush_mm(struct mm *mm, uint64_t va)
 {
 	struct flush_req r = { va };
+
+	/* The PTE change must be visible before mm->cpus is read: a CPU that
+	 * sets its bit after this read loads CR3 after the change (x86 may
+	 * otherwise let this load pass the earlier PTE store). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	struct cpumask others = mm->cpus;
 
 	cpumask_clear(&others, this_cpu_id());

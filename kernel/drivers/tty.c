@@ -54,7 +54,8 @@ static void interrupt_all(void)
 	int pids[64], n = 0;
 
 	proc_for_each(p) {
-		if (p->pid > 1 && p->mm && n < 64 && p->sigactions[SIGINT].handler != SIG_IGN)
+		if (p->pid > 1 && p->mm && n < 64 && p->leader == p &&
+		    p->sigactions[SIGINT].handler != SIG_IGN)
 			pids[n++] = p->pid;
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);

@@ -35,6 +35,7 @@ static struct fdtable *alloc_size(int size)
 	}
 	spin_init(&ft->lock, "fdtable");
 	ft->size = size;
+	ft->refs = 1;
 	return ft;
 }
 
@@ -212,6 +213,18 @@ void fdtable_close_on_exec(struct fdtable *ft)
 	for (int fd = 0; fd < ft->size; fd++)
 		if (fd_get_cloexec(ft, fd) == 1)
 			fd_close(ft, fd);
+}
+
+void fdtable_get(struct fdtable *ft)
+{
+	__atomic_fetch_add(&ft->refs, 1, __ATOMIC_RELAXED);
+}
+
+/* Threads share a table (CLONE_FILES): the last to let go closes it. */
+void fdtable_put(struct fdtable *ft)
+{
+	if (!__atomic_sub_fetch(&ft->refs, 1, __ATOMIC_ACQ_REL))
+		fdtable_free(ft);
 }
 
 void fdtable_free(struct fdtable *ft)

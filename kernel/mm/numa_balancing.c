@@ -8,7 +8,9 @@
  *   scanner (the process itself, at a return to user mode, once a period)
  *      PTE  [frame | A D U W P=1]  ->  [frame | A D U W | NUMA | P=0]
  *      (pages already on the scanning CPU's node are left alone, as Linux
- *      does for a single-threaded process: they cannot be better placed)
+ *      does for a single-threaded process: they cannot be better placed;
+ *      a process with threads has them marked too, as on Linux, since
+ *      another thread may use them from another node)
  *   the process touches the page: a NUMA-hint fault
  *      PTE back to present; numa_hint_faults++ on node 1;
  *      page->last_nid: was 1 (or never set)?  -> queue it for kmigrated/1
@@ -280,6 +282,7 @@ void numab_hint_fault(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 struct window {
 	struct vma *v;
 	int here;                     /* the scanning CPU's node */
+	bool skip_here;               /* leave pages on `here` alone: one thread */
 	uint64_t marked, limit;       /* PTEs made hint entries / at most */
 	uint64_t seen;                /* PTEs looked at: at most 8 * limit, as
 					 Linux bounds the address range too */
@@ -299,8 +302,10 @@ static bool scannable(const struct vma *v)
 
 
 /* One PTE: count its page's node; make it a hint entry if the page is
- * remote and not a copy-on-write page shared with another process (it
- * cannot move: other processes use it; unless it may be replicated). */
+ * remote (or, in a process with several threads, anywhere: another
+ * thread may run elsewhere) and not a copy-on-write page shared with
+ * another process (it cannot move: other processes use it; unless it may
+ * be replicated). */
 static void mark_one(struct window *w, pte_t *ptep)
 {
 	pte_t pte = READ_ONCE(*ptep);
@@ -311,7 +316,7 @@ static void mark_one(struct window *w, pte_t *ptep)
 	if (!p || !(p->flags & (PG_anon | PG_pcache)))
 		return;
 	w->present[p->node]++;
-	if (p->node == w->here)
+	if (p->node == w->here && w->skip_here)
 		return;
 	if ((p->flags & PG_anon) && !(w->v->flags & MAP_SHARED) && READ_ONCE(p->mapcount) > 1 &&
 	    !READ_ONCE(numab.replicate))
@@ -396,6 +401,10 @@ static void scan(struct mm *mm, uint64_t now)
 {
 	struct window w = { .here = numa_this_node() };
 
+	/* As Linux (mm_users == 1): only a process alone in its mm can be
+	 * sure that a page on its own node is well placed. */
+	w.skip_here = __atomic_load_n(&mm->users, __ATOMIC_RELAXED) == 1;
+
 	mm->numa_scan_period = next_period(mm);
 	mm->numa_scan_node = w.here;
 	WRITE_ONCE(mm->numa_home, w.here);
@@ -426,7 +435,17 @@ void numab_user_return(void)
 		mm->numa_next_scan = now + READ_ONCE(numab.scan_delay_ms) * NS_PER_MS;
 		return;
 	}
-	if (now >= mm->numa_next_scan || mm->numa_scan_node != numa_this_node())
+	/* Threads share the mm: the one that moves numa_next_scan from the
+	 * value it read to "scanning" (~0) scans this window, the others go
+	 * on. Threads on several nodes would take turns scanning at every
+	 * return to user mode if a node change alone started a window: with
+	 * more than one user, only the period does. */
+	uint64_t next = READ_ONCE(mm->numa_next_scan);
+	bool moved = mm->numa_scan_node != numa_this_node() &&
+		     __atomic_load_n(&mm->users, __ATOMIC_RELAXED) == 1;
+	if ((now >= next || moved) && next != ~0ULL &&
+	    __atomic_compare_exchange_n(&mm->numa_next_scan, &next, ~0ULL, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		scan(mm, now);
 }
 

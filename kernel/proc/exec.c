@@ -16,6 +16,7 @@
 #include <kernel/exec_elf.h>
 #include <kernel/cwd.h>
 #include <kernel/proc.h>
+#include <kernel/thread.h>
 #include <kernel/mm.h>
 #include <kernel/vfs.h>
 #include <kernel/fdtable.h>
@@ -261,6 +262,13 @@ static void commit(struct proc *p, const char *path)
 	for (int sig = 0; sig < NSIG; sig++)         /* handlers are gone */
 		if (p->sigactions[sig].handler != SIG_IGN)
 			memset(&p->sigactions[sig], 0, sizeof(p->sigactions[sig]));
+	if (p->fdt && __atomic_load_n(&p->fdt->refs, __ATOMIC_ACQUIRE) > 1) {
+		struct fdtable *own = fdtable_copy(p->fdt);   /* CLONE_FILES: unshare */
+		if (own) {
+			fdtable_put(p->fdt);
+			p->fdt = own;
+		}
+	}
 	if (p->fdt)
 		fdtable_close_on_exec(p->fdt);
 }
@@ -291,7 +299,9 @@ int do_execve(const char *path, struct exec_args *a)
 		return err;
 	err = elf_read(f, &im);
 	struct mm *mm = err ? NULL : build_mm(f->inode, &im, &err);
-	if (mm && !(err = plan_stack(&sp, a, path, &im))) {
+	/* The other threads end before the old program goes (de_thread). */
+	if (mm && !(err = plan_stack(&sp, a, path, &im)) && !(err = thread_exec_alone())) {
+		proc_mm_release(p);          /* clear_child_tid, vfork parent */
 		struct mm *old = swap_mm(mm);
 		err = write_stack(&sp, a, path);
 		if (err) {

@@ -19,6 +19,8 @@
 #include <kernel/cmdline.h>
 #include <kernel/power.h>
 #include <kernel/files.h>
+#include <kernel/clone.h>
+#include <kernel/thread.h>
 #include <arch/sched.h>
 #include <arch/trap.h>
 
@@ -44,6 +46,7 @@ static void proc_init_fields(struct proc *p, const char *name)
 	list_init(&p->sibling);
 	list_init(&p->sleep_node);
 	waitq_init(&p->child_exit);
+	p->exit_signal = SIGCHLD;       /* clone may choose another */
 }
 
 /* The idle process of a CPU: its boot stack, never on a run queue. */
@@ -55,6 +58,7 @@ struct proc *proc_alloc_idle(int cpu)
 		panic("sched: no memory for cpu %d's idle process", cpu);
 	proc_init_fields(p, "idle");
 	p->pid = 0;
+	thread_init_locked(p);
 	p->state = P_RUNNING;
 	p->on_cpu = true;
 	cpumask_set(&p->affinity, cpu);
@@ -82,6 +86,7 @@ struct proc *proc_alloc(const char *name, int node)
 	}
 	nr_procs++;
 	p->pid = next_pid++;
+	thread_init_locked(p);
 	list_add_tail(&p->all, &all_procs);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return p;
@@ -231,9 +236,11 @@ static void release_resources(struct proc *p)
 }
 
 /*
- * End the current process with wait status `status`. It becomes a ZOMBIE
- * until its parent collects it with wait4 (a process without a parent is
- * freed by the next process to run on this CPU, see schedule_tail).
+ * End the current thread with wait status `status`. It becomes a ZOMBIE;
+ * a group leader stays one until its parent collects it with wait4, once
+ * every thread of the process has exited (a thread other than the leader,
+ * or a process without a parent, is freed by the next task to run on this
+ * CPU, see schedule_tail).
  */
 void proc_exit(int status)
 {
@@ -241,14 +248,21 @@ void proc_exit(int status)
 
 	BUG_ON(p == this_cpu()->rq.idle);
 	p->exit_status = status;
+	proc_mm_release(p);             /* clear_child_tid, vfork parent */
 	release_resources(p);
 	proc_on_exit(p);
 	struct list_head orphans = LIST_HEAD_INIT(orphans);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	reparent_children(p, &orphans);
+	struct proc *leader = p->leader;
+	bool process_dead = thread_exit_locked(p);   /* its last thread */
+
+	if (process_dead)
+		reparent_children(leader, &orphans);
 	sched_make_zombie(p);
-	if (p->parent)
-		wake_up_all(&p->parent->child_exit);
+	if (process_dead && leader->parent && leader->exit_signal)
+		signal_send_locked(leader->parent, leader->exit_signal);
+	if (process_dead && leader->parent)
+		wake_up_all(&leader->parent->child_exit);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	while (!list_empty(&orphans)) {
 		struct proc *z = list_first_entry(&orphans, struct proc, sibling);
@@ -264,13 +278,20 @@ void kthread_exit(int status)
 	proc_exit(W_EXITCODE(status));
 }
 
-static bool matches(const struct proc *c, int pid)
+/* Does child c answer wait4(pid, options)? Without __WALL, __WCLONE
+ * asks for the children whose exit signal is not SIGCHLD, its absence
+ * for the others (Linux's rule). */
+static bool matches(const struct proc *c, int pid, int options)
 {
+	bool clone_child = c->exit_signal != SIGCHLD;
+
+	if (!(options & __WALL) && clone_child != !!(options & __WCLONE))
+		return false;
 	return pid <= 0 || c->pid == pid;     /* no process groups: 0, -1: any */
 }
 
 /* A zombie child matching pid, unlinked from p, or NULL. proc_lock held. */
-static struct proc *take_zombie(struct proc *p, int pid, bool *have)
+static struct proc *take_zombie(struct proc *p, int pid, int options, bool *have)
 {
 	struct list_head *l;
 
@@ -278,10 +299,10 @@ static struct proc *take_zombie(struct proc *p, int pid, bool *have)
 	list_for_each(l, &p->children) {
 		struct proc *c = list_entry(l, struct proc, sibling);
 
-		if (!matches(c, pid))
+		if (!matches(c, pid, options))
 			continue;
 		*have = true;
-		if (c->state == P_ZOMBIE) {
+		if (c->state == P_ZOMBIE && !c->nr_threads) {
 			list_del(&c->sibling);
 			return c;
 		}
@@ -289,7 +310,7 @@ static struct proc *take_zombie(struct proc *p, int pid, bool *have)
 	return NULL;
 }
 
-static bool zombie_ready(struct proc *p, int pid)
+static bool zombie_ready(struct proc *p, int pid, int options)
 {
 	bool have;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
@@ -298,7 +319,7 @@ static bool zombie_ready(struct proc *p, int pid)
 
 	list_for_each(l, &p->children) {
 		struct proc *c = list_entry(l, struct proc, sibling);
-		if (matches(c, pid) && c->state == P_ZOMBIE)
+		if (matches(c, pid, options) && c->state == P_ZOMBIE && !c->nr_threads)
 			ready = true;
 	}
 	have = !list_empty(&p->children);
@@ -310,12 +331,12 @@ static bool zombie_ready(struct proc *p, int pid)
  * -ECHILD (no such child) or -EINTR (killed while waiting). */
 int proc_wait(int pid, int *status, int options)
 {
-	struct proc *p = current;
+	struct proc *p = current->leader;   /* the process's children */
 
 	for (;;) {
 		bool have;
 		uint64_t flags = spin_lock_irqsave(&proc_lock);
-		struct proc *z = take_zombie(p, pid, &have);
+		struct proc *z = take_zombie(p, pid, options, &have);
 		spin_unlock_irqrestore(&proc_lock, flags);
 
 		if (z) {
@@ -329,7 +350,7 @@ int proc_wait(int pid, int *status, int options)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		int err = wait_event(&p->child_exit, zombie_ready(p, pid));
+		int err = wait_event(&p->child_exit, zombie_ready(p, pid, options));
 		if (err)
 			return err;
 	}
@@ -358,15 +379,31 @@ void proc_make_init(struct proc *p)
 {
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 
-	p->pid = 1;
+	p->pid = p->tgid = 1;
 	spin_unlock_irqrestore(&proc_lock, flags);
+}
+
+/* Is p's exit the end of init, the process? Its leader, when the whole
+ * group is ending, else its last thread. *status: the process's wait
+ * status. Takes proc_lock. */
+static bool init_ending(struct proc *p, int *status)
+{
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *l = p->leader;
+	bool end = l->pid == 1 && (l->group_exiting ? p == l : l->nr_threads == 1);
+
+	*status = l->group_exiting ? l->group_exit : p->exit_status;
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return end;
 }
 
 /* What exit does beyond releasing memory: init's exit may end the machine. */
 static void proc_on_exit(struct proc *p)
 {
-	if (p->pid == 1 && cmdline_has("poweroff")) {
-		printk("init exited with status 0x%x: powering off\n", p->exit_status);
+	int status;
+
+	if (init_ending(p, &status) && cmdline_has("poweroff")) {
+		printk("init exited with status 0x%x: powering off\n", status);
 		machine_poweroff();
 	}
 }

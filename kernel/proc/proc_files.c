@@ -1,7 +1,8 @@
 /*
  * A process's files (files.h): its descriptor table and working directory.
  * fork copies the table (the child's descriptors share the open files) and
- * the working directory; exit closes everything.
+ * the working directory; a thread (CLONE_FILES) shares the table itself;
+ * exit drops the task's reference, and the last one closes everything.
  */
 #include <kernel/files.h>
 #include <kernel/proc.h>
@@ -11,9 +12,12 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 
-int proc_copy_files(struct proc *child, struct proc *parent)
+int proc_copy_files(struct proc *child, struct proc *parent, bool share)
 {
-	if (parent->fdt) {
+	if (parent->fdt && share) {
+		fdtable_get(parent->fdt);
+		child->fdt = parent->fdt;
+	} else if (parent->fdt) {
 		child->fdt = fdtable_copy(parent->fdt);
 		if (!child->fdt)
 			return -ENOMEM;
@@ -41,7 +45,7 @@ void proc_release_files(struct proc *p)
 	p->cwd_path = NULL;
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (fdt)
-		fdtable_free(fdt);
+		fdtable_put(fdt);                /* a thread may share it */
 	if (p->cwd)
 		inode_put(p->cwd);
 	p->cwd = NULL;

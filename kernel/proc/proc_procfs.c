@@ -74,7 +74,7 @@ static int show_vmstat(struct pbuf *b, void *unused)
 
 static int self_target(char *buf, size_t size, void *unused)
 {
-	return snprintf(buf, size, "%d", current->pid);
+	return snprintf(buf, size, "%d", current->tgid);    /* the process */
 }
 
 static const char *state_name(int state)

@@ -14,33 +14,35 @@
 #include <kernel/fdtable.h>
 #include <kernel/version.h>
 #include <kernel/time.h>
+#include <kernel/clone.h>
+#include <kernel/thread.h>
 
-SYSCALL(getpid) { return current->pid; }
-SYSCALL(gettid) { return current->pid; }
+SYSCALL(getpid) { return current->tgid; }     /* the process */
+SYSCALL(gettid) { return current->pid; }      /* the thread */
 
 SYSCALL(getppid)
 {
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	int ppid = current->parent ? current->parent->pid : 0;
+	struct proc *parent = current->leader->parent;   /* the process's */
+	int ppid = parent ? parent->tgid : 0;
 
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return ppid;
 }
 
-SYSCALL(fork) { return proc_fork(); }
-SYSCALL(vfork) { return proc_fork(); }    /* a full copy: allowed by POSIX */
 
-SYSCALL(exit) { proc_exit(W_EXITCODE(a0)); }
-SYSCALL(exit_group) { proc_exit(W_EXITCODE(a0)); }
+SYSCALL(exit) { proc_exit(W_EXITCODE(a0)); }                 /* this thread */
+SYSCALL(exit_group) { thread_group_exit(W_EXITCODE(a0)); }   /* every thread */
 
 /* wait4(pid, status, options, rusage): rusage gets the reaped child's
- * times and counts (its own and its reaped children's), as Linux's. */
+ * times and counts (its own and its reaped children's), as Linux's. The
+ * options are an int (a C library may sign-extend __WCLONE). */
 SYSCALL(wait4)
 {
 	int *ustatus = (int *)a1;
 	int status = 0;
 
-	if (a2 & ~(uint64_t)(WNOHANG | 0x40000000 /* __WALL */ | 0x80000000))
+	if ((uint32_t)a2 & ~(WNOHANG | __WALL | __WCLONE))
 		return -EINVAL;
 	if (ustatus && !user_range_ok(ustatus, sizeof(int)))
 		return -EFAULT;
@@ -128,18 +130,12 @@ SYSCALL(arch_prctl)
 	return -EINVAL;
 }
 
-/* set_tid_address: the address would be cleared at exit for a thread
- * library waiting on it; with one thread per process nobody waits. */
-SYSCALL(set_tid_address)
-{
-	return current->pid;
-}
-
 /* rt_sigaction(sig, act, oldact, sigsetsize) */
 SYSCALL(rt_sigaction)
 {
 	int sig = (int)a0;
-	struct k_sigaction sa, old = current->sigactions[sig < NSIG && sig > 0 ? sig : 0];
+	struct k_sigaction *actions = current->leader->sigactions;   /* the process's */
+	struct k_sigaction sa, old = actions[sig < NSIG && sig > 0 ? sig : 0];
 
 	if (sig <= 0 || sig >= NSIG || a3 != 8)
 		return -EINVAL;
@@ -151,7 +147,9 @@ SYSCALL(rt_sigaction)
 		return 0;
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return -EINVAL;
-	current->sigactions[sig] = sa;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);   /* other threads may write */
+	actions[sig] = sa;
+	spin_unlock_irqrestore(&proc_lock, flags);
 	if (sa.handler == SIG_IGN)     /* POSIX: a pending one is discarded */
 		__atomic_fetch_and(&current->pending, ~(1UL << (sig - 1)), __ATOMIC_SEQ_CST);
 	return 0;
@@ -238,17 +236,32 @@ SYSCALL(set_robust_list)
 	return a1 == 24 ? 0 : -EINVAL;
 }
 
-/* tgkill(tgid, tid, sig) and tkill(tid, sig): one thread per process. */
+/* Send sig to thread tid (of process tgid, unless tgid is 0: tkill). */
+static int thread_kill(int tgid, int tid, int sig)
+{
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	uint64_t flags = spin_lock_irqsave(&proc_lock);
+	struct proc *t = proc_find(tid);
+	int err = !t || t->pid == 0 || (tgid && t->tgid != tgid) ? -ESRCH : 0;
+
+	if (!err && sig)
+		signal_send_thread_locked(t, sig);
+	spin_unlock_irqrestore(&proc_lock, flags);
+	return err;
+}
+
+/* tgkill(tgid, tid, sig) and tkill(tid, sig): one thread. */
 SYSCALL(tgkill)
 {
-	if ((int)a0 <= 0 || (int)a1 <= 0 || a0 != a1)
-		return (int)a0 <= 0 || (int)a1 <= 0 ? -EINVAL : -ESRCH;
-	return proc_kill((int)a1, (int)a2);
+	if ((int)a0 <= 0 || (int)a1 <= 0)
+		return -EINVAL;
+	return thread_kill((int)a0, (int)a1, (int)a2);
 }
 
 SYSCALL(tkill)
 {
-	return (int)a0 <= 0 ? -EINVAL : proc_kill((int)a0, (int)a1);
+	return (int)a0 <= 0 ? -EINVAL : thread_kill(0, (int)a0, (int)a1);
 }
 
 #define RLIMIT_STACK 3

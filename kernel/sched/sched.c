@@ -341,6 +341,36 @@ void sched_set_state_sleeping(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+/* See sched.h: a sleep that the tick ends at wake_at. */
+void sched_set_state_sleeping_until(uint64_t wake_at)
+{
+	uint64_t flags;
+	struct proc *p = current;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+
+	p->wake_at = wake_at;
+	p->state = P_SLEEPING;
+	if (list_empty(&p->sleep_node))
+		list_add_tail(&p->sleep_node, &rq->sleepers);
+	spin_unlock_irqrestore(&rq->lock, flags);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* Off the timed sleepers (if still there) and RUNNING again. */
+void sched_sleep_end(void)
+{
+	uint64_t flags;
+	struct proc *p = current;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+
+	if (!list_empty(&p->sleep_node)) {
+		list_del(&p->sleep_node);
+		list_init(&p->sleep_node);
+	}
+	p->state = P_RUNNING;
+	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
 /*
  * Where a process should live: among the allowed CPUs of `node` (all
  * allowed CPUs if it has none), the one with the fewest resident
@@ -369,7 +399,8 @@ static int choose_cpu(struct proc *p, int node)
 /* A new process becomes RUNNABLE on a CPU of its node. */
 void sched_start(struct proc *p)
 {
-	procfs_proc_add(p);
+	if (p->leader == p)         /* /proc lists processes, not threads */
+		procfs_proc_add(p);
 	acct_start(p);
 	int cpu = choose_cpu(p, p->cpu >= 0 ? cpus[p->cpu].node : numa_this_node());
 	struct runqueue *rq = rq_of(cpu);

@@ -160,8 +160,8 @@ static void *sleeper(void *arg)
 
 /* Linux's scanner, and Numbat's, leave alone the private pages of a
  * single-threaded process that are on the node it runs on (they cannot
- * be misplaced); a second thread, asleep, makes Linux scan them. A kernel
- * without threads (Numbat) goes on with one: 1 if there are two. */
+ * be misplaced); a second thread, asleep, makes both scan them. A kernel
+ * without threads goes on with one: 1 if there are two. */
 static int second_thread(void)
 {
 	pthread_t t;

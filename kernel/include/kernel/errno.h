@@ -39,6 +39,7 @@
 #define ELOOP   40
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
+#define ETIMEDOUT 110
 #define EUCLEAN 117
 
 #endif

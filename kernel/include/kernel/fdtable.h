@@ -15,6 +15,7 @@
 #define FD_MAX 1024                /* RLIMIT_NOFILE, fixed for now */
 
 struct fdtable {
+	int refs;                  /* tasks using it (CLONE_FILES); atomic */
 	struct spinlock lock;      /* fd[], cloexec[], size */
 	int size;                  /* slots allocated (grows to FD_MAX) */
 	struct file **fd;
@@ -23,6 +24,8 @@ struct fdtable {
 
 struct fdtable *fdtable_alloc(void);
 void fdtable_free(struct fdtable *ft);          /* closes every fd */
+void fdtable_get(struct fdtable *ft);           /* one more task uses it */
+void fdtable_put(struct fdtable *ft);           /* the last put frees it */
 struct fdtable *fdtable_copy(struct fdtable *ft);  /* for fork */
 void fdtable_close_on_exec(struct fdtable *ft);
 

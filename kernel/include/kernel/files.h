@@ -8,7 +8,10 @@
 
 struct proc;
 
-int proc_copy_files(struct proc *child, struct proc *parent);
+#include <kernel/types.h>
+
+/* share: the child uses the parent's descriptor table (CLONE_FILES). */
+int proc_copy_files(struct proc *child, struct proc *parent, bool share);
 void proc_release_files(struct proc *p);
 
 #endif

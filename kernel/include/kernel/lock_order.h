@@ -39,15 +39,23 @@
  *         bcache_lock   the buffer cache
  *           blkdev->lock  one request at a time per device
  *   oom_lock            one OOM-killer decision at a time (oom.c)
- *     proc_lock         every process's family and signals (proc.c)
+ *     proc_lock         every process's family and signals (proc.c), and
+ *                       the thread groups (thread.c); a waitq lock and an
+ *                       rq lock may be taken inside it (a vfork parent's
+ *                       wake-up, signals' sched_wakeup)
  *       ft->lock        a descriptor table's slots (fdtable.h): /proc/PID/fd
  *                       reads another process's table under proc_lock
+ *   futex bucket lock   a futex hash bucket's waiters (futex.c); two at
+ *                       once (FUTEX_REQUEUE): lower address first; an rq
+ *                       lock is taken inside (the wake-up); never held
+ *                       with mm->lock (futex_key drops it first)
  *   rq lock             a CPU's run queue (sched.c); two at once: lower
  *                       CPU id first; a waitq lock may be held when taking
  *                       one (wake_up_all), never the other way
  *   leaves              nothing but the allocators inside them:
  *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
  *                       a trace ring's lock, shmem_list_lock,
+ *                       futex_init (the buckets' one-time set-up),
  *                       task_mpol_lock (mempolicy.c), a node's
  *                       migration queue (kmigrated.lock, numa_balancing.c:
  *                       a hint fault queues a page under mm->lock), a node's

@@ -1,7 +1,10 @@
 /*
- * Processes. Numbat has one thread of control per process, so struct proc
- * is both: its kernel stack and saved context (scheduling), its address
- * space (mm), its files, its family (parent, children) and its exit state.
+ * Processes and threads. A struct proc is one thread of control (a task):
+ * its kernel stack and saved context (scheduling), its address space (mm),
+ * its files, its family (parent, children) and its exit state. A process
+ * with several threads is a group of them (clone with CLONE_THREAD): they
+ * share the mm and the descriptor table, and the leader holds what belongs
+ * to the process (kernel/proc/thread.c).
  *
  * States:  RUNNABLE -> RUNNING -> (SLEEPING -> RUNNABLE) ... -> ZOMBIE
  * A RUNNABLE process is on the run queue of p->cpu; a RUNNING one is that
@@ -52,7 +55,7 @@ struct trap_frame;
 struct procfs_entry;
 
 struct proc {
-	int pid;                   /* also the thread id */
+	int pid;                   /* the thread id (the process id is tgid) */
 	char name[PROC_NAME_MAX];
 	volatile int state;        /* enum proc_state; see sched.c for locking */
 	int cpu;                   /* run queue it is on, or CPU it runs on */
@@ -110,6 +113,29 @@ struct proc {
 	int pdeath_sig;            /* sent when the parent exits; fork clears it */
 	bool dumpable;             /* PR_SET_DUMPABLE (no core dumps exist) */
 	bool no_new_privs;         /* PR_SET_NO_NEW_PRIVS: set once, kept */
+	/* clone, vfork and thread-id fields (kernel/proc/clone.c). */
+	int exit_signal;           /* sent to the parent at exit (fork: SIGCHLD;
+				      0: none, a "clone child" for wait4) */
+	uint64_t clear_child_tid;  /* user address zeroed + futex-woken when the
+				      task lets go of its mm (exit, exec); 0: none */
+	uint64_t set_child_tid;    /* CLONE_CHILD_SETTID: the tid is written
+				      there by the child itself, first thing */
+	struct vfork_done *vfork_done;  /* the vfork parent waits on it; under
+					   proc_lock */
+
+	/* Thread groups (kernel/proc/thread.c says what is per thread and
+	 * what per process). Under proc_lock. */
+	int tgid;                  /* process id (getpid): the leader's pid */
+	struct proc *leader;       /* group leader: itself for a leader */
+	struct list_head thread_node;  /* on leader->threads */
+	struct list_head threads;  /* leader: its live threads, itself included */
+	int nr_threads;            /* leader: threads not yet exited */
+	bool group_exiting;        /* leader: exit_group or a fatal signal */
+	int group_exit;            /* leader: the process's wait status then */
+	/* rt_sigsuspend (sigsuspend.c): the mask to put back once a handler's
+	 * frame has saved it, or on the way to user mode. The thread's own. */
+	uint64_t sigmask_saved;
+	bool sigmask_saved_valid;
 };
 
 /* May the caller do what Linux reserves to a capability (CAP_SYS_ADMIN,
@@ -166,7 +192,15 @@ void proc_pid_files_add(struct procfs_entry *d, struct proc *p);   /* proc_pid.c
 void sysfs_node_init(void);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(int pid, int *status, int options);
-int64_t proc_fork(void);
+/* clone(2) with Linux's arguments (kernel/proc/clone.c): the new task's
+ * id, or a negative errno. */
+struct clone_req {
+	uint64_t flags, newsp, parent_tid, child_tid, tls;
+};
+int64_t proc_clone(const struct clone_req *r);
+/* The task lets go of its address space (exit, exec): clear_child_tid is
+ * zeroed and its futex woken, a vfork parent resumes. No lock held. */
+void proc_mm_release(struct proc *p);
 int proc_kill(int pid, int sig);
 void proc_make_init(struct proc *p);
 /* Power-off: end every user process but the caller, wait for them to let

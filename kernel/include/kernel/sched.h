@@ -36,6 +36,10 @@ void sched_tick(void);                    /* from the timer interrupt */
 void sched_wakeup(struct proc *p);        /* SLEEPING -> RUNNABLE */
 void sched_start(struct proc *p);         /* new process: first RUNNABLE */
 void sched_set_state_sleeping(void);
+/* As sched_set_state_sleeping, and woken by the tick once clock_ns()
+ * passes wake_at; sched_sleep_end() ends such a sleep (futex.c). */
+void sched_set_state_sleeping_until(uint64_t wake_at);
+void sched_sleep_end(void);
 void sched_make_zombie(struct proc *p);
 int sched_setaffinity(struct proc *p, const struct cpumask *mask);
 /* Move the running process to the least loaded CPU of node that its

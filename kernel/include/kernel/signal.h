@@ -57,7 +57,8 @@ bool signal_pending(struct proc *p);
 /* Will p die at its next return to user mode? Long kernel loops stop
  * early (-EINTR) when it will: nobody waits for their result. */
 bool fatal_signal_pending(struct proc *p);
-void signal_send_locked(struct proc *p, int sig);   /* proc_lock held */
+void signal_send_locked(struct proc *p, int sig);   /* p's process; proc_lock held */
+void signal_send_thread_locked(struct proc *t, int sig);   /* thread t; proc_lock held */
 void signal_deliver(void);            /* returning to user mode */
 void signal_force(int sig, uint64_t addr);  /* a user-mode fault */
 #endif

@@ -21,7 +21,8 @@
 	X(318, getrandom) X(239, get_mempolicy) X(279, move_pages)            \
 	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)  \
 	X(98, getrusage)                                                      \
-	X(100, times)
+	X(100, times)                                                         \
+	X(56, clone) X(202, futex) X(130, rt_sigsuspend)
 
 #define SYSCALL_LIST_FILE(X)                                                  \
 	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \

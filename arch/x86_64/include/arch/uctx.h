@@ -31,6 +31,12 @@ static inline void uctx_set_return(struct trap_frame *tf, uint64_t v)
 	tf->rax = v;
 }
 
+/* clone with a new stack: the child starts with its stack pointer there. */
+static inline void uctx_set_sp(struct trap_frame *tf, uint64_t sp)
+{
+	tf->rsp = sp;
+}
+
 static inline uint64_t uctx_return_value(const struct trap_frame *tf)
 {
 	return tf->rax;
