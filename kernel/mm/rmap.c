@@ -454,30 +454,41 @@ struct scan_walk {
 	uint64_t pfn;
 	rmap_pte_fn fn;
 	void *arg;
+	bool until_mapped;               /* stop once every mapping was seen */
+	int found, removed;              /* PTEs visited; of them, unmapped */
 };
 
 static int scan_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, void *arg)
 {
 	struct scan_walk *w = arg;
 
-	for (; va < next; va += PAGE_SIZE, ptep++)
-		if (pte_mapped(*ptep) && pte_pfn(*ptep) == w->pfn)
-			w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
+	for (; va < next; va += PAGE_SIZE, ptep++) {
+		if (!pte_mapped(*ptep) || pte_pfn(*ptep) != w->pfn)
+			continue;
+		w->found++;
+		w->removed += w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
+		if (w->until_mapped && w->found - w->removed >= READ_ONCE(w->page->mapcount))
+			return 1;                /* every mapping seen: stop */
+	}
 	return 0;
 }
 
 /*
  * rmap=scan: every page table of every process, each under its mm->lock
- * (mm_list_lock first: in the lock order). It does not stop when it has
- * seen mapcount PTEs: the baseline is the kernel that knows nothing of a
- * page's mappings, so its cost grows with everything that is mapped
- * (docs/rmap.md measures exactly that). frozen: the caller already holds
- * mm_list_lock and every mm->lock (rmap_check).
+ * (mm_list_lock first: in the lock order). Migration's walk does not stop
+ * when it has seen mapcount PTEs: the baseline is the kernel that knows
+ * nothing of a page's mappings, so its cost grows with everything that is
+ * mapped (docs/rmap.md measures exactly that). Reclaim's does
+ * (until_mapped: rmap_walk_mapped), as before Linux 2.5 a swap-out pass
+ * stopped with the page unmapped: a full walk per page made rmap=scan's
+ * reclaim too slow to test (kswapd's read-back took minutes). frozen: the
+ * caller already holds mm_list_lock and every mm->lock (rmap_check).
  */
-static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen)
+static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen, bool until_mapped)
 {
-	struct scan_walk w = { p, page_to_pfn(p), fn, arg };
+	struct scan_walk w = { p, page_to_pfn(p), fn, arg, until_mapped, 0, 0 };
 	struct list_head *l;
+	int done = 0;
 
 	if (!READ_ONCE(p->mapcount))
 		return RMAP_SUCCESS;
@@ -487,9 +498,11 @@ static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen)
 		struct mm *mm = list_entry(l, struct mm, mm_node);
 		if (!frozen)
 			spin_lock(&mm->lock);
-		pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
+		done = pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
 		if (!frozen)
 			spin_unlock(&mm->lock);
+		if (done)
+			break;
 	}
 	if (!frozen)
 		spin_unlock(&mm_list_lock);
@@ -499,13 +512,20 @@ static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen)
 int rmap_walk(struct page *p, rmap_pte_fn fn, void *arg)
 {
 	if (rmap_mode == RMAP_SCAN)
-		return scan_walk(p, fn, arg, false);
+		return scan_walk(p, fn, arg, false, false);
 	if (!rmap_chained(p))
 		return rmap_obj_walk(p, fn, arg, NULL, 0);
 	pte_chain_lock(p);
 	int ret = rmap_walk_trylock(p, fn, arg);
 	pte_chain_unlock(p);
 	return ret;
+}
+
+int rmap_walk_mapped(struct page *p, rmap_pte_fn fn, void *arg)
+{
+	if (rmap_mode == RMAP_SCAN)
+		return scan_walk(p, fn, arg, false, true);
+	return rmap_walk(p, fn, arg);
 }
 
 /* The chain's PTEs, fn called with no mm->lock (chain lock held). */
@@ -535,7 +555,7 @@ int rmap_walk_peek(struct page *p, struct mm *held, rmap_pte_fn fn, void *arg)
 int rmap_walk_frozen(struct page *p, rmap_pte_fn fn, void *arg)
 {
 	if (rmap_mode == RMAP_SCAN)
-		return scan_walk(p, fn, arg, true);
+		return scan_walk(p, fn, arg, true, false);
 	if (!rmap_chained(p))
 		return rmap_obj_walk(p, fn, arg, NULL, RMAP_WALK_FROZEN);
 	chain_peek(p, fn, arg);

@@ -66,7 +66,7 @@ int page_referenced(struct page *p)
 {
 	int refs = 0;
 
-	if (READ_ONCE(p->mapcount) && rmap_walk(p, referenced_one, &refs) == RMAP_AGAIN)
+	if (READ_ONCE(p->mapcount) && rmap_walk_mapped(p, referenced_one, &refs) == RMAP_AGAIN)
 		refs++;                      /* busy: count it as used, as Linux */
 	return refs;
 }
@@ -148,7 +148,7 @@ static bool unmap_page(struct page *p, struct scan_control *sc)
 		return false;                /* truncated: its holder frees it */
 	}
 	if (READ_ONCE(p->mapcount))
-		rmap_walk(p, unmap_one, sc);
+		rmap_walk_mapped(p, unmap_one, sc);
 	return READ_ONCE(p->mapcount) == 0;
 }
 

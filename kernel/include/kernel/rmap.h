@@ -145,6 +145,9 @@ static inline bool rmap_anon_obj(void)
  * in turn and never answers RMAP_AGAIN.
  */
 int rmap_walk(struct page *p, rmap_pte_fn fn, void *arg);
+/* The same, but rmap=scan stops once it has seen as many PTEs as p's map
+ * count (reclaim's page_referenced and unmap). */
+int rmap_walk_mapped(struct page *p, rmap_pte_fn fn, void *arg);
 /*
  * The same, for a caller that only reads (the NUMA-hint fault asking who
  * else maps p) and may hold one mm->lock, held's: its PTEs are visited
