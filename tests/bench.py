@@ -136,10 +136,24 @@ MOVE_PAGES = 1024
 UNRELATED_PAGES = 256
 
 
-def rmap_boot(mode, args, verbose, mem=512):
-    """One boot of /bench/rmapbench with rmap=MODE; its bench: lines."""
-    cmd = f"rmap={mode} init=/bench/rmapbench poweroff -- {args}"
-    text = boot(f"bench-rmap-{mode}-{args.split()[0]}", machine(mem, 2), cmd, verbose)
+# Debian's Linux 6.1 on the same QEMU settings (transparent_hugepage=never),
+# /bench/rmapbench fork fork2, measured 2026-11-30: (fork, exit) cycles of a
+# process with 64 MiB touched, alone and while an earlier child shares it.
+LINUX_FORK = {"fork": (2370497, 4573220), "fork2": (2225916, 4564666)}
+# The reverse-map forms of the fork table: rmap=chain, the same without
+# pairs (rmap_pairs=off: a second mapping makes a block, as in Linux 2.5),
+# and rmap=scan (none kept).
+FORK_MODES = (("chain", "", "pte_chain (direct, pair, chain)"),
+              ("chain", "rmap_pairs=off", "pte_chain without pairs (rmap_pairs=off)"),
+              ("scan", "", "no reverse map (rmap=scan)"))
+
+
+def rmap_boot(mode, args, verbose, mem=512, extra=""):
+    """One boot of /bench/rmapbench with rmap=MODE (and the options in
+    extra); its bench: lines."""
+    cmd = f"rmap={mode} {extra + ' ' if extra else ''}init=/bench/rmapbench poweroff -- {args}"
+    tag = f"{mode}-nopairs" if extra else mode
+    text = boot(f"bench-rmap-{tag}-{args.split()[0]}", machine(mem, 2), cmd, verbose)
     if "init exited with status 0x0" not in text:
         sys.exit(f"bench: rmapbench {args} (rmap={mode}) failed; see build/tests/")
     return text
@@ -159,12 +173,14 @@ def rmap_tables(verbose):
                          mem=1024)
         for u, c in re.findall(r"bench: move k=1 unrelated=(\d+) pages=\d+ cycles_per_page=(\d+)", text):
             unrel[(mode, int(u))] = int(c)
-        text = rmap_boot(mode, "chains fork", verbose)
+    for mode, extra, _ in FORK_MODES:
+        text = rmap_boot(mode, "chains fork fork2", verbose, extra=extra)
         m = re.search(r"bench: chains kb=(\d+) mappings=(\d+) bytes_per_mapping=([\d.]+) "
                       r"ram_share_pct=([\d.]+)", text)
-        chains[mode] = m.groups() if m else None
-        m = re.search(r"bench: fork64m fork_cycles=(\d+) exit_cycles=(\d+)", text)
-        fork[mode] = m.groups() if m else None
+        chains[(mode, extra)] = m.groups() if m else None
+        for key, name in (("fork", "fork64m"), ("fork2", "fork64m_shared")):
+            m = re.search(rf"bench: {name} fork_cycles=(\d+) exit_cycles=(\d+)", text)
+            fork[(mode, extra, key)] = tuple(int(v) for v in m.groups()) if m else None
 
     print(f"| pages shared by k processes ({MOVE_PAGES} pages, move_pages MOVE_ALL) "
           "| rmap (pte_chain) | rmap=scan | Linux 6.1 |")
@@ -184,15 +200,20 @@ def rmap_tables(verbose):
     print("| 16 MiB touched, 32 children forked | PteChains | mappings | bytes per mapping "
           "| share of RAM |")
     print("|---|---|---|---|---|")
-    for mode in ("chain", "scan"):
-        g = chains[mode] or ("?",) * 4
-        print(f"| rmap={mode} | {g[0]} kB | {g[1]} | {g[2]} | {g[3]} % |")
+    for mode, extra, what in FORK_MODES:
+        g = chains[(mode, extra)] or ("?",) * 4
+        print(f"| {what} | {g[0]} kB | {g[1]} | {g[2]} | {g[3]} % |")
     print()
-    print("| 64 MiB touched, 1 CPU | fork (cycles) | child's exit, to wait4 returning (cycles) |")
-    print("|---|---|---|")
-    for mode, what in (("chain", "reverse map maintained"), ("scan", "no reverse map (rmap=scan)")):
-        g = fork[mode] or ("?", "?")
-        print(f"| {what} | {g[0]} | {g[1]} |")
+    print("| 64 MiB touched, 1 CPU (cycles) | fork | child's exit, to wait4 returning "
+          "| fork, pages already shared with a child | its exit |")
+    print("|---|---|---|---|---|")
+    rows = [(what, fork[(mode, extra, "fork")], fork[(mode, extra, "fork2")])
+            for mode, extra, what in FORK_MODES]
+    rows.append(("Linux 6.1", LINUX_FORK["fork"], LINUX_FORK["fork2"]))
+    for what, one, two in rows:
+        one, two = one or ("?", "?"), two or ("?", "?")
+        print(f"| {what} | " + " | ".join(f"{v:,}" if isinstance(v, int) else v
+                                          for v in one + two) + " |")
     print()
 
 

@@ -48,10 +48,12 @@ void rmap_init(void)
 	rmap_scan_mode = mode && !strcmp(mode, "scan");
 	if (mode && !rmap_scan_mode && strcmp(mode, "chain"))
 		printk("rmap: unknown mode '%s', using pte_chains\n", mode);
-	rmap_pairs = !rmap_scan_mode && pairs_fit();
+	const char *pairs = cmdline_get("rmap_pairs");
+	rmap_pairs = !rmap_scan_mode && pairs_fit() && !(pairs && !strcmp(pairs, "off"));
 	printk("rmap: %s\n", rmap_scan_mode ?
 	       "scan (no pte_chains; migration walks every page table)" :
 	       rmap_pairs ? "pte_chain (direct, pair, chain)" :
+	       pairs_fit() ? "pte_chain (direct, chain: rmap_pairs=off)" :
 	       "pte_chain (direct, chain: RAM above 32 GiB, no pairs)");
 }
 

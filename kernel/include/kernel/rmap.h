@@ -27,8 +27,9 @@
  *       no block (fork makes every page of its parent a pair);
  *   3+  neither flag: a chain, packed as drawn.
  * A pair needs every PTE address below 32 GiB (PAIR_LIMIT): rmap_pairs
- * says all RAM is; on a larger machine there are no pairs and a chain
- * starts at two mappings, as in Linux 2.5. Adding the mapping that
+ * says all RAM is; on a larger machine (or with the boot option
+ * rmap_pairs=off, to compare) there are no pairs and a chain starts at
+ * two mappings, as in Linux 2.5. Adding the mapping that
  * outgrows a state converts at once (direct -> pair -> chain); a removal
  * that leaves a chain with two (one without pairs) mappings, which are then
  * alone in one block, goes back to a pair (direct) and frees the block,
@@ -114,7 +115,8 @@ typedef bool (*rmap_pte_fn)(struct page *p, struct mm *mm, pte_addr_t pa, uint64
 int rmap_walk_trylock(struct page *p, rmap_pte_fn fn, void *arg);
 
 extern bool rmap_scan_mode;       /* rmap=scan: no chains */
-extern bool rmap_pairs;           /* two mappings as a pair (not rmap=scan, RAM < 32 GiB) */
+extern bool rmap_pairs;           /* two mappings as a pair (not rmap=scan or
+				     rmap_pairs=off, RAM < 32 GiB) */
 
 /* A pair half: a PTE's physical address / 8 (PTEs are 8-byte aligned), so
  * 32 bits reach PTEs below PAIR_LIMIT. */
