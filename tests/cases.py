@@ -373,7 +373,8 @@ def user_test_cases():
         # on a machine with RAM above 32 GiB): the same stress and the fork
         # chains of three generations, checked every 3 faults.
         Case(f"user-{t}-no-pairs-rmap-check",
-             cmdline=f"rmap_pairs=off rmap_check=3 init=/tests/{t} poweroff",
+             cmdline=f"rmap_pairs=off rmap_check=3 init=/tests/{t} poweroff"
+                     + (" -- -n" if t == "forkchain" else ""),
              checks=[user_ktap, init_exit_ok,
                      expect("no pairs", r"^rmap: pte_chain \(direct, chain: rmap_pairs=off\)", 1),
                      expect("rmap_check every 3 faults", r"^rmap_check: every 3 page faults", 1)],
