@@ -15,6 +15,7 @@ static const struct {
 	{ "strace", "print every system call of every process, with its result" },
 	{ "rmap", "rmap=scan: keep no pte_chains; migration walks every page table (rmap.h)" },
 	{ "rmap_check", "rmap_check=N: check the reverse map every N page faults" },
+	{ "rmap_pairs", "rmap_pairs=off: no pairs, a second mapping makes a pte_chain (Linux 2.5's layout, rmap.h)" },
 	{ "trace_event", "trace_event=SYSTEM:EVENT[,...]: turn memory-system trace events on (SYSTEM:* for all of one system)" },
 	{ "numa_balancing", "numa_balancing=enable|disable: move pages to the node that uses them" },
 	{ "numa_replication", "numa_replication=enable: copy read-only file pages to each node using them" },

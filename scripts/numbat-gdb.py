@@ -339,12 +339,18 @@ def pte_line(pa):
 
 
 def print_rmap(p):
-    """Print the direct PTE or every pte_chain block of struct page p."""
+    """Print the direct PTE, the pair of PTEs (two mappings: each stored as
+    its physical address / 8) or every pte_chain block of struct page p."""
     if int(p["mapcount"]) == 0:
         print("  no mappings")
         return
     if int(p["flags"]) & PG["direct"]:
         print("  direct  " + pte_line(int(p["pte"]["direct"])))
+        return
+    if int(p["flags"]) & PG["pair"]:
+        print("  pair (no block)")
+        for i in range(2):
+            print("    [%d] %s" % (i, pte_line(int(p["pte"]["pair"][i]) << 3)))
         return
     chain_t = gdb.lookup_type("struct pte_chain")
     nrpte = chain_t["ptes"].type.sizeof // 8
@@ -388,13 +394,14 @@ class Page(Helper):
             print("  mapping %#x index %#x" % (int(p["mapping"]), int(p["index"])))
         if flags & PG["swapcache"]:
             print("  swap cache: entry %#x (type %d slot %#x)" % swap_entry_fields(int(p["private"])))
-        if int(p["mapcount"]) or flags & PG["direct"]:
+        if int(p["mapcount"]) or flags & (PG["direct"] | PG["pair"]):
             print_rmap(p)
 
 
 class Rmap(Helper):
-    """rmap PFN: the pte_chain of frame PFN (docs/rmap.md): direct or each
-    block with its index, and for every PTE its value, mm and address."""
+    """rmap PFN: the reverse map of frame PFN (docs/rmap.md): direct, a
+    pair, or each pte_chain block with its index, and for every PTE its
+    value, mm and address."""
     NAME, USAGE, NARGS = "rmap", "rmap PFN   (a frame number, e.g. $ptwalk_pfn)", 1
 
     def run(self, args):

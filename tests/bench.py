@@ -137,10 +137,24 @@ MOVE_PAGES = 1024
 UNRELATED_PAGES = 256
 
 
-def rmap_boot(mode, args, verbose, mem=512):
-    """One boot of /bench/rmapbench with rmap=MODE; its bench: lines."""
-    cmd = f"rmap={mode} init=/bench/rmapbench poweroff -- {args}"
-    text = boot(f"bench-rmap-{mode}-{args.split()[0]}", machine(mem, 2), cmd, verbose)
+# Debian's Linux 6.1 on the same QEMU settings (transparent_hugepage=never),
+# /bench/rmapbench fork fork2, measured 2026-11-30: (fork, exit) cycles of a
+# process with 64 MiB touched, alone and while an earlier child shares it.
+LINUX_FORK = {"fork": (2370497, 4573220), "fork2": (2225916, 4564666)}
+# The reverse-map forms of the fork table: rmap=chain, the same without
+# pairs (rmap_pairs=off: a second mapping makes a block, as in Linux 2.5),
+# and rmap=scan (none kept).
+FORK_MODES = (("chain", "", "pte_chain (direct, pair, chain)"),
+              ("chain", "rmap_pairs=off", "pte_chain without pairs (rmap_pairs=off)"),
+              ("scan", "", "no reverse map (rmap=scan)"))
+
+
+def rmap_boot(mode, args, verbose, mem=512, extra=""):
+    """One boot of /bench/rmapbench with rmap=MODE (and the options in
+    extra); its bench: lines."""
+    cmd = f"rmap={mode} {extra + ' ' if extra else ''}init=/bench/rmapbench poweroff -- {args}"
+    tag = f"{mode}-nopairs" if extra else mode
+    text = boot(f"bench-rmap-{tag}-{args.split()[0]}", machine(mem, 2), cmd, verbose)
     if "init exited with status 0x0" not in text:
         sys.exit(f"bench: rmapbench {args} (rmap={mode}) failed; see build/tests/")
     return text

@@ -240,7 +240,7 @@ SWAP_CHECKS = {"oomswap": [expect("the kernel says Out of memory: Killed process
 
 
 # The boot line of each reverse-map mode (rmap.c).
-MODE_LINE = {"chain": r"pte_chain$", "scan": r"scan \(", "obj": r"obj \(",
+MODE_LINE = {"chain": r"pte_chain \(direct, pair, chain\)$", "scan": r"scan \(", "obj": r"obj \(",
              "hybrid": r"hybrid \("}
 
 # With rmap=scan, reclaim walks every page table of every process for each
@@ -394,6 +394,23 @@ def user_test_cases():
                             r"^# rmap_check ran [1-9]\d* times in \d+ page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for n in (1, 3)] + [
+        # Without pairs (rmap_pairs=off: a second mapping makes a chain, as
+        # on a machine with RAM above 32 GiB): the same stress and the fork
+        # chains of three generations, checked every 3 faults.
+        Case(f"user-{t}-no-pairs-rmap-check",
+             cmdline=f"rmap_pairs=off rmap_check=3 init=/tests/{t} poweroff"
+                     + (" -- -n" if t == "forkchain" else ""),
+             checks=[user_ktap, init_exit_ok,
+                     expect("no pairs", r"^rmap: pte_chain \(direct, chain: rmap_pairs=off\)", 1),
+                     expect("rmap_check every 3 faults", r"^rmap_check: every 3 page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for t in ("rmapstress", "forkchain")] + [
+        Case("ktest-rmap-no-pairs", cmdline="rmap_pairs=off ktest=rmap poweroff", ktap=True,
+             checks=[expect("no pairs", r"^rmap: pte_chain \(direct, chain: rmap_pairs=off\)", 1)]),
+        Case("user-forkchain-rmap-check", cmdline="rmap_check=1 init=/tests/forkchain poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect("rmap_check every fault", r"^rmap_check: every 1 page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)] + [
         # NUMA balancing and replication rewrite PTEs (hint entries, batched
         # migrations, replicas with their own chains) while the reverse map
         # is checked every 50 faults.

@@ -130,7 +130,7 @@ SESSIONS = [
     ]),
     # (c) docs/rmap.md: init has forked the shell, and the child stops in
     # execve: until the exec, both map the same page-cache page of
-    # /bin/init's text. Found with ptwalk, then its chain with rmap.
+    # /bin/init's text. Found with ptwalk, then its two PTEs (a pair) with rmap.
     Session("rmap", "", [
         "break sys_execve", "continue", "procs", f"ptwalk {CUR}->pid 0x401000",
         "rmap $ptwalk_pfn", "page $ptwalk_pfn", "set $child_pfn = $ptwalk_pfn",
@@ -140,10 +140,11 @@ SESSIONS = [
         ("procs: init, pid 1", r"^\s*1 \w+\s+\d+ init\s+0xffff8\w+$"),
         ("procs: its child, still called init", r"^\s*([2-9]|\d\d+) RUNNING\s+\d+ init\s+0xffff8"),
         ("ptwalk: the text page's PTE", r"^\s*PT\s*\[\s*1\] = 0x\w+\s+P\|U\|A.*-> frame 0x"),
-        ("rmap: two mappings, on an LRU list", r"^pfn 0x\w+: mapcount 2 refcount \d+ flags 0x\w+ pcache\|lru$"),
-        ("rmap: one block, slots 5 and 6", r"^\s*block 0xffff8\w+ idx 5$"),
-        ("rmap: slot 5, va 0x401000", r"^\s*\[5\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
-        ("rmap: slot 6, va 0x401000", r"^\s*\[6\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
+        ("rmap: two mappings, a pair, on an LRU list",
+         r"^pfn 0x\w+: mapcount 2 refcount \d+ flags 0x\w+ pair\|pcache\|lru$"),
+        ("rmap: a pair, no block", r"^\s*pair \(no block\)$"),
+        ("rmap: pair[0], va 0x401000", r"^\s*\[0\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
+        ("rmap: pair[1], va 0x401000", r"^\s*\[1\] pte@0x\w+ = 0x\w+\s+mm 0xffff8\w+\s+va 0x401000$"),
         ("page: pcache, mapcount 2", r"^\s*refcount \d+ mapcount 2 lockbits 0x0 -$"),
         ("ptwalk 1: init's PTE names a frame", r"^\s*PT\s*\[\s*1\] = .*-> frame 0x"),
         ("... the same frame", r"^same frame: 1$"),

@@ -159,9 +159,8 @@ static void hand_over(struct page *old, struct page *new)
 
 	new->pte = old->pte;
 	new->mapcount = n;
-	if (old->flags & PG_direct)
-		page_set_flag(new, PG_direct);
-	page_clear_flag(old, PG_direct);
+	page_set_flag(new, old->flags & (PG_direct | PG_pair));   /* direct, pair or chain */
+	page_clear_flag(old, PG_direct | PG_pair);
 	old->pte.chain = NULL;
 	old->mapcount = 0;
 	__atomic_fetch_add(&new->refcount, n, __ATOMIC_RELAXED);

@@ -14,15 +14,29 @@
 #include <kernel/string.h>
 #include <kernel/errno.h>
 #include <kernel/watchdog.h>
+#include <kernel/numa.h>
 
 enum rmap_mode rmap_mode;
 bool rmap_scan_mode;
+bool rmap_pairs;
 static struct kmem_cache pte_chain_cache;
 /* spare_lock[cpu]: cpus[cpu].rmap_spare. Filling the spare (allocate and
  * store) and emptying it (free and clear, or hand it to a chain) are each
  * one step under it, so rmap_check, holding every spare lock and every
  * mm->lock, sees each allocated block either in a chain or in a spare. */
 static struct spinlock spare_lock[MAX_CPUS];
+
+/* Does every PTE's physical address, divided by 8, fit a pair's 32-bit
+ * half? Page tables are in RAM, so: does all RAM lie below 32 GiB? */
+static bool pairs_fit(void)
+{
+	int nid;
+
+	for_each_online_node(nid)
+		if (numa_nodes[nid].end_pfn > (PAIR_LIMIT >> PAGE_SHIFT))
+			return false;
+	return true;
+}
 
 static const char *const mode_names[] = {
 	[RMAP_CHAIN] = "chain", [RMAP_SCAN] = "scan", [RMAP_OBJ] = "obj",
@@ -50,7 +64,16 @@ static void parse_mode(void)
 	if (mode && strcmp(mode, mode_names[rmap_mode]))
 		printk("rmap: unknown mode '%s', using pte_chains\n", mode);
 	rmap_scan_mode = rmap_mode == RMAP_SCAN;
-	printk("rmap: %s\n", mode_lines[rmap_mode]);
+	/* Pairs wherever pages keep chains (rmap_chained). */
+	const char *pairs = cmdline_get("rmap_pairs");
+	bool chains = rmap_mode == RMAP_CHAIN || rmap_mode == RMAP_HYBRID;
+	rmap_pairs = chains && pairs_fit() && !(pairs && !strcmp(pairs, "off"));
+	if (rmap_mode != RMAP_CHAIN)
+		printk("rmap: %s\n", mode_lines[rmap_mode]);
+	else
+		printk("rmap: pte_chain (%s)\n", rmap_pairs ? "direct, pair, chain" :
+		       pairs_fit() ? "direct, chain: rmap_pairs=off" :
+		       "direct, chain: RAM above 32 GiB, no pairs");
 }
 
 void rmap_init(void)
@@ -115,12 +138,19 @@ static int chain_holder(struct page *p)
 	return -1;
 }
 
-bool pte_chain_trylock(struct page *p)
+/* The lock and unlock below, inline in this file: fork and exit take a
+ * chain lock once per page, and a call each way was a tenth of that. */
+static inline bool chain_trylock(struct page *p)
 {
 	if (__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN)
 		return false;
 	chain_held_add(p);
 	return true;
+}
+
+bool pte_chain_trylock(struct page *p)
+{
+	return chain_trylock(p);
 }
 
 /* The slow path of pte_chain_lock: spin, and report a wait of
@@ -140,16 +170,26 @@ static __attribute__((noinline)) void chain_wait(struct page *p)
 		}
 }
 
+static inline void chain_lock(struct page *p)
+{
+	if (!chain_trylock(p))
+		chain_wait(p);
+}
+
+static inline void chain_unlock(struct page *p)
+{
+	chain_held_del(p);
+	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
+}
+
 void pte_chain_lock(struct page *p)
 {
-	if (!pte_chain_trylock(p))
-		chain_wait(p);
+	chain_lock(p);
 }
 
 void pte_chain_unlock(struct page *p)
 {
-	chain_held_del(p);
-	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
+	chain_unlock(p);
 }
 
 /* ---- blocks: a slab cache, and one spare per CPU ---- */
@@ -258,20 +298,65 @@ static struct pte_chain *block_get(int node)
 
 /* ---- add and remove (chain lock held) ---- */
 
-/* The second mapping: direct becomes a one-block chain. */
-static int direct_to_chain(struct page *p, pte_addr_t pa)
+/* count_vm_event, inline: a pair is made at fork and undone at exit for
+ * every page, where a call is a noticeable part of the cost. */
+static inline void rmap_event(enum vm_event e)
+{
+	__atomic_fetch_add(&this_cpu()->vmstat[e], 1, __ATOMIC_RELAXED);
+}
+
+/* Change p's reverse-map state flags: one atomic step flips each bit of
+ * `bits` (PG_direct, PG_pair), since other flags of p change elsewhere. */
+static inline void flip_state(struct page *p, uint32_t bits)
+{
+	__atomic_fetch_xor(&p->flags, bits, __ATOMIC_RELAXED);
+}
+
+/* A new chain of one block holding the n (<= NRPTE) PTEs of ptes[],
+ * packed at the end: ptes[0] in the last slot. 0 or -ENOMEM. */
+static int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
 {
 	struct pte_chain *pc = block_get(p->node);
 
 	if (!pc)
 		return -ENOMEM;
-	pc->ptes[NRPTE - 1] = p->pte.direct;
-	pc->ptes[NRPTE - 2] = pa;
-	pc->next_and_idx = pte_chain_encode(NULL, NRPTE - 2);
+	for (unsigned i = 0; i < n; i++)
+		pc->ptes[NRPTE - 1 - i] = ptes[i];
+	pc->next_and_idx = pte_chain_encode(NULL, NRPTE - n);
 	p->pte.chain = pc;
-	page_clear_flag(p, PG_direct);
 	count_vm_event(RMAP_DIRECT_TO_CHAIN);
 	return 0;
+}
+
+/* The second mapping. With pairs: both PTEs in the page itself, no block
+ * (what fork does to every page). Without: a one-block chain. */
+static int direct_add(struct page *p, pte_addr_t pa)
+{
+	pte_addr_t first = p->pte.direct;
+
+	if (!rmap_pairs) {
+		pte_addr_t both[2] = { first, pa };
+		int err = chain_new(p, both, 2);
+		if (!err)
+			page_clear_flag(p, PG_direct);
+		return err;
+	}
+	p->pte.pair[0] = pair_half(first);
+	p->pte.pair[1] = pair_half(pa);
+	flip_state(p, PG_direct | PG_pair);
+	rmap_event(RMAP_DIRECT_TO_PAIR);
+	return 0;
+}
+
+/* The third mapping: the pair and pa move into a new one-block chain. */
+static int pair_add(struct page *p, pte_addr_t pa)
+{
+	pte_addr_t three[3] = { pair_pte(p, 0), pair_pte(p, 1), pa };
+	int err = chain_new(p, three, 3);
+
+	if (!err)
+		page_clear_flag(p, PG_pair);
+	return err;
 }
 
 /* Into the head block's highest free slot, or a new head if it is full. */
@@ -297,7 +382,8 @@ static int chain_add(struct page *p, pte_addr_t pa)
 /*
  * Record that the PTE at physical address pa maps p. The caller holds the
  * PTE's mm->lock (not p's chain lock). 0, or -ENOMEM when no block could
- * be had (never after rmap_prepare on this path).
+ * be had (only the third mapping and later need one; never after
+ * rmap_prepare on this path).
  */
 int rmap_add(struct page *p, pte_addr_t pa)
 {
@@ -307,18 +393,20 @@ int rmap_add(struct page *p, pte_addr_t pa)
 		__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED);
 		return 0;
 	}
-	pte_chain_lock(p);
+	chain_lock(p);
 	if (p->mapcount == 0) {
 		p->pte.direct = pa;
 		page_set_flag(p, PG_direct);
 	} else if (p->flags & PG_direct) {
-		err = direct_to_chain(p, pa);
+		err = direct_add(p, pa);
+	} else if (p->flags & PG_pair) {
+		err = pair_add(p, pa);
 	} else {
 		err = chain_add(p, pa);
 	}
 	if (!err)
 		p->mapcount++;
-	pte_chain_unlock(p);
+	chain_unlock(p);
 	return err;
 }
 
@@ -347,19 +435,42 @@ static bool chain_remove(struct page *p, pte_addr_t pa)
 	return false;
 }
 
-/* One mapping left in a one-block chain: back to direct, block freed. */
-static void chain_to_direct(struct page *p)
+/* One mapping of a pair goes: the other is direct again. False if pa is
+ * in neither half. */
+static bool pair_remove(struct page *p, pte_addr_t pa)
+{
+	pte_addr_t a = pair_pte(p, 0), b = pair_pte(p, 1);
+
+	if (pa != a && pa != b)
+		return false;
+	p->pte.direct = pa == a ? b : a;
+	flip_state(p, PG_direct | PG_pair);
+	rmap_event(RMAP_PAIR_TO_DIRECT);
+	return true;
+}
+
+/* A chain down to two mappings (pairs) or one (no pairs): it is then one
+ * block (blocks behind the head are full), used from the end; its entries
+ * go back into the page, and the block is freed. */
+static void chain_shrink(struct page *p)
 {
 	struct pte_chain *pc = p->pte.chain;
 
-	p->pte.direct = pc->ptes[NRPTE - 1];
-	page_set_flag(p, PG_direct);
+	if (rmap_pairs) {
+		p->pte.pair[0] = pair_half(pc->ptes[NRPTE - 1]);
+		p->pte.pair[1] = pair_half(pc->ptes[NRPTE - 2]);
+		page_set_flag(p, PG_pair);
+	} else {
+		p->pte.direct = pc->ptes[NRPTE - 1];
+		page_set_flag(p, PG_direct);
+	}
 	block_free(pc);
 	count_vm_event(RMAP_CHAIN_TO_DIRECT);
 }
 
-/* rmap_remove with p's chain lock already held. */
-void rmap_remove_locked(struct page *p, pte_addr_t pa)
+/* rmap_remove with p's chain lock already held. Panics if pa does not map
+ * p: the reverse map and the page tables disagree. */
+static inline void remove_locked(struct page *p, pte_addr_t pa)
 {
 	if (p->flags & PG_direct) {
 		if (p->pte.direct != pa)
@@ -367,11 +478,20 @@ void rmap_remove_locked(struct page *p, pte_addr_t pa)
 			      pa, page_to_pfn(p));
 		p->pte.direct = 0;
 		page_clear_flag(p, PG_direct);
+	} else if (p->flags & PG_pair) {
+		if (!pair_remove(p, pa))
+			panic("rmap_remove: pte %lx is not in the pair of pfn %lx",
+			      pa, page_to_pfn(p));
 	} else if (p->mapcount < 2 || !chain_remove(p, pa)) {
 		panic("rmap_remove: pte %lx not in the chain of pfn %lx", pa, page_to_pfn(p));
 	}
-	if (--p->mapcount == 1 && !(p->flags & PG_direct))
-		chain_to_direct(p);
+	if (--p->mapcount == (rmap_pairs ? 2 : 1) && !(p->flags & (PG_direct | PG_pair)))
+		chain_shrink(p);
+}
+
+void rmap_remove_locked(struct page *p, pte_addr_t pa)
+{
+	remove_locked(p, pa);
 }
 
 /* The PTE at pa no longer maps p. Caller holds the PTE's mm->lock. */
@@ -381,9 +501,9 @@ void rmap_remove(struct page *p, pte_addr_t pa)
 		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	pte_chain_lock(p);
-	rmap_remove_locked(p, pa);
-	pte_chain_unlock(p);
+	chain_lock(p);
+	remove_locked(p, pa);
+	chain_unlock(p);
 }
 
 /* ---- walking ---- */
@@ -398,8 +518,16 @@ pte_addr_t rmap_next(struct rmap_iter *it)
 			return 0;
 		if (p->flags & PG_direct)
 			return p->pte.direct;
+		if (p->flags & PG_pair) {
+			it->i = 1;              /* a pair, and its second half next */
+			return pair_pte(p, 0);
+		}
 		it->pc = p->pte.chain;
 		it->i = pte_chain_idx(it->pc);
+	}
+	if (!it->pc && it->i == 1) {
+		it->i = 0;
+		return pair_pte(p, 1);
 	}
 	while (it->pc) {
 		if (it->i < NRPTE)

@@ -11,9 +11,11 @@
  *      names that mm and address, and is in the frame's chain; PTEs are
  *      counted per frame;
  *   2. every frame's mapcount equals the PTEs counted for it, and (with
- *      chains) its chain is packed as rmap.h draws it: direct for one,
- *      full blocks behind a head whose free slots are at the front and
- *      zero, mapcount entries each pointing at a PTE that maps the frame;
+ *      chains) its reverse map is in the state rmap.h gives for that
+ *      count: direct for one, a pair of two different PTEs for two (if
+ *      rmap_pairs), else a chain packed as rmap.h draws it: full blocks
+ *      behind a head whose free slots are at the front and zero,
+ *      mapcount entries; each entry points at a PTE that maps the frame;
  *   3. the blocks in chains plus the per-CPU spares are all the blocks
  *      the slab cache has handed out (none leaked). Spares are filled and
  *      emptied outside every mm->lock, so this step also holds every
@@ -218,20 +220,32 @@ static int check_blocks(struct check *c, struct page *p)
 	return n;
 }
 
+/* Two mappings with pairs: both halves name PTEs of p, and differ. */
+static void check_pair(struct check *c, struct page *p)
+{
+	if (p->pte.pair[0] == p->pte.pair[1])
+		report(c, "pfn %lx: pair holds pte %lx twice", page_to_pfn(p), pair_pte(p, 0));
+	check_entry(c, p, pair_pte(p, 0));
+	check_entry(c, p, pair_pte(p, 1));
+}
+
+/* The state mapcount calls for (rmap.h): none, direct, pair, chain. */
 static void check_chain(struct check *c, struct page *p)
 {
 	int maps = p->mapcount;
+	uint32_t state = p->flags & (PG_direct | PG_pair);
+	uint32_t want = maps == 1 ? PG_direct : maps == 2 && rmap_pairs ? PG_pair : 0;
 
-	if (maps == 0) {
-		if ((p->flags & PG_direct) || p->pte.chain)
+	if (state != want) {
+		report(c, "pfn %lx: %d mappings but flags %s%s", page_to_pfn(p), maps,
+		       state & PG_direct ? "direct" : "", state & PG_pair ? "pair" : "");
+	} else if (maps == 0) {
+		if (p->pte.chain)
 			report(c, "pfn %lx: unmapped but has a reverse map", page_to_pfn(p));
 	} else if (maps == 1) {
-		if (!(p->flags & PG_direct))
-			report(c, "pfn %lx: one mapping but not direct", page_to_pfn(p));
-		else
-			check_entry(c, p, p->pte.direct);
-	} else if (p->flags & PG_direct) {
-		report(c, "pfn %lx: %d mappings but direct", page_to_pfn(p), maps);
+		check_entry(c, p, p->pte.direct);
+	} else if (state == PG_pair) {
+		check_pair(c, p);
 	} else if (check_blocks(c, p) != maps) {
 		report(c, "pfn %lx: chain length differs from mapcount %d", page_to_pfn(p), maps);
 	}
@@ -276,7 +290,7 @@ static void check_frames(struct check *c, int nid)
 		if (rmap_scan_mode || (p->flags & (PG_slab | PG_buddy | PG_pgtable)))
 			continue;
 		if (!p->mapcount && !c->count[nid][i] && !p->pte.chain &&
-		    !(p->flags & PG_direct))
+		    !(p->flags & (PG_direct | PG_pair)))
 			continue;               /* the common case, quickly */
 		if (!rmap_chained(p)) {
 			check_obj(c, p);

@@ -31,19 +31,31 @@
 static pte_t *ptes[MAXN];
 static int order[MAXN];
 
-/* The chain of p is packed and holds exactly the n PTEs in ptes[live]. */
-static bool chain_ok(struct page *p, const bool *live, int n)
+/* Index of the test PTE at pa in ptes[], or -1. */
+static int pte_index(pte_addr_t pa)
 {
-	int seen = 0;
+	int k = pa ? (int)((pte_t *)phys_to_virt(pa) - ptes[0]) : -1;
 
-	if (p->mapcount != n)
+	return k >= 0 && k < MAXN ? k : -1;
+}
+
+/* pa is one of the live test PTEs and was not seen before in this map. */
+static bool live_once(pte_addr_t pa, const bool *live, bool *seen)
+{
+	int k = pte_index(pa);
+
+	if (k < 0 || !live[k] || seen[k])
 		return false;
-	if (n == 0)
-		return !(p->flags & PG_direct) && !p->pte.chain;
-	if (n == 1)
-		return (p->flags & PG_direct) && p->pte.direct;
-	if (p->flags & PG_direct)
-		return false;
+	seen[k] = true;
+	return true;
+}
+
+/* A chain (three mappings or more) is packed as rmap.h draws it and holds
+ * each of the n live PTEs once. */
+static bool blocks_ok(struct page *p, const bool *live, bool *seen, int n)
+{
+	int count = 0;
+
 	for (struct pte_chain *pc = p->pte.chain; pc; pc = pte_chain_next(pc)) {
 		unsigned idx = pte_chain_idx(pc);
 		if ((uint64_t)pc % CACHE_LINE || idx == NRPTE ||
@@ -52,15 +64,32 @@ static bool chain_ok(struct page *p, const bool *live, int n)
 		for (unsigned i = 0; i < NRPTE; i++) {
 			if (i < idx && pc->ptes[i])
 				return false;
-			if (i < idx)
-				continue;
-			int k = (int)((pte_t *)phys_to_virt(pc->ptes[i]) - ptes[0]);
-			if (k < 0 || k >= MAXN || !live[k])
+			if (i >= idx && !live_once(pc->ptes[i], live, seen))
 				return false;
-			seen++;
+			count += i >= idx;
 		}
 	}
-	return seen == n;
+	return count == n;
+}
+
+/* p's reverse map is in the state rmap.h gives for n mappings (none,
+ * direct, pair, chain) and holds exactly the n PTEs in ptes[live]. */
+static bool chain_ok(struct page *p, const bool *live, int n)
+{
+	static bool seen[MAXN];
+	uint32_t state = p->flags & (PG_direct | PG_pair);
+
+	memset(seen, 0, sizeof(seen));
+	if (p->mapcount != n)
+		return false;
+	if (n == 0)
+		return !state && !p->pte.chain;
+	if (n == 1)
+		return state == PG_direct && live_once(p->pte.direct, live, seen);
+	if (n == 2 && rmap_pairs)
+		return state == PG_pair && live_once(pair_pte(p, 0), live, seen) &&
+		       live_once(pair_pte(p, 1), live, seen);
+	return !state && blocks_ok(p, live, seen, n);
 }
 
 static struct mm *test_mm(int n)
@@ -151,6 +180,106 @@ KTEST(rmap, add_remove_every_order)
 				return;
 	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks);   /* no block leaked */
 	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+}
+
+/*
+ * The compact states one by one: a second mapping makes a pair and takes
+ * no block; the third moves both into a one-block chain (slots 6, 5, 4 in
+ * the order they came); a removal that leaves two goes back to a pair and
+ * frees the block, the next to direct.
+ */
+KTEST(rmap, pair_then_chain_and_back)
+{
+	static bool live[MAXN];
+	struct mm *mm = test_mm(3);
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+	uint64_t blocks = rmap_chain_blocks();
+
+	if (!rmap_pairs) {
+		ktest_skip(t, rmap_scan_mode ? "rmap=scan keeps no chains" : "no pairs (RAM above 32 GiB)");
+		goto out;
+	}
+	KTEST_ASSERT(t, mm && p);
+	p->flags |= PG_anon;
+	memset(live, 0, sizeof(live));
+	map_at(mm, p, 0);
+	map_at(mm, p, 1);
+	live[0] = live[1] = true;
+	KTEST_EXPECT(t, chain_ok(p, live, 2));
+	KTEST_EXPECT_EQ(t, pair_pte(p, 0), virt_to_phys(ptes[0]));    /* oldest first */
+	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks);               /* no block */
+	map_at(mm, p, 2);
+	live[2] = true;
+	KTEST_EXPECT(t, chain_ok(p, live, 3));
+	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks + 1);
+	KTEST_EXPECT_EQ(t, pte_chain_idx(p->pte.chain), NRPTE - 3);
+	KTEST_EXPECT_EQ(t, p->pte.chain->ptes[NRPTE - 1], virt_to_phys(ptes[0]));
+	KTEST_EXPECT_EQ(t, p->pte.chain->ptes[NRPTE - 3], virt_to_phys(ptes[2]));
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+	unmap_at(mm, 0);
+	live[0] = false;
+	KTEST_EXPECT(t, chain_ok(p, live, 2));
+	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks);               /* freed */
+	unmap_at(mm, 2);
+	live[2] = false;
+	KTEST_EXPECT(t, chain_ok(p, live, 1));
+	KTEST_EXPECT_EQ(t, p->pte.direct, virt_to_phys(ptes[1]));
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+	unmap_at(mm, 1);
+out:
+	if (mm)
+		mm_put(mm);
+	if (p)
+		put_page(p);
+}
+
+/*
+ * rmap_check knows the states: a pair that names one PTE twice (its other
+ * PTE missing) is reported, and so is a page whose two mappings are not
+ * kept as a pair.
+ */
+KTEST(rmap, check_reports_a_broken_pair)
+{
+	struct mm *mm = test_mm(2);
+	struct page *p = pmm_alloc_pages(NUMA_NO_NODE, 0, PMM_ZERO);
+
+	if (!rmap_pairs) {
+		ktest_skip(t, "no pairs");
+		goto out;
+	}
+	KTEST_ASSERT(t, mm && p);
+	p->flags |= PG_anon;
+	map_at(mm, p, 0);
+	map_at(mm, p, 1);
+	spin_lock(&mm->lock);                   /* nobody walks p meanwhile */
+	pte_chain_lock(p);
+	uint32_t second = p->pte.pair[1];
+	p->pte.pair[1] = p->pte.pair[0];
+	pte_chain_unlock(p);
+	spin_unlock(&mm->lock);
+	KTEST_EXPECT(t, rmap_check(NULL) >= 2);  /* twice; pte 1 not in it */
+	spin_lock(&mm->lock);
+	pte_chain_lock(p);
+	p->pte.pair[1] = second;
+	page_clear_flag(p, PG_pair);
+	page_set_flag(p, PG_direct);
+	pte_chain_unlock(p);
+	spin_unlock(&mm->lock);
+	KTEST_EXPECT(t, rmap_check(NULL) >= 1);  /* two mappings, flagged direct */
+	spin_lock(&mm->lock);
+	pte_chain_lock(p);
+	page_clear_flag(p, PG_direct);
+	page_set_flag(p, PG_pair);
+	pte_chain_unlock(p);
+	spin_unlock(&mm->lock);
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+	unmap_at(mm, 0);
+	unmap_at(mm, 1);
+out:
+	if (mm)
+		mm_put(mm);
+	if (p)
+		put_page(p);
 }
 
 KTEST(rmap, pte_to_mm_and_va)

@@ -10,6 +10,9 @@
  *   chains       a process with 16 MiB touched forks 32 children: the
  *                pte_chain memory per mapping and as a share of RAM
  *   fork         fork, and exit, of a process with 64 MiB touched
+ *   fork2        the same while an earlier child still shares all of it
+ *                (every page gets its third mapping: with pte_chains, a
+ *                block each)
  *
  * Each prints one "bench: ..." line. Runs on Linux too (node 1 must exist
  * for move and unrelated).
@@ -112,27 +115,33 @@ static void bench_chains(void)
 	if (pipe(gate) || pipe(ready))
 		exit(1);
 	long before = meminfo_kb("PteChains");
-	touch_anon(len);
+	char *mem = touch_anon(len);
 	spawn(32, 0);
 	long kb = meminfo_kb("PteChains") - before, total = meminfo_kb("MemTotal");
 	long maps = pages * 33;
 	printf("bench: chains kb=%ld mappings=%ld bytes_per_mapping=%.2f ram_share_pct=%.3f\n",
 	       kb, maps, kb * 1024.0 / maps, 100.0 * kb / total);
 	release(32);
+	munmap(mem, len);               /* not part of a later fork's figure */
 }
 
 /* fork: until fork returns in the parent (the child, on the one CPU, runs
  * first and blocks on a pipe at once); exit: from releasing the child to
- * wait4 returning (its address space torn down). */
-static void bench_fork(void)
+ * wait4 returning (its address space torn down). With `sharers` earlier
+ * children holding the same pages, the forked page gets its
+ * (sharers + 2)th mapping. */
+static void bench_fork(int sharers)
 {
 	long len = 64L << 20;
 	int st, p[2];
 	char c;
 
-	if (pipe(p))
+	if (pipe(gate) || pipe(ready))
 		exit(1);
-	touch_anon(len);
+	char *mem = touch_anon(len);
+	spawn(sharers, 0);
+	if (pipe(p))                    /* after spawn: the sharers must not hold p[1] */
+		exit(1);
 	unsigned long t0 = rdtsc();
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -144,7 +153,11 @@ static void bench_fork(void)
 	close(p[1]);
 	waitpid(pid, &st, 0);
 	unsigned long t2 = rdtsc();
-	printf("bench: fork64m fork_cycles=%lu exit_cycles=%lu\n", t1 - t0, t2 - t1);
+	close(p[0]);
+	printf("bench: fork64m%s fork_cycles=%lu exit_cycles=%lu\n", sharers ? "_shared" : "",
+	       t1 - t0, t2 - t1);
+	release(sharers);
+	munmap(mem, len);
 }
 
 int main(int argc, char **argv)
@@ -160,7 +173,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "chains")) {
 			bench_chains();
 		} else if (!strcmp(argv[i], "fork")) {
-			bench_fork();
+			bench_fork(0);
+		} else if (!strcmp(argv[i], "fork2")) {
+			bench_fork(1);
 		} else {
 			fprintf(stderr, "rmapbench: unknown argument %s\n", argv[i]);
 			return 2;

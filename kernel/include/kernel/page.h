@@ -29,6 +29,7 @@ struct kmem_cache;
 #define PG_head      (1U << 4)     /* first page of an allocated block > order 0 */
 #define PG_pgtable   (1U << 5)     /* a page-table page: mapping = mm, index = base va */
 #define PG_anon      (1U << 6)     /* anonymous user memory (no file behind it) */
+#define PG_pair      (1U << 7)     /* two mappings, both in pte.pair (rmap.h) */
 #define PG_pcache    (1U << 8)     /* in the page cache: mapping/index valid */
 #define PG_dirty     (1U << 9)     /* page cache or swap cache: newer than the device */
 #define PG_lru       (1U << 10)    /* on its node's LRU lists (reclaim.h) */
@@ -68,8 +69,9 @@ struct page {
 		};
 	};
 	union {                    /* reverse map (rmap.h) */
-		struct pte_chain *chain;
-		pte_addr_t direct;
+		struct pte_chain *chain;   /* three mappings or more */
+		pte_addr_t direct;         /* one (PG_direct) */
+		uint32_t pair[2];          /* two (PG_pair): each PTE's address / 8 */
 	} pte;
 	uint64_t private;          /* slab: objects in use; swap cache: entry */
 };
@@ -77,7 +79,8 @@ struct page {
 _Static_assert(sizeof(struct page) <= 64, "struct page must fit in 64 bytes");
 
 /* Flags that may change while other CPUs change other flags of the same
- * page (PG_direct under the chain lock, PG_dirty under pcache_lock) are
+ * page (PG_direct and PG_pair under the chain lock, PG_dirty under
+ * pcache_lock) are
  * set and cleared atomically. */
 static inline void page_set_flag(struct page *p, uint32_t f)
 {

@@ -8,19 +8,35 @@
  *   | PG_direct: 1 |               | next | idx  | ptes[0..6]             |
  *   | pte.direct --+--> one PTE    +-------------+------------------------+
  *   +--------------+
- *   | PG_direct: 0 |    head block                  full block
+ *   | PG_pair: 1   |
+ *   | pte.pair[0] -+--> first PTE / 8   (32 bits each)
+ *   | pte.pair[1] -+--> second PTE / 8
+ *   +--------------+
+ *   | both 0       |    head block                  full block
  *   | pte.chain ---+--> [next|idx=4][0 0 0 0 a b c] -> [NULL|0][d e f g h i j]
  *   +--------------+     free slots first, used from idx up
  *
  * A pte_addr_t is the physical address of a PTE; the page-table page that
  * holds it records its mm (page->mapping) and the first address it maps
  * (page->index), which gives back the mm and the virtual address.
- * One mapping is stored as `direct`. The second turns it into a chain.
- * When a removal leaves one mapping in a chain of one block, the page goes
- * back to direct at once (so "chain" always means at least two mappings).
+ *
+ * The states, by mapcount (the invariants rmap_check tests):
+ *   0   no flag, pte.chain NULL;
+ *   1   PG_direct: pte.direct is the PTE;
+ *   2   PG_pair: the two PTEs' addresses divided by 8 in pte.pair[0..1],
+ *       no block (fork makes every page of its parent a pair);
+ *   3+  neither flag: a chain, packed as drawn.
+ * A pair needs every PTE address below 32 GiB (PAIR_LIMIT): rmap_pairs
+ * says all RAM is; on a larger machine (or with the boot option
+ * rmap_pairs=off, to compare) there are no pairs and a chain starts at
+ * two mappings, as in Linux 2.5. Adding the mapping that
+ * outgrows a state converts at once (direct -> pair -> chain); a removal
+ * that leaves a chain with two (one without pairs) mappings, which are then
+ * alone in one block, goes back to a pair (direct) and frees the block,
+ * and a pair that loses one is direct again.
  *
  * The pte_chain lock is bit PL_CHAIN of page->lockbits. It protects
- * pte.direct/pte.chain, PG_direct and page->mapcount.
+ * pte.direct/pair/chain, PG_direct, PG_pair and page->mapcount.
  *
  * Locks: the whole kernel's order is in lock_order.h. For the reverse
  * map: fork takes the parent's mm->lock and then the child's (nobody else
@@ -35,12 +51,14 @@
  * then each mm->lock with spin_trylock (all or none, retrying after a
  * yield), and last every spare_lock.
  *
- * Allocation: a second mapping needs a pte_chain block. rmap_prepare()
+ * Allocation: a third mapping (a second one without pairs) needs a
+ * pte_chain block. rmap_prepare()
  * fills this CPU's one-block spare before any spinlock is taken (Linux's
  * pte_chain_alloc); rmap_add takes it under the locks; rmap_unprepare()
  * frees it after the unlock if it was not used. The fault handler does
  * this only for file pages: anonymous and COW faults make a page's first
- * mapping, which is direct and needs no block.
+ * mapping, which is direct and needs no block. fork (mm_dup) allocates
+ * under its locks (Numbat's slab never sleeps) and fails with -ENOMEM.
  *
  * With the boot option rmap=scan no chains are kept at all (only
  * mapcount), and migration finds a frame's PTEs by walking every page
@@ -111,6 +129,22 @@ int rmap_walk_trylock(struct page *p, rmap_pte_fn fn, void *arg);
 enum rmap_mode { RMAP_CHAIN, RMAP_SCAN, RMAP_OBJ, RMAP_HYBRID };
 extern enum rmap_mode rmap_mode;
 extern bool rmap_scan_mode;       /* rmap=scan: no chains */
+extern bool rmap_pairs;           /* two mappings as a pair (not rmap=scan or
+				     rmap_pairs=off, RAM < 32 GiB) */
+
+/* A pair half: a PTE's physical address / 8 (PTEs are 8-byte aligned), so
+ * 32 bits reach PTEs below PAIR_LIMIT. */
+#define PAIR_LIMIT (1UL << 35)
+
+static inline uint32_t pair_half(pte_addr_t pa)
+{
+	return (uint32_t)(pa >> 3);
+}
+
+static inline pte_addr_t pair_pte(const struct page *p, int i)
+{
+	return (pte_addr_t)p->pte.pair[i] << 3;
+}
 
 /* Does p keep a pte_chain (rmap_add/rmap_remove maintain it)? PG_anon
  * never changes while a page is mapped, so neither does the answer. */

@@ -17,8 +17,13 @@ enum vm_event {
 	COW_REUSE,            /* Numbat: write faults that reused a sole page */
 	PTE_CHAIN_ALLOC,      /* Numbat: pte_chain blocks allocated */
 	PTE_CHAIN_FREE,       /* Numbat: pte_chain blocks freed */
-	RMAP_DIRECT_TO_CHAIN, /* Numbat: a second mapping turned direct into a chain */
-	RMAP_CHAIN_TO_DIRECT, /* Numbat: a chain went back to one direct mapping */
+	RMAP_DIRECT_TO_CHAIN, /* Numbat: a page's mappings moved into a chain block
+				 (the third one, from a pair; the second
+				 without pairs) */
+	RMAP_CHAIN_TO_DIRECT, /* Numbat: a chain went back to a pair (to direct
+				 without pairs) and its block was freed */
+	RMAP_DIRECT_TO_PAIR,  /* Numbat: a second mapping: direct became a pair */
+	RMAP_PAIR_TO_DIRECT,  /* Numbat: a pair lost one mapping: direct again */
 	PGMIGRATE_SUCCESS,    /* pages migrated */
 	PGMIGRATE_FAIL,       /* pages that could not be migrated */
 	RMAP_CHECK,           /* Numbat: rmap_check runs (thread and /proc) */
