@@ -17,13 +17,6 @@
 #include <kernel/cwd.h>
 
 #define AT_FDCWD (-100)
-#define IOV_MAX 1024
-
-struct iovec {
-	void *base;
-	uint64_t len;
-};
-
 static struct file *getf(uint64_t fd)
 {
 	return (int64_t)fd < 0 || fd > INT32_MAX ? NULL : fd_get(current->fdt, (int)fd);
@@ -68,33 +61,6 @@ SYSCALL(pwrite64)
 {
 	return (int64_t)a3 < 0 ? -EINVAL : rw(a0, (void *)a1, a2, true, a3);
 }
-
-/* readv/writev: one call per segment; stops at a short transfer. */
-static ssize_t rwv(uint64_t fd, const struct iovec *uiov, uint64_t n, bool write)
-{
-	ssize_t total = 0;
-
-	if (n > IOV_MAX)
-		return -EINVAL;
-	for (uint64_t i = 0; i < n; i++) {
-		struct iovec v;
-
-		if (copy_from_user(&v, &uiov[i], sizeof(v)))
-			return total ? total : -EFAULT;
-		if (!v.len)
-			continue;
-		ssize_t got = rw(fd, v.base, v.len, write, -1);
-		if (got < 0)
-			return total ? total : got;
-		total += got;
-		if ((uint64_t)got < v.len)
-			break;
-	}
-	return total;
-}
-
-SYSCALL(readv) { return rwv(a0, (const struct iovec *)a1, a2, false); }
-SYSCALL(writev) { return rwv(a0, (const struct iovec *)a1, a2, true); }
 
 /* The directory a *at() call starts from: cwd, or dirfd's inode. */
 int at_dir(int64_t dirfd, const char *path, struct inode **dir)

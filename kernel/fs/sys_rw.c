@@ -74,6 +74,9 @@ static int64_t rw_vec(uint64_t fd, const struct iovec *uiov, uint64_t n, int64_t
 	return total;
 }
 
+SYSCALL(readv) { return rw_vec(a0, (const struct iovec *)a1, a2, -1, false); }
+SYSCALL(writev) { return rw_vec(a0, (const struct iovec *)a1, a2, -1, true); }
+
 /* preadv(fd, iov, n, pos_l, pos_h): on x86-64 pos_l is the whole offset. */
 SYSCALL(preadv)
 {

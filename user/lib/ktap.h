@@ -112,6 +112,21 @@ int pin_to_cpu(int cpu);
 /* CLOCK_MONOTONIC in seconds (under QEMU -icount: guest time). */
 double now_seconds(void);
 
+/* Of the n (at most 64) pages from m, how many are on node nid
+ * (move_pages queries); -1 if move_pages failed. */
+int pages_on_node(const char *m, int n, int nid);
+
+/* The node of the frame behind the code at fn, or -1. */
+int text_node(void *fn);
+
+/* Whether pid's /proc/PID/numa_maps line for the mapping starting at m
+ * contains want (as " N1=16 "). */
+int numa_maps_says(int pid, const void *m, const char *want);
+
+/* numbat_nr_replica_pages once it is want, or after 2 s of waiting for it
+ * (a replica goes with its last mapping; a leak never comes back). */
+long replicas_settle(long want);
+
 /* Write a Linux swap header (version 1) for an area of `pages` 4 KiB pages
  * at the start of fd: nbad bad page numbers, uuid (16 bytes) and label
  * (up to 16) may be NULL. 0, or -1 with errno set. (swaphdr.c) */

@@ -1,7 +1,7 @@
 /*
  * util.c: small helpers shared by the user-space tests (see ktap.h).
  * Only system calls from Numbat's list: uname, open, read, close, fork, wait4,
- * sched_setaffinity, clock_gettime.
+ * sched_setaffinity, clock_gettime, move_pages.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -207,4 +208,58 @@ double now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+int pages_on_node(const char *m, int n, int nid)
+{
+	void *pages[64];
+	int status[64], count = 0;
+
+	if (n > 64)
+		return -1;
+	for (int i = 0; i < n; i++)
+		pages[i] = (void *)(m + i * 4096L);
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		count += status[i] == nid;
+	return count;
+}
+
+int text_node(void *fn)
+{
+	void *pg[1] = { (void *)((unsigned long)fn & ~4095UL) };
+	int st[1] = { -1 };
+
+	return syscall(SYS_move_pages, 0, 1, pg, NULL, st, 0) < 0 ? -1 : st[0];
+}
+
+int numa_maps_says(int pid, const void *m, const char *want)
+{
+	char path[64], buf[8192], start[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
+	snprintf(start, sizeof(start), "%lx ", (unsigned long)m);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	for (char *line = buf; line && *line;) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = 0;
+		if (!strncmp(line, start, strlen(start)))
+			return strstr(line, want) != NULL;
+		line = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+long replicas_settle(long want)
+{
+	long n = file_counter("/proc/vmstat", "numbat_nr_replica_pages");
+
+	for (int i = 0; i < 100 && n != want; i++) {
+		usleep(20000);
+		n = file_counter("/proc/vmstat", "numbat_nr_replica_pages");
+	}
+	return n;
 }

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "../lib/ktap.h"
+#include "../lib/numabal.h"
 
 #define PAGES 16
 #define PAGE 4096L
@@ -51,34 +52,6 @@ struct shared {                        /* parent <-> child, MAP_SHARED */
 
 static struct shared *sh;
 
-static void set_knob(const char *name, const char *v)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
-	if ((fd = open(path, O_WRONLY)) >= 0) {
-		if (write(fd, v, strlen(v)) < 0)
-			diag("write %s: failed", path);
-		close(fd);
-	}
-}
-
-/* Pages of [m, m + n pages) whose frame is on node nid. */
-static int on_node(const char *m, int n, int nid)
-{
-	void *pages[PAGES];
-	int status[PAGES], count = 0;
-
-	for (int i = 0; i < n; i++)
-		pages[i] = (void *)(m + i * PAGE);
-	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0) < 0)
-		return -1;
-	for (int i = 0; i < n; i++)
-		count += status[i] == nid;
-	return count;
-}
-
 /* Page i holds its first byte everywhere but at byte 0; a page is fine if
  * bytes 1.. are all 'a' + i. */
 static int page_ok(const volatile char *m, int i)
@@ -87,15 +60,6 @@ static int page_ok(const volatile char *m, int i)
 		if (m[i * PAGE + j] != 'a' + i)
 			return 0;
 	return 1;
-}
-
-/* The node of the frame behind the code at fn (this process's PTE). */
-static int text_node(void *fn)
-{
-	void *pg[1] = { (void *)((unsigned long)fn & ~(PAGE - 1)) };
-	int st[1] = { -1 };
-
-	return syscall(SYS_move_pages, 0, 1, pg, NULL, st, 0) < 0 ? -1 : st[0];
 }
 
 static void child_look(const volatile char *m)
@@ -107,8 +71,8 @@ static void child_look(const volatile char *m)
 		bad += !page_ok(m, i);
 	}
 	sh->child_bad = bad;
-	sh->child_on1 = on_node((const char *)m, PAGES, 1);
-	sh->child_node2 = on_node((const char *)m + 2 * PAGE, 1, 0) == 1 ? 0 : 1;
+	sh->child_on1 = pages_on_node((const char *)m, PAGES, 1);
+	sh->child_node2 = pages_on_node((const char *)m + 2 * PAGE, 1, 0) == 1 ? 0 : 1;
 }
 
 /* The child: on node 1, read the memory it shares with its parent
@@ -127,27 +91,6 @@ static void child(int cpu1, volatile char *m)
 		usleep(1000);
 	}
 	_exit(0);
-}
-
-/* Whether pid's /proc/PID/numa_maps line for the mapping at m has want. */
-static int numa_maps_says(int pid, const char *m, const char *want)
-{
-	char path[64], buf[8192], start[32];
-
-	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
-	snprintf(start, sizeof(start), "%lx ", (unsigned long)m);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		char *end = strchr(line, '\n');
-		if (end)
-			*end = 0;
-		if (!strncmp(line, start, strlen(start)))
-			return strstr(line, want) != NULL;
-		if (end)
-			*end = '\n';
-	}
-	return 0;
 }
 
 static int want_on1;
@@ -207,10 +150,10 @@ int main(void)
 	long nr0 = vmstat("numbat_nr_replica_pages");
 	int text0 = text_node((void *)main);
 	long made = vmstat("numbat_replica_made"), coll = vmstat("numbat_replica_collapsed");
-	set_knob("numa_balancing_scan_delay_ms", "100\n");
-	set_knob("numa_balancing_scan_period_min_ms", "100\n");
-	set_knob("numa_replication", "1\n");
-	set_knob("numa_balancing", "1\n");
+	nb_sysctl_set("numa_balancing_scan_delay_ms", 100);
+	nb_sysctl_set("numa_balancing_scan_period_min_ms", 100);
+	nb_sysctl_set("numa_replication", 1);
+	nb_sysctl_set("numa_balancing", 1);
 	pid_t pid = fork();
 	if (pid == 0)
 		child(cpu1, m);
@@ -220,8 +163,8 @@ int main(void)
 	int got = wait_for(child_replicated, m, PAGES, 10);
 	ok(got, "the child's %d pages map replicas on node 1 (%d)",
 	   PAGES, sh->child_on1);
-	ok(on_node(m, PAGES, 0) == PAGES, "the parent's pages stay on node 0 (%d)",
-	   on_node(m, PAGES, 0));
+	ok(pages_on_node(m, PAGES, 0) == PAGES, "the parent's pages stay on node 0 (%d)",
+	   pages_on_node(m, PAGES, 0));
 	ok(numa_maps_says(pid, m, " anon=16 ") && numa_maps_says(pid, m, " N1=16 ") &&
 	   numa_maps_says(getpid(), m, " N0=16 "),
 	   "numa_maps: the child's mapping is anon=16 N1=16, the parent's N0=16");
@@ -267,7 +210,7 @@ int main(void)
 	int status;
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child exits cleanly");
-	long left = vmstat("numbat_nr_replica_pages") - nr0;
+	long left = replicas_settle(nr0) - nr0;
 	if (text0 == 0)
 		ok(left == 0, "no replica is left (%ld)", left);
 	else
@@ -275,9 +218,9 @@ int main(void)
 		     "no replica is left");
 	ok(m[0] == 'P' && m[PAGE] == 'Q' && page_ok(m, 0) && page_ok(m, 1),
 	   "the parent's pages are intact");
-	set_knob("numa_balancing", "0\n");
-	set_knob("numa_replication", "0\n");
-	set_knob("numa_balancing_scan_delay_ms", "1000\n");
-	set_knob("numa_balancing_scan_period_min_ms", "1000\n");
+	nb_sysctl_set("numa_balancing", 0);
+	nb_sysctl_set("numa_replication", 0);
+	nb_sysctl_set("numa_balancing_scan_delay_ms", 1000);
+	nb_sysctl_set("numa_balancing_scan_period_min_ms", 1000);
 	return ktap_done();
 }

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../lib/ktap.h"
+#include "../lib/numabal.h"
 
 #define PAGES 16
 #define PAGE 4096L
@@ -46,34 +47,6 @@ struct shared {                        /* parent <-> child, MAP_SHARED */
 
 static struct shared *sh;
 
-static void set_knob(const char *name, const char *v)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/kernel/%s", name);
-	if ((fd = open(path, O_WRONLY)) >= 0) {
-		if (write(fd, v, strlen(v)) < 0)
-			diag("write %s: failed", path);
-		close(fd);
-	}
-}
-
-/* Pages of the mapping at m whose frame is on node n. */
-static int on_node(const char *m, int n)
-{
-	void *pages[PAGES];
-	int status[PAGES], count = 0;
-
-	for (int i = 0; i < PAGES; i++)
-		pages[i] = (void *)(m + i * PAGE);
-	if (syscall(SYS_move_pages, 0, PAGES, pages, NULL, status, 0) < 0)
-		return -1;
-	for (int i = 0; i < PAGES; i++)
-		count += status[i] == n;
-	return count;
-}
-
 static long sum(const volatile char *m)   /* volatile: every read happens */
 {
 	long s = 0;
@@ -84,15 +57,6 @@ static long sum(const volatile char *m)   /* volatile: every read happens */
 	return s;
 }
 
-/* The node of the frame behind the code at fn (this process's PTE). */
-static int text_node(void *fn)
-{
-	void *pg[1] = { (void *)((unsigned long)fn & ~(PAGE - 1)) };
-	int st[1] = { -1 };
-
-	return syscall(SYS_move_pages, 0, 1, pg, NULL, st, 0) < 0 ? -1 : st[0];
-}
-
 /* The child: on node 1, read the mapping it shares with its parent;
  * report per phase. */
 static void child(int cpu1, const char *m)
@@ -101,35 +65,13 @@ static void child(int cpu1, const char *m)
 	while (sh->phase < 9) {
 		int ph = sh->phase;
 		sum(m);
-		sh->child_on1[ph & 3] = on_node(m, 1);
+		sh->child_on1[ph & 3] = pages_on_node(m, PAGES, 1);
 		sh->child_text_node = text_node((void *)sum);
 		if (m[0] == 'A' + ph)
 			sh->child_saw = ph;
 		usleep(1000);
 	}
 	_exit(0);
-}
-
-/* Whether pid's /proc/PID/numa_maps line for the mapping at m says want
- * (as " N1=16"). */
-static int numa_maps_says(int pid, const char *m, const char *want)
-{
-	char path[64], buf[8192], start[32];
-
-	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
-	snprintf(start, sizeof(start), "%lx ", (unsigned long)m);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		char *end = strchr(line, '\n');
-		if (end)
-			*end = 0;
-		if (!strncmp(line, start, strlen(start)))
-			return strstr(line, want) != NULL;
-		if (end)
-			*end = '\n';
-	}
-	return 0;
 }
 
 /* Wait until cond() or t seconds; the parent keeps reading its mapping. */
@@ -176,10 +118,10 @@ int main(void)
 	int text0 = text_node((void *)sum);
 	long made = file_counter("/proc/vmstat", "numbat_replica_made");
 	long coll = file_counter("/proc/vmstat", "numbat_replica_collapsed");
-	set_knob("numa_balancing_scan_delay_ms", "100\n");
-	set_knob("numa_balancing_scan_period_min_ms", "100\n");
-	set_knob("numa_replication", "1\n");
-	set_knob("numa_balancing", "1\n");
+	nb_sysctl_set("numa_balancing_scan_delay_ms", 100);
+	nb_sysctl_set("numa_balancing_scan_period_min_ms", 100);
+	nb_sysctl_set("numa_replication", 1);
+	nb_sysctl_set("numa_balancing", 1);
 	int ro = open(FILE_PATH, O_RDONLY);
 	char *m = mmap(NULL, PAGES * PAGE, PROT_READ, MAP_SHARED, ro, 0);
 	sum(m);
@@ -191,11 +133,11 @@ int main(void)
 	int done = wait_for(child_replicated, m, 10);
 	ok(done, "the child's %d pages map replicas on node 1 (%d)", PAGES, sh->child_on1[0]);
 	diag("parent: %d on node 0, %d on node 1; numa_pte_updates %ld numa_hint_faults %ld "
-	     "numa_pages_migrated %ld", on_node(m, 0), on_node(m, 1),
+	     "numa_pages_migrated %ld", pages_on_node(m, PAGES, 0), pages_on_node(m, PAGES, 1),
 	     file_counter("/proc/vmstat", "numa_pte_updates"),
 	     file_counter("/proc/vmstat", "numa_hint_faults"),
 	     file_counter("/proc/vmstat", "numa_pages_migrated"));
-	ok(on_node(m, 0) == PAGES, "the parent's pages are the node-0 page cache pages");
+	ok(pages_on_node(m, PAGES, 0) == PAGES, "the parent's pages are the node-0 page cache pages");
 	ok(numa_maps_says(pid, m, " N1=16 ") && numa_maps_says(getpid(), m, " N0=16 "),
 	   "numa_maps: the child's mapping is N1=16, the parent's N0=16");
 	if (text0 == 0)
@@ -240,15 +182,15 @@ int main(void)
 	int status;
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child exits cleanly");
+	long left = replicas_settle(nr0);
 	if (text0 == 0)
-		ok(file_counter("/proc/vmstat", "numbat_nr_replica_pages") == nr0,
-		   "no replica is left (numbat_nr_replica_pages back to %ld)", nr0);
+		ok(left == nr0, "no replica is left (numbat_nr_replica_pages %ld, %ld before)", left, nr0);
 	else
 		skip("the parent's own text replicas stay", "no replica is left");
-	set_knob("numa_balancing", "0\n");
-	set_knob("numa_replication", "0\n");
-	set_knob("numa_balancing_scan_delay_ms", "1000\n");
-	set_knob("numa_balancing_scan_period_min_ms", "1000\n");
+	nb_sysctl_set("numa_balancing", 0);
+	nb_sysctl_set("numa_replication", 0);
+	nb_sysctl_set("numa_balancing_scan_delay_ms", 1000);
+	nb_sysctl_set("numa_balancing_scan_period_min_ms", 1000);
 	munmap(w, PAGES * PAGE);
 	unlink(FILE_PATH);
 	return ktap_done();
