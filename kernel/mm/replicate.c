@@ -144,8 +144,11 @@ static bool replicable(struct page *master, pte_t pte)
 
 	if (f & PG_replica)
 		return false;
+	/* A replica needs a chain of its own: with rmap=obj and rmap=hybrid
+	 * file pages have none (a file replica found through its master's
+	 * i_mmap once outlived its last mapping there: not replicated). */
 	if (f & PG_pcache)
-		return true;
+		return !rmap_file_obj();
 	/* rmap=obj finds an anonymous page's PTEs through its anon_vma,
 	 * which a replica has none of: only a chain can split. */
 	return (f & PG_anon) && !rmap_anon_obj() && !(f & PG_swapcache) && !pte_write(pte) &&

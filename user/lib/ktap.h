@@ -17,6 +17,7 @@
 #ifndef USER_KTAP_H
 #define USER_KTAP_H
 
+#include <stdint.h>
 #include <stddef.h>
 
 #define KTAP_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -111,6 +112,9 @@ int pin_to_cpu(int cpu);
 
 /* CLOCK_MONOTONIC in seconds (under QEMU -icount: guest time). */
 double now_seconds(void);
+/* The same in milliseconds; and a nanosleep of ms (not resumed on EINTR). */
+uint64_t now_ms(void);
+void sleep_ms(long ms);
 
 /* Of the n (at most 64) pages from m, how many are on node nid
  * (move_pages queries); -1 if move_pages failed. */

@@ -36,21 +36,6 @@ static long raw_clone(unsigned long flags, int *ptid, int *ctid, unsigned long t
 	return syscall(SYS_clone, flags, 0, ptid, ctid, tls);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Wait for pid with options; its exit code, or -1 (-2 if killed). */
 static int reap(int pid, int options)
 {

@@ -40,21 +40,6 @@ static long futex(int *uaddr, int op, int val, const struct timespec *ts, int *u
 	return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* FUTEX_WAKE(op) every 10 ms until one waiter is woken (or 5 s pass):
  * how many were woken by the successful call (0 on time-out). */
 static long wake_until(int *w, int op, int val3)

@@ -96,10 +96,12 @@ int main(void)
 
 	ktap_plan("numareplica", 13);
 	read_file("/proc/cmdline", cmdline, sizeof(cmdline));
-	if (!is_numbat() || strstr(cmdline, "rmap=scan")) {
+	if (!is_numbat() || strstr(cmdline, "rmap=scan") || strstr(cmdline, "rmap=obj") ||
+	    strstr(cmdline, "rmap=hybrid")) {
 		for (int i = 0; i < 13; i++)
-			skip(is_numbat() ? "rmap=scan: no chain to split, no replicas"
-					 : "Linux does not replicate pages", "check %d", i + 1);
+			skip(!is_numbat() ? "Linux does not replicate pages"
+			     : "this rmap= mode keeps no chains for file pages: no replicas",
+			     "check %d", i + 1);
 		return ktap_done();
 	}
 	if (cpu0 < 0 || cpu1 < 0)

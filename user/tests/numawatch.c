@@ -50,13 +50,6 @@
 static char text[1 << 20];
 static char line[1024];
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 static int put(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_TRUNC);

@@ -33,14 +33,6 @@
 
 static unsigned long size = 1024 * GIB;
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* Offsets of the touched pages: both ends and a few in between, in
  * different page tables at every level. */
 static unsigned long touch_off(int i)

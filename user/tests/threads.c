@@ -41,19 +41,12 @@
 static int cpu_a = 0, cpu_b = 0, node_b = -1;   /* CPUs to pin to; cpu_b's node */
 
 /* nanosleep(2) itself: glibc's nanosleep() is clock_nanosleep(2). */
-static void sleep_ms(long ms)
+/* nanosleep by its system call, not the C library's wrapper */
+static void sys_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
 	syscall(SYS_nanosleep, &ts, NULL);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static pid_t gettid_(void)
@@ -193,7 +186,7 @@ static void mprotect_race(void)
 	uint64_t at = wpage[0], t0 = now_ms();
 	while (!faulted && now_ms() - t0 < 5000)
 		;
-	sleep_ms(20);
+	sys_sleep_ms(20);
 	uint64_t later = wpage[0];
 	ok(r == 0 && faulted, "the writer on CPU %d gets SIGSEGV once another thread made its "
 	   "page read-only (%llu ms)", cpu_b, (unsigned long long)(now_ms() - t0));
@@ -224,7 +217,7 @@ static void *sig_waiter(void *arg)
 	(void)arg;
 	waiter_tid = gettid_();
 	while (!stop_waiter)
-		sleep_ms(5);
+		sys_sleep_ms(5);
 	return NULL;
 }
 
@@ -241,11 +234,11 @@ static void signals(void)
 	sigaddset(&usr1, SIGUSR1);
 	pthread_create(&t, NULL, sig_waiter, NULL);
 	while (!waiter_tid)
-		sleep_ms(1);
+		sys_sleep_ms(1);
 	pthread_sigmask(SIG_BLOCK, &usr1, &old);        /* main blocks it */
 	kill(getpid(), SIGUSR1);
 	for (int i = 0; i < 500 && !usr1_count; i++)
-		sleep_ms(2);
+		sys_sleep_ms(2);
 	ok(usr1_count == 1 && usr1_tid == waiter_tid,
 	   "kill(getpid()) is taken by the thread that does not block it (tid %d, want %d)",
 	   usr1_tid, waiter_tid);
@@ -253,7 +246,7 @@ static void signals(void)
 	usr1_count = 0;
 	syscall(SYS_tgkill, getpid(), waiter_tid, SIGUSR1);
 	for (int i = 0; i < 500 && !usr1_count; i++)
-		sleep_ms(2);
+		sys_sleep_ms(2);
 	ok(usr1_count == 1 && usr1_tid == waiter_tid, "tgkill reaches the thread named");
 	ok_errno(syscall(SYS_tgkill, getpid() + 100000, waiter_tid, SIGUSR1), ESRCH,
 		 "tgkill with the wrong process id: ESRCH");
@@ -268,14 +261,14 @@ static void *spin_forever(void *arg)
 {
 	(void)arg;
 	for (;;)
-		sleep_ms(10);
+		sys_sleep_ms(10);
 	return NULL;
 }
 
 static void *exit_from_thread(void *arg)
 {
 	(void)arg;
-	sleep_ms(50);
+	sys_sleep_ms(50);
 	exit(42);                 /* exit_group: every thread */
 	return NULL;
 }
@@ -320,10 +313,10 @@ static int in_threaded_child(void *(*fn)(void *), int sig)
 		if (fn)
 			pthread_create(&t[1], NULL, fn, NULL);
 		for (;;)
-			sleep_ms(10);
+			sys_sleep_ms(10);
 	}
 	if (sig) {
-		sleep_ms(100);
+		sys_sleep_ms(100);
 		kill(c, sig);
 	}
 	int st = -1;
@@ -334,7 +327,7 @@ static int in_threaded_child(void *(*fn)(void *), int sig)
 static void *exit_later(void *arg)
 {
 	(void)arg;
-	sleep_ms(300);
+	sys_sleep_ms(300);
 	exit(6);
 	return NULL;
 }
@@ -350,7 +343,7 @@ static void leader_first(void)
 		pthread_create(&t, NULL, exit_later, NULL);
 		pthread_exit(NULL);
 	}
-	sleep_ms(100);
+	sys_sleep_ms(100);
 	int st = -1, early = waitpid(c, &st, WNOHANG);
 	int done = waitpid(c, &st, 0);
 	ok(early == 0 && done == c && WIFEXITED(st) && WEXITSTATUS(st) == 6,
