@@ -267,6 +267,8 @@ SCAN_SWAP = {
 }
 
 
+RMAP_CHECK_500 = expect("rmap_check every 500 faults", r"^rmap_check: every 500 page faults", 1)
+
 OBJ_SWAP_TESTS = ("swapstress", "swapfork", "swapmigrate")
 
 
@@ -283,16 +285,17 @@ def swap_cases():
     # RAM-disk swap machine has 400 MiB of them)
     # rmap-obj and rmap-hybrid: reclaim and swap-in through the objects
     # (i_mmap, anon_vma), checked as rmap-check is.
-    # Under rmap=obj and rmap=hybrid make test runs the three swap tests
-    # that fork, migrate and stress reclaim (OBJ_SWAP_TESTS); the other six
-    # take minutes each there and run with RMAP_MODES_FULL=1 in the
-    # environment (docs/testing.md).
+    # Under rmap=scan, rmap=obj and rmap=hybrid make test runs the three
+    # swap tests that fork, migrate and stress reclaim (OBJ_SWAP_TESTS); the
+    # other six take minutes each there (kswapd under rmap=scan: 5) and run
+    # with RMAP_MODES_FULL=1 in the environment (docs/testing.md).
     full = os.environ.get("RMAP_MODES_FULL") == "1"
     for mode, extra in (("rmap-check", "rmap_check=2000 "), ("rmap-scan", "rmap=scan "),
                         ("rmap-obj", "rmap=obj rmap_check=2000 "),
                         ("rmap-hybrid", "rmap=hybrid rmap_check=2000 ")):
         for test in SWAP_TESTS:
-            if mode in ("rmap-obj", "rmap-hybrid") and not full and test not in OBJ_SWAP_TESTS:
+            if mode in ("rmap-scan", "rmap-obj", "rmap-hybrid") and not full \
+                    and test not in OBJ_SWAP_TESTS:
                 continue
             checks = SWAP_CHECKS.get(test, [])
             if "rmap_check" in extra:
@@ -373,23 +376,26 @@ def user_test_cases():
                    for p in glob.glob(os.path.join(root, d, "*.c")))
     return [swap_case(f"user-{n}", n, checks=SWAP_CHECKS.get(n, [])) for n in names
             if n in SWAP_TESTS] + numabal_cases() + [
-            Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
+            Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "")
+                 + f"rmap_check=500 init=/tests/{n} poweroff",
                  machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
-                 checks=[user_ktap, init_exit_ok] + USER_TEST_CHECKS.get(n, []),
+                 checks=[user_ktap, init_exit_ok, RMAP_CHECK_500] + USER_TEST_CHECKS.get(n, []),
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
             for n in names if n not in SWAP_TESTS and n not in NUMABAL_TESTS] + [
         # The whole suite in one boot with the reverse map checked every 500
-        # page faults (rmap_check panics on a disagreement), with pte_chains,
-        # with rmap=scan (migration by walking every page table), rmap=obj
-        # (every page found through its i_mmap or anon_vma) and rmap=hybrid
-        # (chains for anonymous pages, i_mmap for file pages).
+        # page faults (rmap_check panics on a disagreement), with rmap=scan
+        # (migration by walking every page table), rmap=obj (every page found
+        # through its i_mmap or anon_vma) and rmap=hybrid (chains for
+        # anonymous pages, i_mmap for file pages). With pte_chains (the
+        # default) each user-NAME boot above checks every 500 faults itself;
+        # RMAP_MODES_FULL=1 adds the one-boot chain run.
         Case(f"user-all-{mode}-rmap-check",
              cmdline=f"rmap={mode} rmap_check=500 init=/bin/sh poweroff -- /tests/run.sh",
-             checks=[user_ktap, expect("rmap_check every 500 faults",
-                                       r"^rmap_check: every 500 page faults", 1)],
+             checks=[user_ktap, RMAP_CHECK_500],
              post=[fsimg.post_fsck], timeout=10 * DEFAULT_TIMEOUT)
-        for mode in ("chain", "scan", "obj", "hybrid")] + [
+        for mode in ("chain", "scan", "obj", "hybrid")
+        if mode != "chain" or os.environ.get("RMAP_MODES_FULL") == "1"] + [
         # Several processes fault file pages in, map, unmap, read, write and
         # fork at once while the reverse map is checked every N faults: the
         # check must neither hang the machine (it once took every mm->lock

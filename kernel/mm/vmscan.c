@@ -420,7 +420,15 @@ int reclaim_retry(int *tries)
 		return 0;
 	}
 	if (++*tries < RECLAIM_RETRIES) {
-		sched_yield();               /* let the writers and kswapd run */
+		/* Let the writers and kswapd run. After a few rounds wait a
+		 * millisecond instead: pages skipped because another CPU held
+		 * their mm->lock (RMAP_AGAIN) come free once that CPU runs, and
+		 * a host that has not scheduled it for a while must not turn
+		 * 16 quick rounds into an OOM kill while swap has room. */
+		if (*tries < RECLAIM_RETRIES / 4)
+			sched_yield();
+		else
+			sched_sleep_ns(1000000);
 		return 0;
 	}
 	*tries = 0;
