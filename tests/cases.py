@@ -439,6 +439,17 @@ def user_test_cases():
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for t in ("threads", "threads-glibc")] + [
+        # mremap moves PTEs: each mode's reverse map must follow them
+        # (chain slots rewritten; obj and hybrid computing the new address
+        # from the moved VMA; scan reading the tables), checked every 20
+        # faults and by /proc/rmap_check at the end.
+        Case(f"user-mremap-rmap-{mode}",
+             cmdline=f"rmap={mode} rmap_check=20 init=/tests/mremap poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1),
+                     expect("rmap_check every 20 faults", r"^rmap_check: every 20 page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for mode in ("chain", "scan", "obj", "hybrid")] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).

@@ -10,7 +10,7 @@
 #define SYSCALL_LIST_PROC(X)                                                  \
 	X(9, mmap) X(10, mprotect) X(11, munmap) X(12, brk)                   \
 	X(13, rt_sigaction) X(14, rt_sigprocmask) X(24, sched_yield)          \
-	X(26, msync) X(28, madvise) X(34, pause) X(35, nanosleep) X(39, getpid)            \
+	X(25, mremap) X(26, msync) X(28, madvise) X(34, pause) X(35, nanosleep) X(39, getpid)            \
 	X(57, fork) X(58, vfork) X(60, exit) X(61, wait4) X(62, kill)         \
 	X(63, uname) X(102, getuid) X(104, getgid) X(107, geteuid)            \
 	X(108, getegid) X(110, getppid) X(158, arch_prctl) X(186, gettid)     \
