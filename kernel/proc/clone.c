@@ -228,6 +228,7 @@ int64_t proc_clone(const struct clone_req *r)
  * users); a fault on it is ignored. */
 void proc_mm_release(struct proc *p)
 {
+	futex_exit_robust(p);           /* before the tid word: as Linux */
 	if (p->clear_child_tid && p->mm && __atomic_load_n(&p->mm->users, __ATOMIC_ACQUIRE) > 1) {
 		int zero = 0;
 		if (!copy_to_user((void *)p->clear_child_tid, &zero, sizeof(zero)))

@@ -120,6 +120,10 @@ struct proc {
 				      task lets go of its mm (exit, exec); 0: none */
 	uint64_t set_child_tid;    /* CLONE_CHILD_SETTID: the tid is written
 				      there by the child itself, first thing */
+	uint64_t robust_list;      /* set_robust_list's head (user address), walked
+				      when the task lets go of its mm; 0: none.
+				      Its own task writes it; get_robust_list
+				      reads another's under proc_lock */
 	struct vfork_done *vfork_done;  /* the vfork parent waits on it; under
 					   proc_lock */
 

@@ -17,7 +17,7 @@
 	X(203, sched_setaffinity) X(204, sched_getaffinity)                   \
 	X(218, set_tid_address) X(228, clock_gettime) X(231, exit_group)      \
 	X(309, getcpu) X(15, rt_sigreturn)                                    \
-	X(273, set_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
+	X(273, set_robust_list) X(274, get_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
 	X(318, getrandom) X(239, get_mempolicy) X(279, move_pages)            \
 	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)  \
 	X(98, getrusage)                                                      \
