@@ -177,6 +177,8 @@ static int64_t mremap_to(struct mm *mm, struct mremap_req *r, struct vma *v)
 			return -EINVAL;
 		if (r->addr + r->old_len > to && to + r->new_len > r->addr)
 			return -EINVAL;          /* the ranges overlap */
+		if (!to)
+			return -ENOMEM;          /* page 0 stays unmapped, as mmap's */
 	}
 	if (r->addr + len > v->end)
 		return -EFAULT;                  /* not one VMA */
