@@ -5,6 +5,9 @@
  * address, the old range is gone (a touch there is SIGSEGV), pages shared
  * with fork children (copy-on-write, or MAP_SHARED) stay shared as they
  * were, and a moved file mapping still sees the file and writes to it.
+ * A thread on another CPU writing the page in a loop must fault as soon
+ * as another thread moved it (no write may land through a stale TLB
+ * entry after mremap returned).
  * On Numbat the kernel moves the page-table entries, not the data: the
  * reverse map must follow them (ktap_done reads /proc/rmap_check; the
  * harness also runs this test under rmap=chain, obj, hybrid and scan).
@@ -12,7 +15,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -235,14 +242,82 @@ static void errors(void)
 	munmap(p, 4 * PG);
 }
 
+/* ---- a move while another thread writes ---- */
+
+static volatile uint64_t *wpage;
+static volatile uint64_t writes;
+static volatile int faulted, stop;
+static sigjmp_buf writer_jmp;
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	faulted = 1;
+	siglongjmp(writer_jmp, 1);
+}
+
+/* Run on CPU cpu if there is one (else anywhere). */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *writer(void *arg)
+{
+	(void)arg;
+	pin(1);
+	if (sigsetjmp(writer_jmp, 1))
+		return NULL;
+	for (uint64_t i = 1; !stop; i++) {   /* until it faults, or 5 s */
+		wpage[0] = i;
+		writes = i;
+	}
+	return NULL;
+}
+
+static void threaded_move(void)
+{
+	struct sigaction sa;
+	pthread_t t;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_segv;
+	sigaction(SIGSEGV, &sa, NULL);
+	wpage = (volatile uint64_t *)map(PG, MAP_PRIVATE);
+	pin(0);
+	pthread_create(&t, NULL, writer, NULL);
+	while (writes < 100000)
+		;
+	volatile uint64_t *q = (volatile uint64_t *)sys_mremap((void *)wpage, PG, PG, MAYMOVE | FIXED,
+							       map(PG, MAP_PRIVATE));
+	uint64_t at = q[0], t0 = now_ms();
+	while (!faulted && now_ms() - t0 < 5000)
+		;
+	sleep_ms(20);
+	uint64_t later = q[0];
+	stop = 1;
+	ok(q != MAP_FAILED && faulted, "a thread writing the page on another CPU faults once "
+	   "it moved (%llu ms)", (unsigned long long)(now_ms() - t0));
+	ok(later == at, "no write lands after mremap returned (value %llu then %llu)",
+	   (unsigned long long)at, (unsigned long long)later);
+	pthread_join(t, NULL);
+	signal(SIGSEGV, SIG_DFL);
+	munmap((void *)q, PG);
+}
+
 int main(void)
 {
-	ktap_plan("mremap", 21);
+	ktap_plan("mremap", 23);
 	in_place();
 	move_private();
 	move_shared();
 	move_file();
 	dontunmap();
 	errors();
+	threaded_move();
 	return ktap_done();
 }
