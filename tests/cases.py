@@ -450,6 +450,13 @@ def user_test_cases():
                      expect("rmap_check every 20 faults", r"^rmap_check: every 20 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for mode in ("chain", "scan", "obj", "hybrid")] + [
+        # rmapwalk's moves (after mremap among them) in each mode: the walk
+        # must reach every PTE, and /proc/rmap_check agree, after each move.
+        Case(f"user-rmapwalk-rmap-{mode}", cmdline=f"rmap={mode} init=/tests/rmapwalk poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for mode in ("scan", "obj", "hybrid")] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).
