@@ -457,6 +457,12 @@ def user_test_cases():
                      expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for mode in ("scan", "obj", "hybrid")] + [
+        # mremap of a mapping partly on swap (swap entries move with it),
+        # on swapbasic's small machine, the reverse map checked too.
+        Case("user-mremap-swap", cmdline="swap=150M@1 rmap_check=2000 init=/tests/mremap poweroff",
+             machine=USER_TEST_MACHINES["swapbasic"], numa=True,
+             checks=[user_ktap, init_exit_ok], post=[fsimg.post_fsck],
+             timeout=3 * DEFAULT_TIMEOUT)] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).

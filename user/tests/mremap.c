@@ -7,7 +7,8 @@
  * were, and a moved file mapping still sees the file and writes to it.
  * A thread on another CPU writing the page in a loop must fault as soon
  * as another thread moved it (no write may land through a stale TLB
- * entry after mremap returned).
+ * entry after mremap returned). With a swap area (the harness's
+ * user-mremap-swap), a mapping partly on swap moves with its swap entries.
  * On Numbat the kernel moves the page-table entries, not the data: the
  * reverse map must follow them (ktap_done reads /proc/rmap_check; the
  * harness also runs this test under rmap=chain, obj, hybrid and scan).
@@ -20,6 +21,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -34,6 +36,7 @@
 #define DONTUNMAP 4
 #define SCRATCH "mremap.dat"
 #define NKIDS 3
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* The raw call: -1 and errno on failure (MAP_FAILED as a long). */
 static long sys_mremap(void *old, long old_len, long new_len, int flags, void *new)
@@ -309,9 +312,66 @@ static void threaded_move(void)
 	munmap((void *)q, PG);
 }
 
+/* ---- swap entries move too ---- */
+
+/* This process's swapped-out pages (VmSwap), in kB; 0 if not shown. */
+static long vm_swap_kb(void)
+{
+	char st[4096];
+	const char *v;
+
+	if (read_file("/proc/self/status", st, sizeof(st)) < 0 || !(v = strstr(st, "VmSwap:")))
+		return 0;
+	return strtol(v + 7, NULL, 10);
+}
+
+/* In a child: anonymous memory of 1.5 x MemFree (bounded by swap), partly
+ * on swap, moved by mremap (swap entries and all); exit 0 if every page
+ * reads back at the new address, 2 if nothing went to swap. */
+static void swap_child(long pages)
+{
+	long out0 = file_counter("/proc/vmstat", "pswpout");
+	char *p = blocked(MAP_PRIVATE, pages);
+
+	for (long i = 0; i < pages; i++)
+		*(long *)(p + i * PG) = i * 7 + 1;
+	long out1 = file_counter("/proc/vmstat", "pswpout");
+	char *q = (char *)sys_mremap(p, pages * PG, (pages + 1) * PG, MAYMOVE, NULL);
+	long bad = q == MAP_FAILED || q == p ? pages : 0;
+	for (long i = 0; !bad && i < pages; i++)
+		bad += *(long *)(q + i * PG) != i * 7 + 1;
+	diag("%ld pages, %ld swapped out, moved: %ld bad", pages, out1 - out0, bad);
+	_exit(bad ? 1 : out1 > out0 ? 0 : 2);
+}
+
+/* With a swap area: the child's move, then every slot is free again but
+ * those of this process's own pages that pressure pushed out (VmSwap). */
+static void swap_move(void)
+{
+	long swap_kb = meminfo_kb("SwapTotal"), free_kb = meminfo_kb("MemFree");
+	int st = -1;
+
+	if (swap_kb <= 0) {
+		skip("no swap area", "swap entries move with the mapping");
+		skip("no swap area", "every swap slot free again");
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		swap_child(MIN(free_kb * 3 / 2, swap_kb * 3 / 4) / 4);
+	waitpid(pid, &st, 0);
+	ok(exited_with(st, 0), "a mapping partly on swap moves, every page intact (%s)",
+	   status_str(st));
+	long used = -1;
+	for (int i = 0; i < 100 && (used = swap_kb - meminfo_kb("SwapFree")) != vm_swap_kb(); i++)
+		sleep_ms(20);
+	ok(used == vm_swap_kb(), "every swap slot free again but this process's own "
+	   "(%ld kB used, VmSwap %ld kB)", used, vm_swap_kb());
+}
+
 int main(void)
 {
-	ktap_plan("mremap", 23);
+	ktap_plan("mremap", 25);
 	in_place();
 	move_private();
 	move_shared();
@@ -319,5 +379,6 @@ int main(void)
 	dontunmap();
 	errors();
 	threaded_move();
+	swap_move();
 	return ktap_done();
 }
