@@ -158,11 +158,17 @@ static int64_t move_range(struct mm *mm, struct mremap_req *r, uint64_t to, bool
 
 /* ---- the cases of mremap ---- */
 
-/* Can v grow in place by delta bytes (nothing mapped behind it)? */
+/* Can v grow in place by delta bytes: nothing mapped behind it, and
+ * (below the stack) no growth into the room kept for the stack, the limit
+ * mmap's own placement keeps to (vma_free_area)? */
 static bool can_expand(struct mm *mm, struct vma *v, uint64_t delta)
 {
-	return v->end + delta > v->end && v->end + delta <= USER_TOP &&
-	       !vma_find_any(mm, v->end, delta);
+	uint64_t end = v->end + delta;
+	uint64_t limit = mm->stack_top ? mm->stack_top - STACK_MAX - STACK_GUARD : USER_TOP;
+
+	if (end < v->end || end > USER_TOP || (v->end <= limit && end > limit))
+		return false;
+	return !vma_find_any(mm, v->end, delta);
 }
 
 /* MREMAP_FIXED or MREMAP_DONTUNMAP: a move to new_addr (FIXED, replacing

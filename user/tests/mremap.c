@@ -245,6 +245,25 @@ static void errors(void)
 	munmap(p, 4 * PG);
 }
 
+/* The C library's realloc of a block it got from mmap grows it with
+ * mremap (glibc's and musl's): the data must survive. */
+static void big_realloc(void)
+{
+	long n = 1 << 20;
+	char *a = malloc(n);
+
+	if (!a)
+		ktap_bail("malloc");
+	for (long i = 0; i < n; i += PG)
+		a[i] = (char)(i / PG);
+	char *b = realloc(a, 16 * n);
+	long bad = !b;
+	for (long i = 0; b && i < n; i += PG)
+		bad += b[i] != (char)(i / PG);
+	ok(bad == 0, "realloc of a 1 MiB block to 16 MiB keeps its data");
+	free(b);
+}
+
 /* ---- a move while another thread writes ---- */
 
 static volatile uint64_t *wpage;
@@ -371,13 +390,14 @@ static void swap_move(void)
 
 int main(void)
 {
-	ktap_plan("mremap", 25);
+	ktap_plan("mremap", 26);
 	in_place();
 	move_private();
 	move_shared();
 	move_file();
 	dontunmap();
 	errors();
+	big_realloc();
 	threaded_move();
 	swap_move();
 	return ktap_done();
