@@ -50,7 +50,7 @@ static const char *const specs[] = {
 	[138] = "dp", [99] = "p", [96] = "pp", [201] = "p", [130] = "pu",
 	[7] = "pdd", [23] = "dpppp", [37] = "u", [109] = "dd", [112] = "",
 	[121] = "d", [124] = "d", [111] = "", [269] = "asdx", [280] = "aspx",
-	[75] = "d", [157] = "dxxxx", [295] = "dpdl", [296] = "dpdl",
+	[75] = "d", [157] = "dxxxx", [25] = "puuxp", [274] = "dpp", [295] = "dpdl", [296] = "dpdl",
 };
 
 #define STRACE_LINE 512            /* a longer line is cut */

@@ -445,6 +445,30 @@ def user_test_cases():
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for t in ("threads", "threads-glibc")] + [
+        # mremap moves PTEs: each mode's reverse map must follow them
+        # (chain slots rewritten; obj and hybrid computing the new address
+        # from the moved VMA; scan reading the tables), checked every 20
+        # faults and by /proc/rmap_check at the end.
+        Case(f"user-mremap-rmap-{mode}",
+             cmdline=f"rmap={mode} rmap_check=20 init=/tests/mremap poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1),
+                     expect("rmap_check every 20 faults", r"^rmap_check: every 20 page faults", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for mode in ("chain", "scan", "obj", "hybrid")] + [
+        # rmapwalk's moves (after mremap among them) in each mode: the walk
+        # must reach every PTE, and /proc/rmap_check agree, after each move.
+        Case(f"user-rmapwalk-rmap-{mode}", cmdline=f"rmap={mode} init=/tests/rmapwalk poweroff",
+             checks=[user_ktap, init_exit_ok,
+                     expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1)],
+             post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
+        for mode in ("scan", "obj", "hybrid")] + [
+        # mremap of a mapping partly on swap (swap entries move with it),
+        # on swapbasic's small machine, the reverse map checked too.
+        Case("user-mremap-swap", cmdline="swap=150M@1 rmap_check=2000 init=/tests/mremap poweroff",
+             machine=USER_TEST_MACHINES["swapbasic"], numa=True,
+             checks=[user_ktap, init_exit_ok], post=[fsimg.post_fsck],
+             timeout=3 * DEFAULT_TIMEOUT)] + [
         # Memory policies on the 2-node machine with the reverse map checked
         # every 64 faults (mbind's moves and splits, COW copies by policy)
         # and with rmap=scan (mbind moves pages by walking page tables).

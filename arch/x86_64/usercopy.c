@@ -56,3 +56,24 @@ ssize_t strncpy_from_user(char *dst, const char *src, size_t max)
 	}
 	return -ENAMETOOLONG;
 }
+
+/* One `lock cmpxchg` on the user word; a fault it cannot resolve lands
+ * at 2 with err still -EFAULT (the robust futex walk at exit uses it). */
+int user_cmpxchg32(uint32_t *uaddr, uint32_t old, uint32_t new, uint32_t *seen)
+{
+	int err = -EFAULT;
+
+	might_sleep("user_cmpxchg32");
+	if (!user_range_ok(uaddr, sizeof(*uaddr)) || ((uint64_t)uaddr & 3))
+		return -EFAULT;
+	user_access_begin();
+	__asm__ volatile("1: lock cmpxchgl %[new], %[mem]\n"
+			 "   xorl %[err], %[err]\n"
+			 "2:\n"
+			 EXTABLE_ENTRY(1b, 2b)
+			 : [err] "+r"(err), [mem] "+m"(*uaddr), "+a"(old)
+			 : [new] "r"(new) : "memory", "cc");
+	user_access_end();
+	*seen = old;
+	return err;
+}

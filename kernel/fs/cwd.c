@@ -58,47 +58,43 @@ int path_normalize(const char *base, const char *path, char *out, size_t size)
 }
 
 /*
- * Make path the working directory of p. The directory's inode is looked up
- * first and its normalized path made second; on any failure nothing of p
- * changes and the inode reference (if one was taken) is dropped.
+ * Make path the working directory of p (and of every task sharing its
+ * fs_struct). The directory's inode is looked up first and its normalized
+ * path made second; on any failure nothing of p changes and the inode
+ * reference (if one was taken) is dropped. No lock held.
  */
 int cwd_change(struct proc *p, const char *path)
 {
-	struct inode *dir = NULL;
-	char *norm = kmalloc(PATH_MAX);
+	struct inode *dir = NULL, *cwd = fs_cwd(p);
+	char *norm = kmalloc(PATH_MAX), *base = fs_cwd_path(p);
+	int err = norm && base ? 0 : -ENOMEM;
 
-	if (!norm)
-		return -ENOMEM;
-	int err = vfs_lookup(p->cwd, path, LOOKUP_FOLLOW, &dir);
+	if (!err)
+		err = vfs_lookup(cwd, path, LOOKUP_FOLLOW, &dir);
 	if (!err && !S_ISDIR(dir->mode))
 		err = -ENOTDIR;
 	if (!err)
-		err = path_normalize(p->cwd_path ? p->cwd_path : "/", path, norm, PATH_MAX);
+		err = path_normalize(base, path, norm, PATH_MAX);
+	if (cwd)
+		inode_put(cwd);
+	kfree(base);
 	if (err) {
 		if (dir)
 			inode_put(dir);
 		kfree(norm);
 		return err;
 	}
-	if (p->cwd)
-		inode_put(p->cwd);
-	p->cwd = dir;
-	uint64_t flags = spin_lock_irqsave(&proc_lock);   /* /proc/PID/cwd reads it */
-	char *old = p->cwd_path;
-	p->cwd_path = norm;
-	spin_unlock_irqrestore(&proc_lock, flags);
-	kfree(old);
+	fs_set_cwd(p, dir, norm);        /* every CLONE_FS sharer sees it */
 	return 0;
 }
 
 int64_t cwd_get(struct proc *p, char *ubuf, uint64_t size)
 {
-	const char *path = p->cwd_path ? p->cwd_path : "/";
-	size_t len = strlen(path) + 1;
+	char *path = fs_cwd_path(p);
+	size_t len = path ? strlen(path) + 1 : 0;
+	int64_t ret = !path ? -ENOMEM : size == 0 && ubuf ? -EINVAL : len > size ? -ERANGE :
+		      copy_to_user(ubuf, path, len) ? -EFAULT : (int64_t)len;
 
-	if (size == 0 && ubuf)
-		return -EINVAL;
-	if (len > size)
-		return -ERANGE;
-	return copy_to_user(ubuf, path, len) ? -EFAULT : (int64_t)len;
+	kfree(path);
+	return ret;
 }

@@ -91,7 +91,10 @@ SYSCALL(statfs)
 
 	if (err)
 		return err;
-	err = vfs_lookup(current->cwd, path, LOOKUP_FOLLOW, &in);
+	struct inode *cwd = fs_cwd(current);
+	err = vfs_lookup(cwd, path, LOOKUP_FOLLOW, &in);
+	if (cwd)
+		inode_put(cwd);
 	kfree(path);
 	if (err)
 		return err;

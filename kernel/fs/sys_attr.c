@@ -62,7 +62,8 @@ static int attr_target(int64_t dirfd, const char *upath, unsigned flags,
 		if (e < 0)
 			return e;
 		if (e && dirfd == AT_FDCWD) {
-			*out = current->cwd ? inode_get(current->cwd) : vfs_root();
+			*out = fs_cwd(current);
+			*out = *out ? *out : vfs_root();
 			return *out ? 0 : -ENOENT;
 		}
 		if (e)

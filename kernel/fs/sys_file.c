@@ -66,7 +66,7 @@ SYSCALL(pwrite64)
 int at_dir(int64_t dirfd, const char *path, struct inode **dir)
 {
 	if (dirfd == AT_FDCWD || path[0] == '/') {
-		*dir = current->cwd ? inode_get(current->cwd) : NULL;
+		*dir = fs_cwd(current);
 		return 0;
 	}
 	struct file *f = getf(dirfd);
@@ -86,7 +86,8 @@ int at_dir(int64_t dirfd, const char *path, struct inode **dir)
 static char *open_path(int64_t dirfd, const char *path)
 {
 	struct file *d = NULL;
-	const char *base = current->cwd_path ? current->cwd_path : "/";
+	char *cwd = fs_cwd_path(current);
+	const char *base = cwd;
 	char *out = kmalloc(PATH_MAX);
 
 	if (path[0] != '/' && dirfd != AT_FDCWD) {
@@ -99,6 +100,7 @@ static char *open_path(int64_t dirfd, const char *path)
 	}
 	if (d)
 		file_put(d);
+	kfree(cwd);
 	char *path_copy = out ? kmalloc(strlen(out) + 1) : NULL;
 	if (path_copy)
 		memcpy(path_copy, out, strlen(out) + 1);
@@ -120,7 +122,7 @@ static int64_t do_open(int64_t dirfd, const char *upath, uint64_t flags, uint64_
 	int err = at_dir(dirfd, path, &dir);
 	if (err)
 		return err;
-	err = vfs_open(dir, path, flags, mode & 07777 & ~current->umask, &f);
+	err = vfs_open(dir, path, flags, mode & 07777 & ~fs_umask(current), &f);
 	if (dir)
 		inode_put(dir);
 	if (err)

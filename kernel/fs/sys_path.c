@@ -70,7 +70,8 @@ SYSCALL(stat) { return stat_at(AT_FDCWD, (const char *)a0, (void *)a1, 0); }
 SYSCALL(lstat) { return stat_at(AT_FDCWD, (const char *)a0, (void *)a1, AT_SYMLINK_NOFOLLOW); }
 SYSCALL(newfstatat) { return stat_at((int)a0, (const char *)a1, (void *)a2, a3); }
 
-/* Run op on one user path relative to the cwd. */
+/* Run op on one user path relative to the cwd (a reference: another
+ * CLONE_FS task may chdir meanwhile). */
 #define PATH_CALL(name, expr)                                              \
 	SYSCALL(name)                                                      \
 	{                                                                  \
@@ -78,18 +79,21 @@ SYSCALL(newfstatat) { return stat_at((int)a0, (const char *)a1, (void *)a2, a3);
 		int err = get_path((const char *)a0, &path);               \
 		if (err)                                                   \
 			return err;                                        \
+		struct inode *cwd = fs_cwd(current);                       \
 		err = (expr);                                              \
+		if (cwd)                                                   \
+			inode_put(cwd);                                    \
 		kfree(path);                                               \
 		return err;                                                \
 	}
 
 /* The creating calls apply the process's umask (umask(2)). */
-PATH_CALL(mkdir, vfs_mkdir(current->cwd, path, a1 & 07777 & ~current->umask))
-PATH_CALL(rmdir, vfs_rmdir(current->cwd, path))
-PATH_CALL(unlink, vfs_unlink(current->cwd, path))
-PATH_CALL(truncate, (int64_t)a1 < 0 ? -EINVAL : vfs_truncate(current->cwd, path, a1))
+PATH_CALL(mkdir, vfs_mkdir(cwd, path, a1 & 07777 & ~fs_umask(current)))
+PATH_CALL(rmdir, vfs_rmdir(cwd, path))
+PATH_CALL(unlink, vfs_unlink(cwd, path))
+PATH_CALL(truncate, (int64_t)a1 < 0 ? -EINVAL : vfs_truncate(cwd, path, a1))
 PATH_CALL(chdir, cwd_change(current, path))
-PATH_CALL(mknod, vfs_mknod(current->cwd, path, (uint32_t)a1 & ~current->umask, (uint32_t)a2))
+PATH_CALL(mknod, vfs_mknod(cwd, path, (uint32_t)a1 & ~fs_umask(current), (uint32_t)a2))
 
 SYSCALL(mknodat)
 {
@@ -101,7 +105,7 @@ SYSCALL(mknodat)
 		return err;
 	err = at_dir((int64_t)(int)a0, path, &dir);
 	if (!err) {
-		err = vfs_mknod(dir, path, (uint32_t)a2 & ~current->umask, (uint32_t)a3);
+		err = vfs_mknod(dir, path, (uint32_t)a2 & ~fs_umask(current), (uint32_t)a3);
 		if (dir)
 			inode_put(dir);
 	}
@@ -119,16 +123,19 @@ SYSCALL(mknodat)
 			return err;                                        \
 		err = get_path((const char *)a1, &p2);                     \
 		if (!err) {                                                \
+			struct inode *cwd = fs_cwd(current);               \
 			err = (expr);                                      \
+			if (cwd)                                           \
+				inode_put(cwd);                            \
 			kfree(p2);                                         \
 		}                                                          \
 		kfree(p1);                                                 \
 		return err;                                                \
 	}
 
-PATH2_CALL(rename, vfs_rename(current->cwd, p1, p2))
-PATH2_CALL(link, vfs_link(current->cwd, p1, p2))
-PATH2_CALL(symlink, vfs_symlink(current->cwd, p1, p2))
+PATH2_CALL(rename, vfs_rename(cwd, p1, p2))
+PATH2_CALL(link, vfs_link(cwd, p1, p2))
+PATH2_CALL(symlink, vfs_symlink(cwd, p1, p2))
 
 SYSCALL(readlink)
 {
@@ -141,7 +148,10 @@ SYSCALL(readlink)
 	if (err)
 		return err;
 	buf = kmalloc(PATH_MAX);
-	err = buf ? vfs_readlink(current->cwd, path, buf, MIN(a2, PATH_MAX)) : -ENOMEM;
+	struct inode *cwd = fs_cwd(current);
+	err = buf ? vfs_readlink(cwd, path, buf, MIN(a2, PATH_MAX)) : -ENOMEM;
+	if (cwd)
+		inode_put(cwd);
 	if (err > 0 && copy_to_user((void *)a1, buf, err))
 		err = -EFAULT;
 	kfree(buf);

@@ -506,6 +506,53 @@ void rmap_remove(struct page *p, pte_addr_t pa)
 	chain_unlock(p);
 }
 
+/* The chain slot that holds pa, or NULL (chain lock held). */
+static pte_addr_t *chain_slot(struct page *p, pte_addr_t pa)
+{
+	for (struct pte_chain *pc = p->pte.chain; pc; pc = pte_chain_next(pc))
+		for (unsigned i = pte_chain_idx(pc); i < NRPTE; i++)
+			if (pc->ptes[i] == pa)
+				return &pc->ptes[i];
+	return NULL;
+}
+
+/*
+ * mremap moved the PTE that maps p from old_pa to new_pa (same mm): the
+ * reverse map now names the new address. The entry is rewritten where it
+ * is (direct, pair half or chain slot), so the state, the map count and
+ * the blocks stay as they were and nothing can fail. Caller holds the
+ * mm->lock of the PTE's mm; takes p's chain lock. Pages without a chain
+ * (rmap=scan, obj, hybrid file pages) have nothing to rewrite: their walks
+ * find the PTE from the page tables or the VMA. Panics if old_pa does not
+ * map p (the reverse map and the page tables disagree).
+ */
+void rmap_move(struct page *p, pte_addr_t old_pa, pte_addr_t new_pa)
+{
+	pte_addr_t *slot;
+
+	if (!rmap_chained(p))
+		return;
+	chain_lock(p);
+	if (p->flags & PG_direct) {
+		if (p->pte.direct != old_pa)
+			goto bad;
+		p->pte.direct = new_pa;
+	} else if (p->flags & PG_pair) {
+		int i = pair_pte(p, 0) == old_pa ? 0 : pair_pte(p, 1) == old_pa ? 1 : -1;
+		if (i < 0)
+			goto bad;
+		p->pte.pair[i] = pair_half(new_pa);   /* rmap_pairs: all RAM fits */
+	} else if (p->mapcount >= 2 && (slot = chain_slot(p, old_pa))) {
+		*slot = new_pa;
+	} else {
+		goto bad;
+	}
+	chain_unlock(p);
+	return;
+bad:
+	panic("rmap_move: pte %lx does not map pfn %lx", old_pa, page_to_pfn(p));
+}
+
 /* ---- walking ---- */
 
 pte_addr_t rmap_next(struct rmap_iter *it)

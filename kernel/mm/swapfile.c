@@ -471,7 +471,8 @@ static int swap_path_dev(const char *upath, char *abs, struct blkdev **out)
 
 	if (!err && n <= 0)
 		err = n < 0 ? (int)n : -ENOENT;
-	if (!err && (err = vfs_lookup(current->cwd, path, LOOKUP_FOLLOW, &in)) == 0) {
+	struct inode *cwd = err ? NULL : fs_cwd(current);
+	if (!err && (err = vfs_lookup(cwd, path, LOOKUP_FOLLOW, &in)) == 0) {
 		if (S_ISDIR(in->mode))
 			err = -EISDIR;              /* Linux opens it for writing first */
 		else if (!S_ISBLK(in->mode))
@@ -480,8 +481,12 @@ static int swap_path_dev(const char *upath, char *abs, struct blkdev **out)
 			err = -ENXIO;
 		inode_put(in);
 	}
-	if (!err && path_normalize(current->cwd_path ? current->cwd_path : "/", path, abs, 64))
+	if (cwd)
+		inode_put(cwd);
+	char *base = err ? NULL : fs_cwd_path(current);
+	if (!err && (!base || path_normalize(base, path, abs, 64)))
 		strlcpy(abs, path, 64);
+	kfree(base);
 	kfree(path);
 	return err;
 }

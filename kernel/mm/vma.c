@@ -77,7 +77,7 @@ static int vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 }
 
 /* Split so that no VMA straddles start or end. */
-static int split_edges(struct mm *mm, uint64_t start, uint64_t end)
+int vma_split_edges(struct mm *mm, uint64_t start, uint64_t end)
 {
 	struct vma *v = vma_find(mm, start);
 	int err = 0;
@@ -162,7 +162,7 @@ int vma_unmap(struct mm *mm, uint64_t start, uint64_t len)
 	uint64_t end = start + len;
 	struct list_head *l;
 
-	if (split_edges(mm, start, end))
+	if (vma_split_edges(mm, start, end))
 		return -ENOMEM;
 	for (l = mm->vmas.next; l != &mm->vmas;) {
 		struct vma *v = list_entry(l, struct vma, node);
@@ -177,7 +177,7 @@ int vma_unmap(struct mm *mm, uint64_t start, uint64_t len)
 }
 
 /* Insert v keeping the list sorted (the range must be free). */
-static void vma_insert(struct mm *mm, struct vma *v)
+void vma_insert(struct mm *mm, struct vma *v)
 {
 	struct list_head *l;
 
@@ -252,7 +252,7 @@ int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
 
 	if (!vma_range_mapped(mm, start, end))   /* no holes allowed, as Linux */
 		return -ENOMEM;
-	if (split_edges(mm, start, end))
+	if (vma_split_edges(mm, start, end))
 		return -ENOMEM;
 	list_for_each(l, &mm->vmas) {
 		struct vma *v = list_entry(l, struct vma, node);
@@ -279,7 +279,7 @@ int vma_set_policy(struct mm *mm, uint64_t start, uint64_t end,
 {
 	struct list_head *l;
 
-	if (split_edges(mm, start, end))
+	if (vma_split_edges(mm, start, end))
 		return -ENOMEM;
 	list_for_each(l, &mm->vmas) {
 		struct vma *v = list_entry(l, struct vma, node);

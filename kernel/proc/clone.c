@@ -28,8 +28,9 @@
  *                       tgid, handlers of the leader, no exit signal, no
  *                       parent waits for it. CLONE_SIGHAND (required with
  *                       it) shares the handlers that way; without
- *                       CLONE_THREAD it copies them (see the docs), and
- *                       CLONE_FS copies the working directory.
+ *                       CLONE_THREAD it copies them (see the docs)
+ *   CLONE_FS            share the working directory and umask (a
+ *                       refcounted fs_struct) instead of a copy
  */
 #include <kernel/proc.h>
 #include <kernel/clone.h>
@@ -97,7 +98,7 @@ static void clone_regs(struct proc *child, struct proc *parent, const struct clo
 	child->fs_base = r->flags & CLONE_SETTLS ? r->tls : parent->fs_base;
 	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
 	child->sigmask = parent->sigmask;
-	proc_copy_settings(child, parent);      /* ids, umask, nice, prctl's: copied,
+	proc_copy_settings(child, parent);      /* ids, nice, prctl's: copied,
 						   as Linux copies a thread's cred */
 	fpu_save(child->fpu);                   /* the parent's live FPU state */
 	arch_proc_init_stack(child, clone_child_start, child);
@@ -201,7 +202,7 @@ int64_t proc_clone(const struct clone_req *r)
 	if (!child)
 		return proc_count() >= MAX_PROCS ? -EAGAIN : -ENOMEM;
 	err = clone_mm(child, parent, r->flags);
-	if (!err && proc_copy_files(child, parent, r->flags & CLONE_FILES))
+	if (!err && proc_copy_files(child, parent, r->flags))
 		err = -ENOMEM;
 	if (err) {
 		clone_abort(child);   /* -EINTR: the parent was killed meanwhile */
@@ -228,6 +229,7 @@ int64_t proc_clone(const struct clone_req *r)
  * users); a fault on it is ignored. */
 void proc_mm_release(struct proc *p)
 {
+	futex_exit_robust(p);           /* before the tid word: as Linux */
 	if (p->clear_child_tid && p->mm && __atomic_load_n(&p->mm->users, __ATOMIC_ACQUIRE) > 1) {
 		int zero = 0;
 		if (!copy_to_user((void *)p->clear_child_tid, &zero, sizeof(zero)))

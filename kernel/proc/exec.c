@@ -199,9 +199,10 @@ static void record_layout(struct mm *mm, const struct stack_plan *sp,
 	mm->arg_end = mm->env_start = mm->arg_start + (uint64_t)(s - a->buf);
 	mm->env_end = mm->arg_start + a->len;
 	mm->start_stack = sp->sp;
-	if (path_normalize(current->cwd_path ? current->cwd_path : "/", path,
-			   mm->exe_path, sizeof(mm->exe_path)))
+	char *base = fs_cwd_path(current);
+	if (!base || path_normalize(base, path, mm->exe_path, sizeof(mm->exe_path)))
 		strlcpy(mm->exe_path, path, sizeof(mm->exe_path));
+	kfree(base);
 }
 
 /* Make mm the current address space; returns the previous one. */
@@ -275,7 +276,11 @@ static void commit(struct proc *p, const char *path)
 
 static int open_executable(const char *path, struct file **f)
 {
-	int err = vfs_open(current->cwd, path, O_RDONLY, 0, f);
+	struct inode *cwd = fs_cwd(current);
+	int err = vfs_open(cwd, path, O_RDONLY, 0, f);
+
+	if (cwd)
+		inode_put(cwd);
 
 	if (err)
 		return err;

@@ -54,8 +54,8 @@ static int init_main(void *unused)
 	argv[0] = path;
 	int argc = 1 + cmdline_init_args(argv + 1, INIT_ARGS_MAX);
 	argv[argc] = NULL;
-	p->cwd = vfs_root();
-	int err = p->cwd ? open_console(p) : -ENOENT;
+	p->fs = fs_new(vfs_root());
+	int err = p->fs && p->fs->cwd ? open_console(p) : -ENOENT;
 	if (!err)
 		err = exec_args_from_kernel(&args, argv, init_envp);
 	if (!err)

@@ -37,7 +37,6 @@ struct proc *current_proc(void)
 static void proc_init_fields(struct proc *p, const char *name)
 {
 	strlcpy(p->name, name, sizeof(p->name));
-	p->umask = 022;                 /* Linux's default for init */
 	p->dumpable = true;
 	p->cpu = this_cpu_id();
 	p->cpu_next = -1;

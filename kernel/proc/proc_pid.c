@@ -219,7 +219,8 @@ static int exe_target(char *buf, size_t size, void *data)
 	return MIN(n, (int)size);
 }
 
-/* /proc/PID/cwd: its working directory (cwd_path changes under proc_lock). */
+/* /proc/PID/cwd: its working directory (its fs_struct stays while
+ * proc_lock is held; the path changes under the fs_struct's lock). */
 static int cwd_target(char *buf, size_t size, void *data)
 {
 	int n = -ESRCH;
@@ -227,7 +228,12 @@ static int cwd_target(char *buf, size_t size, void *data)
 
 	proc_for_each(p)
 		if (p->pid == data_pid(data) && p->state != P_ZOMBIE) {
-			n = snprintf(buf, size, "%s", p->cwd_path ? p->cwd_path : "/");
+			struct fs_struct *fs = p->fs;
+			if (fs)
+				spin_lock(&fs->lock);
+			n = snprintf(buf, size, "%s", fs && fs->cwd_path ? fs->cwd_path : "/");
+			if (fs)
+				spin_unlock(&fs->lock);
 			break;
 		}
 	spin_unlock_irqrestore(&proc_lock, flags);

@@ -26,7 +26,6 @@
 void proc_copy_settings(struct proc *child, const struct proc *parent)
 {
 	child->cred = parent->cred;
-	child->umask = parent->umask;
 	child->nice = parent->nice;
 	child->dumpable = parent->dumpable;
 	child->no_new_privs = parent->no_new_privs;
@@ -41,10 +40,7 @@ SYSCALL(getegid) { return current->cred.gid[ID_EFFECTIVE]; }
 /* umask(2): set the mask (its permission bits), return the old one. */
 SYSCALL(umask)
 {
-	uint32_t old = current->umask;
-
-	current->umask = a0 & 0777;
-	return old;
+	return fs_set_umask(current, a0 & 0777);   /* shared with CLONE_FS */
 }
 
 /* ------------------------------------------------------------ ids */

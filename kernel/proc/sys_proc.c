@@ -229,13 +229,6 @@ SYSCALL(getcpu)
 	return 0;
 }
 
-/* set_robust_list(head, len): recorded nowhere; Numbat has no futexes,
- * so nothing would walk the list at exit. Linux checks len. */
-SYSCALL(set_robust_list)
-{
-	return a1 == 24 ? 0 : -EINVAL;
-}
-
 /* Send sig to thread tid (of process tgid, unless tgid is 0: tkill). */
 static int thread_kill(int tgid, int tid, int sig)
 {

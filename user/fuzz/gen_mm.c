@@ -181,7 +181,7 @@ static void gen_madvise(struct worker *w)
 	}
 }
 
-/* mremap (not in Numbat: -ENOSYS there). Both ranges are forgotten. */
+/* mremap: both ranges are forgotten (what moved where is not modelled). */
 static void gen_mremap(struct worker *w)
 {
 	unsigned long addr, len, nlen = (1 + fz_rand(w, 16)) * PAGE;

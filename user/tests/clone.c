@@ -1,6 +1,7 @@
 /*
  * clone: clone(2) as fork (each TID flag), vfork and CLONE_VM|CLONE_VFORK,
- * CLONE_SETTLS on a new stack, exit signals and __WCLONE, and the flag
+ * CLONE_SETTLS on a new stack, exit signals and __WCLONE, CLONE_FS (the
+ * working directory and umask shared, or copied without it), and the flag
  * combinations Linux refuses.
  *
  * Fork-like clones are raw syscall(SYS_clone, flags, 0, ptid, ctid, tls):
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -234,6 +236,69 @@ static void exit_signal(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/* ---- CLONE_FS: working directory and umask, shared or copied ---- */
+
+static char start_dir[256];
+
+/* A fork-like child (own memory) changes directory and umask; with
+ * CLONE_FS the parent sees both, without it neither. */
+static void fs_changed_by_child(void)
+{
+	char now[256] = "";
+	int r = raw_clone(CLONE_FS | SIGCHLD, NULL, NULL, 0);
+
+	if (r == 0) {
+		umask(077);
+		_exit(chdir("/tmp") ? 1 : 0);
+	}
+	int code = r > 0 ? reap(r, 0) : -1;
+	mode_t mask = umask(022);
+	ok(code == 0 && getcwd(now, sizeof(now)) && !strcmp(now, "/tmp") && mask == 077,
+	   "CLONE_FS: the child's chdir and umask are the parent's too (cwd %s, umask %03o)",
+	   now, (unsigned)mask);
+	if (chdir(start_dir))
+		ktap_bail("chdir back");
+	r = raw_clone(SIGCHLD, NULL, NULL, 0);
+	if (r == 0) {
+		umask(077);
+		_exit(chdir("/tmp") ? 1 : 0);
+	}
+	code = r > 0 ? reap(r, 0) : -1;
+	mask = umask(022);
+	ok(code == 0 && getcwd(now, sizeof(now)) && !strcmp(now, start_dir) && mask == 022,
+	   "without CLONE_FS the child changes only its own copy (cwd %s, umask %03o)",
+	   now, (unsigned)mask);
+}
+
+/* The parent changes directory after a CLONE_FS clone: the child's next
+ * relative create lands there, and its getcwd says so. */
+static void fs_changed_by_parent(void)
+{
+	int go[2];
+	char c;
+
+	if (pipe(go))
+		ktap_bail("pipe");
+	unlink("/tmp/clone-fs.tmp");
+	int r = raw_clone(CLONE_FS | SIGCHLD, NULL, NULL, 0);
+	if (r == 0) {
+		char now[256] = "";
+		close(go[1]);
+		(void)!read(go[0], &c, 1);       /* EOF: the parent moved */
+		FILE *f = fopen("clone-fs.tmp", "w");
+		_exit(f && getcwd(now, sizeof(now)) && !strcmp(now, "/tmp") ? 0 : 1);
+	}
+	close(go[0]);
+	int moved = !chdir("/tmp");
+	close(go[1]);
+	int code = r > 0 ? reap(r, 0) : -1;
+	ok(moved && code == 0 && access("/tmp/clone-fs.tmp", F_OK) == 0,
+	   "CLONE_FS: the parent's chdir moves the child's relative paths (exit %d)", code);
+	unlink("/tmp/clone-fs.tmp");
+	if (chdir(start_dir))
+		ktap_bail("chdir back");
+}
+
 static void errors(void)
 {
 	ok_errno(raw_clone(CLONE_SIGHAND | SIGCHLD, NULL, NULL, 0), EINVAL,
@@ -254,7 +319,9 @@ int main(int argc, char **argv)
 		sleep_ms(300);
 		return 5;
 	}
-	ktap_plan("clone", 24);
+	ktap_plan("clone", 27);
+	if (!getcwd(start_dir, sizeof(start_dir)))
+		ktap_bail("getcwd");
 	fork_like();
 	parent_settid();
 	child_settid();
@@ -265,6 +332,8 @@ int main(int argc, char **argv)
 	vm_vfork();
 	settls();
 	exit_signal();
+	fs_changed_by_child();
+	fs_changed_by_parent();
 	errors();
 	return ktap_done();
 }

@@ -13,6 +13,10 @@
  *  - chain: a fork chain three generations deep below the parent, each
  *    generation copying one page on write and splitting the VMA with
  *    mprotect; every generation moves all its pages, deepest first.
+ *  - after mremap: pages shared copy-on-write by a parent and two
+ *    children, moved to another address by mremap in the parent and in
+ *    one child (the PTEs move, and each mode's reverse map must follow
+ *    them), then moved between nodes from the parent.
  *
  * After each move every process checks the data and the page's node, and
  * (on Numbat) /proc/rmap_check must say "ok". On a one-node machine (or
@@ -20,6 +24,7 @@
  * move_pages must still report. MPOL_MF_MOVE_ALL needs CAP_SYS_NICE on
  * Linux: without it the moves are skipped.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -278,6 +283,66 @@ static void test_file(void)
 	unlink(path);
 }
 
+/* ------------------------------------------------------------ mremap */
+
+#define MREMAP_KIDS 2
+
+/* Somewhere else for the NPAGES pages at p (mremap MAYMOVE|FIXED onto a
+ * fresh reservation): the PTEs move, not the data. */
+static char *move_away(char *p)
+{
+	return mremap(p, NPAGES * PG, NPAGES * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+		      map_anon(NPAGES * PG));
+}
+
+/* Child k: child 1 moves its mapping too; both then wait for the node
+ * move and check the data and the node where their pages now are. */
+static void mremap_child(char *p, long tag, int k, int go[2], int done[2])
+{
+	char c, *q = k ? move_away(p) : p;
+
+	close(go[1]);
+	close(done[0]);
+	(void)!write(done[1], "d", 1);
+	(void)!read(go[0], &c, 1);             /* EOF: moved */
+	_exit(q == MAP_FAILED || !data_is(q, tag) || (can_move && node_of(q) != to));
+}
+
+static void test_mremap(void)
+{
+	char *p = map_anon(NPAGES * PG);
+	long tag = 0x3e3a9;
+	int go[2], done[2], st, bad = 0;
+	pid_t pids[MREMAP_KIDS];
+	char c;
+
+	for (int i = 0; i < NPAGES; i++)
+		*(long *)(p + i * PG) = tag_of(tag, i);
+	if (pipe(go) || pipe(done))
+		ktap_bail("pipe");
+	for (int k = 0; k < MREMAP_KIDS; k++)
+		if ((pids[k] = fork()) == 0)
+			mremap_child(p, tag, k, go, done);
+	close(go[0]);
+	close(done[1]);
+	for (int k = 0; k < MREMAP_KIDS; k++)
+		(void)!read(done[0], &c, 1);
+	char *q = move_away(p);
+	int moved = q != MAP_FAILED && (!can_move || move_to(q, NPAGES, to));
+	int clean = rmap_clean();
+	close(go[1]);
+	for (int k = 0; k < MREMAP_KIDS; k++)
+		if (pids[k] < 0 || waitpid(pids[k], &st, 0) != pids[k] || !exited_with(st, 0))
+			bad++;
+	int back = q != MAP_FAILED && (!can_move || move_to(q, NPAGES, from));
+	clean &= rmap_clean();
+	ok(moved && back && bad == 0 && data_is(q, tag) && clean,
+	   "after mremap in the parent and a child: moved %d, back %d, %d children bad, "
+	   "rmap_check %s", moved, back, bad, clean ? "ok" : "FAILED");
+	close(done[0]);
+	munmap(q, NPAGES * PG);
+}
+
 /* ------------------------------------------------------------ chain */
 
 /*
@@ -331,7 +396,7 @@ int main(void)
 	char *probe;
 
 	numbat = is_numbat();
-	ktap_plan("rmapwalk", 6);
+	ktap_plan("rmapwalk", 7);
 	probe = map_anon(PG);
 	probe[0] = 1;
 	from = node_of(probe);
@@ -344,6 +409,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++)
 		test_anon(ks[i]);
 	test_file();
+	test_mremap();
 	test_chain();
 	return ktap_done();
 }

@@ -1,5 +1,6 @@
 /*
- * A process's files: its descriptor table and working directory. The file
+ * A process's files: its descriptor table and fs_struct (working
+ * directory, umask). The file
  * system (kernel/fs/) provides them; proc.c only asks for them to be copied on
  * fork and released on exit.
  */
@@ -10,8 +11,9 @@ struct proc;
 
 #include <kernel/types.h>
 
-/* share: the child uses the parent's descriptor table (CLONE_FILES). */
-int proc_copy_files(struct proc *child, struct proc *parent, bool share);
+/* The child's descriptor table and fs_struct: the parent's shared
+ * (CLONE_FILES, CLONE_FS in flags) or copied. 0 or -ENOMEM. */
+int proc_copy_files(struct proc *child, struct proc *parent, uint64_t flags);
 void proc_release_files(struct proc *p);
 
 #endif

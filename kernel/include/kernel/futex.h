@@ -14,4 +14,10 @@ struct mm;
  * or a negative errno. No lock held; does not sleep. */
 int futex_wake(struct mm *mm, uint64_t uaddr, int n);
 
+struct proc;
+/* p (the caller) lets go of its mm: walk its robust list, mark the
+ * futexes it owns FUTEX_OWNER_DIED and wake a waiter of each
+ * (futex_robust.c). No lock held; may fault and sleep. */
+void futex_exit_robust(struct proc *p);
+
 #endif

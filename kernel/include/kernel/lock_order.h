@@ -45,6 +45,9 @@
  *                       wake-up, signals' sched_wakeup)
  *       ft->lock        a descriptor table's slots (fdtable.h): /proc/PID/fd
  *                       reads another process's table under proc_lock
+ *       fs->lock        a task's fs_struct: its cwd and path (fs_struct.h):
+ *                       /proc/PID/cwd reads another's under proc_lock;
+ *                       icache_lock is taken inside it (inode_get of the cwd)
  *   futex bucket lock   a futex hash bucket's waiters (futex.c); two at
  *                       once (FUTEX_REQUEUE): lower address first; an rq
  *                       lock is taken inside (the wake-up); never held

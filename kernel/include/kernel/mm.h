@@ -129,6 +129,10 @@ int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);
 int vma_set_policy(struct mm *mm, uint64_t start, uint64_t end,
 		   const struct mempolicy *pol);
 uint64_t vma_free_area(struct mm *mm, uint64_t hint, uint64_t len);
+/* Split VMAs so that none straddles start or end (0 or -ENOMEM); put v
+ * into the sorted list (its range must be free). mm->lock held. */
+int vma_split_edges(struct mm *mm, uint64_t start, uint64_t end);
+void vma_insert(struct mm *mm, struct vma *v);
 
 /* Page tables of the user half (arch/x86_64/pgtable.c). */
 pte_t *pgtable_walk(struct mm *mm, uint64_t va, bool alloc);

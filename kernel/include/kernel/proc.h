@@ -17,6 +17,7 @@
 #include <kernel/types.h>
 #include <kernel/list.h>
 #include <kernel/cpumask.h>
+#include <kernel/fs_struct.h>
 #include <kernel/spinlock.h>
 #include <kernel/waitq.h>
 #include <kernel/signal.h>
@@ -76,8 +77,8 @@ struct proc {
 	struct mm *mm;             /* NULL for kernel threads */
 	void *kthread_fn, *kthread_arg;
 	struct fdtable *fdt;
-	struct inode *cwd;
-	char *cwd_path;            /* for getcwd (kernel/fs/cwd.c) */
+	struct fs_struct *fs;      /* cwd and umask (fs_struct.h); NULL for kernel
+				      threads; shared with CLONE_FS */
 	struct procfs_entry *procdir;  /* /proc/<pid> */
 
 	/* Memory policy (mempolicy.h): written by the process itself under
@@ -108,7 +109,6 @@ struct proc {
 	 * by the process itself, except nice (setpriority on another pid) and
 	 * pdeath_sig's use at the parent's exit: those under proc_lock. */
 	struct proc_cred cred;
-	uint32_t umask;            /* applied to every create; 022 at boot */
 	int nice;                  /* -20..19; the scheduler ignores it */
 	int pdeath_sig;            /* sent when the parent exits; fork clears it */
 	bool dumpable;             /* PR_SET_DUMPABLE (no core dumps exist) */
@@ -120,6 +120,10 @@ struct proc {
 				      task lets go of its mm (exit, exec); 0: none */
 	uint64_t set_child_tid;    /* CLONE_CHILD_SETTID: the tid is written
 				      there by the child itself, first thing */
+	uint64_t robust_list;      /* set_robust_list's head (user address), walked
+				      when the task lets go of its mm; 0: none.
+				      Its own task writes it; get_robust_list
+				      reads another's under proc_lock */
 	struct vfork_done *vfork_done;  /* the vfork parent waits on it; under
 					   proc_lock */
 
@@ -210,7 +214,8 @@ void proc_make_init(struct proc *p);
 int proc_end_all(int *ended);
 int proc_count(void);
 int proc_last_pid(void);                  /* the pid given out last */
-/* fork: the child gets the parent's ids, umask, nice and prctl settings. */
+/* fork: the child gets the parent's ids, nice and prctl settings (the
+ * umask is in its fs_struct). */
 void proc_copy_settings(struct proc *child, const struct proc *parent);
 
 #endif

@@ -232,6 +232,9 @@ uint64_t rmap_spares(void);       /* CPUs holding a spare; spares locked */
 int rmap_add(struct page *p, pte_addr_t pte);
 void rmap_remove(struct page *p, pte_addr_t pte);
 void rmap_remove_locked(struct page *p, pte_addr_t pte);  /* chain lock held */
+/* mremap moved a PTE of p within its mm: the map names the new address
+ * (rmap.c; caller holds that mm->lock; cannot fail). */
+void rmap_move(struct page *p, pte_addr_t old_pa, pte_addr_t new_pa);
 
 void pte_chain_lock(struct page *p);
 void pte_chain_unlock(struct page *p);

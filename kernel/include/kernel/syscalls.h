@@ -10,14 +10,14 @@
 #define SYSCALL_LIST_PROC(X)                                                  \
 	X(9, mmap) X(10, mprotect) X(11, munmap) X(12, brk)                   \
 	X(13, rt_sigaction) X(14, rt_sigprocmask) X(24, sched_yield)          \
-	X(26, msync) X(28, madvise) X(34, pause) X(35, nanosleep) X(39, getpid)            \
+	X(25, mremap) X(26, msync) X(28, madvise) X(34, pause) X(35, nanosleep) X(39, getpid)            \
 	X(57, fork) X(58, vfork) X(60, exit) X(61, wait4) X(62, kill)         \
 	X(63, uname) X(102, getuid) X(104, getgid) X(107, geteuid)            \
 	X(108, getegid) X(110, getppid) X(158, arch_prctl) X(186, gettid)     \
 	X(203, sched_setaffinity) X(204, sched_getaffinity)                   \
 	X(218, set_tid_address) X(228, clock_gettime) X(231, exit_group)      \
 	X(309, getcpu) X(15, rt_sigreturn)                                    \
-	X(273, set_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
+	X(273, set_robust_list) X(274, get_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
 	X(318, getrandom) X(239, get_mempolicy) X(279, move_pages)            \
 	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)  \
 	X(98, getrusage)                                                      \

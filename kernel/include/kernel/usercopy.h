@@ -24,5 +24,9 @@ size_t copy_from_user(void *dst, const void *src, size_t n);
 /* Copy a NUL-terminated string of at most max bytes (including the NUL);
  * returns its length, -EFAULT, or -ENAMETOOLONG. */
 ssize_t strncpy_from_user(char *dst, const char *src, size_t max);
+/* Atomically: if the 32-bit user word at uaddr (4-aligned) holds old, make
+ * it new. *seen gets the value found. 0, or -EFAULT (not user memory, or
+ * no mapping the fault handler could make). May fault (and sleep). */
+int user_cmpxchg32(uint32_t *uaddr, uint32_t old, uint32_t new, uint32_t *seen);
 
 #endif
