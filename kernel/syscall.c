@@ -55,6 +55,8 @@ void user_return_work(void)
 			signal_deliver();
 			continue;
 		}
+		if (signal_return_mask())   /* after every deliverable signal */
+			continue;           /* the old mask may unblock some */
 		if (!this_cpu()->rq.need_resched)
 			break;
 		schedule();

@@ -14,6 +14,7 @@
  * taken from the timer interrupt, so always with interrupts off.
  */
 #include <kernel/tty.h>
+#include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
@@ -207,9 +208,21 @@ static int tty_open(struct inode *in, struct file *f)
 	return 0;
 }
 
+/* poll: readable with a finished line or a ^D queued; always writable
+ * (output goes straight to the console). */
+static uint32_t tty_pollmask(struct file *f, struct poll_table *pt)
+{
+	uint32_t mask = POLLOUT | POLLWRNORM;
+
+	poll_wait(pt, &console.wait);
+	if (READ_ONCE(console.count) || READ_ONCE(console.eofs))
+		mask |= POLLIN | POLLRDNORM;
+	return mask;
+}
+
 static const struct file_ops tty_ops = {
 	.read = tty_read, .write = tty_write, .lseek = tty_lseek,
-	.ioctl = tty_ioctl, .open = tty_open,
+	.ioctl = tty_ioctl, .open = tty_open, .poll = tty_pollmask,
 };
 
 /* Boot: the console's wait queue, and its device numbers for /dev. */

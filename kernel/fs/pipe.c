@@ -10,6 +10,7 @@
  * each side copies through a kernel bounce buffer in chunks.
  */
 #include <kernel/pipe.h>
+#include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/slab.h>
@@ -192,11 +193,37 @@ static int64_t pipe_lseek(struct file *f, int64_t off, int whence)
 	return -ESPIPE;
 }
 
+/* poll: the read end is readable with bytes held and hung up without
+ * writers; the write end is writable with room for an atomic write
+ * (PIPE_BUF) and in error without readers. No lock: a snapshot, and a
+ * change after it wakes p->wait, which poll has joined first. */
+static uint32_t pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	uint32_t mask = 0;
+
+	poll_wait(pt, &p->wait);
+	if (f->ops == &pipe_read_ops) {
+		if (READ_ONCE(p->count))
+			mask |= POLLIN | POLLRDNORM;
+		if (!READ_ONCE(p->writers))
+			mask |= POLLHUP;
+	} else {
+		if (PIPE_SIZE - READ_ONCE(p->count) >= PIPE_BUF)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!READ_ONCE(p->readers))
+			mask |= POLLERR;
+	}
+	return mask;
+}
+
 static const struct file_ops pipe_read_ops = {
 	.read = pipe_read, .lseek = pipe_lseek, .release = pipe_release,
+	.poll = pipe_poll,
 };
 static const struct file_ops pipe_write_ops = {
 	.write = pipe_write, .lseek = pipe_lseek, .release = pipe_release,
+	.poll = pipe_poll,
 };
 
 int pipe_create(struct file **r, struct file **w, bool nonblock)

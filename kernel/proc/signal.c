@@ -81,9 +81,11 @@ static int setup_frame(struct proc *p, int sig, uint64_t addr)
 {
 	const struct k_sigaction *sa = &p->sigactions[sig];
 	uint64_t restorer = sa->flags & SA_RESTORER ? sa->restorer : 0;
+	uint64_t saved = p->restore_sigmask ? p->saved_sigmask : p->sigmask;
 
-	if (uctx_push_sigframe(p, sig, addr, sa->handler, restorer, p->sigmask))
+	if (uctx_push_sigframe(p, sig, addr, sa->handler, restorer, saved))
 		return -EFAULT;
+	p->restore_sigmask = false;          /* the frame has the mask to restore */
 	p->sigmask |= sa->mask | (sa->flags & SA_NODEFER ? 0 : bit(sig));
 	p->sigmask &= ~UNBLOCKABLE;
 	return 0;
@@ -120,6 +122,36 @@ void signal_force(int sig, uint64_t addr)
 	if (sa->handler > SIG_IGN && !(p->sigmask & bit(sig)) && !setup_frame(p, sig, addr))
 		return;
 	user_fault_kill(sig, addr);
+}
+
+void signal_set_mask(uint64_t mask)
+{
+	current->sigmask = mask & ~UNBLOCKABLE;
+}
+
+void signal_restore_mask(uint64_t old, bool interrupted)
+{
+	struct proc *p = current;
+
+	if (interrupted && (READ_ONCE(p->pending) & ~p->sigmask)) {
+		p->saved_sigmask = old;
+		p->restore_sigmask = true;
+	} else {
+		p->sigmask = old;
+	}
+}
+
+/* Every pending signal was acted on: a temporary mask no handler frame
+ * took (the signal was ignored or stopped us) goes now. True if it did. */
+bool signal_return_mask(void)
+{
+	struct proc *p = current;
+
+	if (!p->restore_sigmask)
+		return false;
+	p->sigmask = p->saved_sigmask;
+	p->restore_sigmask = false;
+	return true;
 }
 
 /* Back from a handler: restore what the frame saved. */

@@ -455,6 +455,31 @@ int sched_sleep_ns(uint64_t ns)
 	return signal_pending(p) ? -EINTR : 0;
 }
 
+/*
+ * The caller already made itself SLEEPING (sched_set_state_sleeping, after
+ * joining its wait queues): sleep until woken or until the clock passes
+ * deadline (SCHED_FOREVER: no time limit). Returns RUNNING. No lock held.
+ */
+void sched_sleep_until(uint64_t deadline)
+{
+	struct proc *p = current;
+	uint64_t flags;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+
+	if (deadline != SCHED_FOREVER && p->state == P_SLEEPING) {
+		p->wake_at = deadline;
+		list_add_tail(&p->sleep_node, &rq->sleepers);
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+	schedule();
+	rq = lock_proc_rq(p, &flags);
+	if (!list_empty(&p->sleep_node)) {       /* woken before the deadline */
+		list_del(&p->sleep_node);
+		list_init(&p->sleep_node);
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
 int sched_setaffinity(struct proc *p, const struct cpumask *mask)
 {
 	struct cpumask m = { mask->bits & cpu_online_mask.bits };

@@ -84,6 +84,18 @@ struct proc {
 	struct k_sigaction sigactions[NSIG];  /* kernel/proc/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
+
+	/* Signal waits and job control (kernel/proc/jobctl.c, itimer.c,
+	 * kernel/fs/poll.c). saved_sigmask/restore_sigmask: only by the
+	 * process itself; the rest under proc_lock. */
+	uint64_t saved_sigmask;    /* mask to put back on the way out */
+	bool restore_sigmask;      /* sigsuspend/ppoll left a temporary mask */
+	int pgid, sid;             /* process group and session */
+	bool did_exec;             /* setpgid by the parent: EACCES after exec */
+	int stop_sig;              /* stopped by it (P_STOPPED), or 0 */
+	int wait_report;           /* WREPORT_STOP/CONT not yet seen by wait4 */
+	uint64_t itimer_at;        /* ITIMER_REAL: SIGALRM when clock passes it, 0 off */
+	uint64_t itimer_every;     /* its interval (ns), 0: one shot */
 };
 
 extern struct spinlock proc_lock;

@@ -42,6 +42,9 @@ int sched_setaffinity(struct proc *p, const struct cpumask *mask);
  * affinity allows (NUMA balancing's task placement); false if there is
  * none or it runs on node already. No lock held (it switches). */
 bool sched_move_current(int node);
+/* Already SLEEPING (on wait queues): sleep until woken or deadline. */
+#define SCHED_FOREVER (~0ULL)
+void sched_sleep_until(uint64_t deadline);
 /* Sleep for ns nanoseconds; -EINTR if killed first. */
 int sched_sleep_ns(uint64_t ns);
 uint64_t clock_ns(void);                  /* monotonic, since boot */

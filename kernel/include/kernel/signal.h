@@ -60,6 +60,13 @@ bool fatal_signal_pending(struct proc *p);
 void signal_send_locked(struct proc *p, int sig);   /* proc_lock held */
 void signal_deliver(void);            /* returning to user mode */
 void signal_force(int sig, uint64_t addr);  /* a user-mode fault */
+/* Temporary masks (sigsuspend, ppoll, pselect6): set_mask installs one
+ * (SIGKILL/SIGSTOP stay unblocked); restore_mask puts old back now, or,
+ * when interrupted, on the way to user mode after the signal's handler
+ * frame has saved old (so the handler runs under the temporary mask). */
+void signal_set_mask(uint64_t mask);
+void signal_restore_mask(uint64_t old, bool interrupted);
+bool signal_return_mask(void);        /* user_return_work: late restore */
 #endif
 
 #endif

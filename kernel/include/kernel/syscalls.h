@@ -30,7 +30,8 @@
 	X(83, mkdir) X(84, rmdir) X(86, link) X(87, unlink) X(88, symlink)    \
 	X(89, readlink) X(162, sync) X(217, getdents64) X(257, openat)        \
 	X(262, newfstatat) X(292, dup3) X(293, pipe2) X(133, mknod)          \
-	X(259, mknodat)
+	X(259, mknodat)                                                       \
+	X(7, poll) X(271, ppoll) X(23, select) X(270, pselect6)
 
 #define SYSCALL_LIST(X) SYSCALL_LIST_PROC(X) SYSCALL_LIST_FILE(X)
 
