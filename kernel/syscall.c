@@ -57,6 +57,7 @@ void user_return_work(void)
 		}
 		if (signal_return_mask())   /* after every deliverable signal */
 			continue;           /* the old mask may unblock some */
+		signal_restart_finish();    /* no handler took an interrupted call */
 		if (!this_cpu()->rq.need_resched)
 			break;
 		schedule();
@@ -75,6 +76,8 @@ void syscall_dispatch(struct trap_frame *tf)
 	if (nr < NR_SYSCALLS && table[nr])
 		ret = table[nr](a[0], a[1], a[2], a[3], a[4], a[5]);
 	uctx_set_return(tf, (uint64_t)ret);
+	if (nr < NR_SYSCALLS && table[nr] != sys_rt_sigreturn)  /* rax: the user's */
+		signal_note_restart(nr, ret);
 	if (unlikely(syscall_tracing))
 		trace(a, nr, ret);
 	user_return_work();

@@ -3,7 +3,9 @@
  * read() blocks while the pipe is empty and a writer exists (then returns
  * 0: end of file); write() blocks while it is full and a reader exists,
  * and with no reader fails with -EPIPE after sending SIGPIPE. A write of
- * at most PIPE_BUF bytes goes in whole (POSIX), never interleaved.
+ * at most PIPE_BUF bytes goes in whole (POSIX), never interleaved. A wait
+ * cut short by a signal returns -ERESTARTSYS: EINTR if a handler without
+ * SA_RESTART runs, else the call starts again (kernel/proc/signal.c).
  *
  * Locking: pipe->lock protects the buffer, the counts and the ends.
  * Copies to and from user memory happen without it (they may fault), so
@@ -80,13 +82,13 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (wait_event(&p->wait, READ_ONCE(p->count) || !READ_ONCE(p->writers)))
-			return -EINTR;
+			return -ERESTARTSYS;       /* EINTR, or again (signal.c) */
 	}
 	return done;
 }
 
 /* Put n bytes of chunk into the pipe, waiting for room; returns the
- * bytes put, or -EPIPE / -EAGAIN / -EINTR if none could be. */
+ * bytes put, or -EPIPE / -EAGAIN / -ERESTARTSYS if none could be. */
 static ssize_t put_all(struct file *f, struct pipe *p, const char *chunk, size_t n)
 {
 	size_t off = 0;
@@ -108,7 +110,7 @@ static ssize_t put_all(struct file *f, struct pipe *p, const char *chunk, size_t
 		if (f->flags & O_NONBLOCK)
 			return off ? (ssize_t)off : -EAGAIN;
 		if (wait_event(&p->wait, READ_ONCE(p->count) < PIPE_SIZE || !READ_ONCE(p->readers)))
-			return off ? (ssize_t)off : -EINTR;
+			return off ? (ssize_t)off : -ERESTARTSYS;
 	}
 	return off;
 }
@@ -140,7 +142,7 @@ static ssize_t write_atomic(struct file *f, struct pipe *p, struct uio *u)
 			r = -EAGAIN;
 		} else if (wait_event(&p->wait, PIPE_SIZE - READ_ONCE(p->count) >= (size_t)r ||
 				      !READ_ONCE(p->readers))) {
-			r = -EINTR;
+			r = -ERESTARTSYS;
 		}
 	}
 	kfree(buf);

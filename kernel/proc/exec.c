@@ -286,6 +286,7 @@ int do_execve(const char *path, struct exec_args *a)
 	if (!err) {
 		strlcpy(p->mm->exe_path, path, sizeof(p->mm->exe_path));
 		commit(p, path);
+		WRITE_ONCE(p->did_exec, true);   /* setpgid by its parent: EACCES now */
 		start_regs(p, im.entry, sp.sp);
 	}
 	kfree(sp.words);

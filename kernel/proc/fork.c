@@ -59,6 +59,8 @@ int64_t proc_fork(void)
 
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	child->parent = parent;
+	child->pgid = parent->pgid;             /* job control: same group, session */
+	child->sid = parent->sid;
 	list_add_tail(&child->sibling, &parent->children);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	int pid = child->pid;

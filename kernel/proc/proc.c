@@ -19,6 +19,9 @@
 #include <kernel/cmdline.h>
 #include <kernel/power.h>
 #include <kernel/files.h>
+#include <kernel/jobctl.h>
+#include <kernel/itimer.h>
+#include <kernel/tty.h>
 #include <arch/sched.h>
 #include <arch/trap.h>
 
@@ -41,6 +44,7 @@ static void proc_init_fields(struct proc *p, const char *name)
 	list_init(&p->children);
 	list_init(&p->sibling);
 	list_init(&p->sleep_node);
+	list_init(&p->itimer_node);
 	waitq_init(&p->child_exit);
 }
 
@@ -232,14 +236,18 @@ void proc_exit(int status)
 
 	BUG_ON(p == this_cpu()->rq.idle);
 	p->exit_status = status;
+	itimer_exit(p);
+	tty_session_exit(p);
 	release_resources(p);
 	proc_on_exit(p);
 	struct list_head orphans = LIST_HEAD_INIT(orphans);
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	reparent_children(p, &orphans);
 	sched_make_zombie(p);
-	if (p->parent)
+	if (p->parent) {
+		signal_send_locked(p->parent, SIGCHLD);   /* as Linux's exit_notify */
 		wake_up_all(&p->parent->child_exit);
+	}
 	spin_unlock_irqrestore(&proc_lock, flags);
 	while (!list_empty(&orphans)) {
 		struct proc *z = list_first_entry(&orphans, struct proc, sibling);
@@ -255,13 +263,28 @@ void kthread_exit(int status)
 	proc_exit(W_EXITCODE(status));
 }
 
-static bool matches(const struct proc *c, int pid)
+/* Does child c match wait4's pid: > 0 that process, -1 any, 0 the
+ * caller's group, < -1 group -pid? proc_lock held. */
+static bool matches(const struct proc *c, int pid, const struct proc *self)
 {
-	return pid <= 0 || c->pid == pid;     /* no process groups: 0, -1: any */
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == -1)
+		return true;
+	return c->pgid == (pid == 0 ? self->pgid : -pid);
 }
 
-/* A zombie child matching pid, unlinked from p, or NULL. proc_lock held. */
-static struct proc *take_zombie(struct proc *p, int pid, bool *have)
+/* Has c something for a wait4 with these options to report? */
+static bool reportable(const struct proc *c, int options)
+{
+	return c->state == P_ZOMBIE ||
+	       ((options & WUNTRACED) && c->wait_report == WREPORT_STOP) ||
+	       ((options & WCONTINUED) && c->wait_report == WREPORT_CONT);
+}
+
+/* A child matching pid with a report, or NULL; *have: any child matches.
+ * proc_lock held. */
+static struct proc *find_reportable(struct proc *p, int pid, int options, bool *have)
 {
 	struct list_head *l;
 
@@ -269,59 +292,65 @@ static struct proc *take_zombie(struct proc *p, int pid, bool *have)
 	list_for_each(l, &p->children) {
 		struct proc *c = list_entry(l, struct proc, sibling);
 
-		if (!matches(c, pid))
+		if (!matches(c, pid, p))
 			continue;
 		*have = true;
-		if (c->state == P_ZOMBIE) {
-			list_del(&c->sibling);
+		if (reportable(c, options))
 			return c;
-		}
 	}
 	return NULL;
 }
 
-static bool zombie_ready(struct proc *p, int pid)
+static bool child_ready(struct proc *p, int pid, int options)
 {
 	bool have;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	struct list_head *l;
-	bool ready = false;
+	bool ready = find_reportable(p, pid, options, &have) != NULL;
 
-	list_for_each(l, &p->children) {
-		struct proc *c = list_entry(l, struct proc, sibling);
-		if (matches(c, pid) && c->state == P_ZOMBIE)
-			ready = true;
-	}
-	have = !list_empty(&p->children);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return ready || !have;
 }
 
-/* wait4: collect a zombie child. Returns its pid, 0 (WNOHANG, none yet),
- * -ECHILD (no such child) or -EINTR (killed while waiting). */
+/* Take c's report: a zombie is unlinked (*status: its exit status, the
+ * caller frees it), a stop or continue is consumed. proc_lock held. */
+static bool take_report(struct proc *c, int *status)
+{
+	if (c->state == P_ZOMBIE) {
+		list_del(&c->sibling);
+		*status = c->exit_status;
+		return true;
+	}
+	*status = c->wait_report == WREPORT_STOP ? W_STOPCODE(c->stop_sig) : W_CONTINUED;
+	c->wait_report = 0;
+	return false;
+}
+
+/* wait4: collect a zombie child (or, with WUNTRACED/WCONTINUED, a stop or
+ * continue report). Returns its pid, 0 (WNOHANG, none yet), -ECHILD (no
+ * such child) or -ERESTARTSYS (a signal came while waiting). */
 int proc_wait(int pid, int *status, int options)
 {
 	struct proc *p = current;
 
 	for (;;) {
-		bool have;
+		bool have, zombie = false;
 		uint64_t flags = spin_lock_irqsave(&proc_lock);
-		struct proc *z = take_zombie(p, pid, &have);
+		struct proc *c = find_reportable(p, pid, options, &have);
+		int id = c ? c->pid : 0;
+		if (c)
+			zombie = take_report(c, status);
 		spin_unlock_irqrestore(&proc_lock, flags);
 
-		if (z) {
-			int id = z->pid;
-			*status = z->exit_status;
-			proc_free(z);
+		if (zombie)
+			proc_free(c);
+		if (c)
 			return id;
-		}
 		if (!have)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		int err = wait_event(&p->child_exit, zombie_ready(p, pid));
-		if (err)
-			return err;
+		if (wait_event(&p->child_exit, child_ready(p, pid, options)))
+			return -ERESTARTSYS;
 	}
 }
 
@@ -349,6 +378,7 @@ void proc_make_init(struct proc *p)
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 
 	p->pid = 1;
+	p->pgid = p->sid = 1;          /* leads session 1 (the console's, init.c) */
 	spin_unlock_irqrestore(&proc_lock, flags);
 }
 

@@ -4,8 +4,9 @@
  * Sending (proc_kill) marks the signal pending, unless the process ignores
  * it. A pending signal that is not blocked is acted on when the process
  * next returns to user mode (user_return_work -> signal_deliver):
- *   - SIG_DFL: terminate (most signals) or nothing (SIGCHLD, SIGURG,
- *     SIGWINCH, SIGCONT; SIGSTOP/SIGTSTP too: there is no job control);
+ *   - SIG_DFL: terminate (most signals), nothing (SIGCHLD, SIGURG,
+ *     SIGWINCH, SIGCONT) or stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU:
+ *     the process is P_STOPPED until SIGCONT or SIGKILL, jobctl.c);
  *   - a handler: the user registers are saved in a signal frame on the
  *     user stack and the process continues in the handler; when it returns
  *     (through sa_restorer, which calls rt_sigreturn), the frame puts the
@@ -16,6 +17,15 @@
  *              [ siginfo (128 bytes) ]
  *              [ FXSAVE area (512 bytes, 64-aligned) ]   <- sigcontext.fpstate
  *              [ 128-byte red zone ][ interrupted stack ... ]
+ *
+ * As Linux, a blocked signal is never ignored when sent (the handler may
+ * change before it is unblocked); it is dropped at delivery instead.
+ *
+ * An interrupted system call that may be restarted returns -ERESTARTSYS
+ * or -ERESTARTNOHAND; on the way out, a handler frame turns that into
+ * -EINTR (or a restart, for ERESTARTSYS with SA_RESTART), and if no
+ * handler runs (the signal was ignored, or stopped the process) the call
+ * is restarted: a `read` stopped by ^Z goes on reading after `fg`.
  *
  * Locking: proc_lock protects p->pending and p->sigactions of other
  * processes; a process changes its own mask and actions without it.
@@ -29,6 +39,7 @@
 #include <kernel/string.h>
 #include <kernel/printk.h>
 #include <arch/uctx.h>
+#include <kernel/jobctl.h>
 
 #define SA_RESTORER 0x04000000UL
 #define SA_NODEFER  0x40000000UL
@@ -42,8 +53,25 @@ static uint64_t bit(int sig)
 
 bool sig_ignored_by_default(int sig)
 {
-	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
-	       sig == SIGSTOP || sig == SIGTSTP;
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+}
+
+bool sig_stops(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static bool ignored(struct proc *p, int sig)
+{
+	uint64_t h = p->sigactions[sig].handler;
+
+	return sig != SIGKILL && sig != SIGSTOP &&
+	       (h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig)));
+}
+
+bool sig_discarded(struct proc *p, int sig)
+{
+	return ignored(p, sig) && !(p->sigmask & bit(sig));
 }
 
 /* Is a signal waiting that would interrupt a sleep? */
@@ -60,20 +88,32 @@ bool fatal_signal_pending(struct proc *p)
 	return p && READ_ONCE(p->killed);
 }
 
-/* Mark sig pending in p (proc_lock held). A fatal, unblocked signal sets
- * p->killed at once so sleeps end and the process exits promptly. */
+/*
+ * Mark sig pending in p (proc_lock held). A fatal, unblocked signal sets
+ * p->killed at once so sleeps end and the process exits promptly (a
+ * stopped one too). SIGCONT continues p even if blocked or ignored, and
+ * cancels pending stops; a stop cancels a pending SIGCONT (jobctl.c). A
+ * signal that rt_sigtimedwait waits for wakes p though blocked.
+ */
 void signal_send_locked(struct proc *p, int sig)
 {
 	uint64_t h = p->sigactions[sig].handler;
+	bool blocked = (p->sigmask & bit(sig)) && sig != SIGKILL;
+	bool waited = READ_ONCE(p->sigwait_set) & bit(sig);
 
-	if (sig != SIGKILL && (h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig))))
+	if (sig == SIGCONT)
+		jobctl_continue_locked(p);
+	if (sig_stops(sig))
+		__atomic_fetch_and(&p->pending, ~bit(SIGCONT), __ATOMIC_SEQ_CST);
+	if (!blocked && !waited && ignored(p, sig))
 		return;
 	__atomic_fetch_or(&p->pending, bit(sig), __ATOMIC_SEQ_CST);
-	bool blocked = (p->sigmask & bit(sig)) && sig != SIGKILL;
-	if (!blocked && h == SIG_DFL && !p->killed)
+	if (!blocked && !waited && h == SIG_DFL && !sig_stops(sig) && !p->killed)
 		p->killed = sig;
-	if (!blocked)
+	if (!blocked || waited)
 		sched_wakeup(p);
+	if (p->killed)
+		jobctl_wake_stopped_locked(p);     /* dies now, as Linux */
 }
 
 /* Build the frame for sig on the user stack and enter the handler. */
@@ -91,6 +131,39 @@ static int setup_frame(struct proc *p, int sig, uint64_t addr)
 	return 0;
 }
 
+void signal_note_restart(uint64_t nr, int64_t ret)
+{
+	if (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND) {
+		current->restart_nr = nr;
+		current->restart_code = (int)-ret;
+	}
+}
+
+/* A handler is about to run: the interrupted call fails with EINTR, or
+ * restarts (ERESTARTSYS with SA_RESTART); the frame saves the result. */
+static void restart_for_handler(struct proc *p, uint64_t sa_flags)
+{
+	if (!p->restart_code)
+		return;
+	if (p->restart_code == ERESTARTSYS && (sa_flags & SA_RESTART))
+		uctx_restart_syscall(p->tf, p->restart_nr);
+	else
+		uctx_set_return(p->tf, (uint64_t)-EINTR);
+	p->restart_code = 0;
+}
+
+/* Every signal was acted on and no handler took the interrupted call:
+ * run it again. */
+void signal_restart_finish(void)
+{
+	struct proc *p = current;
+
+	if (p->restart_code) {
+		uctx_restart_syscall(p->tf, p->restart_nr);
+		p->restart_code = 0;
+	}
+}
+
 /* Act on one deliverable signal; the caller loops. */
 void signal_deliver(void)
 {
@@ -103,10 +176,15 @@ void signal_deliver(void)
 	__atomic_fetch_and(&p->pending, ~bit(sig), __ATOMIC_SEQ_CST);
 	struct k_sigaction *sa = &p->sigactions[sig];
 
-	if (sa->handler == SIG_IGN || (sa->handler == SIG_DFL && sig_ignored_by_default(sig)))
+	if (ignored(p, sig))
 		return;
+	if (sa->handler == SIG_DFL && sig_stops(sig)) {
+		jobctl_stop(sig);               /* back here once continued */
+		return;
+	}
 	if (sa->handler == SIG_DFL)
 		proc_exit(W_SIGNALED(sig));
+	restart_for_handler(p, sa->flags);
 	if (setup_frame(p, sig, 0))
 		proc_exit(W_SIGNALED(SIGSEGV));     /* no room for the frame */
 	if (sa->flags & SA_RESETHAND)

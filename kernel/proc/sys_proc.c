@@ -12,6 +12,7 @@
 #include <kernel/random.h>
 #include <kernel/mm.h>
 #include <kernel/fdtable.h>
+#include <kernel/jobctl.h>
 
 SYSCALL(getpid) { return current->pid; }
 SYSCALL(gettid) { return current->pid; }
@@ -41,7 +42,8 @@ SYSCALL(wait4)
 	int *ustatus = (int *)a1;
 	int status = 0;
 
-	if (a2 & ~(uint64_t)(WNOHANG | 0x40000000 /* __WALL */ | 0x80000000))
+	if (a2 & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 /* __WALL */ |
+			     0x80000000 /* __WCLONE */))
 		return -EINVAL;
 	if (ustatus && !user_range_ok(ustatus, sizeof(int)))
 		return -EFAULT;
@@ -51,12 +53,16 @@ SYSCALL(wait4)
 	return pid;
 }
 
+/* kill(pid, sig): pid > 0 that process, 0 the caller's group, -1 every
+ * process but init and the caller, < -1 the group -pid (jobctl.c). */
 SYSCALL(kill)
 {
 	int pid = (int)a0;
 
+	if (pid == -1)
+		return proc_kill_all((int)a1);
 	if (pid <= 0)
-		return pid == 0 || pid == -1 ? -EPERM : -ESRCH;   /* no groups */
+		return proc_kill_pgrp(pid ? (int)(0U - (unsigned)pid) : current->pgid, (int)a1);
 	return proc_kill(pid, (int)a1);
 }
 
@@ -93,7 +99,7 @@ SYSCALL(pause)
 {
 	while (sched_sleep_ns(PAUSE_NAP_NS) != -EINTR)
 		;
-	return -EINTR;
+	return -ERESTARTNOHAND;     /* stopped and continued: pause again */
 }
 
 #define CLOCK_REALTIME 0

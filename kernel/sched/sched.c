@@ -303,14 +303,14 @@ void sched_yield(void)
 	schedule();
 }
 
-/* Make a SLEEPING process RUNNABLE. */
-void sched_wakeup(struct proc *p)
+/* Make p RUNNABLE if it is in state `from` (SLEEPING or STOPPED). */
+static void wake_from(struct proc *p, int from)
 {
 	uint64_t flags;
 	struct runqueue *rq = lock_proc_rq(p, &flags);
 	bool kick = false;
 
-	if (p->state == P_SLEEPING) {
+	if (p->state == from) {
 		if (!list_empty(&p->sleep_node))
 			list_del(&p->sleep_node), list_init(&p->sleep_node);
 		if (rq->curr == p) {
@@ -327,17 +327,42 @@ void sched_wakeup(struct proc *p)
 		kick_cpu(cpu);
 }
 
-/* The caller is about to sleep (see waitq.h). Full barrier: the state must
- * be visible before the caller tests its condition. */
-void sched_set_state_sleeping(void)
+/* Make a SLEEPING process RUNNABLE (a STOPPED one stays stopped). */
+void sched_wakeup(struct proc *p)
+{
+	wake_from(p, P_SLEEPING);
+}
+
+/* SIGCONT or SIGKILL: make a STOPPED process RUNNABLE. */
+void sched_continue(struct proc *p)
+{
+	wake_from(p, P_STOPPED);
+}
+
+static void set_state(int state)
 {
 	uint64_t flags;
 	struct proc *p = current;
 	struct runqueue *rq = lock_proc_rq(p, &flags);
 
-	p->state = P_SLEEPING;
+	p->state = state;
 	spin_unlock_irqrestore(&rq->lock, flags);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* The caller is about to sleep (see waitq.h). Full barrier: the state must
+ * be visible before the caller tests its condition. */
+void sched_set_state_sleeping(void)
+{
+	set_state(P_SLEEPING);
+}
+
+/* The caller stops (jobctl.c; proc_lock held, so SIGCONT cannot slip in
+ * between): the next schedule() leaves it off every queue until
+ * sched_continue. */
+void sched_set_state_stopped(void)
+{
+	set_state(P_STOPPED);
 }
 
 /*

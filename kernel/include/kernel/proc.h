@@ -4,8 +4,10 @@
  * space (mm), its files, its family (parent, children) and its exit state.
  *
  * States:  RUNNABLE -> RUNNING -> (SLEEPING -> RUNNABLE) ... -> ZOMBIE
+ *                         RUNNING -> STOPPED -> RUNNABLE   (job control)
  * A RUNNABLE process is on the run queue of p->cpu; a RUNNING one is that
- * CPU's rq->curr; a SLEEPING one is on some wait queue; a ZOMBIE waits for
+ * CPU's rq->curr; a SLEEPING one is on some wait queue; a STOPPED one is
+ * on no queue until SIGCONT or SIGKILL (jobctl.c); a ZOMBIE waits for
  * its parent's wait4() to free it.
  */
 #ifndef KERNEL_PROC_H
@@ -19,7 +21,7 @@
 #include <kernel/signal.h>
 #include <kernel/mempolicy.h>
 
-enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE, P_STOPPED };
 
 #define PROC_NAME_MAX 16
 #define KSTACK_ORDER 2             /* 16 KiB kernel stacks */
@@ -96,6 +98,10 @@ struct proc {
 	int wait_report;           /* WREPORT_STOP/CONT not yet seen by wait4 */
 	uint64_t itimer_at;        /* ITIMER_REAL: SIGALRM when clock passes it, 0 off */
 	uint64_t itimer_every;     /* its interval (ns), 0: one shot */
+	struct list_head itimer_node;  /* on the armed list (itimer.c) */
+	uint64_t sigwait_set;      /* rt_sigtimedwait: these wake it though blocked */
+	uint64_t restart_nr;       /* system call to restart (signal.c) ... */
+	int restart_code;          /* ... after ERESTARTSYS/ERESTARTNOHAND, or 0 */
 };
 
 extern struct spinlock proc_lock;

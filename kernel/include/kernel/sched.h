@@ -36,6 +36,8 @@ void sched_tick(void);                    /* from the timer interrupt */
 void sched_wakeup(struct proc *p);        /* SLEEPING -> RUNNABLE */
 void sched_start(struct proc *p);         /* new process: first RUNNABLE */
 void sched_set_state_sleeping(void);
+void sched_set_state_stopped(void);       /* job control (jobctl.c) */
+void sched_continue(struct proc *p);      /* STOPPED -> RUNNABLE */
 void sched_make_zombie(struct proc *p);
 int sched_setaffinity(struct proc *p, const struct cpumask *mask);
 /* Move the running process to the least loaded CPU of node that its

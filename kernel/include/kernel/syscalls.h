@@ -19,7 +19,11 @@
 	X(309, getcpu) X(15, rt_sigreturn)                                    \
 	X(273, set_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
 	X(318, getrandom) X(239, get_mempolicy) X(279, move_pages)            \
-	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)
+	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)   \
+	X(130, rt_sigsuspend) X(128, rt_sigtimedwait) X(127, rt_sigpending)   \
+	X(37, alarm) X(38, setitimer) X(36, getitimer)                        \
+	X(112, setsid) X(109, setpgid) X(121, getpgid) X(111, getpgrp)        \
+	X(124, getsid)
 
 #define SYSCALL_LIST_FILE(X)                                                  \
 	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \

@@ -36,6 +36,14 @@ static inline uint64_t uctx_return_value(const struct trap_frame *tf)
 	return tf->rax;
 }
 
+/* Run system call nr again on the way back to user mode: the `syscall`
+ * instruction is two bytes long, and its arguments are still in place. */
+static inline void uctx_restart_syscall(struct trap_frame *tf, uint64_t nr)
+{
+	tf->rip -= 2;
+	tf->rax = nr;
+}
+
 static inline uint64_t uctx_ip(const struct trap_frame *tf)
 {
 	return tf->rip;
