@@ -165,7 +165,8 @@ int jobctl_tty_background(int sig)
 	return -ERESTARTSYS;
 }
 
-/* kill(-1): every user process but init and the caller. */
+/* kill(-1): every process but init and the caller. Kernel threads count
+ * (Linux's succeed too) but get nothing: they ignore signals. */
 int proc_kill_all(int sig)
 {
 	int found = 0;
@@ -174,10 +175,10 @@ int proc_kill_all(int sig)
 		return -EINVAL;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 	proc_for_each(p) {
-		if (p->pid <= 1 || p == current || p->state == P_ZOMBIE || !p->mm)
+		if (p->pid <= 1 || p == current || p->state == P_ZOMBIE)
 			continue;
 		found++;
-		if (sig)
+		if (sig && p->mm)
 			signal_send_locked(p, sig);
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);

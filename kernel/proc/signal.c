@@ -179,7 +179,10 @@ void signal_deliver(void)
 	if (ignored(p, sig))
 		return;
 	if (sa->handler == SIG_DFL && sig_stops(sig)) {
-		jobctl_stop(sig);               /* back here once continued */
+		/* POSIX: nobody would continue an orphaned group; only
+		 * SIGSTOP stops it. */
+		if (sig == SIGSTOP || !pgrp_orphaned(p->pgid))
+			jobctl_stop(sig);       /* back here once continued */
 		return;
 	}
 	if (sa->handler == SIG_DFL)
