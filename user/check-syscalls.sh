@@ -16,7 +16,7 @@ gettid uname arch_prctl set_tid_address clock_gettime nanosleep sched_yield
 sched_setaffinity sched_getaffinity getcpu rt_sigaction rt_sigprocmask getuid
 geteuid getgid getegid sync fsync mknod mknodat swapon swapoff poll ppoll select
 pselect6 rt_sigsuspend rt_sigtimedwait rt_sigpending alarm setitimer getitimer
-setsid setpgid getpgid getpgrp getsid "
+setsid setpgid getpgid getpgrp getsid sigaltstack "
 allowed=$(echo $allowed)
 log=$(mktemp)
 strace -f -qq -o "$log" "$@" >/dev/null 2>&1 || true

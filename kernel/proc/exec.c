@@ -243,6 +243,7 @@ static void commit(struct proc *p, const char *path)
 			memset(&p->sigactions[sig], 0, sizeof(p->sigactions[sig]));
 	if (p->fdt)
 		fdtable_close_on_exec(p->fdt);
+	p->altstack_sp = p->altstack_size = 0;       /* the sigaltstack is gone */
 }
 
 static int open_executable(const char *path, struct file **f)

@@ -51,6 +51,8 @@ int64_t proc_fork(void)
 	child->fs_base = parent->fs_base;
 	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
 	child->sigmask = parent->sigmask;
+	child->altstack_sp = parent->altstack_sp;      /* as Linux: inherited */
+	child->altstack_size = parent->altstack_size;
 	fpu_save(child->fpu);                   /* the parent's live FPU state */
 	arch_proc_init_stack(child, (void (*)(void *))user_enter, NULL);
 	*child->tf = *parent->tf;

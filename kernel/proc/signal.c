@@ -116,14 +116,25 @@ void signal_send_locked(struct proc *p, int sig)
 		jobctl_wake_stopped_locked(p);     /* dies now, as Linux */
 }
 
-/* Build the frame for sig on the user stack and enter the handler. */
+/* Is sp on p's sigaltstack (as Linux's on_sig_stack: the stack grows
+ * down, so its top is on it and its base is not)? */
+static bool on_altstack(const struct proc *p, uint64_t sp)
+{
+	return p->altstack_size && sp > p->altstack_sp && sp - p->altstack_sp <= p->altstack_size;
+}
+
+/* Build the frame for sig on the user stack (the sigaltstack for an
+ * SA_ONSTACK handler, unless already on it) and enter the handler. */
 static int setup_frame(struct proc *p, int sig, uint64_t addr)
 {
 	const struct k_sigaction *sa = &p->sigactions[sig];
 	uint64_t restorer = sa->flags & SA_RESTORER ? sa->restorer : 0;
 	uint64_t saved = p->restore_sigmask ? p->saved_sigmask : p->sigmask;
+	uint64_t top = 0;
 
-	if (uctx_push_sigframe(p, sig, addr, sa->handler, restorer, saved))
+	if ((sa->flags & SA_ONSTACK) && p->altstack_size && !on_altstack(p, uctx_sp(p->tf)))
+		top = p->altstack_sp + p->altstack_size;
+	if (uctx_push_sigframe(p, sig, addr, sa->handler, restorer, saved, top))
 		return -EFAULT;
 	p->restore_sigmask = false;          /* the frame has the mask to restore */
 	p->sigmask |= sa->mask | (sa->flags & SA_NODEFER ? 0 : bit(sig));
@@ -233,6 +244,52 @@ bool signal_return_mask(void)
 	p->sigmask = p->saved_sigmask;
 	p->restore_sigmask = false;
 	return true;
+}
+
+/* Linux's stack_t. */
+struct k_stack {
+	uint64_t sp;
+	int32_t flags, pad;
+	uint64_t size;
+};
+
+#define SS_ONSTACK  1
+#define SS_DISABLE  2
+#define MINSIGSTKSZ 2048
+
+/* Check a new sigaltstack setting: -EINVAL (flags: SS_AUTODISARM is not
+ * supported), -ENOMEM (smaller than MINSIGSTKSZ). SS_DISABLE clears it. */
+static int altstack_check(struct k_stack *ss)
+{
+	if (ss->flags != 0 && ss->flags != SS_ONSTACK && ss->flags != SS_DISABLE)
+		return -EINVAL;
+	if (ss->flags == SS_DISABLE)
+		ss->sp = ss->size = 0;
+	else if (ss->size < MINSIGSTKSZ)
+		return -ENOMEM;
+	return 0;
+}
+
+/* sigaltstack(ss, old): -EPERM to change it while running on it. */
+SYSCALL(sigaltstack)
+{
+	struct proc *p = current;
+	bool on = on_altstack(p, uctx_sp(p->tf));
+	struct k_stack ss, old = { p->altstack_sp, 0, 0, p->altstack_size };
+	int err = 0;
+
+	old.flags = !p->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0;
+	if (a0 && copy_from_user(&ss, (void *)a0, sizeof(ss)))
+		return -EFAULT;
+	if (a0)
+		err = on ? -EPERM : altstack_check(&ss);
+	if (err)
+		return err;
+	if (a1 && copy_to_user((void *)a1, &old, sizeof(old)))
+		return -EFAULT;
+	if (a0)
+		p->altstack_sp = ss.sp, p->altstack_size = ss.size;
+	return 0;
 }
 
 /* Back from a handler: restore what the frame saved. */

@@ -5,7 +5,8 @@
  * EAGAIN on timeout; EINTR for another signal; EINVAL), rt_sigpending,
  * alarm (SIGALRM, the seconds left), setitimer/getitimer with ITIMER_REAL
  * (one shot and periodic, disarming, EINVAL), SIGCHLD at a child's exit,
- * and a read interrupted by a handler with and without SA_RESTART.
+ * a read interrupted by a handler with and without SA_RESTART, and
+ * sigaltstack (SA_ONSTACK handlers on it, EPERM, ENOMEM, EINVAL).
  * Runs on Linux too.
  */
 #define _GNU_SOURCE
@@ -255,14 +256,61 @@ static void check_restart(void)
 	close(p[0]), close(p[1]);
 }
 
+static char *alt_base;
+static size_t alt_size;
+static volatile sig_atomic_t on_alt, alt_flags, alt_eperm;
+
+static void on_alt_handler(int sig)
+{
+	char here;
+	stack_t now, ss = { .ss_sp = alt_base, .ss_size = alt_size };
+
+	(void)sig;
+	on_alt = &here >= alt_base && &here < alt_base + alt_size;
+	sigaltstack(NULL, &now);
+	alt_flags = now.ss_flags;
+	alt_eperm = sigaltstack(&ss, NULL) == -1 && errno == EPERM;
+}
+
+static void check_sigaltstack(void)
+{
+	static char stack[64 * 1024];
+	stack_t ss = { .ss_sp = stack, .ss_size = sizeof(stack) }, old;
+	struct sigaction sa = { .sa_handler = on_alt_handler, .sa_flags = SA_ONSTACK };
+
+	alt_base = stack, alt_size = sizeof(stack);
+	sigaltstack(NULL, &old);
+	ok(old.ss_flags == SS_DISABLE, "no sigaltstack at first (SS_DISABLE)");
+	ok(sigaltstack(&ss, NULL) == 0, "sigaltstack sets a 64 KiB stack");
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	ok(on_alt && alt_flags == SS_ONSTACK, "an SA_ONSTACK handler runs on it (SS_ONSTACK inside)");
+	ok(alt_eperm, "changing it while on it: EPERM");
+	sa.sa_flags = 0;
+	on_alt = 1;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	ok(!on_alt && alt_flags == 0, "a handler without SA_ONSTACK runs on the normal stack");
+	ss.ss_size = 1024;
+	ok_errno(sigaltstack(&ss, NULL), ENOMEM, "a stack under MINSIGSTKSZ: ENOMEM");
+	ss.ss_size = sizeof(stack), ss.ss_flags = 0x1234;
+	ok_errno(sigaltstack(&ss, NULL), EINVAL, "unknown ss_flags: EINVAL");
+	ss.ss_flags = SS_DISABLE;
+	ok(sigaltstack(&ss, &old) == 0 && old.ss_sp == stack && old.ss_size == sizeof(stack) &&
+	   sigaltstack(NULL, &old) == 0 && old.ss_flags == SS_DISABLE,
+	   "the old setting comes back; SS_DISABLE turns it off");
+	signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
-	ktap_plan("sigwait", 30);
+	ktap_plan("sigwait", 38);
 	check_sigsuspend();
 	check_sigpending();
 	check_sigtimedwait();
 	check_alarm();
 	check_itimer();
 	check_restart();
+	check_sigaltstack();
 	return ktap_done();
 }

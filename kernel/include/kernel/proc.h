@@ -87,9 +87,10 @@ struct proc {
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
 	uint64_t pending;          /* sent, not yet acted on (atomic) */
 
-	/* Signal waits and job control (kernel/proc/jobctl.c, itimer.c,
-	 * kernel/fs/poll.c). saved_sigmask/restore_sigmask: only by the
-	 * process itself; the rest under proc_lock. */
+	/* Signal waits and job control (kernel/proc/jobctl.c, sigwait.c,
+	 * itimer.c, kernel/fs/poll.c). pgid, sid, stop_sig, wait_report:
+	 * under proc_lock; itimer_*: under itimer_lock; the rest only by the
+	 * process itself (sigwait_set read by senders under proc_lock). */
 	uint64_t saved_sigmask;    /* mask to put back on the way out */
 	bool restore_sigmask;      /* sigsuspend/ppoll left a temporary mask */
 	int pgid, sid;             /* process group and session */
@@ -102,6 +103,8 @@ struct proc {
 	uint64_t sigwait_set;      /* rt_sigtimedwait: these wake it though blocked */
 	uint64_t restart_nr;       /* system call to restart (signal.c) ... */
 	int restart_code;          /* ... after ERESTARTSYS/ERESTARTNOHAND, or 0 */
+	uint64_t altstack_sp;      /* sigaltstack: base, and size (0: none) */
+	uint64_t altstack_size;
 };
 
 extern struct spinlock proc_lock;

@@ -48,6 +48,7 @@
 
 #define SA_NOCLDSTOP 1UL           /* no SIGCHLD when a child stops/continues */
 #define SA_RESTART   0x10000000UL  /* restart system calls the handler interrupted */
+#define SA_ONSTACK   0x08000000UL  /* run the handler on the sigaltstack */
 
 #ifndef __ASSEMBLER__
 #include <kernel/types.h>

@@ -23,7 +23,7 @@
 	X(130, rt_sigsuspend) X(128, rt_sigtimedwait) X(127, rt_sigpending)   \
 	X(37, alarm) X(38, setitimer) X(36, getitimer)                        \
 	X(112, setsid) X(109, setpgid) X(121, getpgid) X(111, getpgrp)        \
-	X(124, getsid)
+	X(124, getsid) X(131, sigaltstack)
 
 #define SYSCALL_LIST_FILE(X)                                                  \
 	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \
