@@ -211,13 +211,23 @@ out:
 	return r;
 }
 
-/* poll(fds, nfds, timeout_ms): a negative timeout waits forever. */
+/* A wait cut short by a signal: restarted unless a handler runs (the
+ * time left is in the user's timespec by then), as Linux. */
+static int restart_code(int r)
+{
+	return r == -EINTR ? -ERESTARTNOHAND : r;
+}
+
+/* poll(fds, nfds, timeout_ms): a negative timeout waits forever. With a
+ * timeout, a signal gives EINTR even without a handler (Linux restarts it
+ * with the time left, which Numbat does not keep). */
 SYSCALL(poll)
 {
 	int ms = (int)a2;
 	struct kernel_timespec ts = { ms / 1000, (int64_t)(ms % 1000) * 1000000 };
+	int r = do_poll((struct pollfd *)a0, a1, deadline_of(ms < 0 ? NULL : &ts));
 
-	return do_poll((struct pollfd *)a0, a1, deadline_of(ms < 0 ? NULL : &ts));
+	return ms < 0 ? restart_code(r) : r;
 }
 
 /* The timespec at uts (NULL: none) into *ts; -EFAULT or -EINVAL. */
@@ -261,10 +271,10 @@ SYSCALL(ppoll)
 	if (r)
 		return r;
 	uint64_t deadline = deadline_of(a2 ? &ts : NULL);
-	r = do_poll((struct pollfd *)a0, a1, deadline);
+	r = restart_code(do_poll((struct pollfd *)a0, a1, deadline));
 	if (a2)
 		put_time_left((void *)a2, deadline, false);
-	signal_restore_mask(old, r == -EINTR);
+	signal_restore_mask(old, r == -ERESTARTNOHAND);
 	return r;
 }
 
@@ -413,7 +423,7 @@ SYSCALL(select)
 			return -EINVAL;
 	}
 	uint64_t deadline = deadline_of(a4 ? &ts : NULL);
-	int r = do_select((int)a0, u, deadline);
+	int r = restart_code(do_select((int)a0, u, deadline));
 	if (a4)
 		put_time_left((void *)a4, deadline, true);
 	return r;
@@ -437,9 +447,9 @@ SYSCALL(pselect6)
 	if (r)
 		return r;
 	uint64_t deadline = deadline_of(a4 ? &ts : NULL);
-	r = do_select((int)a0, u, deadline);
+	r = restart_code(do_select((int)a0, u, deadline));
 	if (a4)
 		put_time_left((void *)a4, deadline, false);
-	signal_restore_mask(old, r == -EINTR);
+	signal_restore_mask(old, r == -ERESTARTNOHAND);
 	return r;
 }

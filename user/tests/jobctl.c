@@ -5,7 +5,8 @@
  * EACCES after the child's exec); kill of a group (pid < -1 and 0);
  * SIGSTOP/SIGTSTP stop a child (it does not run; State T; wait4 with
  * WUNTRACED sees 0x7f | sig << 8, SIGCHLD unless SA_NOCLDSTOP); SIGCONT
- * resumes it (WCONTINUED: 0xffff) and its interrupted read goes on;
+ * resumes it (WCONTINUED: 0xffff) and its interrupted read or select
+ * goes on;
  * SIGKILL ends a stopped child; and, where stdin is the controlling TTY,
  * SIGTTIN for a background reader and SIGTTOU for a background
  * tcsetpgrp. Runs on Linux too (the TTY checks skip without a TTY).
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -349,6 +351,27 @@ static void check_restart_after_stop(void)
 	pipe(p);
 	c = fork();
 	if (c == 0) {
+		fd_set rs;
+		FD_ZERO(&rs);
+		FD_SET(p[0], &rs);
+		struct timeval tv = { 5, 0 };
+		close(p[1]);
+		int r = select(p[0] + 1, &rs, NULL, NULL, &tv);
+		_exit(r == 1 && FD_ISSET(p[0], &rs) ? 0 : r < 0 ? 100 + errno : 99);
+	}
+	usleep(30000);                       /* in its select */
+	kill(c, SIGSTOP);
+	wait_for(c, WUNTRACED);
+	kill(c, SIGCONT);
+	usleep(30000);
+	write(p[1], "k", 1);
+	st = wait_for(c, 0);
+	ok(exited_with(st, 0), "a select stopped and continued goes on and sees the byte (%s)", status_str(st));
+	close(p[0]), close(p[1]);
+
+	pipe(p);
+	c = fork();
+	if (c == 0) {
 		catch(SIGTSTP, on_tstp, 0);
 		tstp_count = 0;
 		close(p[1]);
@@ -425,7 +448,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "exec-child"))
 		return exec_child(argv[2]);
-	ktap_plan("jobctl", 41);
+	ktap_plan("jobctl", 42);
 	check_ids();
 	check_setsid();
 	check_setpgid();
