@@ -391,7 +391,7 @@ static void check_restart_after_stop(void)
 /* The TTY part needs stdin to be our controlling TTY. */
 static void check_tty(void)
 {
-	const int n = 5;
+	const int n = 7;
 	pid_t fg = tcgetpgrp(0);
 
 	if (fg < 0) {
@@ -413,6 +413,36 @@ static void check_tty(void)
 	setpgid(c, c);
 	int st = wait_for(c, WUNTRACED);
 	ok(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTTIN, "a background reader stops with SIGTTIN (%#x)", st);
+	kill(c, SIGKILL);
+	wait_for(c, 0);
+
+	c = fork();
+	if (c == 0) {
+		char ch;
+		signal(SIGTTIN, SIG_IGN);
+		setpgid(0, 0);
+		_exit(read(0, &ch, 1) == -1 && errno == EIO ? 0 : 1);
+	}
+	setpgid(c, c);
+	st = wait_for(c, 0);
+	ok(exited_with(st, 0), "with SIGTTIN ignored, a background read fails with EIO (%s)",
+	   status_str(st));
+
+	struct termios t;
+	tcgetattr(1, &t);
+	t.c_lflag |= TOSTOP;
+	tcsetattr(1, TCSANOW, &t);
+	c = fork();
+	if (c == 0) {
+		setpgid(0, 0);
+		write(1, "", 0);                 /* TOSTOP, background: SIGTTOU stops us */
+		_exit(3);
+	}
+	setpgid(c, c);
+	st = wait_for(c, WUNTRACED);
+	t.c_lflag &= ~TOSTOP;
+	tcsetattr(1, TCSANOW, &t);
+	ok(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTTOU, "with TOSTOP a background write stops with SIGTTOU (%#x)", st);
 	kill(c, SIGKILL);
 	wait_for(c, 0);
 
@@ -448,7 +478,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "exec-child"))
 		return exec_child(argv[2]);
-	ktap_plan("jobctl", 42);
+	ktap_plan("jobctl", 44);
 	check_ids();
 	check_setsid();
 	check_setpgid();
