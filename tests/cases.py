@@ -65,6 +65,7 @@ class Case:
     post: list = field(default_factory=list)   # fn(image) -> [Result]
     stop_at: str = None             # regex: SIGKILL QEMU after this line...
     stop_after: float = 0.0         # ...and this many seconds
+    keys: list = None               # [(cue regex, bytes)]: typed on the console
 
     def make_vars(self):
         """Make variables for this boot (besides ISO and CMDLINE)."""
@@ -113,6 +114,12 @@ USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M ", "swapbasic": "swap=150M@1 "}
 # and a page read back keeps its slot for the other): 96 MiB with the
 # CPUs, and a memory-only node holding the 150 MiB swap RAM disk.
 USER_TEST_MACHINES = {"swapbasic": Topology([Node("0-1", 96), Node("none", 160)])}
+# Keys typed on the console for a user test (cue regex, bytes): ttykeys
+# prints "# type: KEY" when its foreground child is ready for it.
+# (The console ends lines with \r\n.)
+USER_TEST_KEYS = {"ttykeys": [(r"^# type: \^C\r?$", b"\x03"), (r"^# type: \^Z\r?$", b"\x1a"),
+                              (r"^# type: \^\\\r?$", b"\x1c"),
+                              (r"^# type: \^C without ISIG\r?$", b"\x03")]}
 
 
 def numawatch_plot(boot):
@@ -138,7 +145,11 @@ def numawatch_plot(boot):
 
 
 # Checks a user test's boot gets besides its KTAP and exit status.
-USER_TEST_CHECKS = {"numawatch": [numawatch_plot]}
+USER_TEST_CHECKS = {"numawatch": [numawatch_plot],
+                    # echoed once each: ^C without ISIG is not a signal key
+                    "ttykeys": [expect("the console echoes ^C once", r"^\^C$", 1),
+                                expect("the console echoes ^Z", r"^\^Z$", 1),
+                                expect("the console echoes ^\\", r"^\^\\$", 1)]}
 
 
 def swap_disk(mib, label="from-linux"):
@@ -375,6 +386,7 @@ def user_test_cases():
             if n in SWAP_TESTS] + numabal_cases() + [
             Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "") + f"init=/tests/{n} poweroff",
                  machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
+                 keys=USER_TEST_KEYS.get(n),
                  checks=[user_ktap, init_exit_ok] + USER_TEST_CHECKS.get(n, []),
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)

@@ -97,6 +97,8 @@ static void clone_regs(struct proc *child, struct proc *parent, const struct clo
 	child->fs_base = r->flags & CLONE_SETTLS ? r->tls : parent->fs_base;
 	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
 	child->sigmask = parent->sigmask;
+	child->altstack_sp = parent->altstack_sp;      /* as Linux: inherited */
+	child->altstack_size = parent->altstack_size;
 	proc_copy_settings(child, parent);      /* ids, umask, nice, prctl's: copied,
 						   as Linux copies a thread's cred */
 	fpu_save(child->fpu);                   /* the parent's live FPU state */
@@ -154,6 +156,8 @@ static int clone_link(struct proc *child, struct proc *parent, uint64_t flags,
 		child->parent = p;
 		list_add_tail(&child->sibling, &p->children);
 	}
+	child->pgid = parent->pgid;             /* job control: same group, session */
+	child->sid = parent->sid;
 	if (!err)
 		child->vfork_done = vd;
 	spin_unlock_irqrestore(&proc_lock, f);

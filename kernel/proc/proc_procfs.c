@@ -84,6 +84,7 @@ static const char *state_name(int state)
 	case P_RUNNABLE: return "R (running)";
 	case P_SLEEPING: return "S (sleeping)";
 	case P_ZOMBIE: return "Z (zombie)";
+	case P_STOPPED: return "T (stopped)";
 	}
 	return "? (unknown)";
 }
