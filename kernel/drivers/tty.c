@@ -160,7 +160,7 @@ void tty_poll(void)
  * controls (not the foreground group)? */
 static bool in_background(void)
 {
-	struct proc *p = current;
+	struct proc *p = current->leader;       /* the process's group */
 	uint64_t flags = spin_lock_irqsave(&console.lock);
 	bool bg = console.session && p->sid == console.session && console.pgrp &&
 		  p->pgid != console.pgrp;
@@ -264,7 +264,7 @@ _Static_assert(sizeof(struct termios) == 36, "Linux's struct termios is 36 bytes
 /* Is the console the caller's controlling TTY? */
 static bool is_ctty(void)
 {
-	return READ_ONCE(console.session) && READ_ONCE(console.session) == current->sid;
+	return READ_ONCE(console.session) && READ_ONCE(console.session) == current->leader->sid;
 }
 
 /* The console stops being session sid's controlling TTY: its foreground
@@ -287,7 +287,7 @@ static void release_ctty(int sid)
  * only with arg 1 (stealing: Numbat's processes are all root). */
 static int64_t set_ctty(uint64_t steal)
 {
-	struct proc *p = current;
+	struct proc *p = current->leader;
 	int64_t r = 0;
 
 	if (p->pid != p->sid)
@@ -313,9 +313,9 @@ static int64_t set_pgrp(const int *uarg)
 	if (pgid < 0)
 		return -EINVAL;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	bool ours = pgrp_in_session(pgid, current->sid), any = false;
+	bool ours = pgrp_in_session(pgid, current->leader->sid), any = false;
 	proc_for_each(q)
-		any |= q->state != P_ZOMBIE && q->pgid == pgid;
+		any |= q->leader == q && q->nr_threads && q->pgid == pgid;
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (!ours)
 		return any ? -EPERM : -ESRCH;
@@ -343,8 +343,8 @@ static int64_t tty_job_ioctl(uint64_t cmd, void *arg)
 	case TIOCSPGRP:
 		return set_pgrp(arg);
 	case TIOCNOTTY:
-		if (current->pid == current->sid)
-			release_ctty(current->sid);
+		if (current->tgid == current->leader->sid)
+			release_ctty(current->leader->sid);
 		return 0;
 	}
 	return -EINVAL;
@@ -402,12 +402,13 @@ void tty_console_ctty(int sid, int pgrp)
 	spin_unlock_irqrestore(&console.lock, flags);
 }
 
-/* A process exits: if it leads the session the console belongs to, the
- * console is released (its foreground group gets SIGHUP). */
-void tty_session_exit(struct proc *p)
+/* The leader of session sid ended (its last thread exited): if the
+ * console belongs to that session, it is released (its foreground group
+ * gets SIGHUP). No lock held. */
+void tty_session_exit(int sid)
 {
-	if (p->pid == p->sid && READ_ONCE(console.session) == p->sid)
-		release_ctty(p->sid);
+	if (READ_ONCE(console.session) == sid)
+		release_ctty(sid);
 }
 
 /* /dev/tty and /dev/console (5:0, 5:1) are both the one console. */

@@ -1,5 +1,7 @@
 /*
- * ITIMER_REAL: a per-process timer that sends SIGALRM when the clock
+ * ITIMER_REAL: a per-process timer (kept in the thread group's leader, so
+ * every thread sets and reads the same one) that sends SIGALRM to the
+ * process (any thread that does not block it takes it) when the clock
  * passes p->itimer_at, then re-arms itself every p->itimer_every ns (0:
  * once). alarm(2) is the one-shot form in whole seconds. As Linux, the
  * timer survives exec and is not inherited by fork.
@@ -11,8 +13,9 @@
  *
  * Locking: itimer_lock (taken with interrupts off: the tick takes it)
  * protects the list and every itimer_at/itimer_every. Lock order:
- * itimer_lock is never held while proc_lock is taken; the tick collects
- * pids under it and signals them after dropping it.
+ * itimer_lock is never held while proc_lock is taken (it may be taken
+ * under proc_lock: the process's last thread disarms it at exit); the
+ * tick collects pids under it and signals them after dropping it.
  */
 #include <kernel/itimer.h>
 #include <kernel/proc.h>
@@ -54,7 +57,7 @@ static void set_locked(struct proc *p, uint64_t now, uint64_t value, uint64_t ev
  * the previous setting. Takes itimer_lock. */
 static void itimer_set(uint64_t value, uint64_t every, uint64_t *old_left, uint64_t *old_every)
 {
-	struct proc *p = current;
+	struct proc *p = current->leader;       /* the process's timer */
 	uint64_t flags = spin_lock_irqsave(&itimer_lock), now = clock_ns();
 
 	get_locked(p, now, old_left, old_every);
@@ -67,6 +70,18 @@ void itimer_exit(struct proc *p)
 	uint64_t flags = spin_lock_irqsave(&itimer_lock);
 
 	set_locked(p, 0, 0, 0);
+	spin_unlock_irqrestore(&itimer_lock, flags);
+}
+
+/* exec from a thread: `to` becomes the leader in place of `from`, and
+ * takes its timer (it survives exec). May be called under proc_lock. */
+void itimer_move(struct proc *to, struct proc *from)
+{
+	uint64_t flags = spin_lock_irqsave(&itimer_lock), now = clock_ns();
+	uint64_t at = from->itimer_at, every = from->itimer_every;
+
+	set_locked(from, now, 0, 0);
+	set_locked(to, now, at > now ? at - now : (at ? 1 : 0), every);
 	spin_unlock_irqrestore(&itimer_lock, flags);
 }
 
@@ -137,7 +152,7 @@ SYSCALL(getitimer)
 	if (a0 != ITIMER_REAL)
 		return -EINVAL;
 	uint64_t flags = spin_lock_irqsave(&itimer_lock);
-	get_locked(current, clock_ns(), &left, &every);
+	get_locked(current->leader, clock_ns(), &left, &every);
 	spin_unlock_irqrestore(&itimer_lock, flags);
 	to_itimerval(&v, left, every);
 	return copy_to_user((void *)a1, &v, sizeof(v)) ? -EFAULT : 0;

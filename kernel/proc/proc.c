@@ -253,8 +253,6 @@ void proc_exit(int status)
 	BUG_ON(p == this_cpu()->rq.idle);
 	p->exit_status = status;
 	proc_mm_release(p);             /* clear_child_tid, vfork parent */
-	itimer_exit(p);
-	tty_session_exit(p);
 	release_resources(p);
 	proc_on_exit(p);
 	struct list_head orphans = LIST_HEAD_INIT(orphans);
@@ -262,14 +260,22 @@ void proc_exit(int status)
 	struct proc *leader = p->leader;
 	bool process_dead = thread_exit_locked(p);   /* its last thread */
 
-	if (process_dead)
+	int ended_sid = 0;
+
+	if (process_dead) {
 		reparent_children(leader, &orphans);
+		itimer_exit(leader);        /* a leaf lock: see itimer.c */
+		if (leader->pid == leader->sid)
+			ended_sid = leader->sid;
+	}
 	sched_make_zombie(p);
 	if (process_dead && leader->parent && leader->exit_signal)
 		signal_send_locked(leader->parent, leader->exit_signal);
 	if (process_dead && leader->parent)
 		wake_up_all(&leader->parent->child_exit);
 	spin_unlock_irqrestore(&proc_lock, flags);
+	if (ended_sid)
+		tty_session_exit(ended_sid);    /* a session leader's process ended */
 	while (!list_empty(&orphans)) {
 		struct proc *z = list_first_entry(&orphans, struct proc, sibling);
 		list_del(&z->sibling);

@@ -104,6 +104,13 @@ static bool blocks(const struct proc *t, int sig)
 	return (t->sigmask & bit(sig)) && sig != SIGKILL;
 }
 
+/* Would thread t take sig now: it does not block it, or it waits for it
+ * in rt_sigtimedwait? */
+static bool wants(const struct proc *t, int sig)
+{
+	return !blocks(t, sig) || (READ_ONCE(t->sigwait_set) & bit(sig));
+}
+
 /* The thread of p's process to take a process-directed sig: p if it
  * wants it, else another that does, else p (or, p gone, the first live
  * thread: a blocked signal waits there). proc_lock held. */
@@ -112,11 +119,11 @@ static struct proc *pick_thread(struct proc *p, int sig)
 	struct list_head *l;
 	struct list_head *threads = &p->leader->threads;
 
-	if (!blocks(p, sig) && p->state != P_ZOMBIE)   /* a leader gone first */
+	if (wants(p, sig) && p->state != P_ZOMBIE)   /* a leader gone first */
 		return p;
 	list_for_each(l, threads) {
 		struct proc *t = list_entry(l, struct proc, thread_node);
-		if (!blocks(t, sig))
+		if (wants(t, sig))
 			return t;
 	}
 	if (p->state == P_ZOMBIE && !list_empty(threads))
@@ -240,7 +247,7 @@ void signal_deliver(void)
 	if (sa->handler == SIG_DFL && sig_stops(sig)) {
 		/* POSIX: nobody would continue an orphaned group; only
 		 * SIGSTOP stops it. */
-		if (sig == SIGSTOP || !pgrp_orphaned(p->pgid))
+		if (sig == SIGSTOP || !pgrp_orphaned(p->leader->pgid))
 			jobctl_stop(sig);       /* back here once continued */
 		return;
 	}

@@ -64,7 +64,8 @@ SYSCALL(kill)
 	if (pid == -1)
 		return proc_kill_all((int)a1);
 	if (pid <= 0)
-		return proc_kill_pgrp(pid ? (int)(0U - (unsigned)pid) : current->pgid, (int)a1);
+		return proc_kill_pgrp(pid ? (int)(0U - (unsigned)pid) : current->leader->pgid,
+				      (int)a1);
 	return proc_kill(pid, (int)a1);
 }
 

@@ -9,17 +9,24 @@
  * goes on;
  * SIGKILL ends a stopped child; and, where stdin is the controlling TTY,
  * SIGTTIN for a background reader and SIGTTOU for a background
- * tcsetpgrp. Runs on Linux too (the TTY checks skip without a TTY).
+ * tcsetpgrp. A process of three threads: SIGSTOP (or SIGTSTP to one
+ * thread) stops all three (their counters stop), wait4 reports the stop
+ * and the continue once each, SIGCONT resumes all three, kill(-pgrp)
+ * runs its handler once; setpgid(0, 0) from a thread moves the process.
+ * Runs on Linux too (the TTY checks skip without a TTY).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -474,11 +481,171 @@ static void check_tty(void)
 	ok(exited_with(st, 0), "with SIGTTOU ignored, a background group may take the foreground");
 }
 
+/* ---- a process of several threads: job control acts on the process ---- */
+
+#define GROUP_THREADS 3
+
+/* Shared with the parent (MAP_SHARED): each thread's loop count. */
+struct group_share {
+	volatile long count[GROUP_THREADS];
+	volatile int tid[GROUP_THREADS];
+	volatile int usr1_runs;
+};
+
+static struct group_share *gs;
+
+static void *group_counter(void *arg)
+{
+	long i = (long)arg;
+
+	gs->tid[i] = (int)syscall(SYS_gettid);
+	for (;;) {
+		gs->count[i]++;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+static void on_group_usr1(int sig)
+{
+	(void)sig;
+	__atomic_fetch_add(&gs->usr1_runs, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A child of GROUP_THREADS threads in a group of its own, each counting
+ * in gs; it handles SIGUSR1 by counting that too. */
+static pid_t group_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pthread_t t;
+		setpgid(0, 0);
+		catch(SIGUSR1, on_group_usr1, SA_RESTART);
+		for (long i = 1; i < GROUP_THREADS; i++)
+			pthread_create(&t, NULL, group_counter, (void *)i);
+		group_counter((void *)0);
+	}
+	setpgid(pid, pid);
+	return pid;
+}
+
+static void counts(long *c)
+{
+	for (int i = 0; i < GROUP_THREADS; i++)
+		c[i] = gs->count[i];
+}
+
+/* How many threads counted since c was taken (and take it again). */
+static int moved(long *c)
+{
+	int n = 0;
+
+	for (int i = 0; i < GROUP_THREADS; i++) {
+		n += gs->count[i] != c[i];
+		c[i] = gs->count[i];
+	}
+	return n;
+}
+
+/* Every thread has counted at least once: all have started. */
+static void group_started(void)
+{
+	for (int i = 0; i < 500; i++) {
+		int all = 1;
+		for (int t = 0; t < GROUP_THREADS; t++)
+			all &= gs->count[t] > 0;
+		if (all)
+			return;
+		nap(10);
+	}
+}
+
+static void check_group_stop(void)
+{
+	long c[GROUP_THREADS];
+	int st;
+
+	gs = mmap(NULL, sizeof(*gs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	memset((void *)gs, 0, sizeof(*gs));
+	pid_t pid = group_child();
+	group_started();
+	kill(pid, SIGSTOP);
+	st = wait_for(pid, WUNTRACED);
+	ok(WIFSTOPPED(st) && st == 0x137f, "3 threads: wait4(WUNTRACED) sees the stop: %#x", st);
+	nap(20);
+	counts(c);
+	nap(150);
+	ok(moved(c) == 0, "SIGSTOP to a process stops all %d of its threads", GROUP_THREADS);
+	ok(state_of(pid) == 'T', "its /proc/PID/status says T: %c", state_of(pid));
+	ok(waitpid(pid, &st, WNOHANG | WUNTRACED) == 0, "the process's stop is reported once");
+	kill(pid, SIGCONT);
+	st = wait_for(pid, WCONTINUED);
+	ok(WIFCONTINUED(st), "wait4(WCONTINUED) sees it continued: %#x", st);
+	ok(waitpid(pid, &st, WNOHANG | WCONTINUED) == 0, "the continue is reported once");
+	nap(150);
+	ok(moved(c) == GROUP_THREADS, "SIGCONT resumes all %d threads", GROUP_THREADS);
+
+	/* A stop sent to one thread (tgkill) stops the whole process too. */
+	syscall(SYS_tgkill, pid, gs->tid[GROUP_THREADS - 1], SIGTSTP);
+	st = wait_for(pid, WUNTRACED);
+	ok(WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP, "SIGTSTP to one thread stops the process: %#x",
+	   st);
+	nap(20);
+	counts(c);
+	nap(150);
+	ok(moved(c) == 0, "... every thread of it");
+	kill(pid, SIGCONT);
+	wait_for(pid, WCONTINUED);
+
+	gs->usr1_runs = 0;
+	kill(-pid, SIGUSR1);
+	nap(150);
+	ok(gs->usr1_runs == 1, "kill(-pgrp) reaches the 3-thread process once: %d handler runs",
+	   gs->usr1_runs);
+	kill(pid, SIGKILL);
+	st = wait_for(pid, 0);
+	ok(killed_by(st, SIGKILL), "SIGKILL ends it (%s)", status_str(st));
+	munmap((void *)gs, sizeof(*gs));
+}
+
+
+static volatile int thread_setpgid = -2;
+
+static void *setpgid_thread(void *arg)
+{
+	(void)arg;
+	thread_setpgid = setpgid(0, 0);
+	return NULL;
+}
+
+/* In a child: setpgid(0, 0) from a thread other than the main one moves
+ * the process (pgid = its pid). Exits 0 if the main thread sees it. */
+static void setpgid_child(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, setpgid_thread, NULL);
+	pthread_join(t, NULL);
+	_exit(thread_setpgid == 0 && getpgrp() == getpid() ? 0 : 1);
+}
+
+static void check_thread_setpgid(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		setpgid_child();
+	int st = wait_for(pid, 0);
+	ok(exited_with(st, 0), "setpgid(0, 0) in a thread makes the process (its pid) a group (%s)",
+	   status_str(st));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "exec-child"))
 		return exec_child(argv[2]);
-	ktap_plan("jobctl", 44);
+	ktap_plan("jobctl", 56);
 	check_ids();
 	check_setsid();
 	check_setpgid();
@@ -489,5 +656,7 @@ int main(int argc, char **argv)
 	check_orphaned();
 	check_restart_after_stop();
 	check_tty();
+	check_group_stop();
+	check_thread_setpgid();
 	return ktap_done();
 }

@@ -8,6 +8,7 @@
 struct proc;
 
 void itimer_tick(void);           /* CPU 0's timer interrupt: fire due timers */
-void itimer_exit(struct proc *p); /* p exits: disarm (no lock held) */
+void itimer_exit(struct proc *p); /* p's process ends: disarm (proc_lock may be held) */
+void itimer_move(struct proc *to, struct proc *from);   /* exec's new leader */
 
 #endif

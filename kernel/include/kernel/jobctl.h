@@ -13,16 +13,20 @@ struct proc;
 #define WREPORT_STOP 1
 #define WREPORT_CONT 2
 
-/* The current process stops with sig (its default action); returns once
- * it is continued or killed. No lock held. */
+/* The current thread stops with sig (its default action), and with it
+ * every thread of its process; returns once continued or killed. No lock
+ * held. */
 void jobctl_stop(int sig);
 /* SIGCONT was sent to p: drop its pending stops and, if stopped, resume
  * it and tell its parent. proc_lock held. */
 void jobctl_continue_locked(struct proc *p);
 /* p was killed: a stopped p runs again to die. proc_lock held. */
 void jobctl_wake_stopped_locked(struct proc *p);
-/* A stop signal was sent to p: drop its pending SIGCONT. */
+/* A stop signal was sent to p's process: drop its pending SIGCONTs. */
 void jobctl_cancel_cont_locked(struct proc *p);
+/* p left its thread group (thread_exit_locked): the group stop may now
+ * be complete. proc_lock held. */
+void jobctl_thread_exit_locked(struct proc *p);
 /* Send sig to every process of group pgid (-ESRCH if none) or, for
  * proc_kill_all, to every user process but init and the caller (as
  * kill(-1, sig)). Take proc_lock; callable from interrupts. */

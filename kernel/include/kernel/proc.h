@@ -196,6 +196,7 @@ struct proc_snapshot {
 	struct mempolicy mpol;     /* its memory policy (numa_maps) */
 	/* For /proc/PID/stat and status (proc_pid.c). */
 	int pid, cpu;
+	int pgid, sid, threads;    /* the process's group, session, live threads */
 	bool kthread;              /* a kernel thread (no user program) */
 	struct proc_acct acct;
 	uint64_t sigmask, pending, sigign, sigcatch;   /* bit sig-1 */

@@ -10,6 +10,6 @@ void tty_input(char c);          /* a byte typed on the console */
 void tty_poll(void);             /* move received bytes in (timer tick) */
 struct proc;
 void tty_console_ctty(int sid, int pgrp);  /* the console controls session sid */
-void tty_session_exit(struct proc *p);     /* p exits: release if it led */
+void tty_session_exit(int sid);            /* its leader's process ended */
 
 #endif
