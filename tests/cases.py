@@ -501,6 +501,20 @@ BUSYBOX_SH = ("echo a b c | busybox tr a-z A-Z | busybox rev & (busybox sleep 1;
               "echo started; wait; echo done")
 
 
+# An interactive ash as the first process (the console is its controlling
+# TTY): a job started in the background, listed, brought to the
+# foreground, stopped with ^Z, continued in the background and killed, as
+# a user at the console would. Each command is typed once the prompt
+# ("~ # ", at the end of the output so far, maybe with line editing's
+# request for the cursor position, which gets no answer) is back.
+PROMPT = r"[~/] # (\x1b\[6n)?$"
+ASH_JOBS_KEYS = [(PROMPT, b"busybox sleep 60 &\n"), (PROMPT, b"jobs\n"), (PROMPT, b"fg\n"),
+                 (r"^busybox sleep 60\r?$", b"\x1a"), (PROMPT, b"jobs\n"), (PROMPT, b"bg\n"),
+                 (PROMPT, b"jobs\n"), (PROMPT, b"kill %1\n"), (PROMPT, b"jobs\n"),
+                 (PROMPT, b"echo jobs-done\n"), (PROMPT, b"exit\n")]
+JOB = r"^\[1\]\+? +"
+
+
 def busybox_cases():
     return [Case("busybox-sh", cmdline=f'init=/bin/busybox poweroff -- sh -c "{BUSYBOX_SH}"',
                  checks=[init_exit_ok,
@@ -508,6 +522,19 @@ def busybox_cases():
                          lines_in_order("started at once, late after 1 s, done after wait",
                                         [r"^started$", r"^late$", r"^done$"]),
                          expect("done is printed once", r"^done$", 1)],
+                 timeout=2 * DEFAULT_TIMEOUT),
+            Case("busybox-jobs", cmdline="init=/bin/busybox poweroff -- sh -i",
+                 keys=ASH_JOBS_KEYS,
+                 checks=[init_exit_ok,
+                         expect("^Z is echoed", r"\^Z", 1),
+                         lines_in_order("running, stopped by ^Z, running again, killed",
+                                        [JOB + r"Running +busybox sleep 60",
+                                         JOB + r"Stopped +busybox sleep 60",
+                                         JOB + r"Stopped +busybox sleep 60",
+                                         r"^\[1\] busybox sleep 60\r?$",   # bg
+                                         JOB + r"Running +busybox sleep 60",
+                                         JOB + r"Terminated +busybox sleep 60",
+                                         r"^jobs-done\r?$"])],
                  timeout=2 * DEFAULT_TIMEOUT)]
 
 
