@@ -158,8 +158,11 @@ build/disk.img: $(USER_BINS)
 qemu: check-machine all
 	$(QEMU_BASE) -nographic $(QEMUEXTRA)
 
+# QEMU_STDIN: what the serial console reads (the harness passes /dev/stdin
+# to type keys, see tests/qemu.py).
+QEMU_STDIN ?= /dev/null
 qemu-nox: check-machine all
-	$(QEMU_BASE) -display none -serial stdio -monitor none $(QEMUEXTRA) </dev/null
+	$(QEMU_BASE) -display none -serial stdio -monitor none $(QEMUEXTRA) <$(QEMU_STDIN)
 
 # GDB wants the -Og build (locals visible): without DEBUG on the command
 # line, qemu-gdb and gdb run again with DEBUG=1 (DEBUG=0 for the -O2 one).

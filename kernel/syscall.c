@@ -59,11 +59,9 @@ void user_return_work(void)
 			signal_deliver();
 			continue;
 		}
-		if (current->sigmask_saved_valid) {   /* rt_sigsuspend, no handler ran */
-			current->sigmask = current->sigmask_saved;
-			current->sigmask_saved_valid = false;
-			continue;
-		}
+		if (signal_return_mask())   /* after every deliverable signal */
+			continue;           /* the old mask may unblock some */
+		signal_restart_finish();    /* no handler took an interrupted call */
 		if (!this_cpu()->rq.need_resched)
 			break;
 		schedule();
@@ -84,6 +82,8 @@ void syscall_dispatch(struct trap_frame *tf)
 	else
 		ret = syscall_invoke(nr, a);
 	uctx_set_return(tf, (uint64_t)ret);
+	if (nr < NR_SYSCALLS && table[nr] != sys_rt_sigreturn)
+		signal_note_restart(nr, ret);    /* not after sigreturn: rax is the user's */
 	user_return_work();
 }
 

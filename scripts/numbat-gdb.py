@@ -21,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(
     globals().get("__file__", os.path.join("scripts", "numbat-gdb.py")))))
 HEADERS = ["kernel/include/kernel/page.h", "arch/x86_64/include/arch/paging.h",
            "arch/x86_64/include/arch/pte.h", "kernel/include/kernel/swap.h"]
-STATES = {1: "RUNNABLE", 2: "RUNNING", 3: "SLEEPING", 4: "ZOMBIE"}
+STATES = {1: "RUNNABLE", 2: "RUNNING", 3: "SLEEPING", 4: "ZOMBIE", 5: "STOPPED"}
 LEVELS = [("PML4", 39), ("PDPT", 30), ("PD", 21), ("PT", 12)]
 LIST_LIMIT = 100000        # a list longer than this is taken to be a loop
 

@@ -65,6 +65,7 @@ class Case:
     post: list = field(default_factory=list)   # fn(image) -> [Result]
     stop_at: str = None             # regex: SIGKILL QEMU after this line...
     stop_after: float = 0.0         # ...and this many seconds
+    keys: list = None               # [(cue regex, bytes)]: typed on the console
 
     def make_vars(self):
         """Make variables for this boot (besides ISO and CMDLINE)."""
@@ -113,6 +114,12 @@ USER_TEST_OPTIONS = {"swapon": "ramdisk=4M,2M ", "swapbasic": "swap=150M@1 "}
 # and a page read back keeps its slot for the other): 96 MiB with the
 # CPUs, and a memory-only node holding the 150 MiB swap RAM disk.
 USER_TEST_MACHINES = {"swapbasic": Topology([Node("0-1", 96), Node("none", 160)])}
+# Keys typed on the console for a user test (cue regex, bytes): ttykeys
+# prints "# type: KEY" when its foreground child is ready for it.
+# (The console ends lines with \r\n.)
+USER_TEST_KEYS = {"ttykeys": [(r"^# type: \^C\r?$", b"\x03"), (r"^# type: \^Z\r?$", b"\x1a"),
+                              (r"^# type: \^\\\r?$", b"\x1c"),
+                              (r"^# type: \^C without ISIG\r?$", b"\x03")]}
 
 
 def numawatch_plot(boot):
@@ -138,7 +145,11 @@ def numawatch_plot(boot):
 
 
 # Checks a user test's boot gets besides its KTAP and exit status.
-USER_TEST_CHECKS = {"numawatch": [numawatch_plot]}
+USER_TEST_CHECKS = {"numawatch": [numawatch_plot],
+                    # echoed once each: ^C without ISIG is not a signal key
+                    "ttykeys": [expect("the console echoes ^C once", r"^\^C$", 1),
+                                expect("the console echoes ^Z", r"^\^Z$", 1),
+                                expect("the console echoes ^\\", r"^\^\\$", 1)]}
 
 
 def swap_disk(mib, label="from-linux"):
@@ -379,6 +390,7 @@ def user_test_cases():
             Case(f"user-{n}", cmdline=USER_TEST_OPTIONS.get(n, "")
                  + f"rmap_check=500 init=/tests/{n} poweroff",
                  machine=USER_TEST_MACHINES.get(n), numa=n in USER_TEST_MACHINES,
+                 keys=USER_TEST_KEYS.get(n),
                  checks=[user_ktap, init_exit_ok, RMAP_CHECK_500] + USER_TEST_CHECKS.get(n, []),
                  post=[fsimg.post_fsck] + ([fsimg.post_filemap] if n == "filemap" else []),
                  timeout=3 * DEFAULT_TIMEOUT)
@@ -519,6 +531,20 @@ BUSYBOX_SH = ("echo a b c | busybox tr a-z A-Z | busybox rev & (busybox sleep 1;
               "echo started; wait; echo done")
 
 
+# An interactive ash as the first process (the console is its controlling
+# TTY): a job started in the background, listed, brought to the
+# foreground, stopped with ^Z, continued in the background and killed, as
+# a user at the console would. Each command is typed once the prompt
+# ("~ # ", at the end of the output so far, maybe with line editing's
+# request for the cursor position, which gets no answer) is back.
+PROMPT = r"[~/] # (\x1b\[6n)?$"
+ASH_JOBS_KEYS = [(PROMPT, b"busybox sleep 60 &\n"), (PROMPT, b"jobs\n"), (PROMPT, b"fg\n"),
+                 (r"^busybox sleep 60\r?$", b"\x1a"), (PROMPT, b"jobs\n"), (PROMPT, b"bg\n"),
+                 (PROMPT, b"jobs\n"), (PROMPT, b"kill %1\n"), (PROMPT, b"jobs\n"),
+                 (PROMPT, b"echo jobs-done\n"), (PROMPT, b"exit\n")]
+JOB = r"^\[1\]\+? +"
+
+
 def busybox_cases():
     return [Case("busybox-sh", cmdline=f'init=/bin/busybox poweroff -- sh -c "{BUSYBOX_SH}"',
                  checks=[init_exit_ok,
@@ -526,6 +552,19 @@ def busybox_cases():
                          lines_in_order("started at once, late after 1 s, done after wait",
                                         [r"^started$", r"^late$", r"^done$"]),
                          expect("done is printed once", r"^done$", 1)],
+                 timeout=2 * DEFAULT_TIMEOUT),
+            Case("busybox-jobs", cmdline="init=/bin/busybox poweroff -- sh -i",
+                 keys=ASH_JOBS_KEYS,
+                 checks=[init_exit_ok,
+                         expect("^Z is echoed", r"\^Z", 1),
+                         lines_in_order("running, stopped by ^Z, running again, killed",
+                                        [JOB + r"Running +busybox sleep 60",
+                                         JOB + r"Stopped +busybox sleep 60",
+                                         JOB + r"Stopped +busybox sleep 60",
+                                         r"^\[1\] busybox sleep 60\r?$",   # bg
+                                         JOB + r"Running +busybox sleep 60",
+                                         JOB + r"Terminated +busybox sleep 60",
+                                         r"^jobs-done\r?$"])],
                  timeout=2 * DEFAULT_TIMEOUT)]
 
 

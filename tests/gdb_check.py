@@ -183,6 +183,24 @@ SESSIONS = [
         ("the trap frame enters the handler, sig 10 in rdi", r"rdi = 0xa, .*rip = 0x4\w+, cs = 0x23"),
         ("then sys_rt_sigreturn", STOP + r"sys_rt_sigreturn \("),
     ], doc="docs/processes.md"),
+    # docs/processes.md section 11: a child of the jobctl test stops with
+    # SIGSTOP (jobctl_stop, on its way back to user mode), then its parent's
+    # SIGCONT makes it runnable again (sched_continue from kill).
+    Session("stop", "init=/tests/jobctl poweroff", [
+        "break jobctl_stop", "continue", "bt", "p sig", f"p {CUR}->pgid",
+        "delete 1", "break sched_continue", "continue", "bt", "p p->state", "p p->stop_sig",
+        "p p->wait_report", "finish", "p p->state",
+    ], [
+        ("stops in jobctl_stop", STOP + r"jobctl_stop \(sig=(sig@entry=)?19\)"),
+        ("bt: from signal_deliver on the way back to user mode", r"^#1\s+0x\w+ in signal_deliver \("),
+        ("the signal is SIGSTOP", r"^\$1 = 19$"),
+        ("then sched_continue", STOP + r"sched_continue \("),
+        ("bt: the parent's kill(pid, SIGCONT)", r"^#\d+\s+0x\w+ in sys_kill \("),
+        ("the child is STOPPED (5)", r"^\$3 = 5$"),
+        ("its stop is over", r"^\$4 = 0$"),
+        ("wait4 gets a continue report (WREPORT_CONT)", r"^\$5 = 2$"),
+        ("then RUNNABLE (1), or already RUNNING (2) elsewhere", r"^\$6 = [12]$"),
+    ], doc="docs/processes.md"),
     # docs/numa.md section 8: numa_maps counting the numawatch test's
     # region once it is all on node 1 (the test's own read of its line).
     Session("numamaps", "init=/tests/numawatch poweroff", [

@@ -109,19 +109,48 @@ def make_args(target, name, make_vars):
              f"ISO={iso}"] + [f"{k}={v}" for k, v in make_vars.items()])
 
 
-def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None, stop_after=0.0):
+class Typist:
+    """Types keys on the serial console: keys is a list of (cue, data); once
+    the output after the previous cue matches regex cue, data (bytes) is
+    written to QEMU's stdin. Cues are matched in order."""
+
+    def __init__(self, proc, keys):
+        self.proc, self.keys, self.pos = proc, list(keys), 0
+
+    def feed(self, output):
+        while self.keys:
+            cue, data = self.keys[0]
+            m = re.search(cue.encode(), output[self.pos:], re.M)
+            if not m:
+                return
+            self.pos += m.end()
+            self.keys.pop(0)
+            try:
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self.keys = []
+
+
+def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None, stop_after=0.0,
+         keys=None):
     """Run `make qemu-nox` for build/tests/NAME.iso with make_vars, saving its
     output (the serial console) in log. Returns (output, timed_out, returncode).
     With stop_at (a regex), the boot is cut short like a power failure:
     stop_after seconds after a line matching it is printed, make and QEMU are
-    killed with SIGKILL (returncode is then -9); the guest gets no warning."""
+    killed with SIGKILL (returncode is then -9); the guest gets no warning.
+    With keys (see Typist), the console's input is typed as cues appear."""
+    if keys:
+        make_vars = dict(make_vars, QEMU_STDIN="/dev/stdin")
     args = make_args("qemu-nox", name, make_vars)
     echo = Echo(name) if verbose else None
     with open(log, "wb") as fh:
         fh.write(("# " + shlex.join(args) + "\n").encode())
-        proc = subprocess.Popen(args, cwd=ROOT, env=make_env(), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(args, cwd=ROOT, env=make_env(),
+                                stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+        typist = Typist(proc, keys) if keys else None
         if procs is not None:
             procs.add(proc)
         chunks = []
@@ -138,6 +167,8 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None,
                         echo.feed(data)
                     if stop_re and not seen.is_set() and stop_re.search(b"".join(chunks)):
                         seen.set()
+                    if typist:
+                        typist.feed(b"".join(chunks))
             except (OSError, ValueError):    # closed under us after a hang
                 pass
 

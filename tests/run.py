@@ -63,7 +63,7 @@ def run_case(case, opts, procs):
         make_vars.setdefault("DISK", disk_copy(case.name))
         image = os.path.join(ROOT, make_vars["DISK"])
     out, timed_out, rc = boot(case.name, make_vars, timeout, log, opts.verbose, procs,
-                              case.stop_at, case.stop_after)
+                              case.stop_at, case.stop_after, case.keys)
     lines = clean_lines(out)
     b = Boot(lines, timed_out, rc, timeout, ROOT)
     b.extra["stopped"] = bool(case.stop_at) and not timed_out and rc == -9

@@ -20,7 +20,9 @@ faccessat faccessat2 statfs fstatfs sysinfo getgroups setgroups setuid setgid
 setreuid setregid setresuid getresuid setresgid getresgid getpriority
 setpriority time gettimeofday clock_getres clock_nanosleep preadv pwritev
 preadv2 pwritev2 fdatasync sendfile copy_file_range prctl getrusage times clone futex
-rt_sigsuspend tgkill tkill set_robust_list get_robust_list mremap "
+rt_sigsuspend tgkill tkill set_robust_list poll ppoll select pselect6
+rt_sigtimedwait rt_sigpending alarm setitimer getitimer setsid setpgid getpgid
+getpgrp getsid sigaltstack get_robust_list mremap "
 allowed=$(echo $allowed)
 log=$(mktemp)
 strace -f -qq -o "$log" "$@" >/dev/null 2>&1 || true

@@ -2,7 +2,8 @@
  * Signal frames, in Linux's x86-64 layout, so that a libc's sigaction and
  * sigreturn work unchanged (uctx.h):
  *
- *   user stack, growing down
+ *   user stack, growing down (or the sigaltstack, from its top, for a
+ *   handler with SA_ONSTACK: then there is no red zone to skip)
  *   | ...interrupted code's stack... |
  *   | 128-byte red zone, left alone  |
  *   | FXSAVE area (512, 64-aligned)  |  <- sigcontext.fpstate
@@ -76,11 +77,20 @@ static void load_regs(struct trap_frame *tf, const struct sigcontext *c)
 	tf->cs = USER_CS, tf->ss = USER_DS;
 }
 
+/* uc_stack: the sigaltstack in force (SS_DISABLE without one). */
+static void save_altstack(struct ucontext *uc, const struct proc *p, uint64_t stack_top)
+{
+	uc->ss_sp = p->altstack_sp;
+	uc->ss_size = p->altstack_size;
+	uc->ss_flags = !p->altstack_size ? 2 /* SS_DISABLE */ : stack_top ? 1 /* SS_ONSTACK */ : 0;
+}
+
 int uctx_push_sigframe(struct proc *p, int sig, uint64_t addr, uint64_t handler,
-		       uint64_t restorer, uint64_t sigmask)
+		       uint64_t restorer, uint64_t sigmask, uint64_t stack_top)
 {
 	struct trap_frame *tf = p->tf;
-	uint64_t fp = ALIGN_DOWN(tf->rsp - 128 - 512, 64);
+	uint64_t top = stack_top ? stack_top : tf->rsp - 128;
+	uint64_t fp = ALIGN_DOWN(top - 512, 64);
 	uint64_t sp = ALIGN_DOWN(fp - sizeof(struct rt_sigframe), 16) - 8;
 	struct rt_sigframe f;
 
@@ -88,6 +98,7 @@ int uctx_push_sigframe(struct proc *p, int sig, uint64_t addr, uint64_t handler,
 	f.pretcode = restorer;
 	save_regs(&f.uc.mc, tf);
 	f.uc.mc.fpstate = fp;
+	save_altstack(&f.uc, p, stack_top);
 	f.uc.mc.cr2 = addr;
 	f.uc.sigmask = sigmask;
 	f.info.signo = sig;

@@ -15,6 +15,7 @@
 #include <kernel/proc_stat.h>
 #include <kernel/bootinfo.h>
 #include <kernel/tty.h>
+#include <kernel/itimer.h>
 #include <kernel/watchdog.h>
 
 #define PIT_HZ 1193182
@@ -28,8 +29,10 @@ static void timer_tick(struct trap_frame *tf)
 	this_cpu()->ticks++;
 	acct_tick(tf->cs & 3);          /* charged to what it interrupted */
 	watchdog_tick();                /* is the next CPU still ticking? */
-	if (this_cpu()->id == 0)
+	if (this_cpu()->id == 0) {
 		tty_poll();                 /* console input (kernel/drivers/tty.c) */
+		itimer_tick();              /* SIGALRM (kernel/proc/itimer.c) */
+	}
 	if (this_cpu()->rq.idle)
 		sched_tick();
 }

@@ -3,13 +3,16 @@
  * read() blocks while the pipe is empty and a writer exists (then returns
  * 0: end of file); write() blocks while it is full and a reader exists,
  * and with no reader fails with -EPIPE after sending SIGPIPE. A write of
- * at most PIPE_BUF bytes goes in whole (POSIX), never interleaved.
+ * at most PIPE_BUF bytes goes in whole (POSIX), never interleaved. A wait
+ * cut short by a signal returns -ERESTARTSYS: EINTR if a handler without
+ * SA_RESTART runs, else the call starts again (kernel/proc/signal.c).
  *
  * Locking: pipe->lock protects the buffer, the counts and the ends.
  * Copies to and from user memory happen without it (they may fault), so
  * each side copies through a kernel bounce buffer in chunks.
  */
 #include <kernel/pipe.h>
+#include <kernel/poll.h>
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/slab.h>
@@ -79,13 +82,13 @@ static ssize_t pipe_read(struct file *f, struct uio *u, uint64_t *pos)
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (wait_event(&p->wait, READ_ONCE(p->count) || !READ_ONCE(p->writers)))
-			return -EINTR;
+			return -ERESTARTSYS;       /* EINTR, or again (signal.c) */
 	}
 	return done;
 }
 
 /* Put n bytes of chunk into the pipe, waiting for room; returns the
- * bytes put, or -EPIPE / -EAGAIN / -EINTR if none could be. */
+ * bytes put, or -EPIPE / -EAGAIN / -ERESTARTSYS if none could be. */
 static ssize_t put_all(struct file *f, struct pipe *p, const char *chunk, size_t n)
 {
 	size_t off = 0;
@@ -107,7 +110,7 @@ static ssize_t put_all(struct file *f, struct pipe *p, const char *chunk, size_t
 		if (f->flags & O_NONBLOCK)
 			return off ? (ssize_t)off : -EAGAIN;
 		if (wait_event(&p->wait, READ_ONCE(p->count) < PIPE_SIZE || !READ_ONCE(p->readers)))
-			return off ? (ssize_t)off : -EINTR;
+			return off ? (ssize_t)off : -ERESTARTSYS;
 	}
 	return off;
 }
@@ -139,7 +142,7 @@ static ssize_t write_atomic(struct file *f, struct pipe *p, struct uio *u)
 			r = -EAGAIN;
 		} else if (wait_event(&p->wait, PIPE_SIZE - READ_ONCE(p->count) >= (size_t)r ||
 				      !READ_ONCE(p->readers))) {
-			r = -EINTR;
+			r = -ERESTARTSYS;
 		}
 	}
 	kfree(buf);
@@ -192,11 +195,37 @@ static int64_t pipe_lseek(struct file *f, int64_t off, int whence)
 	return -ESPIPE;
 }
 
+/* poll: the read end is readable with bytes held and hung up without
+ * writers; the write end is writable with room for an atomic write
+ * (PIPE_BUF) and in error without readers. No lock: a snapshot, and a
+ * change after it wakes p->wait, which poll has joined first. */
+static uint32_t pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	uint32_t mask = 0;
+
+	poll_wait(pt, &p->wait);
+	if (f->ops == &pipe_read_ops) {
+		if (READ_ONCE(p->count))
+			mask |= POLLIN | POLLRDNORM;
+		if (!READ_ONCE(p->writers))
+			mask |= POLLHUP;
+	} else {
+		if (PIPE_SIZE - READ_ONCE(p->count) >= PIPE_BUF)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!READ_ONCE(p->readers))
+			mask |= POLLERR;
+	}
+	return mask;
+}
+
 static const struct file_ops pipe_read_ops = {
 	.read = pipe_read, .lseek = pipe_lseek, .release = pipe_release,
+	.poll = pipe_poll,
 };
 static const struct file_ops pipe_write_ops = {
 	.write = pipe_write, .lseek = pipe_lseek, .release = pipe_release,
+	.poll = pipe_poll,
 };
 
 int pipe_create(struct file **r, struct file **w, bool nonblock)

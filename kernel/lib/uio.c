@@ -8,10 +8,12 @@
  * fit before the bad page; only a copy that gets nowhere is -EFAULT. */
 ssize_t uio_copy_out(struct uio *u, const void *src, size_t n)
 {
-	n = MIN(n, u->resid);
+	size_t want = MIN(n, u->resid);
+
+	n = want;
 	if (u->user) {
 		n -= copy_to_user(u->base, src, n);
-		if (!n && u->resid)
+		if (!n && want)            /* nothing asked is no fault (EOF) */
 			return -EFAULT;
 	} else {
 		memcpy(u->base, src, n);
@@ -23,10 +25,12 @@ ssize_t uio_copy_out(struct uio *u, const void *src, size_t n)
 
 ssize_t uio_copy_in(struct uio *u, void *dst, size_t n)
 {
-	n = MIN(n, u->resid);
+	size_t want = MIN(n, u->resid);
+
+	n = want;
 	if (u->user) {
 		n -= copy_from_user(dst, u->base, n);
-		if (!n && u->resid)
+		if (!n && want)
 			return -EFAULT;
 	} else {
 		memcpy(dst, u->base, n);

@@ -28,3 +28,15 @@ KTEST(usercopy, uio_kernel_and_user)
 	KTEST_EXPECT_EQ(t, k.resid, 0);
 	KTEST_EXPECT_EQ(t, uio_copy_out(&u, src, 4), -EFAULT);
 }
+
+/* Copying 0 bytes is no fault, even to a user buffer with room left: a
+ * read at end of file (the console after ^D) returns 0, not EFAULT. */
+KTEST(usercopy, uio_zero_bytes_is_not_a_fault)
+{
+	char src[4] = "abc";
+	struct uio u = UIO_USER((void *)0x10000000, 16);
+
+	KTEST_EXPECT_EQ(t, uio_copy_out(&u, src, 0), 0);
+	KTEST_EXPECT_EQ(t, uio_copy_in(&u, src, 0), 0);
+	KTEST_EXPECT_EQ(t, u.resid, 16);
+}

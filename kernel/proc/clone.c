@@ -96,8 +96,12 @@ static void clone_regs(struct proc *child, struct proc *parent, const struct clo
 	child->mpol_il_prev = parent->mpol_il_prev;
 	child->cpu = parent->cpu;
 	child->fs_base = r->flags & CLONE_SETTLS ? r->tls : parent->fs_base;
-	memcpy(child->sigactions, parent->sigactions, sizeof(child->sigactions));
+	memcpy(child->sigactions, parent->leader->sigactions, sizeof(child->sigactions));
 	child->sigmask = parent->sigmask;
+	if ((r->flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM) {
+		child->altstack_sp = parent->altstack_sp;   /* as Linux: kept, but not */
+		child->altstack_size = parent->altstack_size;   /* by a new thread */
+	}
 	proc_copy_settings(child, parent);      /* ids, nice, prctl's: copied,
 						   as Linux copies a thread's cred */
 	fpu_save(child->fpu);                   /* the parent's live FPU state */
@@ -154,6 +158,8 @@ static int clone_link(struct proc *child, struct proc *parent, uint64_t flags,
 			p = p->parent;
 		child->parent = p;
 		list_add_tail(&child->sibling, &p->children);
+		child->pgid = parent->leader->pgid;     /* job control: same group, */
+		child->sid = parent->leader->sid;       /* session (jobctl.c) */
 	}
 	if (!err)
 		child->vfork_done = vd;

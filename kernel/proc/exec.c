@@ -272,6 +272,7 @@ static void commit(struct proc *p, const char *path)
 	}
 	if (p->fdt)
 		fdtable_close_on_exec(p->fdt);
+	p->altstack_sp = p->altstack_size = 0;       /* the sigaltstack is gone */
 }
 
 static int open_executable(const char *path, struct file **f)
@@ -321,6 +322,7 @@ int do_execve(const char *path, struct exec_args *a)
 	if (!err) {
 		record_layout(p->mm, &sp, a, path);
 		commit(p, path);
+		WRITE_ONCE(p->did_exec, true);   /* setpgid by its parent: EACCES now */
 		start_regs(p, im.entry, sp.sp);
 	}
 	kfree(sp.words);

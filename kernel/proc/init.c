@@ -56,6 +56,7 @@ static int init_main(void *unused)
 	argv[argc] = NULL;
 	p->fs = fs_new(vfs_root());
 	int err = p->fs && p->fs->cwd ? open_console(p) : -ENOENT;
+	tty_console_ctty(p->sid, p->pgid);   /* job control for a shell run as init */
 	if (!err)
 		err = exec_args_from_kernel(&args, argv, init_envp);
 	if (!err)

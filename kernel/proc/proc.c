@@ -21,6 +21,9 @@
 #include <kernel/files.h>
 #include <kernel/clone.h>
 #include <kernel/thread.h>
+#include <kernel/jobctl.h>
+#include <kernel/itimer.h>
+#include <kernel/tty.h>
 #include <arch/sched.h>
 #include <arch/trap.h>
 
@@ -44,6 +47,7 @@ static void proc_init_fields(struct proc *p, const char *name)
 	list_init(&p->children);
 	list_init(&p->sibling);
 	list_init(&p->sleep_node);
+	list_init(&p->itimer_node);
 	waitq_init(&p->child_exit);
 	p->exit_signal = SIGCHLD;       /* clone may choose another */
 }
@@ -255,14 +259,22 @@ void proc_exit(int status)
 	struct proc *leader = p->leader;
 	bool process_dead = thread_exit_locked(p);   /* its last thread */
 
-	if (process_dead)
+	int ended_sid = 0;
+
+	if (process_dead) {
 		reparent_children(leader, &orphans);
+		itimer_exit(leader);        /* a leaf lock: see itimer.c */
+		if (leader->pid == leader->sid)
+			ended_sid = leader->sid;
+	}
 	sched_make_zombie(p);
 	if (process_dead && leader->parent && leader->exit_signal)
 		signal_send_locked(leader->parent, leader->exit_signal);
 	if (process_dead && leader->parent)
 		wake_up_all(&leader->parent->child_exit);
 	spin_unlock_irqrestore(&proc_lock, flags);
+	if (ended_sid)
+		tty_session_exit(ended_sid);    /* a session leader's process ended */
 	while (!list_empty(&orphans)) {
 		struct proc *z = list_first_entry(&orphans, struct proc, sibling);
 		list_del(&z->sibling);
@@ -277,20 +289,40 @@ void kthread_exit(int status)
 	proc_exit(W_EXITCODE(status));
 }
 
-/* Does child c answer wait4(pid, options)? Without __WALL, __WCLONE
+/* Does child c answer wait4(pid, options)? pid > 0: that process, -1
+ * any, 0 the caller's group, < -1 group -pid. Without __WALL, __WCLONE
  * asks for the children whose exit signal is not SIGCHLD, its absence
- * for the others (Linux's rule). */
-static bool matches(const struct proc *c, int pid, int options)
+ * for the others (Linux's rule). self: the caller's process. */
+static bool matches(const struct proc *c, int pid, int options, const struct proc *self)
 {
 	bool clone_child = c->exit_signal != SIGCHLD;
 
 	if (!(options & __WALL) && clone_child != !!(options & __WCLONE))
 		return false;
-	return pid <= 0 || c->pid == pid;     /* no process groups: 0, -1: any */
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == -1)
+		return true;
+	return c->pgid == (pid == 0 ? self->pgid : -pid);
 }
 
-/* A zombie child matching pid, unlinked from p, or NULL. proc_lock held. */
-static struct proc *take_zombie(struct proc *p, int pid, int options, bool *have)
+/* Is c's whole process dead (every thread gone), ready to be reaped? */
+static bool dead(const struct proc *c)
+{
+	return c->state == P_ZOMBIE && !c->nr_threads;
+}
+
+/* Has c something for a wait4 with these options to report? */
+static bool reportable(const struct proc *c, int options)
+{
+	return dead(c) ||
+	       ((options & WUNTRACED) && c->wait_report == WREPORT_STOP) ||
+	       ((options & WCONTINUED) && c->wait_report == WREPORT_CONT);
+}
+
+/* A child matching pid with a report, or NULL; *have: any child matches.
+ * proc_lock held. */
+static struct proc *find_reportable(struct proc *p, int pid, int options, bool *have)
 {
 	struct list_head *l;
 
@@ -298,60 +330,67 @@ static struct proc *take_zombie(struct proc *p, int pid, int options, bool *have
 	list_for_each(l, &p->children) {
 		struct proc *c = list_entry(l, struct proc, sibling);
 
-		if (!matches(c, pid, options))
+		if (!matches(c, pid, options, p))
 			continue;
 		*have = true;
-		if (c->state == P_ZOMBIE && !c->nr_threads) {
-			list_del(&c->sibling);
+		if (reportable(c, options))
 			return c;
-		}
 	}
 	return NULL;
 }
 
-static bool zombie_ready(struct proc *p, int pid, int options)
+static bool child_ready(struct proc *p, int pid, int options)
 {
 	bool have;
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
-	struct list_head *l;
-	bool ready = false;
+	bool ready = find_reportable(p, pid, options, &have) != NULL;
 
-	list_for_each(l, &p->children) {
-		struct proc *c = list_entry(l, struct proc, sibling);
-		if (matches(c, pid, options) && c->state == P_ZOMBIE && !c->nr_threads)
-			ready = true;
-	}
-	have = !list_empty(&p->children);
 	spin_unlock_irqrestore(&proc_lock, flags);
 	return ready || !have;
 }
 
-/* wait4: collect a zombie child. Returns its pid, 0 (WNOHANG, none yet),
- * -ECHILD (no such child) or -EINTR (killed while waiting). */
+/* Take c's report: a zombie is unlinked (*status: its exit status, the
+ * caller frees it), a stop or continue is consumed. proc_lock held. */
+static bool take_report(struct proc *c, int *status)
+{
+	if (dead(c)) {
+		list_del(&c->sibling);
+		*status = c->exit_status;
+		return true;
+	}
+	*status = c->wait_report == WREPORT_STOP ? W_STOPCODE(c->stop_sig) : W_CONTINUED;
+	c->wait_report = 0;
+	return false;
+}
+
+/* wait4: collect a zombie child (or, with WUNTRACED/WCONTINUED, a stop or
+ * continue report). Returns its pid, 0 (WNOHANG, none yet), -ECHILD (no
+ * such child) or -ERESTARTSYS (a signal came while waiting). */
 int proc_wait(int pid, int *status, int options)
 {
 	struct proc *p = current->leader;   /* the process's children */
 
 	for (;;) {
-		bool have;
+		bool have, zombie = false;
 		uint64_t flags = spin_lock_irqsave(&proc_lock);
-		struct proc *z = take_zombie(p, pid, options, &have);
+		struct proc *c = find_reportable(p, pid, options, &have);
+		int id = c ? c->pid : 0;
+		if (c)
+			zombie = take_report(c, status);
 		spin_unlock_irqrestore(&proc_lock, flags);
 
-		if (z) {
-			int id = z->pid;
-			*status = z->exit_status;
-			acct_reap(p, z);
-			proc_free(z);
-			return id;
+		if (zombie) {
+			acct_reap(p, c);
+			proc_free(c);
 		}
+		if (c)
+			return id;
 		if (!have)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
-		int err = wait_event(&p->child_exit, zombie_ready(p, pid, options));
-		if (err)
-			return err;
+		if (wait_event(&p->child_exit, child_ready(p, pid, options)))
+			return -ERESTARTSYS;
 	}
 }
 
@@ -379,6 +418,7 @@ void proc_make_init(struct proc *p)
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 
 	p->pid = p->tgid = 1;
+	p->pgid = p->sid = 1;          /* leads session 1 (the console's, init.c) */
 	spin_unlock_irqrestore(&proc_lock, flags);
 }
 

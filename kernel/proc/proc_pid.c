@@ -82,14 +82,14 @@ static void stat_head(struct pbuf *b, const struct proc_snapshot *s)
 {
 	const struct proc_acct *a = &s->acct;
 
-	/* pgrp, session = pid; tty_nr 0 and tpgid -1 (no controlling tty) */
+	/* pgrp, session; tty_nr 0 and tpgid -1 (not kept per process) */
 	pbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 %u %lu %lu %lu %lu ", s->pid, s->name,
-		    state_letter(s->state), s->ppid, s->pid, s->pid,
+		    state_letter(s->state), s->ppid, s->pgid, s->sid,
 		    s->kthread ? 0x00200000u /* PF_KTHREAD */ : 0u, a->min_flt, a->cmin_flt,
 		    a->maj_flt, a->cmaj_flt);
-	/* priority 20 and nice 0 (one class), 1 thread, itrealvalue 0 */
-	pbuf_printf(b, "%lu %lu %lu %lu 20 0 1 0 %lu ", a->utime, a->stime, a->cutime,
-		    a->cstime, a->start_ns / NS_PER_TICK);
+	/* priority 20 and nice 0 (one class), num_threads, itrealvalue 0 */
+	pbuf_printf(b, "%lu %lu %lu %lu 20 0 %d 0 %lu ", a->utime, a->stime, a->cutime,
+		    a->cstime, s->threads, a->start_ns / NS_PER_TICK);
 }
 
 /* /proc/PID/stat: the 52 fields of Linux's do_task_stat, in order. What

@@ -84,6 +84,7 @@ static const char *state_name(int state)
 	case P_RUNNABLE: return "R (running)";
 	case P_SLEEPING: return "S (sleeping)";
 	case P_ZOMBIE: return "Z (zombie)";
+	case P_STOPPED: return "T (stopped)";
 	}
 	return "? (unknown)";
 }
@@ -119,6 +120,9 @@ int proc_snapshot_get(int pid, struct proc_snapshot *s)
 	if (p) {
 		strlcpy(s->name, p->name, sizeof(s->name));
 		s->pid = p->pid;
+		s->pgid = p->leader->pgid;
+		s->sid = p->leader->sid;
+		s->threads = p->leader->nr_threads;
 		s->state = p->state;
 		s->ppid = p->parent ? p->parent->pid : 0;
 		s->cpu = p->cpu;
@@ -161,9 +165,9 @@ static void status_tail(struct pbuf *b, const struct proc_snapshot *s)
 	char cpus[128];
 
 	cpumask_format(cpus, sizeof(cpus), &s->affinity);
-	pbuf_printf(b, "Threads:\t1\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
-		    "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", s->pending,
-		    s->pending, s->sigmask, s->sigign, s->sigcatch);
+	pbuf_printf(b, "Threads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
+		    "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", s->threads,
+		    s->pending, s->pending, s->sigmask, s->sigign, s->sigcatch);
 	pbuf_printf(b, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s\n", s->affinity.bits, cpus);
 	pbuf_printf(b, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n",
 		    s->acct.nvcsw, s->acct.nivcsw);

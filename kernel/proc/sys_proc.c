@@ -16,6 +16,7 @@
 #include <kernel/time.h>
 #include <kernel/clone.h>
 #include <kernel/thread.h>
+#include <kernel/jobctl.h>
 
 SYSCALL(getpid) { return current->tgid; }     /* the process */
 SYSCALL(gettid) { return current->pid; }      /* the thread */
@@ -42,7 +43,7 @@ SYSCALL(wait4)
 	int *ustatus = (int *)a1;
 	int status = 0;
 
-	if ((uint32_t)a2 & ~(WNOHANG | __WALL | __WCLONE))
+	if ((uint32_t)a2 & ~(WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE))
 		return -EINVAL;
 	if (ustatus && !user_range_ok(ustatus, sizeof(int)))
 		return -EFAULT;
@@ -54,12 +55,17 @@ SYSCALL(wait4)
 	return pid;
 }
 
+/* kill(pid, sig): pid > 0 that process, 0 the caller's group, -1 every
+ * process but init and the caller, < -1 the group -pid (jobctl.c). */
 SYSCALL(kill)
 {
 	int pid = (int)a0;
 
+	if (pid == -1)
+		return proc_kill_all((int)a1);
 	if (pid <= 0)
-		return pid == 0 || pid == -1 ? -EPERM : -ESRCH;   /* no groups */
+		return proc_kill_pgrp(pid ? (int)(0U - (unsigned)pid) : current->leader->pgid,
+				      (int)a1);
 	return proc_kill(pid, (int)a1);
 }
 
@@ -76,7 +82,7 @@ SYSCALL(pause)
 {
 	while (sched_sleep_ns(PAUSE_NAP_NS) != -EINTR)
 		;
-	return -EINTR;
+	return -ERESTARTNOHAND;     /* stopped and continued: pause again */
 }
 
 #define CLOCK_REALTIME 0

@@ -11,10 +11,15 @@
  *                     handlers (leader->sigactions), the family (parent,
  *                     children: a child forked by any thread hangs under
  *                     the leader, so wait4 from any thread finds it), the
- *                     list and count of live threads, the group's exit
+ *                     list and count of live threads, the group's exit,
+ *                     job control (process group, session, the group
+ *                     stop, wait4's stop/continue report: jobctl.c) and
+ *                     the ITIMER_REAL/alarm timer (itimer.c)
  *   per thread        the thread id (pid), registers, kernel stack, FPU
- *                     and TLS base, signal mask and thread-directed
- *                     pending signals, scheduling state and affinity,
+ *                     and TLS base, signal mask and pending signals
+ *                     (a process-directed one is given to one thread,
+ *                     signal.c), sigaltstack, system call to restart,
+ *                     scheduling state and affinity,
  *                     memory policy, clear_child_tid, the working
  *                     directory (copied, not shared: see docs/processes.md)
  *
@@ -28,6 +33,8 @@
  */
 #include <kernel/proc.h>
 #include <kernel/thread.h>
+#include <kernel/jobctl.h>
+#include <kernel/itimer.h>
 #include <kernel/sched.h>
 #include <kernel/signal.h>
 #include <kernel/errno.h>
@@ -58,6 +65,8 @@ int thread_join_locked(struct proc *child, struct proc *parent)
 	child->tgid = leader->tgid;
 	list_add_tail(&child->thread_node, &leader->threads);
 	leader->nr_threads++;
+	if (leader->stop_sig)               /* the group is stopping: it stops too */
+		__atomic_fetch_or(&child->pending, 1UL << (SIGSTOP - 1), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -70,8 +79,10 @@ bool thread_exit_locked(struct proc *p)
 
 	list_del(&p->thread_node);
 	list_init(&p->thread_node);
-	if (--leader->nr_threads)
+	if (--leader->nr_threads) {
+		jobctl_thread_exit_locked(p);   /* a group stop may be complete */
 		return false;
+	}
 	if (leader->group_exiting)
 		leader->exit_status = leader->group_exit;
 	return true;
@@ -90,6 +101,7 @@ static void kill_others_locked(struct proc *leader, struct proc *except)
 		__atomic_fetch_or(&t->pending, 1UL << (SIGKILL - 1), __ATOMIC_SEQ_CST);
 		t->killed = SIGKILL;
 		sched_wakeup(t);
+		jobctl_wake_stopped_locked(t);   /* a stopped one too */
 	}
 }
 
@@ -135,6 +147,11 @@ static void take_leadership_locked(struct proc *p, struct proc *leader)
 	p->nr_threads = 1;
 	memcpy(p->sigactions, leader->sigactions, sizeof(p->sigactions));
 	p->exit_signal = leader->exit_signal;
+	p->pgid = leader->pgid;                 /* job control (jobctl.c) */
+	p->sid = leader->sid;
+	p->did_exec = leader->did_exec;
+	p->wait_report = leader->wait_report;
+	itimer_move(p, leader);                 /* itimer_lock inside proc_lock */
 	p->parent = leader->parent;
 	if (p->parent) {
 		list_del(&leader->sibling);

@@ -304,14 +304,14 @@ void sched_yield(void)
 	schedule();
 }
 
-/* Make a SLEEPING process RUNNABLE. */
-void sched_wakeup(struct proc *p)
+/* Make p RUNNABLE if it is in state `from` (SLEEPING or STOPPED). */
+static void wake_from(struct proc *p, int from)
 {
 	uint64_t flags;
 	struct runqueue *rq = lock_proc_rq(p, &flags);
 	bool kick = false;
 
-	if (p->state == P_SLEEPING) {
+	if (p->state == from) {
 		if (!list_empty(&p->sleep_node))
 			list_del(&p->sleep_node), list_init(&p->sleep_node);
 		if (rq->curr == p) {
@@ -328,15 +328,25 @@ void sched_wakeup(struct proc *p)
 		kick_cpu(cpu);
 }
 
-/* The caller is about to sleep (see waitq.h). Full barrier: the state must
- * be visible before the caller tests its condition. */
-void sched_set_state_sleeping(void)
+/* Make a SLEEPING process RUNNABLE (a STOPPED one stays stopped). */
+void sched_wakeup(struct proc *p)
+{
+	wake_from(p, P_SLEEPING);
+}
+
+/* SIGCONT or SIGKILL: make a STOPPED process RUNNABLE. */
+void sched_continue(struct proc *p)
+{
+	wake_from(p, P_STOPPED);
+}
+
+static void set_state(int state)
 {
 	uint64_t flags;
 	struct proc *p = current;
 	struct runqueue *rq = lock_proc_rq(p, &flags);
 
-	p->state = P_SLEEPING;
+	p->state = state;
 	spin_unlock_irqrestore(&rq->lock, flags);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
@@ -369,6 +379,21 @@ void sched_sleep_end(void)
 	}
 	p->state = P_RUNNING;
 	spin_unlock_irqrestore(&rq->lock, flags);
+}
+
+/* The caller is about to sleep (see waitq.h). Full barrier: the state must
+ * be visible before the caller tests its condition. */
+void sched_set_state_sleeping(void)
+{
+	set_state(P_SLEEPING);
+}
+
+/* The caller stops (jobctl.c; proc_lock held, so SIGCONT cannot slip in
+ * between): the next schedule() leaves it off every queue until
+ * sched_continue. */
+void sched_set_state_stopped(void)
+{
+	set_state(P_STOPPED);
 }
 
 /*
@@ -486,6 +511,31 @@ int sched_sleep_ns(uint64_t ns)
 	p->state = P_RUNNING;
 	spin_unlock_irqrestore(&rq->lock, flags);
 	return signal_pending(p) ? -EINTR : 0;
+}
+
+/*
+ * The caller already made itself SLEEPING (sched_set_state_sleeping, after
+ * joining its wait queues): sleep until woken or until the clock passes
+ * deadline (SCHED_FOREVER: no time limit). Returns RUNNING. No lock held.
+ */
+void sched_sleep_until(uint64_t deadline)
+{
+	struct proc *p = current;
+	uint64_t flags;
+	struct runqueue *rq = lock_proc_rq(p, &flags);
+
+	if (deadline != SCHED_FOREVER && p->state == P_SLEEPING) {
+		p->wake_at = deadline;
+		list_add_tail(&p->sleep_node, &rq->sleepers);
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
+	schedule();
+	rq = lock_proc_rq(p, &flags);
+	if (!list_empty(&p->sleep_node)) {       /* woken before the deadline */
+		list_del(&p->sleep_node);
+		list_init(&p->sleep_node);
+	}
+	spin_unlock_irqrestore(&rq->lock, flags);
 }
 
 int sched_setaffinity(struct proc *p, const struct cpumask *mask)

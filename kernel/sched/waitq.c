@@ -9,8 +9,9 @@ void waitq_init(struct waitq *wq)
 	list_init(&wq->waiters);
 }
 
-/* Join the queue (once) and become SLEEPING. */
-void waitq_prepare(struct waitq *wq, struct waiter *w)
+/* Join the queue (once) without changing state: poll joins many queues
+ * first and only then becomes SLEEPING (kernel/fs/poll.c). */
+void waitq_add(struct waitq *wq, struct waiter *w)
 {
 	uint64_t flags = spin_lock_irqsave(&wq->lock);
 
@@ -19,6 +20,12 @@ void waitq_prepare(struct waitq *wq, struct waiter *w)
 		list_add_tail(&w->node, &wq->waiters);
 	}
 	spin_unlock_irqrestore(&wq->lock, flags);
+}
+
+/* Join the queue (once) and become SLEEPING. */
+void waitq_prepare(struct waitq *wq, struct waiter *w)
+{
+	waitq_add(wq, w);
 	sched_set_state_sleeping();
 }
 

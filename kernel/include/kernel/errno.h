@@ -41,5 +41,9 @@
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
 #define EUCLEAN 117
+/* Never seen by user space (as Linux's): a system call interrupted by a
+ * signal is restarted or fails with EINTR, as signal.c decides. */
+#define ERESTARTSYS    512   /* restart unless a handler without SA_RESTART runs */
+#define ERESTARTNOHAND 514   /* restart unless any handler runs */
 
 #endif

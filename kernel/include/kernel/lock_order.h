@@ -59,7 +59,9 @@
  *                       swap_lock, procfs_lock, mount_lock, blkdevs_lock,
  *                       a trace ring's lock, shmem_list_lock,
  *                       futex_init (the buckets' one-time set-up),
- *                       task_mpol_lock (mempolicy.c), a node's
+ *                       task_mpol_lock (mempolicy.c), itimer_lock
+ *                       (itimer.c) and the console's tty lock (tty.c):
+ *                       signals are sent after they are dropped, a node's
  *                       migration queue (kmigrated.lock, numa_balancing.c:
  *                       a hint fault queues a page under mm->lock), a node's
  *                       LRU lock (lruvec.lock: a page's last put takes it

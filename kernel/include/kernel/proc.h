@@ -7,8 +7,10 @@
  * to the process (kernel/proc/thread.c).
  *
  * States:  RUNNABLE -> RUNNING -> (SLEEPING -> RUNNABLE) ... -> ZOMBIE
+ *                         RUNNING -> STOPPED -> RUNNABLE   (job control)
  * A RUNNABLE process is on the run queue of p->cpu; a RUNNING one is that
- * CPU's rq->curr; a SLEEPING one is on some wait queue; a ZOMBIE waits for
+ * CPU's rq->curr; a SLEEPING one is on some wait queue; a STOPPED one is
+ * on no queue until SIGCONT or SIGKILL (jobctl.c); a ZOMBIE waits for
  * its parent's wait4() to free it.
  */
 #ifndef KERNEL_PROC_H
@@ -24,7 +26,7 @@
 #include <kernel/mempolicy.h>
 #include <kernel/proc_stat.h>
 
-enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+enum proc_state { P_RUNNABLE = 1, P_RUNNING, P_SLEEPING, P_ZOMBIE, P_STOPPED };
 
 #define PROC_NAME_MAX 16
 #define KSTACK_ORDER 2             /* 16 KiB kernel stacks */
@@ -136,10 +138,28 @@ struct proc {
 	int nr_threads;            /* leader: threads not yet exited */
 	bool group_exiting;        /* leader: exit_group or a fatal signal */
 	int group_exit;            /* leader: the process's wait status then */
-	/* rt_sigsuspend (sigsuspend.c): the mask to put back once a handler's
-	 * frame has saved it, or on the way to user mode. The thread's own. */
-	uint64_t sigmask_saved;
-	bool sigmask_saved_valid;
+	/* Signal waits and job control (kernel/proc/jobctl.c, sigwait.c,
+	 * itimer.c, kernel/fs/poll.c). Per process, kept in the leader (as
+	 * Linux's signal_struct): pgid, sid, did_exec, stop_sig,
+	 * group_stopped, wait_report (under proc_lock) and itimer_* (under itimer_lock). Per thread:
+	 * job_stopped (under proc_lock), sigwait_set (written by the thread,
+	 * read by senders under proc_lock) and the rest, only by the thread. */
+	uint64_t saved_sigmask;    /* mask to put back on the way out */
+	bool restore_sigmask;      /* sigsuspend/ppoll left a temporary mask */
+	int pgid, sid;             /* leader: process group and session */
+	bool did_exec;             /* leader: setpgid by the parent: EACCES after exec */
+	int stop_sig;              /* leader: the group stops/stopped by it, or 0 */
+	int wait_report;           /* leader: WREPORT_STOP/CONT not yet seen by wait4 */
+	bool group_stopped;        /* leader: every thread stopped, parent told */
+	bool job_stopped;          /* this thread has reached the group stop */
+	uint64_t itimer_at;        /* leader: ITIMER_REAL: SIGALRM when clock passes it, 0 off */
+	uint64_t itimer_every;     /* its interval (ns), 0: one shot */
+	struct list_head itimer_node;  /* on the armed list (itimer.c) */
+	uint64_t sigwait_set;      /* rt_sigtimedwait: these wake it though blocked */
+	uint64_t restart_nr;       /* system call to restart (signal.c) ... */
+	int restart_code;          /* ... after ERESTARTSYS/ERESTARTNOHAND, or 0 */
+	uint64_t altstack_sp;      /* sigaltstack (the thread's): base, and size (0: none) */
+	uint64_t altstack_size;
 };
 
 /* May the caller do what Linux reserves to a capability (CAP_SYS_ADMIN,
@@ -180,6 +200,7 @@ struct proc_snapshot {
 	struct mempolicy mpol;     /* its memory policy (numa_maps) */
 	/* For /proc/PID/stat and status (proc_pid.c). */
 	int pid, cpu;
+	int pgid, sid, threads;    /* the process's group, session, live threads */
 	bool kthread;              /* a kernel thread (no user program) */
 	struct proc_acct acct;
 	uint64_t sigmask, pending, sigign, sigcatch;   /* bit sig-1 */

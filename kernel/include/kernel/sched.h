@@ -40,12 +40,17 @@ void sched_set_state_sleeping(void);
  * passes wake_at; sched_sleep_end() ends such a sleep (futex.c). */
 void sched_set_state_sleeping_until(uint64_t wake_at);
 void sched_sleep_end(void);
+void sched_set_state_stopped(void);       /* job control (jobctl.c) */
+void sched_continue(struct proc *p);      /* STOPPED -> RUNNABLE */
 void sched_make_zombie(struct proc *p);
 int sched_setaffinity(struct proc *p, const struct cpumask *mask);
 /* Move the running process to the least loaded CPU of node that its
  * affinity allows (NUMA balancing's task placement); false if there is
  * none or it runs on node already. No lock held (it switches). */
 bool sched_move_current(int node);
+/* Already SLEEPING (on wait queues): sleep until woken or deadline. */
+#define SCHED_FOREVER (~0ULL)
+void sched_sleep_until(uint64_t deadline);
 /* Sleep for ns nanoseconds; -EINTR if killed first. */
 int sched_sleep_ns(uint64_t ns);
 uint64_t clock_ns(void);                  /* monotonic, since boot */

@@ -1,8 +1,8 @@
 /*
  * Signals, Linux's numbers and structures. Default actions, SIG_IGN and
  * user handlers (with Linux's signal frame and rt_sigreturn) as
- * kernel/proc/signal.c describes. No job control: SIGSTOP and SIGTSTP are
- * ignored.
+ * kernel/proc/signal.c describes. Job control (stopping and continuing,
+ * process groups, sessions) is kernel/proc/jobctl.c.
  */
 #ifndef KERNEL_SIGNAL_H
 #define KERNEL_SIGNAL_H
@@ -26,6 +26,8 @@
 #define SIGCONT 18
 #define SIGSTOP 19
 #define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
 #define SIGURG  23
 #define SIGWINCH 28
 #define NSIG    64
@@ -37,7 +39,16 @@
 #define W_EXITCODE(code) (((code) & 0xff) << 8)
 #define W_SIGNALED(sig)  ((sig) & 0x7f)
 
-#define WNOHANG 1
+#define W_STOPCODE(sig) (0x7f | ((sig) << 8))
+#define W_CONTINUED      0xffff
+
+#define WNOHANG    1
+#define WUNTRACED  2               /* also report stopped children */
+#define WCONTINUED 8               /* also report continued children */
+
+#define SA_NOCLDSTOP 1UL           /* no SIGCHLD when a child stops/continues */
+#define SA_RESTART   0x10000000UL  /* restart system calls the handler interrupted */
+#define SA_ONSTACK   0x08000000UL  /* run the handler on the sigaltstack */
 
 #ifndef __ASSEMBLER__
 #include <kernel/types.h>
@@ -53,6 +64,9 @@ struct k_sigaction {
 struct proc;
 
 bool sig_ignored_by_default(int sig);
+bool sig_stops(int sig);              /* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU */
+/* Would sig be dropped at once if sent to p (ignored, not blocked)? */
+bool sig_discarded(struct proc *p, int sig);
 bool signal_pending(struct proc *p);
 /* Will p die at its next return to user mode? Long kernel loops stop
  * early (-EINTR) when it will: nobody waits for their result. */
@@ -61,6 +75,18 @@ void signal_send_locked(struct proc *p, int sig);   /* p's process; proc_lock he
 void signal_send_thread_locked(struct proc *t, int sig);   /* thread t; proc_lock held */
 void signal_deliver(void);            /* returning to user mode */
 void signal_force(int sig, uint64_t addr);  /* a user-mode fault */
+/* Temporary masks (sigsuspend, ppoll, pselect6): set_mask installs one
+ * (SIGKILL/SIGSTOP stay unblocked); restore_mask puts old back now, or,
+ * when interrupted, on the way to user mode after the signal's handler
+ * frame has saved old (so the handler runs under the temporary mask). */
+void signal_set_mask(uint64_t mask);
+void signal_restore_mask(uint64_t old, bool interrupted);
+bool signal_return_mask(void);        /* user_return_work: late restore */
+/* A system call returned -ERESTARTSYS/-ERESTARTNOHAND (syscall.c): note
+ * it; a handler frame turns it into -EINTR or a restart, and with no
+ * handler, signal_restart_finish restarts it. */
+void signal_note_restart(uint64_t nr, int64_t ret);
+void signal_restart_finish(void);
 #endif
 
 #endif

@@ -19,10 +19,14 @@
 	X(309, getcpu) X(15, rt_sigreturn)                                    \
 	X(273, set_robust_list) X(274, get_robust_list) X(234, tgkill) X(200, tkill) X(302, prlimit64) \
 	X(318, getrandom) X(239, get_mempolicy) X(279, move_pages)            \
-	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)  \
+	X(167, swapon) X(168, swapoff) X(237, mbind) X(238, set_mempolicy)   \
 	X(98, getrusage)                                                      \
 	X(100, times)                                                         \
-	X(56, clone) X(202, futex) X(130, rt_sigsuspend)
+	X(56, clone) X(202, futex)                                            \
+	X(130, rt_sigsuspend) X(128, rt_sigtimedwait) X(127, rt_sigpending)   \
+	X(37, alarm) X(38, setitimer) X(36, getitimer)                        \
+	X(112, setsid) X(109, setpgid) X(121, getpgid) X(111, getpgrp)        \
+	X(124, getsid) X(131, sigaltstack)
 
 #define SYSCALL_LIST_FILE(X)                                                  \
 	X(0, read) X(1, write) X(2, open) X(3, close) X(4, stat) X(5, fstat)  \
@@ -33,7 +37,8 @@
 	X(83, mkdir) X(84, rmdir) X(86, link) X(87, unlink) X(88, symlink)    \
 	X(89, readlink) X(162, sync) X(217, getdents64) X(257, openat)        \
 	X(262, newfstatat) X(292, dup3) X(293, pipe2) X(133, mknod)          \
-	X(259, mknodat)
+	X(259, mknodat)                                                       \
+	X(7, poll) X(271, ppoll) X(23, select) X(270, pselect6)
 
 /* Identity, umask, priority, prctl (kernel/proc/sys_ident.c, sys_prctl.c).
  * rseq (334) is left out on purpose: -ENOSYS is what Linux built without

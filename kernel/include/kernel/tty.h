@@ -8,5 +8,8 @@ void tty_init(void);             /* boot: before the first open */
 struct file *tty_open_console(void);
 void tty_input(char c);          /* a byte typed on the console */
 void tty_poll(void);             /* move received bytes in (timer tick) */
+struct proc;
+void tty_console_ctty(int sid, int pgrp);  /* the console controls session sid */
+void tty_session_exit(int sid);            /* its leader's process ended */
 
 #endif

@@ -279,6 +279,8 @@ void flush_start(void);
 
 /* ------------------------------------------------------------ files */
 
+struct poll_table;
+
 struct file_ops {
 	/* Read/write at *pos and advance it; return bytes or -errno. */
 	ssize_t (*read)(struct file *f, struct uio *u, uint64_t *pos);
@@ -291,6 +293,10 @@ struct file_ops {
 	/* Optional: ioctl(2); arg is the user's pointer. NULL: -ENOTTY. */
 	int64_t (*ioctl)(struct file *f, uint64_t cmd, void *arg);
 	void (*release)(struct file *f);                    /* optional */
+	/* Optional: readiness as POLL* bits (kernel/poll.h); joins the wait
+	 * queues that announce changes through poll_wait(pt, ...). Must not
+	 * sleep. NULL: always ready (POLL_DEFAULT_MASK). */
+	uint32_t (*poll)(struct file *f, struct poll_table *pt);
 };
 
 struct file {

@@ -32,6 +32,7 @@ struct waiter {
 };
 
 void waitq_init(struct waitq *wq);
+void waitq_add(struct waitq *wq, struct waiter *w);      /* join, stay RUNNING */
 void waitq_prepare(struct waitq *wq, struct waiter *w);
 void waitq_finish(struct waitq *wq, struct waiter *w);
 void wake_up_all(struct waitq *wq);

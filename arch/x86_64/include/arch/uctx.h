@@ -42,6 +42,14 @@ static inline uint64_t uctx_return_value(const struct trap_frame *tf)
 	return tf->rax;
 }
 
+/* Run system call nr again on the way back to user mode: the `syscall`
+ * instruction is two bytes long, and its arguments are still in place. */
+static inline void uctx_restart_syscall(struct trap_frame *tf, uint64_t nr)
+{
+	tf->rip -= 2;
+	tf->rax = nr;
+}
+
 static inline uint64_t uctx_ip(const struct trap_frame *tf)
 {
 	return tf->rip;
@@ -80,16 +88,22 @@ static inline void fpu_restore(const void *area)
 /* The thread-local storage base of the running task (arch_prctl). */
 void uctx_set_tls(uint64_t base);
 
+static inline uint64_t uctx_sp(const struct trap_frame *tf)
+{
+	return tf->rsp;
+}
+
 /*
  * Signal frames (signal_frame.c). uctx_push_sigframe saves p's registers,
- * FPU state and sigmask in Linux's rt_sigframe on p's user stack, with the
- * fault address addr, and points the registers at handler(sig, info, uc)
- * returning to restorer. uctx_pop_sigframe restores them from the frame
+ * FPU state and sigmask in Linux's rt_sigframe on p's user stack (below
+ * stack_top, the top of its sigaltstack, or if 0 below the interrupted
+ * code's red zone), with the fault address addr, and points the registers
+ * at handler(sig, info, uc) returning to restorer. uctx_pop_sigframe restores them from the frame
  * the handler returns from, and the saved mask into *sigmask. 0, or
  * -EFAULT when the stack cannot hold or give the frame.
  */
 int uctx_push_sigframe(struct proc *p, int sig, uint64_t addr, uint64_t handler,
-		       uint64_t restorer, uint64_t sigmask);
+		       uint64_t restorer, uint64_t sigmask, uint64_t stack_top);
 int uctx_pop_sigframe(struct proc *p, uint64_t *sigmask);
 
 #endif
