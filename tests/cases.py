@@ -554,8 +554,8 @@ def bad_image(kind):
     return make
 
 
-# busybox's process and system applets, run one after another by our sh
-# (busybox's own sh needs clone), each after a "== NAME" line.
+# busybox's process and system applets, run one after another by busybox's
+# sh (/bin/sh), each after a "== NAME" line.
 BUSYBOX_APPLETS = ["ps", "top -b -n1", "free", "uptime", "df", "mount", "uname -a",
                    "cat /proc/loadavg"]
 
