@@ -45,6 +45,8 @@
  *                       wake-up, signals' sched_wakeup)
  *       ft->lock        a descriptor table's slots (fdtable.h): /proc/PID/fd
  *                       reads another process's table under proc_lock
+ *   fifo_lock           every FIFO inode's pipe (pipe.c); a pipe's lock
+ *                       inside it
  *   futex bucket lock   a futex hash bucket's waiters (futex.c); two at
  *                       once (FUTEX_REQUEUE): lower address first; an rq
  *                       lock is taken inside (the wake-up); never held
