@@ -143,12 +143,11 @@ static int plan_stack(struct stack_plan *sp, const struct exec_args *a,
 	const char *s = a->buf;
 
 	*w++ = a->argc;
-	for (int i = 0; i < a->argc + a->envc; i++) {
-		if (i == a->argc)
-			*w++ = 0;                    /* end of argv */
+	for (int i = 0; i < a->argc; i++, s += strlen(s) + 1)
 		*w++ = str + (s - a->buf);
-		s += strlen(s) + 1;
-	}
+	*w++ = 0;                 /* end of argv, also when envp is empty */
+	for (int i = 0; i < a->envc; i++, s += strlen(s) + 1)
+		*w++ = str + (s - a->buf);
 	*w++ = 0;                                    /* end of envp */
 	put_aux(&w, AT_PHDR, im->phdr_addr);
 	put_aux(&w, AT_PHENT, sizeof(struct elf64_phdr));
