@@ -145,12 +145,18 @@ include tests/fuzz/fuzz.mk
 # build/rootfs, where user/user.mk installs the programs and tests. It is
 # made again when a program changes; otherwise Numbat's writes to it persist
 # across boots (`rm build/disk.img` for a fresh one). docs/fs.md has the layout.
-ROOTFS_DIRS := bin etc tmp proc sys dev tests
-build/disk.img: $(USER_BINS)
+# busybox's applets are symbolic links to /bin/busybox in /bin, /sbin,
+# /usr/bin and /usr/sbin (scripts/busybox-links.sh), except those Numbat has
+# a program of its own for (user/*.c: init, mkswap, swapon, swapoff, ...).
+# /etc/profile is read by the login shell init starts (ash, as -sh).
+ROOTFS_DIRS := bin sbin usr/bin usr/sbin etc tmp proc sys dev tests
+build/disk.img: $(USER_BINS) scripts/busybox-links.sh
 	@mkdir -p $(addprefix build/rootfs/,$(ROOTFS_DIRS))
+	sh scripts/busybox-links.sh build/rootfs $(USER_PROGS)
 	@echo "Welcome to Numbat." > build/rootfs/etc/motd
 	@echo "root:x:0:0:root:/:/bin/sh" > build/rootfs/etc/passwd
 	@echo "root:x:0:" > build/rootfs/etc/group
+	@printf '%s\n' "PS1='numbat:\\w\\$$ '" > build/rootfs/etc/profile
 	mke2fs -q -F -t ext2 -b 4096 -L numbat-root -d build/rootfs $@ 64M
 	@printf 'cd /tests\nmknod hostnull c 1 3\nsif hostnull mode 020666\n' > build/disk-nodes.cmd
 	debugfs -w -f build/disk-nodes.cmd $@ >/dev/null 2>&1

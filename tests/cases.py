@@ -37,6 +37,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+import bbdiff
 import fsimg
 from qemu import ROOT
 import gdb_check
@@ -568,6 +569,15 @@ def busybox_cases():
                  timeout=2 * DEFAULT_TIMEOUT)]
 
 
+# The differential suite (tests/bbdiff.py): tests/bbdiff.sh, the same
+# script with the same busybox, here and on the host; one check per block.
+# Its scratch tree stays in the image, for e2fsck.
+def bbdiff_cases():
+    return [Case("busybox-diff", cmdline="init=/bin/sh poweroff -- bbdiff.sh /tmp/bbdiff",
+                 image=bbdiff.image, checks=[init_exit_ok, bbdiff.compare],
+                 post=[fsimg.post_fsck], timeout=2 * DEFAULT_TIMEOUT)]
+
+
 def gdb_cases():
     """One case per GDB walkthrough of tests/gdb_check.py (the docs quote them)."""
     return [Case(f"gdb-{s.name}", kind="gdb", timeout=s.timeout) for s in gdb_check.SESSIONS]
@@ -623,8 +633,8 @@ def bad_image(kind):
     return make
 
 
-# busybox's process and system applets, run one after another by our sh
-# (busybox's own sh needs clone), each after a "== NAME" line.
+# busybox's process and system applets, run one after another by busybox's
+# sh (/bin/sh), each after a "== NAME" line.
 BUSYBOX_APPLETS = ["ps", "top -b -n1", "free", "uptime", "df", "mount", "uname -a",
                    "cat /proc/loadavg"]
 
@@ -782,7 +792,7 @@ CASES = [
                  expect("ext2: ... corrupt: ... is logged", r"^ext2: vda: corrupt: ")])
     for kind, what in (("blockptr", "read /ptr/x"), ("inode", "stat /ino/x"),
                        ("reclen", "stat /len/x"), ("cycle", "rename /cyc/top /cyc/a/b/top"))
-] + user_test_cases() + busybox_cases() + swap_cases() + gdb_cases() + [
+] + user_test_cases() + busybox_cases() + bbdiff_cases() + swap_cases() + gdb_cases() + [
     # A short fixed-seed campaign of the system-call fuzzer (user/fuzz/):
     # 4 workers on 4 CPUs, then again with the reverse map checked every
     # 200 page faults. No panic, no hang, every worker clean, e2fsck clean.

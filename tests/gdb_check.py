@@ -382,6 +382,16 @@ SESSIONS.append(Session("replica", "numa_balancing=enable numa_replication=enabl
     ("one more on the master", r"^\$\d+ = 1$"),
 ], doc="docs/numa-balancing.md", make={"CPUS": "2", "MEM": str(NUMA_MACHINE.mem),
                                      "QEMU_NUMA": NUMA_MACHINE.qemu_numa()}, timeout=120))
+# docs/userland.md: the first process is /bin/sh, a symbolic link to
+# busybox; exec resolves the path as /proc/PID/exe will show it.
+SESSIONS.append(Session("exe", "init=/bin/sh poweroff -- -c true", [
+    "break path_resolve", "continue", "p path", "set $o = out", "finish", "p (char *)$o",
+], [
+    ("stops in path_resolve", STOP + r"path_resolve \("),
+    ("the path exec was given", r'^\$1 = 0x\w+ (<\S+> )?"/bin/sh"$'),
+    ("returns 0", r"^Value returned is \$\d+ = 0$"),
+    ("the file itself: busybox", r'^\$\d+ = 0x\w+ "/bin/busybox"$'),
+], doc="docs/userland.md"))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 

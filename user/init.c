@@ -1,9 +1,15 @@
 /*
  * init: the first user process when the kernel command line has no init=
  * (as Linux's init= does; docs/processes.md). The kernel starts it with fds 0, 1 and 2 already
- * open on the console, so init opens nothing: it runs /bin/sh on the console
- * and starts a new one whenever it exits. As the first process it also
- * inherits every orphan, so it reaps whatever child exits.
+ * open on the console, so init opens nothing: it runs /bin/sh (busybox's
+ * ash) on the console as a login shell (argv[0] "-sh": ash reads
+ * /etc/profile) and starts a new one whenever it exits. As the first
+ * process it also inherits every orphan, so it reaps whatever child exits.
+ *
+ * Why not busybox's init: it wants /etc/inittab (or starts shells on
+ * tty2..tty4, which Numbat has not), a controlling terminal for each shell
+ * (setsid, TIOCSCTTY) and reboot(2) to stop; this one is fifty lines a
+ * student reads at once, and the GDB walkthroughs stop in its fork.
  *
  * A shell that exits within a second of starting (no console input, or no
  * /bin/sh) is restarted after a second's pause, so init never spins.
@@ -20,7 +26,7 @@ extern char **environ;
 
 int main(void)
 {
-	char *argv[] = { "sh", NULL };
+	char *argv[] = { "-sh", NULL };
 
 	for (;;) {
 		struct timespec start, end;

@@ -9,7 +9,7 @@
 #   user/glibc/*.c  one KTAP test each, built with glibc (gcc -static -pthread)
 #                   -> build/rootfs/tests/NAME
 #   user/lib/*.c    shared code (KTAP printer, helpers) -> build/user/libuser.a
-#   build/rootfs/tests/run.sh: a script for our sh that runs every test
+#   build/rootfs/tests/run.sh: a script for /bin/sh (busybox's ash) that runs every test
 #
 # build/rootfs/ is the staging tree the root disk image is made from.
 # Intermediate files (objects, dependency files, the library) go in build/user/.

@@ -3,6 +3,7 @@
  * handed to a driver, so their data blocks (where ext2 keeps the device
  * number) are never read or written as file data.
  */
+#include <kernel/pipe.h>
 #include <kernel/device.h>
 #include <kernel/blkdev.h>
 #include <kernel/vfs.h>
@@ -158,7 +159,8 @@ static const struct file_ops blkfile_ops = {
 /*
  * The open of every special inode: find the driver by the inode's type and
  * number, give the file its operations and call the driver's open.
- * -ENXIO when nothing serves the number (and for FIFOs and sockets).
+ * A FIFO opens its pipe (pipe.c). -ENXIO when nothing serves the number
+ * (and for sockets).
  */
 static int special_open(struct inode *in, struct file *f)
 {
@@ -177,6 +179,8 @@ static int special_open(struct inode *in, struct file *f)
 		f->priv = d;
 		return 0;
 	}
+	if (S_ISFIFO(in->mode))
+		return fifo_open(in, f);
 	return -ENXIO;
 }
 

@@ -143,12 +143,11 @@ static int plan_stack(struct stack_plan *sp, const struct exec_args *a,
 	const char *s = a->buf;
 
 	*w++ = a->argc;
-	for (int i = 0; i < a->argc + a->envc; i++) {
-		if (i == a->argc)
-			*w++ = 0;                    /* end of argv */
+	for (int i = 0; i < a->argc; i++, s += strlen(s) + 1)
 		*w++ = str + (s - a->buf);
-		s += strlen(s) + 1;
-	}
+	*w++ = 0;                 /* end of argv, also when envp is empty */
+	for (int i = 0; i < a->envc; i++, s += strlen(s) + 1)
+		*w++ = str + (s - a->buf);
 	*w++ = 0;                                    /* end of envp */
 	put_aux(&w, AT_PHDR, im->phdr_addr);
 	put_aux(&w, AT_PHENT, sizeof(struct elf64_phdr));
@@ -186,10 +185,25 @@ static int write_stack(const struct stack_plan *sp, const struct exec_args *a,
 	return 0;
 }
 
+/* The program's path as Linux's /proc/PID/exe shows it, into buf
+ * (PATH_MAX bytes): the file itself, every symbolic link followed (/bin/sh
+ * -> busybox names busybox), or only normalised when that fails. Called
+ * before the new mm replaces the old one, so that a path through
+ * /proc/self/exe still reads the caller's. May sleep (reads links). */
+static void exe_path_resolve(const char *path, char *buf)
+{
+	char *cwd = fs_cwd_path(current);        /* a copy: NULL without memory */
+
+	if (!cwd || (path_resolve(cwd, path, buf, PATH_MAX) &&
+		     path_normalize(cwd, path, buf, PATH_MAX)))
+		strlcpy(buf, path, PATH_MAX);
+	kfree(cwd);
+}
+
 /* Remember where argv and envp went, and the program's absolute path
  * (/proc/PID/cmdline, environ, exe). */
 static void record_layout(struct mm *mm, const struct stack_plan *sp,
-			  const struct exec_args *a, const char *path)
+			  const struct exec_args *a, const char *path, const char *exe)
 {
 	const char *s = a->buf;
 
@@ -199,10 +213,7 @@ static void record_layout(struct mm *mm, const struct stack_plan *sp,
 	mm->arg_end = mm->env_start = mm->arg_start + (uint64_t)(s - a->buf);
 	mm->env_end = mm->arg_start + a->len;
 	mm->start_stack = sp->sp;
-	char *base = fs_cwd_path(current);
-	if (!base || path_normalize(base, path, mm->exe_path, sizeof(mm->exe_path)))
-		strlcpy(mm->exe_path, path, sizeof(mm->exe_path));
-	kfree(base);
+	strlcpy(mm->exe_path, exe, sizeof(mm->exe_path));
 }
 
 /* Make mm the current address space; returns the previous one. */
@@ -299,10 +310,14 @@ int do_execve(const char *path, struct exec_args *a)
 	struct elf_image im;
 	struct stack_plan sp = { 0 };
 	struct file *f;
-	int err = open_executable(path, &f);
+	char *exe = kmalloc(PATH_MAX);
+	int err = exe ? open_executable(path, &f) : -ENOMEM;
 
-	if (err)
+	if (err) {
+		kfree(exe);
 		return err;
+	}
+	exe_path_resolve(path, exe);
 	err = elf_read(f, &im);
 	struct mm *mm = err ? NULL : build_mm(f->inode, &im, &err);
 	/* The other threads end before the old program goes (de_thread). */
@@ -320,12 +335,13 @@ int do_execve(const char *path, struct exec_args *a)
 		mm_put(mm);
 	}
 	if (!err) {
-		record_layout(p->mm, &sp, a, path);
+		record_layout(p->mm, &sp, a, path, exe);
 		commit(p, path);
 		WRITE_ONCE(p->did_exec, true);   /* setpgid by its parent: EACCES now */
 		start_regs(p, im.entry, sp.sp);
 	}
 	kfree(sp.words);
+	kfree(exe);
 	elf_free(&im);
 	file_put(f);
 	return err;

@@ -23,8 +23,10 @@
 
 #define INIT_ARGS_MAX 32
 
+/* PATH: busybox's default one (what ash uses when PATH is unset), so that
+ * the applets in /sbin, /usr/bin and /usr/sbin are found too. */
 static const char *const init_envp[] = {
-	"HOME=/", "PATH=/bin", "TERM=dumb", NULL,
+	"HOME=/", "PATH=/sbin:/usr/sbin:/bin:/usr/bin", "TERM=dumb", NULL,
 };
 
 /* fds 0, 1, 2: the console. */

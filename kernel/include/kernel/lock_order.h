@@ -48,6 +48,8 @@
  *       fs->lock        a task's fs_struct: its cwd and path (fs_struct.h):
  *                       /proc/PID/cwd reads another's under proc_lock;
  *                       icache_lock is taken inside it (inode_get of the cwd)
+ *   fifo_lock           every FIFO inode's pipe (pipe.c); a pipe's lock
+ *                       inside it
  *   futex bucket lock   a futex hash bucket's waiters (futex.c); two at
  *                       once (FUTEX_REQUEUE): lower address first; an rq
  *                       lock is taken inside (the wake-up); never held

@@ -73,6 +73,7 @@
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 #define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
 #define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
 
 #define SEEK_SET 0
@@ -176,6 +177,8 @@ struct inode_ops {
 
 struct mount;
 
+struct pipe;
+
 struct inode {
 	struct super_block *sb;
 	uint64_t ino;
@@ -194,6 +197,7 @@ struct inode {
 	struct list_head hash;     /* inode cache chain; icache_lock */
 	struct list_head lru;      /* on the unused list while refcount is 0; icache_lock */
 	void *priv;                /* the file system's */
+	struct pipe *pipe;         /* a FIFO's pipe while it is open; fifo_lock (pipe.c) */
 };
 
 /* Take or drop a reference. The last inode_put of an unlinked inode
