@@ -152,6 +152,29 @@ static inline bool rmap_chained(const struct page *p)
 {
 	return rmap_mode == RMAP_CHAIN || (rmap_mode == RMAP_HYBRID && (p->flags & PG_anon));
 }
+/* Does any page keep a pte_chain in this mode? */
+static inline bool rmap_keeps_chains(void)
+{
+	return rmap_mode == RMAP_CHAIN || rmap_mode == RMAP_HYBRID;
+}
+
+/*
+ * Would one more mapping of p take a block (pair -> chain, or a full head
+ * block)? Read without the chain lock, so only an estimate: fork counts
+ * with it the blocks to reserve. The chain is packed, so its head is full
+ * when mapcount is a multiple of NRPTE.
+ */
+static inline bool rmap_add_needs_block(const struct page *p)
+{
+	int32_t m = __atomic_load_n(&p->mapcount, __ATOMIC_RELAXED);
+
+	if (!rmap_chained(p))
+		return false;
+	if (m == (rmap_pairs ? 2 : 1))
+		return true;
+	return m > 2 && m % NRPTE == 0;
+}
+
 /* Are file pages / anonymous pages found through their objects? */
 static inline bool rmap_file_obj(void)
 {
@@ -224,12 +247,31 @@ void rmap_init(void);
 bool rmap_ready(void);            /* a spare is at hand (or not needed) */
 int rmap_prepare(void);           /* before locks: 0 or -ENOMEM */
 void rmap_unprepare(void);        /* after them: free an unused spare */
+/* fork: chain blocks in runs of a slab's worth from this CPU's reserve
+ * between begin (before the locks) and end (after: frees the rest). */
+void rmap_bulk_begin(void);
+void rmap_bulk_end(void);
 void rmap_lock_spares(void);      /* rmap_check: every CPU's spare lock */
 void rmap_unlock_spares(void);
 uint64_t rmap_spares(void);       /* CPUs holding a spare; spares locked */
-/* Caller holds the mm->lock of the PTE's mm. rmap_add fails only when no
- * block can be had (-ENOMEM); the PTE must not be set then. */
-int rmap_add(struct page *p, pte_addr_t pte);
+int rmap_chain_add(struct page *p, pte_addr_t pa);
+
+/*
+ * Record that the PTE at physical address pa maps p. The caller holds the
+ * PTE's mm->lock (not p's chain lock). 0, or -ENOMEM when no block could
+ * be had (only the third mapping and later need one; never after
+ * rmap_prepare on this path); the PTE must not be set then. Inline: a
+ * page without a chain needs only its count, and fork does this for
+ * every page it shares.
+ */
+static inline int rmap_add(struct page *p, pte_addr_t pa)
+{
+	if (!rmap_chained(p)) {             /* the count is all there is */
+		__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return rmap_chain_add(p, pa);
+}
 void rmap_remove(struct page *p, pte_addr_t pte);
 void rmap_remove_locked(struct page *p, pte_addr_t pte);  /* chain lock held */
 
