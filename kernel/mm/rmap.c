@@ -323,8 +323,8 @@ void rmap_bulk_end(void)
 }
 
 /* A block from this CPU's reserve on `node` (a new run if it is empty),
- * zeroed; NULL if the node has no memory for one. The caller holds an
- * mm->lock, which rmap_check also holds: it never sees a block half
+ * not zeroed; NULL if the node has no memory for one. The caller holds
+ * an mm->lock, which rmap_check also holds: it never sees a block half
  * taken, so no spare_lock here. */
 static inline struct pte_chain *reserve_take(struct cpu *c, int node)
 {
@@ -334,9 +334,6 @@ static inline struct pte_chain *reserve_take(struct cpu *c, int node)
 		return NULL;
 	c->rmap_reserve[node] = *(void **)pc;
 	c->rmap_reserved--;
-	pc->next_and_idx = 0;
-	for (unsigned i = 0; i < NRPTE; i++)
-		pc->ptes[i] = 0;
 	return pc;
 }
 
@@ -353,16 +350,13 @@ void rmap_unlock_spares(void)
 		spin_unlock(&spare_lock[cpu]);
 }
 
-/* A block for a chain of a page on `node`: in fork, from the reserve
- * there; else a new one there if possible, else the spare. */
+/* A block for a chain of a page on `node`: a new one there if possible,
+ * else the spare. Zeroed. */
 static struct pte_chain *block_get(int node)
 {
 	struct cpu *c = this_cpu();
-	struct pte_chain *pc;
+	struct pte_chain *pc = c->rmap_spare;
 
-	if (c->rmap_bulk && (pc = reserve_take(c, node)))
-		return pc;
-	pc = c->rmap_spare;
 	if (!pc || virt_to_page(pc)->node != node) {
 		struct pte_chain *fresh = block_new(node);
 		if (fresh)
@@ -392,11 +386,27 @@ static inline void flip_state(struct page *p, uint32_t bits)
 	__atomic_fetch_xor(&p->flags, bits, __ATOMIC_RELAXED);
 }
 
+/* A block for p's chain, its first `unused` slots zeroed (the caller
+ * fills the rest and next_and_idx); NULL if there is no memory. While a
+ * fork copies, from this CPU's reserve, inline: fork takes thousands. */
+static inline struct pte_chain *block_for(struct page *p, unsigned unused)
+{
+	struct cpu *c = this_cpu();
+	struct pte_chain *pc;
+
+	if (!c->rmap_bulk)
+		return block_get(p->node);
+	if ((pc = reserve_take(c, p->node)))
+		for (unsigned i = 0; i < unused; i++)
+			pc->ptes[i] = 0;
+	return pc ? pc : block_get(p->node);
+}
+
 /* A new chain of one block holding the n (<= NRPTE) PTEs of ptes[],
  * packed at the end: ptes[0] in the last slot. 0 or -ENOMEM. */
-static int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
+static inline int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
 {
-	struct pte_chain *pc = block_get(p->node);
+	struct pte_chain *pc = block_for(p, NRPTE - n);
 
 	if (!pc)
 		return -ENOMEM;
@@ -404,7 +414,7 @@ static int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
 		pc->ptes[NRPTE - 1 - i] = ptes[i];
 	pc->next_and_idx = pte_chain_encode(NULL, NRPTE - n);
 	p->pte.chain = pc;
-	count_vm_event(RMAP_DIRECT_TO_CHAIN);
+	rmap_event(RMAP_DIRECT_TO_CHAIN);
 	return 0;
 }
 
@@ -450,7 +460,7 @@ static int chain_add(struct page *p, pte_addr_t pa)
 		head->next_and_idx--;
 		return 0;
 	}
-	struct pte_chain *pc = block_get(p->node);
+	struct pte_chain *pc = block_for(p, NRPTE - 1);
 	if (!pc)
 		return -ENOMEM;
 	pc->ptes[NRPTE - 1] = pa;
