@@ -237,7 +237,8 @@ static inline struct page *dup_page(struct dup *dp, uint64_t pfn)
 
 /* Share the frame of a present PTE with the child, copy-on-write if
  * private: dup_pte's common case (get_page, then page_map's steps), with
- * no call at all for a page without a chain (rmap_add is inline).
+ * no call at all for a page without a chain or made a pair
+ * (rmap_add_fast).
  * 0 or -ENOMEM. */
 static inline int dup_present(struct dup *dp, pte_t *d, pte_t *s)
 {
@@ -248,7 +249,7 @@ static inline int dup_present(struct dup *dp, pte_t *d, pte_t *s)
 	struct page *p = dup_page(dp, pte_pfn(pte));
 
 	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
-	if (rmap_add(p, virt_to_phys(d))) {
+	if (rmap_add_fast(p, virt_to_phys(d))) {
 		page_release(p);
 		return -ENOMEM;
 	}

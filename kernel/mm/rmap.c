@@ -95,7 +95,7 @@ uint64_t rmap_chain_blocks(void)
 /*
  * The bit has no room for an owner, so each CPU lists the chain locks it
  * holds (struct cpu.chain_held, the first four; nr_chain_held counts them
- * all). A task switch or a return to user mode with one held panics
+ * all; rmap_add_fast in rmap.h keeps the same list inline). A task switch or a return to user mode with one held panics
  * (lock_assert_none_held), and a CPU that spins WATCHDOG_SECS on one is
  * reported with the CPU that holds it.
  */
@@ -469,12 +469,13 @@ static int chain_add(struct page *p, pte_addr_t pa)
 	return 0;
 }
 
-/* rmap_add (rmap.h) of a page that keeps a chain: takes its chain lock. */
-int rmap_chain_add(struct page *p, pte_addr_t pa)
+/* rmap_add's work on a page that keeps a chain, its chain lock held (the
+ * caller took it: rmap_chain_add, or rmap_add_fast in rmap.h). 0 or
+ * -ENOMEM. */
+int rmap_chain_add_locked(struct page *p, pte_addr_t pa)
 {
 	int err = 0;
 
-	chain_lock(p);
 	if (p->mapcount == 0) {
 		p->pte.direct = pa;
 		page_set_flag(p, PG_direct);
@@ -487,6 +488,14 @@ int rmap_chain_add(struct page *p, pte_addr_t pa)
 	}
 	if (!err)
 		p->mapcount++;
+	return err;
+}
+
+/* rmap_add (rmap.h) of a page that keeps a chain: takes its chain lock. */
+int rmap_chain_add(struct page *p, pte_addr_t pa)
+{
+	chain_lock(p);
+	int err = rmap_chain_add_locked(p, pa);
 	chain_unlock(p);
 	return err;
 }

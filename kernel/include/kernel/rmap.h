@@ -72,6 +72,8 @@
 #include <kernel/page.h>
 #include <kernel/list.h>
 #include <kernel/spinlock.h>
+#include <kernel/percpu.h>
+#include <kernel/vmstat.h>
 
 #define CACHE_LINE 64
 #define NRPTE ((CACHE_LINE - sizeof(unsigned long)) / sizeof(pte_addr_t))
@@ -255,6 +257,7 @@ void rmap_lock_spares(void);      /* rmap_check: every CPU's spare lock */
 void rmap_unlock_spares(void);
 uint64_t rmap_spares(void);       /* CPUs holding a spare; spares locked */
 int rmap_chain_add(struct page *p, pte_addr_t pa);
+int rmap_chain_add_locked(struct page *p, pte_addr_t pa);
 
 /*
  * Record that the PTE at physical address pa maps p. The caller holds the
@@ -271,6 +274,43 @@ static inline int rmap_add(struct page *p, pte_addr_t pa)
 		return 0;
 	}
 	return rmap_chain_add(p, pa);
+}
+
+/*
+ * rmap_add for fork, which shares thousands of pages under one lock: the
+ * common case of a page with a chain inline, with no call at all. The
+ * chain lock is taken at the first try and listed in this CPU's
+ * chain_held, as rmap.c's chain_lock does, and the page's second mapping
+ * makes it a pair; anything else goes to rmap_chain_add_locked under the
+ * lock, and a busy lock (or a fifth held) to rmap_chain_add, which waits.
+ * Same contract as rmap_add.
+ */
+static inline int rmap_add_fast(struct page *p, pte_addr_t pa)
+{
+	if (!rmap_chained(p))
+		return rmap_add(p, pa);
+	struct cpu *c = this_cpu();
+	int top = c->nr_chain_held, err = 0;
+
+	if (top >= 4 || (__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN))
+		return rmap_chain_add(p, pa);
+	c->chain_held[top] = p;
+	c->nr_chain_held = top + 1;
+	if ((p->flags & PG_direct) && rmap_pairs) {
+		pte_addr_t first = p->pte.direct;
+
+		p->pte.pair[0] = pair_half(first);
+		p->pte.pair[1] = pair_half(pa);
+		__atomic_fetch_xor(&p->flags, PG_direct | PG_pair, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&c->vmstat[RMAP_DIRECT_TO_PAIR], 1, __ATOMIC_RELAXED);
+		p->mapcount++;
+	} else {
+		err = rmap_chain_add_locked(p, pa);
+	}
+	c->chain_held[top] = NULL;
+	c->nr_chain_held = top;
+	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
+	return err;
 }
 void rmap_remove(struct page *p, pte_addr_t pte);
 void rmap_remove_locked(struct page *p, pte_addr_t pte);  /* chain lock held */
