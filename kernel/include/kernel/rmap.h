@@ -276,13 +276,49 @@ static inline int rmap_add(struct page *p, pte_addr_t pa)
 	return rmap_chain_add(p, pa);
 }
 
+/* rmap_add_fast's steps, p's chain lock held (c is this CPU). A direct
+ * page's second mapping: the pair (rmap.c's direct_add). */
+static inline void rmap_pair_new(struct cpu *c, struct page *p, pte_addr_t pa)
+{
+	pte_addr_t first = p->pte.direct;
+
+	p->pte.pair[0] = pair_half(first);
+	p->pte.pair[1] = pair_half(pa);
+	__atomic_fetch_xor(&p->flags, PG_direct | PG_pair, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->vmstat[RMAP_DIRECT_TO_PAIR], 1, __ATOMIC_RELAXED);
+	p->mapcount++;
+}
+
+/* A pair's third mapping, with a block from this CPU's non-empty reserve
+ * on p's node (a fork is copying: rmap.c's reserve_take and pair_add):
+ * the three PTEs packed at the end of the block, the rest zero. */
+static inline void rmap_pair_to_chain(struct cpu *c, struct page *p, pte_addr_t pa)
+{
+	struct pte_chain *pc = c->rmap_reserve[p->node];
+
+	c->rmap_reserve[p->node] = *(void **)pc;
+	c->rmap_reserved--;
+	for (unsigned i = 0; i < NRPTE - 3; i++)
+		pc->ptes[i] = 0;
+	pc->ptes[NRPTE - 3] = pa;
+	pc->ptes[NRPTE - 2] = pair_pte(p, 1);
+	pc->ptes[NRPTE - 1] = pair_pte(p, 0);
+	pc->next_and_idx = pte_chain_encode(NULL, NRPTE - 3);
+	p->pte.chain = pc;
+	__atomic_fetch_and(&p->flags, ~(uint32_t)PG_pair, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->vmstat[RMAP_DIRECT_TO_CHAIN], 1, __ATOMIC_RELAXED);
+	p->mapcount++;
+}
+
 /*
  * rmap_add for fork, which shares thousands of pages under one lock: the
  * common case of a page with a chain inline, with no call at all. The
  * chain lock is taken at the first try and listed in this CPU's
- * chain_held, as rmap.c's chain_lock does, and the page's second mapping
- * makes it a pair; anything else goes to rmap_chain_add_locked under the
- * lock, and a busy lock (or a fifth held) to rmap_chain_add, which waits.
+ * chain_held, as rmap.c's chain_lock does; a page's second mapping makes
+ * it a pair, and its third a chain with a block from fork's reserve
+ * (rmap_bulk_begin); anything else goes to rmap_chain_add_locked under
+ * the lock, and a busy lock (or a fifth held) to rmap_chain_add, which
+ * waits.
  * Same contract as rmap_add.
  */
 static inline int rmap_add_fast(struct page *p, pte_addr_t pa)
@@ -296,17 +332,12 @@ static inline int rmap_add_fast(struct page *p, pte_addr_t pa)
 		return rmap_chain_add(p, pa);
 	c->chain_held[top] = p;
 	c->nr_chain_held = top + 1;
-	if ((p->flags & PG_direct) && rmap_pairs) {
-		pte_addr_t first = p->pte.direct;
-
-		p->pte.pair[0] = pair_half(first);
-		p->pte.pair[1] = pair_half(pa);
-		__atomic_fetch_xor(&p->flags, PG_direct | PG_pair, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&c->vmstat[RMAP_DIRECT_TO_PAIR], 1, __ATOMIC_RELAXED);
-		p->mapcount++;
-	} else {
+	if ((p->flags & PG_direct) && rmap_pairs)
+		rmap_pair_new(c, p, pa);
+	else if ((p->flags & PG_pair) && c->rmap_bulk && c->rmap_reserve[p->node])
+		rmap_pair_to_chain(c, p, pa);
+	else
 		err = rmap_chain_add_locked(p, pa);
-	}
 	c->chain_held[top] = NULL;
 	c->nr_chain_held = top;
 	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
