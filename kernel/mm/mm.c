@@ -51,6 +51,28 @@ void put_page(struct page *p)
 	pmm_free_pages(p, 0);
 }
 
+/* The node of the last frame looked up (a process's frames are mostly on
+ * one node, so pfn_to_page's search of the nodes is rarely needed). */
+struct pfn_cache {
+	uint64_t start_pfn, end_pfn;   /* the node's frames ... */
+	struct page *mem_map;          /* ... and their struct pages */
+};
+
+/* The struct page of a managed frame, through the cached node when the
+ * frame is there (fork and exit look up every mapped frame). */
+static inline struct page *pfn_cache_page(struct pfn_cache *pc, uint64_t pfn)
+{
+	if (pfn - pc->start_pfn < pc->end_pfn - pc->start_pfn)
+		return &pc->mem_map[pfn - pc->start_pfn];
+	struct page *p = pfn_to_page(pfn);
+	const struct numa_node *n = &numa_nodes[p->node];
+
+	pc->start_pfn = n->start_pfn;
+	pc->end_pfn = n->end_pfn;
+	pc->mem_map = n->mem_map;
+	return p;
+}
+
 /*
  * Point *ptep at p; the mapping holds a reference the caller passes in.
  * Caller holds mm->lock. -ENOMEM (PTE untouched) if the reverse map had no
@@ -119,6 +141,39 @@ void page_unmap(struct mm *mm, pte_t *ptep)
 	page_unmap_account(mm, p, pte);
 	rmap_remove(p, virt_to_phys(ptep));
 	page_release(p);
+}
+
+/*
+ * page_unmap for the n slots of one leaf table from ptep (exit, munmap):
+ * a present PTE takes a short path, with the node lookup cached, the
+ * reverse map inline (rmap_remove_fast) and the reference of an
+ * anonymous page outside the swap cache dropped with one call; the other
+ * non-empty entries go through page_unmap. Caller holds mm->lock and
+ * flushes the TLB after.
+ */
+void page_unmap_table(struct mm *mm, pte_t *ptep, unsigned n)
+{
+	struct pfn_cache pc = { 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		pte_t pte = ptep[i];
+
+		if (pte_none(pte))
+			continue;
+		if (!(pte & PTE_P)) {
+			page_unmap(mm, &ptep[i]);
+			continue;
+		}
+		struct page *p = pfn_cache_page(&pc, pte_pfn(pte));
+
+		ptep[i] = 0;
+		page_unmap_account(mm, p, pte);
+		rmap_remove_fast(p, virt_to_phys(&ptep[i]));
+		if ((p->flags & (PG_anon | PG_swapcache)) == PG_anon)
+			put_page(p);            /* what put_page_swapcache comes to */
+		else
+			page_release(p);
+	}
 }
 
 struct list_head mm_list = LIST_HEAD_INIT(mm_list);
@@ -216,23 +271,14 @@ static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 struct dup {
 	struct mm *dst;
 	bool cow;
-	uint64_t start_pfn, end_pfn;   /* the cached node's frames ... */
-	struct page *mem_map;          /* ... and their struct pages */
+	struct pfn_cache pc;
 };
 
 /* The struct page of a managed frame, through the cached node when the
  * frame is there. */
 static inline struct page *dup_page(struct dup *dp, uint64_t pfn)
 {
-	if (pfn - dp->start_pfn < dp->end_pfn - dp->start_pfn)
-		return &dp->mem_map[pfn - dp->start_pfn];
-	struct page *p = pfn_to_page(pfn);
-	const struct numa_node *n = &numa_nodes[p->node];
-
-	dp->start_pfn = n->start_pfn;
-	dp->end_pfn = n->end_pfn;
-	dp->mem_map = n->mem_map;
-	return p;
+	return pfn_cache_page(&dp->pc, pfn);
 }
 
 /* Share the frame of a present PTE with the child, copy-on-write if
@@ -305,7 +351,7 @@ static int dup_table(struct mm *src, pte_t *s, uint64_t va, uint64_t next, void 
  * exist are visited (pgtable_range). */
 static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
 {
-	struct dup dp = { .dst = dst, .cow = !(v->flags & MAP_SHARED) };
+	struct dup dp = { .dst = dst, .cow = !(v->flags & MAP_SHARED), .pc = { 0 } };
 
 	return pgtable_range(src, v->start, v->end, dup_table, &dp);
 }

@@ -289,6 +289,21 @@ static inline void rmap_pair_new(struct cpu *c, struct page *p, pte_addr_t pa)
 	p->mapcount++;
 }
 
+/* The PTE at pa of a pair goes: the other one is direct again (rmap.c's
+ * pair_remove). False if pa is in neither half. */
+static inline bool rmap_pair_drop(struct cpu *c, struct page *p, pte_addr_t pa)
+{
+	pte_addr_t a = pair_pte(p, 0), b = pair_pte(p, 1);
+
+	if (pa != a && pa != b)
+		return false;
+	p->pte.direct = pa == a ? b : a;
+	__atomic_fetch_xor(&p->flags, PG_direct | PG_pair, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->vmstat[RMAP_PAIR_TO_DIRECT], 1, __ATOMIC_RELAXED);
+	p->mapcount--;
+	return true;
+}
+
 /* A pair's third mapping, with a block from this CPU's non-empty reserve
  * on p's node (a fork is copying: rmap.c's reserve_take and pair_add):
  * the three PTEs packed at the end of the block, the rest zero. */
@@ -386,5 +401,35 @@ void rmap_check_init(void);
  * mm_list_lock before any mm->lock. */
 extern struct list_head mm_list;
 extern struct spinlock mm_list_lock;
+
+/*
+ * rmap_remove for exit and munmap, which unmap thousands of pages under one
+ * lock: a page without a chain, or a pair losing one of its two PTEs (what
+ * the exit of a fork child does to every page), inline, with the chain
+ * lock taken as rmap_add_fast takes it; anything else rmap_remove_locked
+ * (which panics if pa does not map p), or rmap_remove when the lock is
+ * busy. Same contract as rmap_remove.
+ */
+static inline void rmap_remove_fast(struct page *p, pte_addr_t pa)
+{
+	if (!rmap_chained(p)) {
+		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	struct cpu *c = this_cpu();
+	int top = c->nr_chain_held;
+
+	if (top >= 4 || (__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN)) {
+		rmap_remove(p, pa);
+		return;
+	}
+	c->chain_held[top] = p;
+	c->nr_chain_held = top + 1;
+	if (!(p->flags & PG_pair) || !rmap_pair_drop(c, p, pa))
+		rmap_remove_locked(p, pa);
+	c->chain_held[top] = NULL;
+	c->nr_chain_held = top;
+	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
+}
 
 #endif
