@@ -57,8 +57,12 @@
  * pte_chain_alloc); rmap_add takes it under the locks; rmap_unprepare()
  * frees it after the unlock if it was not used. The fault handler does
  * this only for file pages: anonymous and COW faults make a page's first
- * mapping, which is direct and needs no block. fork (mm_dup) allocates
- * under its locks (Numbat's slab never sleeps) and fails with -ENOMEM.
+ * mapping, which is direct and needs no block. fork (mm_dup), which may
+ * need thousands (every page an earlier child still shares), takes them
+ * from this CPU's reserve between rmap_bulk_begin() and rmap_bulk_end():
+ * runs of a slab page's worth, taken under its locks as the copy needs
+ * them (Numbat's slab never sleeps), the rest freed after the unlock;
+ * fork fails with -ENOMEM if a block cannot be had.
  *
  * With the boot option rmap=scan no chains are kept at all (only
  * mapcount), and migration finds a frame's PTEs by walking every page
