@@ -262,39 +262,27 @@ static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 	return 0;
 }
 
-/*
- * What fork's walk of the parent's tables carries from table to table:
- * the child, whether private pages go copy-on-write, and the node whose
- * struct pages the last frame was in (a process's frames are mostly on
- * one node, so pfn_to_page's search of the nodes is rarely needed).
- */
+/* What fork's walk of the parent's tables carries from table to table:
+ * the child, whether private pages go copy-on-write, the last node. */
 struct dup {
 	struct mm *dst;
 	bool cow;
 	struct pfn_cache pc;
 };
 
-/* The struct page of a managed frame, through the cached node when the
- * frame is there. */
-static inline struct page *dup_page(struct dup *dp, uint64_t pfn)
-{
-	return pfn_cache_page(&dp->pc, pfn);
-}
-
 /* Share the frame of a present PTE with the child, copy-on-write if
  * private: dup_pte's common case (get_page, then page_map's steps), with
- * no call at all for a page without a chain or made a pair
- * (rmap_add_fast).
- * 0 or -ENOMEM. */
+ * no call at all for a page without a chain or made a pair or a chain
+ * (rmap_add_fast). 0 or -ENOMEM. */
 static inline int dup_present(struct dup *dp, pte_t *d, pte_t *s)
 {
 	pte_t pte = *s;
 
 	if (dp->cow && pte_write(pte))
 		*s = pte = pte_wrprotect(pte);
-	struct page *p = dup_page(dp, pte_pfn(pte));
+	struct page *p = pfn_cache_page(&dp->pc, pte_pfn(pte));
 
-	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);     /* get_page */
 	if (rmap_add_fast(p, virt_to_phys(d))) {
 		page_release(p);
 		return -ENOMEM;
@@ -393,10 +381,11 @@ static int dup_vmas(struct mm *mm, struct mm *old)
 
 /*
  * fork: a new mm with the same VMAs; private pages shared copy-on-write.
- * Takes old->lock, then the new mm's; chain blocks the copy takes come
- * in runs (rmap.c's reserve), and the unused rest is freed after. Returns the new mm, or NULL with
- * *err -ENOMEM, or -EINTR when the caller got a fatal signal meanwhile:
- * the partial copy is torn down again either way.
+ * Takes old->lock, then the new mm's; the chain blocks the copy needs
+ * come in runs from this CPU's reserve (rmap_bulk_begin), the rest freed
+ * after the unlock. Returns the new mm, or NULL with *err -ENOMEM, or
+ * -EINTR when the caller got a fatal signal meanwhile: the partial copy
+ * is torn down again either way.
  */
 struct mm *mm_dup(struct mm *old, int *err)
 {

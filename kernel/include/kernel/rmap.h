@@ -259,7 +259,9 @@ void rmap_bulk_begin(void);
 void rmap_bulk_end(void);
 void rmap_lock_spares(void);      /* rmap_check: every CPU's spare lock */
 void rmap_unlock_spares(void);
-uint64_t rmap_spares(void);       /* CPUs holding a spare; spares locked */
+uint64_t rmap_spares(void);       /* spare and reserved blocks; spares locked */
+/* rmap_add of a page with a chain (rmap.c): taking its chain lock, or
+ * with it held (the inline paths below take it themselves). */
 int rmap_chain_add(struct page *p, pte_addr_t pa);
 int rmap_chain_add_locked(struct page *p, pte_addr_t pa);
 
