@@ -54,7 +54,7 @@ QEMU_BASE = $(QEMU) -machine pc -accel $(ACCEL) -cpu $(QEMU_CPU) -m $(MEM) -smp 
             $(if $(wildcard $(DISK)),-drive file=$(DISK)$(comma)format=raw$(comma)if=virtio) \
             -no-reboot
 
-.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench bench-swap bench-linux bench-numa bench-linux-numa fuzz clean tools help plot FORCE
+.PHONY: all iso qemu qemu-nox qemu-gdb gdb test bench bench-swap bench-linux bench-numa bench-linux-numa bench-linux-rmap fuzz clean tools help plot FORCE
 all: tools $(KOUT)/kernel.elf $(ISO) build/disk.img
 
 help:
@@ -69,6 +69,7 @@ help:
 	@echo "make bench-linux  the swap benchmark on Debian's Linux under the same QEMU (SWAP_MIB=192)"
 	@echo "make bench-numa the NUMA-balancing benchmark alone"
 	@echo "make bench-linux-numa  the NUMA-balancing benchmark on Debian's Linux (TCG, no -icount)"
+	@echo "make bench-linux-rmap  faults and rmapbench on Debian's Linux (docs/rmap.md's Linux column)"
 	@echo "make fuzz       random system calls on 3 machine shapes (FUZZ_SEED FUZZ_CALLS FUZZ_SHAPES FUZZ_ONLY FUZZ_SHRINK)"
 	@echo "make fuzz-parsers  fuzz the ACPI, ELF, ext2 and command-line parsers on the host"
 	@echo "                   (FUZZ_TIME=seconds per target, FUZZ_TARGETS='acpi cmdline elf ext2')"
@@ -218,6 +219,9 @@ bench-numa: all
 
 bench-linux-numa: all
 	python3 tests/linux_peer.py --numa
+
+bench-linux-rmap: all
+	python3 tests/linux_peer.py --rmap
 
 # A long campaign of /bin/fuzz (user/fuzz/) per machine shape, with the
 # reverse map checked: tests/syzfuzz.py reports panics, hangs, worker

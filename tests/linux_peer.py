@@ -23,6 +23,11 @@ log of each is build/tests/linux-peer-IDLE-SIZE-SWAP.log. Never part of
     python3 tests/linux_peer.py [--size MIB] [--idle 0,1,16,64] [--memcg MIB]
                                 [--swap MIB] [--mglru] [-v]
     python3 tests/linux_peer.py --numa [--runs N] [-v]
+    python3 tests/linux_peer.py --rmap [-v]
+
+--rmap runs the reverse-map benchmarks (user/bench/faults.c and
+rmapbench.c) on bench.machine(512 or 1024, 2) under -icount shift=0 with
+transparent_hugepage=never: the Linux 6.1 column of docs/rmap.md's table.
 
 --numa runs the NUMA-balancing benchmark (user/bench/numabench.c) instead,
 on bench.NUMA_MACHINE (two nodes of 256 MiB, one CPU each), TCG without
@@ -303,6 +308,92 @@ def numa_main(opts, kernel):
     return 1 if bad else 0
 
 
+# ---- the reverse-map benchmarks (user/bench/rmapbench.c and faults.c) ----
+
+RMAP_BINS = ("rmapbench", "faults")
+RMAP_INIT = """#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "peer: $(uname -r), thp $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
+if [ "$1" = faults ]; then
+    shift
+    /bench/faults
+    echo "peer: faults exited with status $?"
+fi
+[ $# -gt 0 ] && /bench/rmapbench "$@"
+echo "peer: rmapbench exited with status $?"
+poweroff -f
+"""
+
+
+def make_rmap_initramfs():
+    """build/linux-peer/initramfs-rmap.cpio: busybox, rmapbench, faults and
+    /init (which runs faults if its first argument says so, then
+    rmapbench with the rest)."""
+    def read(path):
+        with open(path, "rb") as fh:
+            return fh.read()
+    d, x = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755
+    entries = [(n, d, b"") for n in ("bin", "bench", "dev", "proc", "sys", "tmp")]
+    entries += [("bin/busybox", x, read(BUSYBOX))]
+    for name in RMAP_BINS:
+        path = os.path.join(ROOT, "build", "rootfs", "bench", name)
+        if not os.path.exists(path):
+            sys.exit(f"linux-peer: {path} is missing: run make first")
+        entries.append((f"bench/{name}", x, read(path)))
+    entries.append(("init", x, RMAP_INIT.encode()))
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, "initramfs-rmap.cpio")
+    with open(path, "wb") as fh:
+        fh.write(cpio_newc(entries))
+    return path
+
+
+def rmap_qemu_args(kernel, initrd, bench_args, mem):
+    """bench.machine(mem, 2) for Linux, as `make bench` boots Numbat's
+    reverse-map benchmarks: -icount shift=0, 1 CPU on node 0, node 1
+    memory-only, 4 KiB pages only (transparent_hugepage=never)."""
+    half = mem // 2
+    numa = ["-object", f"memory-backend-ram,id=m0,size={half}M",
+            "-numa", "node,nodeid=0,cpus=0,memdev=m0",
+            "-object", f"memory-backend-ram,id=m1,size={half}M",
+            "-numa", "node,nodeid=1,memdev=m1",
+            "-numa", "dist,src=0,dst=1,val=20", "-numa", "dist,src=1,dst=0,val=20"]
+    append = (f"console=ttyS0 panic=-1 quiet loglevel=4 transparent_hugepage=never "
+              f"-- {bench_args}")
+    return (["qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-cpu", "max",
+             "-m", str(mem), "-smp", "1"] + numa +
+            ["-kernel", kernel, "-initrd", initrd, "-append", append,
+             "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+             "-icount", "shift=0"])
+
+
+# (name, memory in MiB, arguments): the boots of --rmap, as bench.py's.
+RMAP_BOOTS = (("faults-fork", 512, "faults chains fork fork2"),
+              ("move", 512, "move 1 1024 move 2 1024 move 8 1024 move 32 1024"),
+              ("unrelated", 1024, "unrelated 1 256 unrelated 64 256"))
+
+
+def rmap_main(opts, kernel):
+    """--rmap: faults and rmapbench on Linux; prints their bench: lines
+    (the figures bench.py's LINUX_* tables hold)."""
+    initrd = make_rmap_initramfs()
+    bad = 0
+    for name, mem, args in RMAP_BOOTS:
+        log = os.path.join(ROOT, "build", "tests", f"linux-peer-rmap-{name}.log")
+        text, timed_out = boot_logged(rmap_qemu_args(kernel, initrd, args, mem), log,
+                                      TIMEOUT, f"rmap {name}", opts.v)
+        ok = not timed_out and "peer: rmapbench exited with status 0" in text
+        bad += not ok
+        for line in re.findall(r"^bench: .*$", text, re.M):
+            print(line, flush=True)
+        if not ok:
+            print(f"linux-peer: rmap {name} failed; see {log}", flush=True)
+    return 1 if bad else 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=bench.SWAP_MIB, help="region, MiB")
@@ -315,11 +406,15 @@ def main(argv=None):
     ap.add_argument("--numa", action="store_true",
                     help="the NUMA-balancing benchmark (numabench) instead of the swap one")
     ap.add_argument("--runs", type=int, default=3, help="--numa: boots to average")
+    ap.add_argument("--rmap", action="store_true",
+                    help="the reverse-map benchmarks (faults, rmapbench) instead")
     opts = ap.parse_args(argv)
     kernel, brd = ensure_tools()
     os.makedirs(os.path.join(ROOT, "build", "tests"), exist_ok=True)
     if opts.numa:
         return numa_main(opts, kernel)
+    if opts.rmap:
+        return rmap_main(opts, kernel)
     version = os.path.basename(kernel)[len("vmlinuz-"):]
     print(f"| {opts.size} MiB, Linux {version}, {opts.memcg} MiB memory cgroup, brd swap, "
           "1 CPU | fill | seq1 | seq2 | random | fork | pswpin | pswpout "

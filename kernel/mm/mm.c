@@ -51,6 +51,28 @@ void put_page(struct page *p)
 	pmm_free_pages(p, 0);
 }
 
+/* The node of the last frame looked up (a process's frames are mostly on
+ * one node, so pfn_to_page's search of the nodes is rarely needed). */
+struct pfn_cache {
+	uint64_t start_pfn, end_pfn;   /* the node's frames ... */
+	struct page *mem_map;          /* ... and their struct pages */
+};
+
+/* The struct page of a managed frame, through the cached node when the
+ * frame is there (fork and exit look up every mapped frame). */
+static inline struct page *pfn_cache_page(struct pfn_cache *pc, uint64_t pfn)
+{
+	if (pfn - pc->start_pfn < pc->end_pfn - pc->start_pfn)
+		return &pc->mem_map[pfn - pc->start_pfn];
+	struct page *p = pfn_to_page(pfn);
+	const struct numa_node *n = &numa_nodes[p->node];
+
+	pc->start_pfn = n->start_pfn;
+	pc->end_pfn = n->end_pfn;
+	pc->mem_map = n->mem_map;
+	return p;
+}
+
 /*
  * Point *ptep at p; the mapping holds a reference the caller passes in.
  * Caller holds mm->lock. -ENOMEM (PTE untouched) if the reverse map had no
@@ -119,6 +141,39 @@ void page_unmap(struct mm *mm, pte_t *ptep)
 	page_unmap_account(mm, p, pte);
 	rmap_remove(p, virt_to_phys(ptep));
 	page_release(p);
+}
+
+/*
+ * page_unmap for the n slots of one leaf table from ptep (exit, munmap):
+ * a present PTE takes a short path, with the node lookup cached, the
+ * reverse map inline (rmap_remove_fast) and the reference of an
+ * anonymous page outside the swap cache dropped with one call; the other
+ * non-empty entries go through page_unmap. Caller holds mm->lock and
+ * flushes the TLB after.
+ */
+void page_unmap_table(struct mm *mm, pte_t *ptep, unsigned n)
+{
+	struct pfn_cache pc = { 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		pte_t pte = ptep[i];
+
+		if (pte_none(pte))
+			continue;
+		if (!(pte & PTE_P)) {
+			page_unmap(mm, &ptep[i]);
+			continue;
+		}
+		struct page *p = pfn_cache_page(&pc, pte_pfn(pte));
+
+		ptep[i] = 0;
+		page_unmap_account(mm, p, pte);
+		rmap_remove_fast(p, virt_to_phys(&ptep[i]));
+		if ((p->flags & (PG_anon | PG_swapcache)) == PG_anon)
+			put_page(p);            /* what put_page_swapcache comes to */
+		else
+			page_release(p);
+	}
 }
 
 struct list_head mm_list = LIST_HEAD_INIT(mm_list);
@@ -207,34 +262,75 @@ static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 	return 0;
 }
 
+/* What fork's walk of the parent's tables carries from table to table:
+ * the child, whether private pages go copy-on-write, the last node. */
 struct dup {
 	struct mm *dst;
 	bool cow;
+	struct pfn_cache pc;
 };
 
+/* Share the frame of a present PTE with the child, copy-on-write if
+ * private: dup_pte's common case (get_page, then page_map's steps), with
+ * no call at all for a page without a chain or made a pair or a chain
+ * (rmap_add_fast). 0 or -ENOMEM. */
+static inline int dup_present(struct dup *dp, pte_t *d, pte_t *s)
+{
+	pte_t pte = *s;
+
+	if (dp->cow && pte_write(pte))
+		*s = pte = pte_wrprotect(pte);
+	struct page *p = pfn_cache_page(&dp->pc, pte_pfn(pte));
+
+	__atomic_fetch_add(&p->refcount, 1, __ATOMIC_RELAXED);     /* get_page */
+	if (rmap_add_fast(p, virt_to_phys(d))) {
+		page_release(p);
+		return -ENOMEM;
+	}
+	*d = pte;
+	if (p->flags & PG_anon)
+		dp->dst->rss_anon++;
+	else
+		dp->dst->rss_file++;
+	return 0;
+}
+
+/* The child's slots for the leaf table whose slot i maps va + i pages,
+ * its tables made as needed; NULL if memory ran out. */
+static pte_t *dup_slots(struct mm *dst, uint64_t va, unsigned i)
+{
+	pte_t *d = pgtable_walk(dst, va + (uint64_t)i * PAGE_SIZE, true);
+
+	return d ? d - i : NULL;
+}
+
 /*
- * Copy one leaf table's worth of PTEs into the child; its table is made
- * at the first PTE that needs one, and source and destination slots then
- * advance together. -ENOMEM, or -EINTR if the parent got a fatal signal.
+ * Copy one leaf table's worth of PTEs into the child, in one loop under
+ * the locks mm_dup holds; the child's table is made at the first PTE that
+ * needs one. Present PTEs take the short path, the others (swap,
+ * migration, NUMA-hint, PROT_NONE entries) dup_pte. -ENOMEM, or -EINTR if
+ * the parent got a fatal signal.
  */
 static int dup_table(struct mm *src, pte_t *s, uint64_t va, uint64_t next, void *arg)
 {
-	struct mm *dst = ((struct dup *)arg)->dst;
-	bool cow = ((struct dup *)arg)->cow;   /* in registers across the calls */
+	struct dup *dp = arg;
+	unsigned n = (next - va) / PAGE_SIZE;
 	pte_t *d = NULL;
 
 	(void)src;
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	for (pte_t *s0 = s, *end = s + (next - va) / PAGE_SIZE; s < end; s++) {
-		if (!pte_mapped(*s) && !pte_swap(*s)) {
-			d = d ? d + 1 : NULL;
-			continue;
-		}
-		if (!d && !(d = pgtable_walk(dst, va + (s - s0) * PAGE_SIZE, true)))
+	for (unsigned i = 0; i < n; i++) {
+		pte_t pte = s[i];
+
+		if (!(pte & PTE_P) && !pte_mapped(pte) && !pte_swap(pte))
+			continue;               /* empty: nothing to share */
+		if (!d && !(d = dup_slots(dp->dst, va, i)))
 			return -ENOMEM;
-		if (dup_pte(dst, d++, s, cow))
-			return -ENOMEM;
+		int err = pte & PTE_P ? dup_present(dp, &d[i], &s[i])
+				      : dup_pte(dp->dst, &d[i], &s[i], dp->cow);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -243,7 +339,7 @@ static int dup_table(struct mm *src, pte_t *s, uint64_t va, uint64_t next, void 
  * exist are visited (pgtable_range). */
 static int dup_range(struct mm *dst, struct mm *src, struct vma *v)
 {
-	struct dup dp = { dst, !(v->flags & MAP_SHARED) };
+	struct dup dp = { .dst = dst, .cow = !(v->flags & MAP_SHARED), .pc = { 0 } };
 
 	return pgtable_range(src, v->start, v->end, dup_table, &dp);
 }
@@ -285,9 +381,11 @@ static int dup_vmas(struct mm *mm, struct mm *old)
 
 /*
  * fork: a new mm with the same VMAs; private pages shared copy-on-write.
- * Takes old->lock, then the new mm's. Returns the new mm, or NULL with
- * *err -ENOMEM, or -EINTR when the caller got a fatal signal meanwhile:
- * the partial copy is torn down again either way.
+ * Takes old->lock, then the new mm's; the chain blocks the copy needs
+ * come in runs from this CPU's reserve (rmap_bulk_begin), the rest freed
+ * after the unlock. Returns the new mm, or NULL with *err -ENOMEM, or
+ * -EINTR when the caller got a fatal signal meanwhile: the partial copy
+ * is torn down again either way.
  */
 struct mm *mm_dup(struct mm *old, int *err)
 {
@@ -296,6 +394,7 @@ struct mm *mm_dup(struct mm *old, int *err)
 	*err = -ENOMEM;
 	if (!mm)
 		return NULL;
+	rmap_bulk_begin();
 	spin_lock(&old->lock);
 	spin_lock(&mm->lock);           /* parent, then child: rmap.h */
 	mm->brk_start = old->brk_start;
@@ -312,6 +411,7 @@ struct mm *mm_dup(struct mm *old, int *err)
 	mm_flush_tlb_all(old);          /* the parent's PTEs are read-only now */
 	spin_unlock(&mm->lock);
 	spin_unlock(&old->lock);
+	rmap_bulk_end();
 	if (*err) {
 		mm_put(mm);
 		return NULL;

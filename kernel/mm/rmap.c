@@ -85,12 +85,6 @@ void rmap_init(void)
 	parse_mode();
 }
 
-/* Does any page keep a pte_chain in this mode? */
-static bool mode_chains(void)
-{
-	return rmap_mode == RMAP_CHAIN || rmap_mode == RMAP_HYBRID;
-}
-
 uint64_t rmap_chain_blocks(void)
 {
 	return kmem_cache_inuse(&pte_chain_cache);
@@ -101,7 +95,7 @@ uint64_t rmap_chain_blocks(void)
 /*
  * The bit has no room for an owner, so each CPU lists the chain locks it
  * holds (struct cpu.chain_held, the first four; nr_chain_held counts them
- * all). A task switch or a return to user mode with one held panics
+ * all; rmap_add_fast in rmap.h keeps the same list inline). A task switch or a return to user mode with one held panics
  * (lock_assert_none_held), and a CPU that spins WATCHDOG_SECS on one is
  * reported with the CPU that holds it.
  */
@@ -222,7 +216,7 @@ static void block_free(struct pte_chain *pc)
 /* Does this CPU hold what rmap_add may need (a spare block)? */
 bool rmap_ready(void)
 {
-	return !mode_chains() || this_cpu()->rmap_spare;
+	return !rmap_keeps_chains() || this_cpu()->rmap_spare;
 }
 
 int rmap_prepare(void)
@@ -230,7 +224,7 @@ int rmap_prepare(void)
 	struct cpu *c = this_cpu();
 	int err = 0;
 
-	if (!mode_chains() || c->rmap_spare)
+	if (!rmap_keeps_chains() || c->rmap_spare)
 		return 0;
 	spin_lock(&spare_lock[c->id]);
 	c->rmap_spare = block_new(NUMA_NO_NODE);
@@ -252,15 +246,95 @@ void rmap_unprepare(void)
 	spin_unlock(&spare_lock[c->id]);
 }
 
-/* How many CPUs hold a spare block. The caller holds every spare lock
- * (rmap_lock_spares), so no spare is being filled or emptied. */
+/* Blocks held as spares: one per CPU at most, and a fork's reserve. The
+ * caller holds every spare lock (rmap_lock_spares), so none is being
+ * filled or drained; a fork taking reserved blocks holds the mm->locks
+ * rmap_check holds, so none is being taken either. */
 uint64_t rmap_spares(void)
 {
 	uint64_t n = 0;
 
 	for (int cpu = 0; cpu < nr_cpus; cpu++)
-		n += cpus[cpu].rmap_spare != NULL;
+		n += (cpus[cpu].rmap_spare != NULL) + cpus[cpu].rmap_reserved;
 	return n;
+}
+
+/* count_vm_event n times, inline. */
+static inline void rmap_events(enum vm_event e, uint64_t n)
+{
+	__atomic_fetch_add(&this_cpu()->vmstat[e], n, __ATOMIC_RELAXED);
+}
+
+#define RESERVE_RUN 64            /* blocks a reserve takes at a time: one slab */
+
+/*
+ * Blocks in bulk: when block_get finds this CPU's reserve for `node` empty
+ * it takes a run of RESERVE_RUN blocks there from the slab at once
+ * (kmem_cache_alloc_bulk: a few instructions a block, instead of a slab
+ * lock round trip and a zeroing call each), while fork runs
+ * (rmap_bulk_begin); rmap_bulk_end() after its unlock frees the rest.
+ * fork makes most of the blocks a process ever needs (every page it
+ * shares that another child already shares), thousands under one lock.
+ * Callers hold an mm->lock (rmap_add), as rmap_check does all of them,
+ * and this CPU's spare_lock is taken too, so the check counts each block
+ * once: in a chain, in a spare or reserve, or free in the slab. 0 or
+ * -ENOMEM.
+ */
+static int reserve_fill(struct cpu *c, int node)
+{
+	unsigned got;
+
+	spin_lock(&spare_lock[c->id]);
+	got = kmem_cache_alloc_bulk(&pte_chain_cache, node, RESERVE_RUN,
+				    &c->rmap_reserve[node]);
+	c->rmap_reserved += got;
+	spin_unlock(&spare_lock[c->id]);
+	rmap_events(PTE_CHAIN_ALLOC, got);
+	return got ? 0 : -ENOMEM;
+}
+
+/* fork, before its locks: blocks on this CPU come from its reserve, in
+ * runs, until rmap_bulk_end(). */
+void rmap_bulk_begin(void)
+{
+	this_cpu()->rmap_bulk = true;
+}
+
+/* fork, after its unlock (no spinlock held): back to one block at a time,
+ * and the reserve's unused blocks are freed. */
+void rmap_bulk_end(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t freed = c->rmap_reserved;
+
+	c->rmap_bulk = false;
+	if (!freed)
+		return;
+	spin_lock(&spare_lock[c->id]);
+	for (int nid = 0; nid < MAX_NODES; nid++)
+		while (c->rmap_reserve[nid]) {
+			void *pc = c->rmap_reserve[nid];
+			c->rmap_reserve[nid] = *(void **)pc;
+			kmem_cache_free(&pte_chain_cache, pc);
+		}
+	c->rmap_reserved = 0;
+	spin_unlock(&spare_lock[c->id]);
+	rmap_events(PTE_CHAIN_FREE, freed);
+}
+
+/* A block from this CPU's reserve on `node` (a new run if it is empty),
+ * not zeroed; NULL if the node has no memory for one. The caller holds
+ * an mm->lock, which rmap_check also holds: it never sees a block half
+ * taken, so no spare_lock here. */
+static inline struct pte_chain *reserve_take(struct cpu *c, int node)
+{
+	struct pte_chain *pc = c->rmap_reserve[node];
+
+	if (!pc && (reserve_fill(c, node) || !(pc = c->rmap_reserve[node])))
+		return NULL;
+	c->rmap_reserve[node] = *(void **)pc;
+	c->rmap_reserved--;
+	return pc;
 }
 
 /* Every CPU's spare lock, in CPU order (rmap.h: after any mm->lock). */
@@ -277,7 +351,7 @@ void rmap_unlock_spares(void)
 }
 
 /* A block for a chain of a page on `node`: a new one there if possible,
- * else the spare. */
+ * else the spare. Zeroed. */
 static struct pte_chain *block_get(int node)
 {
 	struct cpu *c = this_cpu();
@@ -312,11 +386,27 @@ static inline void flip_state(struct page *p, uint32_t bits)
 	__atomic_fetch_xor(&p->flags, bits, __ATOMIC_RELAXED);
 }
 
+/* A block for p's chain, its first `unused` slots zeroed (the caller
+ * fills the rest and next_and_idx); NULL if there is no memory. While a
+ * fork copies, from this CPU's reserve, inline: fork takes thousands. */
+static inline struct pte_chain *block_for(struct page *p, unsigned unused)
+{
+	struct cpu *c = this_cpu();
+	struct pte_chain *pc;
+
+	if (!c->rmap_bulk)
+		return block_get(p->node);
+	if ((pc = reserve_take(c, p->node)))
+		for (unsigned i = 0; i < unused; i++)
+			pc->ptes[i] = 0;
+	return pc ? pc : block_get(p->node);
+}
+
 /* A new chain of one block holding the n (<= NRPTE) PTEs of ptes[],
  * packed at the end: ptes[0] in the last slot. 0 or -ENOMEM. */
-static int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
+static inline int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
 {
-	struct pte_chain *pc = block_get(p->node);
+	struct pte_chain *pc = block_for(p, NRPTE - n);
 
 	if (!pc)
 		return -ENOMEM;
@@ -324,7 +414,7 @@ static int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
 		pc->ptes[NRPTE - 1 - i] = ptes[i];
 	pc->next_and_idx = pte_chain_encode(NULL, NRPTE - n);
 	p->pte.chain = pc;
-	count_vm_event(RMAP_DIRECT_TO_CHAIN);
+	rmap_event(RMAP_DIRECT_TO_CHAIN);
 	return 0;
 }
 
@@ -370,7 +460,7 @@ static int chain_add(struct page *p, pte_addr_t pa)
 		head->next_and_idx--;
 		return 0;
 	}
-	struct pte_chain *pc = block_get(p->node);
+	struct pte_chain *pc = block_for(p, NRPTE - 1);
 	if (!pc)
 		return -ENOMEM;
 	pc->ptes[NRPTE - 1] = pa;
@@ -379,21 +469,13 @@ static int chain_add(struct page *p, pte_addr_t pa)
 	return 0;
 }
 
-/*
- * Record that the PTE at physical address pa maps p. The caller holds the
- * PTE's mm->lock (not p's chain lock). 0, or -ENOMEM when no block could
- * be had (only the third mapping and later need one; never after
- * rmap_prepare on this path).
- */
-int rmap_add(struct page *p, pte_addr_t pa)
+/* rmap_add's work on a page that keeps a chain, its chain lock held (the
+ * caller took it: rmap_chain_add, or rmap_add_fast in rmap.h). 0 or
+ * -ENOMEM. */
+int rmap_chain_add_locked(struct page *p, pte_addr_t pa)
 {
 	int err = 0;
 
-	if (!rmap_chained(p)) {             /* the count is all there is */
-		__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED);
-		return 0;
-	}
-	chain_lock(p);
 	if (p->mapcount == 0) {
 		p->pte.direct = pa;
 		page_set_flag(p, PG_direct);
@@ -406,6 +488,14 @@ int rmap_add(struct page *p, pte_addr_t pa)
 	}
 	if (!err)
 		p->mapcount++;
+	return err;
+}
+
+/* rmap_add (rmap.h) of a page that keeps a chain: takes its chain lock. */
+int rmap_chain_add(struct page *p, pte_addr_t pa)
+{
+	chain_lock(p);
+	int err = rmap_chain_add_locked(p, pa);
 	chain_unlock(p);
 	return err;
 }

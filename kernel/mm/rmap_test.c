@@ -490,3 +490,67 @@ KTEST(rmap, chain_lock_tracked_per_cpu)
 	sched_setaffinity(current, &all);
 	pmm_free_pages(p, 0);
 }
+
+/* The PTE of mm at va (it must exist). */
+static pte_addr_t pte_pa(struct mm *mm, uint64_t va)
+{
+	spin_lock(&mm->lock);
+	pte_t *ptep = pgtable_walk(mm, va, false);
+	spin_unlock(&mm->lock);
+	return ptep ? virt_to_phys(ptep) : 0;
+}
+
+#define FORK_PAGES 600          /* two leaf tables, several runs of blocks */
+#define FORK_BASE 0x20000000UL
+
+/*
+ * A fork of pages that already have two mappings (pairs): fork takes
+ * their blocks in runs onto this CPU's reserve and makes each page a
+ * chain of three, parent's PTE first; after it, the reserve is empty and
+ * exactly one block per page is in use; the second child's exit gives
+ * them all back.
+ */
+KTEST(rmap, fork_of_pairs_takes_blocks_in_runs)
+{
+	struct mm *mms[3] = { mm_create(), NULL, NULL };
+	uint64_t blocks = rmap_chain_blocks();
+	int err = -ENOMEM;
+
+	if (!rmap_pairs || rmap_anon_obj()) {
+		ktest_skip(t, "no pairs for anonymous pages in this rmap mode");
+		goto out;
+	}
+	KTEST_ASSERT(t, mms[0] != NULL);
+	spin_lock(&mms[0]->lock);
+	err = vma_map(mms[0], FORK_BASE, FORK_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE, NULL, 0);
+	spin_unlock(&mms[0]->lock);
+	for (int i = 0; i < FORK_PAGES && !err; i++)
+		err = vm_fault(mms[0], FORK_BASE + i * PAGE_SIZE, FAULT_WRITE);
+	KTEST_ASSERT(t, !err && (mms[1] = mm_dup(mms[0], &err)) != NULL);
+	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks);               /* pairs */
+	KTEST_ASSERT(t, (mms[2] = mm_dup(mms[0], &err)) != NULL);
+	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks + FORK_PAGES);  /* one each */
+	KTEST_EXPECT_EQ(t, this_cpu()->rmap_reserved, 0);
+	KTEST_EXPECT(t, !this_cpu()->rmap_bulk);
+	for (int i = 0; i < FORK_PAGES; i += 97) {
+		uint64_t va = FORK_BASE + i * PAGE_SIZE;
+		pte_addr_t pa = pte_pa(mms[0], va);
+		struct page *p = pa ? pfn_to_page(pte_pfn(*(pte_t *)phys_to_virt(pa))) : NULL;
+
+		KTEST_ASSERT(t, p && p->mapcount == 3 && !(p->flags & (PG_direct | PG_pair)));
+		KTEST_EXPECT_EQ(t, pte_chain_idx(p->pte.chain), NRPTE - 3);
+		for (int m = 0; m < 3; m++)
+			KTEST_EXPECT_EQ(t, p->pte.chain->ptes[NRPTE - 1 - m], pte_pa(mms[m], va));
+		for (unsigned k = 0; k < NRPTE - 3; k++)
+			KTEST_EXPECT_EQ(t, p->pte.chain->ptes[k], 0);
+	}
+	KTEST_EXPECT_EQ(t, rmap_check(NULL), 0);
+	mm_put(mms[2]);
+	mms[2] = NULL;
+	KTEST_EXPECT_EQ(t, rmap_chain_blocks(), blocks);               /* pairs again */
+out:
+	for (int m = 2; m >= 0; m--)
+		if (mms[m])
+			mm_put(mms[m]);
+}

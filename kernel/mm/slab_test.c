@@ -91,6 +91,42 @@ KTEST(kmalloc, cache_frees_empty_slabs)
 	KTEST_EXPECT_EQ(t, kmem_cache_slabs(&c), 0);
 }
 
+/* kmem_cache_alloc_bulk: the rest of a partial slab, then new slabs, as
+ * one list of distinct objects through their first word; counted in use
+ * like single allocations, and freed one by one as usual. */
+KTEST(kmalloc, cache_bulk_takes_runs)
+{
+	static struct kmem_cache c;
+	static void *objs[150];
+	void *one, *list = NULL;
+	unsigned n = 0;
+
+	kmem_cache_init(&c, "test-64", 64, 64);
+	one = kmem_cache_alloc(&c, 0);               /* a partial slab */
+	KTEST_ASSERT(t, one != NULL);
+	KTEST_EXPECT_EQ(t, kmem_cache_alloc_bulk(&c, 0, ARRAY_SIZE(objs), &list),
+			ARRAY_SIZE(objs));
+	for (void *o = list; o && n <= ARRAY_SIZE(objs); o = *(void **)o) {
+		if (n < ARRAY_SIZE(objs))
+			objs[n] = o;
+		n++;                                 /* a list too long stops here */
+	}
+	KTEST_EXPECT_EQ(t, n, ARRAY_SIZE(objs));
+	KTEST_EXPECT_EQ(t, kmem_cache_inuse(&c), ARRAY_SIZE(objs) + 1);
+	KTEST_EXPECT_EQ(t, kmem_cache_slabs(&c), (ARRAY_SIZE(objs) + 1 + 63) / 64);
+	for (unsigned i = 0; i < n && i < ARRAY_SIZE(objs); i++) {
+		KTEST_EXPECT(t, objs[i] != one && (uint64_t)objs[i] % 64 == 0);
+		KTEST_EXPECT_EQ(t, virt_to_page(objs[i])->node, 0);
+		for (unsigned j = 0; j < i; j++)
+			KTEST_EXPECT(t, objs[j] != objs[i]);
+	}
+	for (unsigned i = 0; i < n && i < ARRAY_SIZE(objs); i++)
+		kmem_cache_free(&c, objs[i]);
+	kmem_cache_free(&c, one);
+	KTEST_EXPECT_EQ(t, kmem_cache_inuse(&c), 0);
+	KTEST_EXPECT_EQ(t, kmem_cache_slabs(&c), 0);
+}
+
 /*
  * Stress: every CPU at once allocates and frees random sizes through a
  * shared table, so objects are often freed by another CPU than the one that

@@ -94,9 +94,7 @@ static int unmap_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next,
 		       void *arg)
 {
 	(void)arg;
-	for (; va < next; va += PAGE_SIZE, ptep++)
-		if (!pte_none(*ptep))
-			page_unmap(mm, ptep);
+	page_unmap_table(mm, ptep, (next - va) / PAGE_SIZE);
 	return 0;
 }
 

@@ -173,6 +173,7 @@ void get_page(struct page *p);
 void put_page(struct page *p);
 int page_map(struct mm *mm, pte_t *ptep, struct page *p, pte_t pte);
 void page_unmap(struct mm *mm, pte_t *ptep);
+void page_unmap_table(struct mm *mm, pte_t *ptep, unsigned n);  /* n slots of one table */
 void page_unmap_account(struct mm *mm, struct page *p, pte_t old);
 void page_release(struct page *p);         /* drop a mapping's reference */
 int vm_populate(struct mm *mm, uint64_t start, uint64_t end);

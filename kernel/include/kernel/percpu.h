@@ -7,6 +7,7 @@
 #define KERNEL_PERCPU_H
 
 #include <kernel/types.h>
+#include <kernel/topology.h>
 #include <kernel/cpumask.h>
 #include <kernel/sched.h>
 
@@ -27,6 +28,10 @@ struct cpu {
 	struct runqueue rq;        /* this CPU's scheduler state */
 	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
 	void *rmap_spare;          /* one pte_chain block (rmap.c, under its spare_lock) */
+	void *rmap_reserve[MAX_NODES]; /* fork's blocks, by node (rmap.c: filled and
+					  drained under spare_lock) */
+	uint64_t rmap_reserved;    /* blocks on rmap_reserve[] */
+	bool rmap_bulk;            /* a fork is copying: blocks from rmap_reserve */
 	int locks_held;            /* spinlocks this CPU holds (spinlock.c) */
 	struct spinlock *held[4];  /* which (the first four), for reports */
 	int nr_chain_held;         /* pte_chain locks it holds (rmap.c) */

@@ -57,8 +57,12 @@
  * pte_chain_alloc); rmap_add takes it under the locks; rmap_unprepare()
  * frees it after the unlock if it was not used. The fault handler does
  * this only for file pages: anonymous and COW faults make a page's first
- * mapping, which is direct and needs no block. fork (mm_dup) allocates
- * under its locks (Numbat's slab never sleeps) and fails with -ENOMEM.
+ * mapping, which is direct and needs no block. fork (mm_dup), which may
+ * need thousands (every page an earlier child still shares), takes them
+ * from this CPU's reserve between rmap_bulk_begin() and rmap_bulk_end():
+ * runs of a slab page's worth, taken under its locks as the copy needs
+ * them (Numbat's slab never sleeps), the rest freed after the unlock;
+ * fork fails with -ENOMEM if a block cannot be had.
  *
  * With the boot option rmap=scan no chains are kept at all (only
  * mapcount), and migration finds a frame's PTEs by walking every page
@@ -72,6 +76,8 @@
 #include <kernel/page.h>
 #include <kernel/list.h>
 #include <kernel/spinlock.h>
+#include <kernel/percpu.h>
+#include <kernel/vmstat.h>
 
 #define CACHE_LINE 64
 #define NRPTE ((CACHE_LINE - sizeof(unsigned long)) / sizeof(pte_addr_t))
@@ -152,6 +158,29 @@ static inline bool rmap_chained(const struct page *p)
 {
 	return rmap_mode == RMAP_CHAIN || (rmap_mode == RMAP_HYBRID && (p->flags & PG_anon));
 }
+/* Does any page keep a pte_chain in this mode? */
+static inline bool rmap_keeps_chains(void)
+{
+	return rmap_mode == RMAP_CHAIN || rmap_mode == RMAP_HYBRID;
+}
+
+/*
+ * Would one more mapping of p take a block (pair -> chain, or a full head
+ * block)? Read without the chain lock, so only an estimate: fork counts
+ * with it the blocks to reserve. The chain is packed, so its head is full
+ * when mapcount is a multiple of NRPTE.
+ */
+static inline bool rmap_add_needs_block(const struct page *p)
+{
+	int32_t m = __atomic_load_n(&p->mapcount, __ATOMIC_RELAXED);
+
+	if (!rmap_chained(p))
+		return false;
+	if (m == (rmap_pairs ? 2 : 1))
+		return true;
+	return m > 2 && m % NRPTE == 0;
+}
+
 /* Are file pages / anonymous pages found through their objects? */
 static inline bool rmap_file_obj(void)
 {
@@ -224,12 +253,117 @@ void rmap_init(void);
 bool rmap_ready(void);            /* a spare is at hand (or not needed) */
 int rmap_prepare(void);           /* before locks: 0 or -ENOMEM */
 void rmap_unprepare(void);        /* after them: free an unused spare */
+/* fork: chain blocks in runs of a slab's worth from this CPU's reserve
+ * between begin (before the locks) and end (after: frees the rest). */
+void rmap_bulk_begin(void);
+void rmap_bulk_end(void);
 void rmap_lock_spares(void);      /* rmap_check: every CPU's spare lock */
 void rmap_unlock_spares(void);
-uint64_t rmap_spares(void);       /* CPUs holding a spare; spares locked */
-/* Caller holds the mm->lock of the PTE's mm. rmap_add fails only when no
- * block can be had (-ENOMEM); the PTE must not be set then. */
-int rmap_add(struct page *p, pte_addr_t pte);
+uint64_t rmap_spares(void);       /* spare and reserved blocks; spares locked */
+/* rmap_add of a page with a chain (rmap.c): taking its chain lock, or
+ * with it held (the inline paths below take it themselves). */
+int rmap_chain_add(struct page *p, pte_addr_t pa);
+int rmap_chain_add_locked(struct page *p, pte_addr_t pa);
+
+/*
+ * Record that the PTE at physical address pa maps p. The caller holds the
+ * PTE's mm->lock (not p's chain lock). 0, or -ENOMEM when no block could
+ * be had (only the third mapping and later need one; never after
+ * rmap_prepare on this path); the PTE must not be set then. Inline: a
+ * page without a chain needs only its count, and fork does this for
+ * every page it shares.
+ */
+static inline int rmap_add(struct page *p, pte_addr_t pa)
+{
+	if (!rmap_chained(p)) {             /* the count is all there is */
+		__atomic_fetch_add(&p->mapcount, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return rmap_chain_add(p, pa);
+}
+
+/* rmap_add_fast's steps, p's chain lock held (c is this CPU). A direct
+ * page's second mapping: the pair (rmap.c's direct_add). */
+static inline void rmap_pair_new(struct cpu *c, struct page *p, pte_addr_t pa)
+{
+	pte_addr_t first = p->pte.direct;
+
+	p->pte.pair[0] = pair_half(first);
+	p->pte.pair[1] = pair_half(pa);
+	__atomic_fetch_xor(&p->flags, PG_direct | PG_pair, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->vmstat[RMAP_DIRECT_TO_PAIR], 1, __ATOMIC_RELAXED);
+	p->mapcount++;
+}
+
+/* The PTE at pa of a pair goes: the other one is direct again (rmap.c's
+ * pair_remove). False if pa is in neither half. */
+static inline bool rmap_pair_drop(struct cpu *c, struct page *p, pte_addr_t pa)
+{
+	pte_addr_t a = pair_pte(p, 0), b = pair_pte(p, 1);
+
+	if (pa != a && pa != b)
+		return false;
+	p->pte.direct = pa == a ? b : a;
+	__atomic_fetch_xor(&p->flags, PG_direct | PG_pair, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->vmstat[RMAP_PAIR_TO_DIRECT], 1, __ATOMIC_RELAXED);
+	p->mapcount--;
+	return true;
+}
+
+/* A pair's third mapping, with a block from this CPU's non-empty reserve
+ * on p's node (a fork is copying: rmap.c's reserve_take and pair_add):
+ * the three PTEs packed at the end of the block, the rest zero. */
+static inline void rmap_pair_to_chain(struct cpu *c, struct page *p, pte_addr_t pa)
+{
+	struct pte_chain *pc = c->rmap_reserve[p->node];
+
+	c->rmap_reserve[p->node] = *(void **)pc;
+	c->rmap_reserved--;
+	for (unsigned i = 0; i < NRPTE - 3; i++)
+		pc->ptes[i] = 0;
+	pc->ptes[NRPTE - 3] = pa;
+	pc->ptes[NRPTE - 2] = pair_pte(p, 1);
+	pc->ptes[NRPTE - 1] = pair_pte(p, 0);
+	pc->next_and_idx = pte_chain_encode(NULL, NRPTE - 3);
+	p->pte.chain = pc;
+	__atomic_fetch_and(&p->flags, ~(uint32_t)PG_pair, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&c->vmstat[RMAP_DIRECT_TO_CHAIN], 1, __ATOMIC_RELAXED);
+	p->mapcount++;
+}
+
+/*
+ * rmap_add for fork, which shares thousands of pages under one lock: the
+ * common case of a page with a chain inline, with no call at all. The
+ * chain lock is taken at the first try and listed in this CPU's
+ * chain_held, as rmap.c's chain_lock does; a page's second mapping makes
+ * it a pair, and its third a chain with a block from fork's reserve
+ * (rmap_bulk_begin); anything else goes to rmap_chain_add_locked under
+ * the lock, and a busy lock (or a fifth held) to rmap_chain_add, which
+ * waits.
+ * Same contract as rmap_add.
+ */
+static inline int rmap_add_fast(struct page *p, pte_addr_t pa)
+{
+	if (!rmap_chained(p))
+		return rmap_add(p, pa);
+	struct cpu *c = this_cpu();
+	int top = c->nr_chain_held, err = 0;
+
+	if (top >= 4 || (__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN))
+		return rmap_chain_add(p, pa);
+	c->chain_held[top] = p;
+	c->nr_chain_held = top + 1;
+	if ((p->flags & PG_direct) && rmap_pairs)
+		rmap_pair_new(c, p, pa);
+	else if ((p->flags & PG_pair) && c->rmap_bulk && c->rmap_reserve[p->node])
+		rmap_pair_to_chain(c, p, pa);
+	else
+		err = rmap_chain_add_locked(p, pa);
+	c->chain_held[top] = NULL;
+	c->nr_chain_held = top;
+	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
+	return err;
+}
 void rmap_remove(struct page *p, pte_addr_t pte);
 void rmap_remove_locked(struct page *p, pte_addr_t pte);  /* chain lock held */
 /* mremap moved a PTE of p within its mm: the map names the new address
@@ -276,5 +410,35 @@ void rmap_check_init(void);
  * mm_list_lock before any mm->lock. */
 extern struct list_head mm_list;
 extern struct spinlock mm_list_lock;
+
+/*
+ * rmap_remove for exit and munmap, which unmap thousands of pages under one
+ * lock: a page without a chain, or a pair losing one of its two PTEs (what
+ * the exit of a fork child does to every page), inline, with the chain
+ * lock taken as rmap_add_fast takes it; anything else rmap_remove_locked
+ * (which panics if pa does not map p), or rmap_remove when the lock is
+ * busy. Same contract as rmap_remove.
+ */
+static inline void rmap_remove_fast(struct page *p, pte_addr_t pa)
+{
+	if (!rmap_chained(p)) {
+		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	struct cpu *c = this_cpu();
+	int top = c->nr_chain_held;
+
+	if (top >= 4 || (__atomic_fetch_or(&p->lockbits, PL_CHAIN, __ATOMIC_ACQUIRE) & PL_CHAIN)) {
+		rmap_remove(p, pa);
+		return;
+	}
+	c->chain_held[top] = p;
+	c->nr_chain_held = top + 1;
+	if (!(p->flags & PG_pair) || !rmap_pair_drop(c, p, pa))
+		rmap_remove_locked(p, pa);
+	c->chain_held[top] = NULL;
+	c->nr_chain_held = top;
+	__atomic_fetch_and(&p->lockbits, (uint8_t)~PL_CHAIN, __ATOMIC_RELEASE);
+}
 
 #endif

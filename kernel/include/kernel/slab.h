@@ -29,6 +29,9 @@ struct kmem_cache {
 void kmem_cache_init(struct kmem_cache *c, const char *name, uint32_t size,
 		     uint32_t align);
 void *kmem_cache_alloc(struct kmem_cache *c, int node);  /* NUMA_NO_NODE: here */
+/* Up to n objects of node `node` only, linked through their first word
+ * onto *list; returns how many. */
+unsigned kmem_cache_alloc_bulk(struct kmem_cache *c, int node, unsigned n, void **list);
 void kmem_cache_free(struct kmem_cache *c, void *obj);
 uint64_t kmem_cache_inuse(struct kmem_cache *c);
 uint64_t kmem_cache_slabs(struct kmem_cache *c);
