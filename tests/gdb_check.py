@@ -223,6 +223,16 @@ SESSIONS.append(Session("pagemap", "init=/bin/pagemap poweroff -- 1 400000 40100
     ("stops in sys_exit_group", STOP + r"sys_exit_group \("),
     ("ptwalk ends at a frame", r"^\s+PT\s*\[\s*0\] = 0x\w+\s+P\S*\s+-> frame 0x"),
 ], agree=pagemap_agrees))
+# docs/labs/intro.md (graded by the intro lab): /bin/cat reads
+# /proc/uptime as init; show_uptime() is reached from read(2) and returns 0.
+SESSIONS.append(Session("uptime", "init=/bin/cat poweroff -- /proc/uptime", [
+    "break show_uptime", "continue", "bt", "finish",
+], [
+    ("stops in show_uptime", STOP + r"show_uptime \("),
+    ("bt: reached from sys_read", r"^#\d+\s+0x\w+ in sys_read \("),
+    ("bt: ... through syscall_dispatch", r"^#\d+\s+0x\w+ in syscall_dispatch \("),
+    ("show_uptime returns 0", r"^Value returned is \$\d+ = 0$"),
+], doc="docs/labs/intro.md"))
 # docs/processes.md section 13: threads of one process. A CPU switches
 # from one thread to another of the same mm (no CR3 load: loaded_mm is
 # already theirs); then a thread exits and its clear_child_tid futex is
