@@ -224,12 +224,14 @@ SESSIONS.append(Session("pagemap", "init=/bin/pagemap poweroff -- 1 400000 40100
     ("ptwalk ends at a frame", r"^\s+PT\s*\[\s*0\] = 0x\w+\s+P\S*\s+-> frame 0x"),
 ], agree=pagemap_agrees))
 # docs/labs/intro.md (graded by the intro lab): /bin/cat reads
-# /proc/uptime as init; show_uptime() is reached from read(2) and returns 0.
+# /proc/uptime as init; show_uptime() writes the file's text when it is
+# opened (procfs_open, from open(2)), and returns 0.
 SESSIONS.append(Session("uptime", "init=/bin/cat poweroff -- /proc/uptime", [
     "break show_uptime", "continue", "bt", "finish",
 ], [
     ("stops in show_uptime", STOP + r"show_uptime \("),
-    ("bt: reached from sys_read", r"^#\d+\s+0x\w+ in sys_read \("),
+    ("bt: called by procfs_open", r"^#1\s+0x\w+ in procfs_open \("),
+    ("bt: ... in open(2)", r"^#\d+\s+0x\w+ in sys_open \("),
     ("bt: ... through syscall_dispatch", r"^#\d+\s+0x\w+ in syscall_dispatch \("),
     ("show_uptime returns 0", r"^Value returned is \$\d+ = 0$"),
 ], doc="docs/labs/intro.md"))

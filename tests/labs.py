@@ -34,7 +34,7 @@ LABS = [
         Graded("uptime: agrees with sysinfo(2) and CLOCK_BOOTTIME", "user-uptime", 10,
                r"^uptime: agrees"),
         Graded("procfiles: /proc/uptime", "user-procfiles", 15, r"^uptime: "),
-        Graded("gdb: show_uptime() stops, is called from read(), returns 0", "gdb-uptime", 25),
+        Graded("gdb: show_uptime() runs in open(2) and returns 0", "gdb-uptime", 25),
     ]),
     Lab("cow", "docs/labs/cow.md", [
         Graded("cow: fork with more than half of memory", "user-cow", 25, r"^big: "),
