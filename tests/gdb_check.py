@@ -235,6 +235,26 @@ SESSIONS.append(Session("uptime", "init=/bin/cat poweroff -- /proc/uptime", [
     ("bt: ... through syscall_dispatch", r"^#\d+\s+0x\w+ in syscall_dispatch \("),
     ("show_uptime returns 0", r"^Value returned is \$\d+ = 0$"),
 ], doc="docs/labs/intro.md"))
+# docs/labs/cow.md: the first write fault after cowreuse forks. The page
+# is shared (two mappings, two references); fault_cow gives the writer a
+# copy, writable, in another frame.
+SESSIONS.append(Session("cow", "init=/tests/cowreuse poweroff", [
+    "break proc_clone", "continue", "delete 1", "break fault_cow", "continue", "bt 3",
+    f"set $pid = {CUR}->pid", "set $va = va", "p/x $va", "ptwalk $pid $va", "page $ptwalk_pfn",
+    "set $old = $ptwalk_pfn", "delete 2", "finish",
+    "ptwalk $pid $va", 'printf "new frame: %d\\n", $ptwalk_pfn != $old', "page $old",
+], [
+    ("stops in proc_clone", STOP + r"proc_clone \("),
+    ("then in fault_cow", STOP + r"fault_cow \("),
+    ("bt: from the fault handler", r"^#1\s+0x\w+ in fault_locked \("),
+    ("ptwalk: the PTE is present, not writable", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|U\|\S*\s+-> frame"),
+    ("page: two mappings, two references, anonymous",
+     r"^\s*refcount 2 mapcount 2 "),
+    ("fault_cow returns 0", r"^Value returned is \$\d+ = 0$"),
+    ("ptwalk: now writable", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|W\|U\S*\s+-> frame"),
+    ("in a new frame", r"^new frame: 1$"),
+    ("the old frame: one mapping left", r"^\s*refcount 1 mapcount 1 "),
+], doc="docs/labs/cow.md"))
 # docs/processes.md section 13: threads of one process. A CPU switches
 # from one thread to another of the same mm (no CR3 load: loaded_mm is
 # already theirs); then a thread exits and its clear_child_tid futex is
