@@ -40,7 +40,7 @@ import labs  # noqa: E402
 from cases import CASES, DEFAULT_TIMEOUT, Case  # noqa: E402
 from checks import init_exit_ok, user_ktap  # noqa: E402
 from ktap import FAIL, PASS  # noqa: E402
-from qemu import ROOT, make_env  # noqa: E402
+from qemu import ROOT, kill_group, make_env  # noqa: E402
 
 LINE = re.compile(r"^(?P<name>.+): (?P<status>OK|FAIL) (?P<got>\d+)/(?P<max>\d+)$")
 SCORE = re.compile(r"^Score: (?P<got>\d+)/(?P<max>\d+)$")
@@ -145,9 +145,16 @@ def run_cases(cases, opts):
         print(f"-- {case.name}: {time.monotonic() - start:.1f} s", flush=True)
         return case.name, results
 
-    with concurrent.futures.ThreadPoolExecutor(max(1, opts.jobs)) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max(1, opts.jobs))
+    try:
         for name, results in pool.map(one, cases):
             got[name] = results
+    except KeyboardInterrupt:                # stop the boots we started
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in list(procs):
+            kill_group(p, grace=1)
+        raise SystemExit(130)
+    pool.shutdown()
     return got
 
 
