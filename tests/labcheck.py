@@ -109,9 +109,9 @@ def cut_and_build(lab, t):
     compare(tree, lab, t)
     p = subprocess.run(["make", "all"], cwd=tree, env=make_env(), stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    warn = [line for line in p.stdout.splitlines() if re.search(r"\bwarning:", line)]
+    warn = [line for line in p.stdout.splitlines() if re.search(r"\b(warning|error):", line)]
     if not t.check(f"{lab}: the starting tree builds with no warning", p.returncode == 0 and not warn,
-                   (warn or p.stdout.splitlines()[-3:] or ["?"])[0]):
+                   (warn or p.stdout.splitlines()[-1:] or ["?"])[0]):
         return None
     p = build(tree)
     if not t.check(f"{lab}: its -Og kernel (for the GDB sessions) builds", p.returncode == 0,

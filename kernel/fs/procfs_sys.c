@@ -18,6 +18,7 @@
 #include <kernel/sched.h>
 #include <kernel/version.h>
 #include <kernel/printk.h>
+#include <kernel/errno.h>           /* the lab stub's -ENOSYS */
 #include <arch/cpuinfo.h>
 
 static void cpu_line(struct pbuf *b, const char *name, const struct cpu_times *t)
