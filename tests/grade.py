@@ -192,6 +192,9 @@ def main(argv=None):
                  + (f" (planned: {opts.lab})" if opts.lab in labs.PLANNED else ""))
     by_name = {c.name: c for c in CASES}
     tests = list(lab.tests)
+    missing = sorted({t.case for t in tests} - set(by_name))
+    if missing:
+        sys.exit(f"grade: lab {lab.name} names cases tests/cases.py does not have: {missing}")
     cases = [by_name[n] for n in dict.fromkeys(t.case for t in tests)]
     if opts.extra:
         more_cases, more_tests = extra_tests(opts.extra)

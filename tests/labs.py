@@ -36,6 +36,18 @@ LABS = [
         Graded("procfiles: /proc/uptime", "user-procfiles", 15, r"^uptime: "),
         Graded("gdb: show_uptime() runs in open(2) and returns 0", "gdb-uptime", 25),
     ]),
+    Lab("pgtbl", "docs/labs/pgtbl.md", [
+        Graded("pagemap: a touched page: present, exclusive, its frame", "user-pagemap", 15,
+               r"^a touched anonymous page"),
+        Graded("pagemap: kpagecount finds the frame mapped once", "user-pagemap", 10,
+               r"^kpagecount: its frame"),
+        Graded("pagemap: a file page says so", "user-pagemap", 10, r"^a file page read"),
+        Graded("pagemap: a page moved to node 1 shows its new frame", "user-pagemap", 10,
+               r"^a page moved to the other node"),
+        Graded("ptables: pagemap of pages 2 MiB apart", "user-ptables", 15, r"^pagemap: "),
+        Graded("ptables: munmap gives the tables back", "user-ptables", 25, r"^unmap: "),
+        Graded("ptables: exit gives the tables back", "user-ptables", 15, r"^exit: "),
+    ]),
     Lab("cow", "docs/labs/cow.md", [
         Graded("cow: fork with more than half of memory", "user-cow", 25, r"^big: "),
         Graded("cow: three processes write one region", "user-cow", 15, r"^three: "),
@@ -49,7 +61,7 @@ LABS = [
 ]
 
 # Labs planned but not written yet, in course order (docs/labs/README.md).
-PLANNED = ["pgtbl", "filemap", "reclaim", "rmap", "numa"]
+PLANNED = ["filemap", "reclaim", "rmap", "numa"]
 
 
 def lab(name):
