@@ -255,6 +255,17 @@ SESSIONS.append(Session("cow", "init=/tests/cowreuse poweroff", [
     ("in a new frame", r"^new frame: 1$"),
     ("the old frame: one mapping left", r"^\s*refcount 1 mapcount 1 "),
 ], doc="docs/labs/cow.md"))
+# docs/labs/pgtbl.md: the first page table the ptables test gives back
+# (munmap of half its region): freed by free_level one level up.
+SESSIONS.append(Session("pgtbl", "init=/tests/ptables poweroff", [
+    "break table_free", "continue", "bt 6", "up", "p level", "p/x base", "p/x start", "p/x end",
+], [
+    ("stops in table_free", STOP + r"table_free \("),
+    ("bt: called by free_level", r"^#1\s+0x\w+ in free_level \("),
+    ("bt: ... from pgtable_free_range", r"^#\d\s+0x\w+ in pgtable_free_range \("),
+    ("bt: ... in munmap", r"^#\d\s+0x\w+ in sys_munmap \("),
+    ("up: the caller walks a page directory (level 1)", r"^\$1 = 1$"),
+], doc="docs/labs/pgtbl.md"))
 # docs/processes.md section 13: threads of one process. A CPU switches
 # from one thread to another of the same mm (no CR3 load: loaded_mm is
 # already theirs); then a thread exits and its clear_child_tid futex is
