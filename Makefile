@@ -74,6 +74,8 @@ help:
 	@echo "make fuzz-parsers  fuzz the ACPI, ELF, ext2 and command-line parsers on the host"
 	@echo "                   (FUZZ_TIME=seconds per target, FUZZ_TARGETS='acpi cmdline elf ext2')"
 	@echo "make plot       draw a boot log's page placement (LOG=build/tests/user-numawatch.log OUT=build/numaplot.png)"
+	@echo "make labs       list the labs; make grade LAB=NAME grades one (GRADE_EXTRA=DIR: more tests)"
+	@echo "make labcheck   cut, build and grade every lab's starting tree (docs/labs/README.md)"
 	@echo "make tools      list the tools and their versions; install (as root) or report missing ones"
 	@echo "make check-machine  check NODES CPUS MEM ACCEL DISK (the qemu targets do it first)"
 	@echo "variables: NODES CPUS MEM DISTANCE ACCEL QEMU_CPU CMDLINE QEMU_NUMA DISK QEMUEXTRA GDBPORT"
@@ -244,6 +246,25 @@ plot: tools
 	@if [ "$(LOG)" = build/tests/user-numawatch.log ] && [ ! -f "$(LOG)" ]; then \
 		$(MAKE) all && python3 tests/run.py -k user-numawatch -j 1; fi
 	$$(sh scripts/plot-python.sh) scripts/numaplot.py "$(LOG)" -o "$(OUT)"
+
+# Labs (docs/labs/README.md): `make labs` lists the labs that can be
+# graded; `make grade LAB=cow` boots that lab's tests and prints each with
+# its points and `Score: N/100` (in a tree cut by scripts/mklab.py, LAB
+# defaults to that tree's lab, from .lab); GRADE_EXTRA=DIR adds the test
+# programs DIR/*.c; GRADE_FLAGS passes more options (--timeout-scale 3).
+# `make labcheck` cuts, builds and grades every lab's starting tree.
+LAB         ?= $(shell cat .lab 2>/dev/null)
+GRADE_EXTRA ?=
+GRADE_FLAGS ?=
+.PHONY: labs grade labcheck
+labs:
+	@python3 tests/grade.py --list
+
+grade: tools
+	@python3 tests/grade.py $(GRADE_FLAGS) $(if $(GRADE_EXTRA),--extra $(GRADE_EXTRA)) $(LAB)
+
+labcheck: all
+	python3 tests/labcheck.py $(GRADE_FLAGS)
 
 clean:
 	rm -rf build

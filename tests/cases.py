@@ -743,6 +743,10 @@ CASES = [
                         r"^\[1 badptr\] open\(0xffff800000000000, O_RDONLY\) = -1 EFAULT$", 1),
                  expect("open(NULL)", r"^\[1 badptr\] open\(NULL, O_RDONLY\) = -1 EFAULT$", 1)],
          timeout=3 * DEFAULT_TIMEOUT),
+    # The intro lab's first test: a program run as init prints /proc/uptime.
+    Case("intro-cat-uptime", cmdline="init=/bin/cat poweroff -- /proc/uptime",
+         checks=[init_exit_ok, expect("/proc/uptime: two numbers with two decimals",
+                                      r"^\d+\.\d\d \d+\.\d\d$", 1)]),
     Case("swap-option", cmdline="swap=8M@1 init=/bin/cat poweroff -- /proc/swaps",
          checks=[expect("swap: on /dev/ram0 (8 MiB less the header)",
                         r"^swap: on /dev/ram0: 8188 KiB, priority -2$", 1),

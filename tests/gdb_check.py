@@ -241,6 +241,49 @@ SESSIONS.append(Session("pagemap", "init=/bin/pagemap poweroff -- 1 400000 40100
     ("stops in sys_exit_group", STOP + r"sys_exit_group \("),
     ("ptwalk ends at a frame", r"^\s+PT\s*\[\s*0\] = 0x\w+\s+P\S*\s+-> frame 0x"),
 ], agree=pagemap_agrees))
+# docs/labs/intro.md (graded by the intro lab): /bin/cat reads
+# /proc/uptime as init; show_uptime() writes the file's text when it is
+# opened (procfs_open, from open(2)), and returns 0.
+SESSIONS.append(Session("uptime", "init=/bin/cat poweroff -- /proc/uptime", [
+    "break show_uptime", "continue", "bt", "finish",
+], [
+    ("stops in show_uptime", STOP + r"show_uptime \("),
+    ("bt: called by procfs_open", r"^#1\s+0x\w+ in procfs_open \("),
+    ("bt: ... in open(2)", r"^#\d+\s+0x\w+ in sys_open \("),
+    ("bt: ... through syscall_dispatch", r"^#\d+\s+0x\w+ in syscall_dispatch \("),
+    ("show_uptime returns 0", r"^Value returned is \$\d+ = 0$"),
+], doc="docs/labs/intro.md"))
+# docs/labs/cow.md: the first write fault after cowreuse forks. The page
+# is shared (two mappings, two references); fault_cow gives the writer a
+# copy, writable, in another frame.
+SESSIONS.append(Session("cow", "init=/tests/cowreuse poweroff", [
+    "break proc_clone", "continue", "delete 1", "break fault_cow", "continue", "bt 3",
+    f"set $pid = {CUR}->pid", "set $va = va", "p/x $va", "ptwalk $pid $va", "page $ptwalk_pfn",
+    "set $old = $ptwalk_pfn", "delete 2", "finish",
+    "ptwalk $pid $va", 'printf "new frame: %d\\n", $ptwalk_pfn != $old', "page $old",
+], [
+    ("stops in proc_clone", STOP + r"proc_clone \("),
+    ("then in fault_cow", STOP + r"fault_cow \("),
+    ("bt: from the fault handler", r"^#1\s+0x\w+ in fault_locked \("),
+    ("ptwalk: the PTE is present, not writable", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|U\|\S*\s+-> frame"),
+    ("page: two mappings, two references, anonymous",
+     r"^\s*refcount 2 mapcount 2 "),
+    ("fault_cow returns 0", r"^Value returned is \$\d+ = 0$"),
+    ("ptwalk: now writable", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|W\|U\S*\s+-> frame"),
+    ("in a new frame", r"^new frame: 1$"),
+    ("the old frame: one mapping left", r"^\s*refcount 1 mapcount 1 "),
+], doc="docs/labs/cow.md"))
+# docs/labs/pgtbl.md: the first page table the ptables test gives back
+# (munmap of half its region): freed by free_level one level up.
+SESSIONS.append(Session("pgtbl", "init=/tests/ptables poweroff", [
+    "break table_free", "continue", "bt 6", "up", "p level", "p/x base", "p/x start", "p/x end",
+], [
+    ("stops in table_free", STOP + r"table_free \("),
+    ("bt: called by free_level", r"^#1\s+0x\w+ in free_level \("),
+    ("bt: ... from pgtable_free_range", r"^#\d\s+0x\w+ in pgtable_free_range \("),
+    ("bt: ... in munmap", r"^#\d\s+0x\w+ in sys_munmap \("),
+    ("up: the caller walks a page directory (level 1)", r"^\$1 = 1$"),
+], doc="docs/labs/pgtbl.md"))
 # docs/processes.md section 13: threads of one process. A CPU switches
 # from one thread to another of the same mm (no CR3 load: loaded_mm is
 # already theirs); then a thread exits and its clear_child_tid futex is

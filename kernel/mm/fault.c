@@ -315,6 +315,7 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 	}
 	if (old->flags & PG_swapcache)
 		swap_cache_remove_if(old, 2, 1);  /* ours alone: the slot goes */
+/* LAB cow: BEGIN reuse the page when this PTE is its only user, else give this PTE a copy */
 	if ((old->flags & PG_anon) && READ_ONCE(old->refcount) == 1) {
 		*ptep = pte_mkwrite(*ptep);     /* we are its only user */
 		count_vm_event(COW_REUSE);
@@ -326,6 +327,11 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 	count_vm_event(COW_FAULT);
 	page_unmap(mm, ptep);
 	return map_or_put(mm, ptep, copy, vma_pte_prot(v, true));
+/* LAB cow: END */
+/* LAB cow: STUB
+	panic("lab cow: fault_cow() is not written yet (write to %#lx, pid %d, docs/labs/cow.md)",
+	      va, current->pid);
+*/
 }
 
 /* The VMA for addr, growing the stack down to it if that is allowed. */

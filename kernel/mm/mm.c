@@ -251,6 +251,7 @@ static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 		dst->swapents++;
 		return 0;
 	}
+/* LAB cow: BEGIN share the page with the child: a reference and a mapping, read-only if cow */
 	if (cow && pte_write(*s))
 		*s = pte_wrprotect(*s);
 	struct page *p = pfn_to_page(pte_pfn(*s));
@@ -260,6 +261,10 @@ static int dup_pte(struct mm *dst, pte_t *d, pte_t *s, bool cow)
 		return -ENOMEM;
 	}
 	return 0;
+/* LAB cow: END */
+/* LAB cow: STUB
+	return -ENOSYS;
+*/
 }
 
 /* What fork's walk of the parent's tables carries from table to table:

@@ -198,7 +198,8 @@ static int show_status(struct pbuf *b, void *data)
 		pbuf_printf(b, "VmSize:\t%8lu kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\n"
 			    "RssAnon:\t%8lu kB\nRssFile:\t%8lu kB\n", size / 1024,
 			    kb(MAX(s.acct.maxrss, anon + file)), kb(anon + file), kb(anon), kb(file));
-		pbuf_printf(b, "VmSwap:\t%8lu kB\n", kb(READ_ONCE(s.mm->swapents)));
+		pbuf_printf(b, "VmPTE:\t%8lu kB\nVmSwap:\t%8lu kB\n", kb(READ_ONCE(s.mm->pgtables)),
+			    kb(READ_ONCE(s.mm->swapents)));
 		mm_put(s.mm);
 	}
 	status_tail(b, &s);

@@ -86,6 +86,7 @@ struct mm {
 	uint64_t stack_top;
 	uint64_t rss_anon, rss_file;   /* resident pages */
 	uint64_t swapents;         /* PTEs holding a swap entry (VmSwap) */
+	uint64_t pgtables;         /* page-table pages below the PML4 (VmPTE); mm->lock */
 	struct cpumask cpus;       /* CPUs that have these page tables loaded */
 	int users;                 /* references (fork shares nothing: 1) */
 	int node;                  /* where its page tables are allocated */

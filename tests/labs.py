@@ -1,0 +1,71 @@
+"""The graded tests of each finished lab (docs/labs/README.md).
+
+Each Graded test is a case of tests/cases.py (a boot or a GDB session, as
+`make test` runs it) and, optionally, a regex picking some of that case's
+results (its KTAP leaves or harness checks) by name: the test is worth its
+points when every result picked passed (and at least one was picked). A
+case that hangs past its time limit, or whose kernel panics or traps,
+fails every test drawn from it. Each lab's points sum to 100.
+"""
+from dataclasses import dataclass
+
+
+@dataclass
+class Graded:
+    name: str                 # what the grader prints
+    case: str                 # a tests/cases.py case name
+    points: int
+    pick: str = None          # regex (re.search) on result names; None: all of them
+
+
+@dataclass
+class Lab:
+    name: str
+    doc: str
+    tests: list
+
+
+LABS = [
+    Lab("intro", "docs/labs/intro.md", [
+        Graded("cat /proc/uptime as init prints its two numbers", "intro-cat-uptime", 15),
+        Graded("uptime: two numbers with two decimals", "user-uptime", 10, r"^uptime: format"),
+        Graded("uptime: grows as time passes", "user-uptime", 15, r"^uptime: grows"),
+        Graded("uptime: idle time at most uptime times the CPUs", "user-uptime", 10, r"^uptime: idle"),
+        Graded("uptime: agrees with sysinfo(2) and CLOCK_BOOTTIME", "user-uptime", 10,
+               r"^uptime: agrees"),
+        Graded("procfiles: /proc/uptime", "user-procfiles", 15, r"^uptime: "),
+        Graded("gdb: show_uptime() runs in open(2) and returns 0", "gdb-uptime", 25),
+    ]),
+    Lab("pgtbl", "docs/labs/pgtbl.md", [
+        Graded("pagemap: a touched page: present, exclusive, its frame", "user-pagemap", 15,
+               r"^a touched anonymous page"),
+        Graded("pagemap: kpagecount finds the frame mapped once", "user-pagemap", 10,
+               r"^kpagecount: its frame"),
+        Graded("pagemap: a file page says so", "user-pagemap", 10, r"^a file page read"),
+        Graded("pagemap: a page moved to node 1 shows its new frame", "user-pagemap", 10,
+               r"^a page moved to (node \d|the other node)"),
+        Graded("ptables: pagemap of pages 2 MiB apart", "user-ptables", 15, r"^pagemap: "),
+        Graded("ptables: munmap gives the tables back", "user-ptables", 25, r"^unmap: "),
+        Graded("ptables: exit gives the tables back", "user-ptables", 15, r"^exit: "),
+    ]),
+    Lab("cow", "docs/labs/cow.md", [
+        Graded("cow: fork with more than half of memory", "user-cow", 25, r"^big: "),
+        Graded("cow: three processes write one region", "user-cow", 15, r"^three: "),
+        Graded("cow: read() into a copy-on-write page", "user-cow", 15, r"^pipe: "),
+        Graded("cow: 100 rounds of nested forks", "user-cow", 10, r"^nested: "),
+        Graded("pagemap: the child shares the frame until it writes", "user-pagemap", 10,
+               r"^(after fork the child maps|kpagecount says 2|the child's write gave)"),
+        Graded("cowreuse: a write copies a shared page", "user-cowreuse", 10, r"^copy: "),
+        Graded("cowreuse: a page left with one user is reused", "user-cowreuse", 15, r"^reuse: "),
+    ]),
+]
+
+# Labs planned but not written yet, in course order (docs/labs/README.md).
+PLANNED = ["filemap", "reclaim", "rmap", "numa"]
+
+
+def lab(name):
+    for lb in LABS:
+        if lb.name == name:
+            return lb
+    return None
