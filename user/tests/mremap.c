@@ -175,6 +175,13 @@ static void move_shared(void)
 	close(go[1]);
 	waitpid(pid, NULL, 0);
 	ok(q[PG] == 'S', "shared: a child's write at the old address is seen at the new");
+	char *twin = (char *)sys_mremap(q, 0, 2 * PG, MAYMOVE, NULL);
+	if (twin != MAP_FAILED)
+		twin[PG] = 'T';
+	ok(twin != MAP_FAILED && twin != q && holds(twin, 1, 2) && q[PG] == 'T',
+	   "shared: old_len 0 maps the same pages a second time");
+	if (twin != MAP_FAILED)
+		munmap(twin, 2 * PG);
 	munmap(q, 3 * PG);
 	munmap(p + 3 * PG, PG);
 }
@@ -390,7 +397,7 @@ static void swap_move(void)
 
 int main(void)
 {
-	ktap_plan("mremap", 26);
+	ktap_plan("mremap", 27);
 	in_place();
 	move_private();
 	move_shared();
