@@ -164,7 +164,7 @@ blk kill-0; (kill -0 $$ && echo alive; sh -c 'exit 0' & p=$!; wait $p; kill -0 $
 blk sleep-fraction; (sleep 0.1; echo slept; sleep 0; echo zero)
 blk timeout; (timeout 1 sleep 5; echo rc=$?; timeout 5 true; echo rc=$?)
 blk timeout-signal; (timeout -s KILL 1 sleep 5; echo rc=$?)
-blk ps-own-child; (sleep 3 & p=$!; ps -o pid,args | awk -v p=$p '$1 == p {print $2, $3}'; kill $p)
+blk ps-own-child; (sleep 3 & p=$!; sleep 0.2; ps -o pid,args | awk -v p=$p '$1 == p {print $2, $3}'; kill $p)
 blk ps-stat; (sleep 3 & p=$!; sleep 0.2; ps -o pid,stat,comm | awk -v p=$p '$1 == p {print $2, $3}'; kill $p)
 blk pidof; (sleep 3 & p=$!; sleep 0.2; pidof sleep | tr ' ' '\n' | grep -qx $p && echo found; kill $p)
 blk nohup-usleep; (nohup echo nohupped 2>/dev/null; usleep 1000; echo rc=$?)
