@@ -225,20 +225,23 @@ static int64_t pipe_lseek(struct file *f, int64_t off, int whence)
 
 /* poll: the read end is readable with bytes held and hung up without
  * writers; the write end is writable with room for an atomic write
- * (PIPE_BUF) and in error without readers. No lock: a snapshot, and a
- * change after it wakes p->wait, which poll has joined first. */
+ * (PIPE_BUF) and in error without readers; a FIFO opened O_RDWR is both
+ * ends (and, being a reader and a writer itself, never hung up nor in
+ * error), as on Linux. No lock: a snapshot, and a change after it wakes
+ * p->wait, which poll has joined first. */
 static uint32_t pipe_poll(struct file *f, struct poll_table *pt)
 {
 	struct pipe *p = f->priv;
 	uint32_t mask = 0;
 
 	poll_wait(pt, &p->wait);
-	if (f->ops == &pipe_read_ops) {
+	if (f->ops != &pipe_write_ops) {
 		if (READ_ONCE(p->count))
 			mask |= POLLIN | POLLRDNORM;
 		if (!READ_ONCE(p->writers))
 			mask |= POLLHUP;
-	} else {
+	}
+	if (f->ops != &pipe_read_ops) {
 		if (PIPE_SIZE - READ_ONCE(p->count) >= PIPE_BUF)
 			mask |= POLLOUT | POLLWRNORM;
 		if (!READ_ONCE(p->readers))
@@ -257,6 +260,7 @@ static const struct file_ops pipe_write_ops = {
 };
 static const struct file_ops pipe_rdwr_ops = {          /* a FIFO opened O_RDWR */
 	.read = pipe_read, .write = pipe_write, .lseek = pipe_lseek, .release = pipe_release,
+	.poll = pipe_poll,
 };
 
 /* A new empty pipe with its buffer, no ends; NULL without memory. */

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,6 +99,14 @@ static void rdwr_and_stat(void)
 	char buf[8] = { 0 };
 	ok(rw >= 0 && write(rw, "loop", 4) == 4 && read(rw, buf, 4) == 4 && !strcmp(buf, "loop"),
 	   "O_RDWR reads back what it wrote");
+	struct pollfd pf = { .fd = rw, .events = POLLIN | POLLOUT };
+	int n = rw >= 0 ? poll(&pf, 1, 0) : -1;
+	ok(n == 1 && pf.revents == POLLOUT, "poll: O_RDWR, empty: writable only (revents %#x)",
+	   pf.revents);
+	n = rw >= 0 && write(rw, "x", 1) == 1 ? poll(&pf, 1, 0) : -1;
+	ok(n == 1 && pf.revents == (POLLIN | POLLOUT),
+	   "poll: O_RDWR holding a byte: readable and writable (revents %#x)", pf.revents);
+	ok(rw >= 0 && read(rw, buf, 1) == 1 && buf[0] == 'x', "the byte reads back");
 	struct stat st;
 	ok(rw >= 0 && !fstat(rw, &st) && S_ISFIFO(st.st_mode), "fstat says S_IFIFO");
 	ok(rw >= 0 && lseek(rw, 0, SEEK_SET) == -1 && errno == ESPIPE, "lseek: ESPIPE");
@@ -114,7 +123,7 @@ static void rdwr_and_stat(void)
 
 int main(void)
 {
-	ktap_plan("fifo", 19);
+	ktap_plan("fifo", 22);
 	signal(SIGPIPE, SIG_IGN);
 	unlink(NAME);
 	if (mkfifo(NAME, 0644))
