@@ -249,7 +249,7 @@ SESSIONS.append(Session("uptime", "init=/bin/cat poweroff -- /proc/uptime", [
 ], [
     ("stops in show_uptime", STOP + r"show_uptime \("),
     ("bt: called by procfs_open", r"^#1\s+0x\w+ in procfs_open \("),
-    ("bt: ... in open(2)", r"^#\d+\s+0x\w+ in sys_open \("),
+    ("bt: ... in open(2) or openat(2)", r"^#\d+\s+0x\w+ in sys_open(at)? \("),
     ("bt: ... through syscall_dispatch", r"^#\d+\s+0x\w+ in syscall_dispatch \("),
     ("show_uptime returns 0", r"^Value returned is \$\d+ = 0$"),
 ], doc="docs/labs/intro.md"))

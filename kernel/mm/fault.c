@@ -329,8 +329,15 @@ static int fault_cow(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 	return map_or_put(mm, ptep, copy, vma_pte_prot(v, true));
 /* LAB cow: END */
 /* LAB cow: STUB
-	panic("lab cow: fault_cow() is not written yet (write to %#lx, pid %d, docs/labs/cow.md)",
-	      va, current->pid);
+	if (old->flags & PG_anon)
+		panic("lab cow: fault_cow() is not written yet (write to 0x%lx, pid %d, docs/labs/cow.md)",
+		      va, current->pid);
+	struct page *copy = copy_page(v, va, old);
+	if (!copy)
+		return -ENOMEM;
+	count_vm_event(COW_FAULT);
+	page_unmap(mm, ptep);
+	return map_or_put(mm, ptep, copy, vma_pte_prot(v, true));
 */
 }
 
