@@ -80,11 +80,6 @@ static bool ignored(const struct proc *p, int sig)
 	       (h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig)));
 }
 
-bool sig_discarded(struct proc *p, int sig)
-{
-	return ignored(p, sig) && !(p->sigmask & bit(sig));
-}
-
 /* Is a signal waiting that would interrupt a sleep? */
 bool signal_pending(struct proc *p)
 {

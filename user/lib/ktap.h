@@ -115,6 +115,10 @@ double now_seconds(void);
 /* The same in milliseconds; and a nanosleep of ms (not resumed on EINTR). */
 uint64_t now_ms(void);
 void sleep_ms(long ms);
+/* A child that sleeps ms, then writes one byte to fd (if fd >= 0) and
+ * sends sig to the parent (if sig); reap_child waits for it. */
+int child_later(int ms, int fd, int sig);
+void reap_child(int pid);
 
 /* Of the n (at most 64) pages from m, how many are on node nid
  * (move_pages queries); -1 if move_pages failed. */

@@ -278,3 +278,25 @@ void sleep_ms(long ms)
 
 	nanosleep(&ts, NULL);
 }
+
+int child_later(int ms, int fd, int sig)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		usleep(ms * 1000);
+		if (fd >= 0 && write(fd, "x", 1) != 1)
+			_exit(1);
+		if (sig)
+			kill(parent, sig);
+		_exit(0);
+	}
+	return pid;
+}
+
+void reap_child(int pid)
+{
+	int st;
+
+	waitpid(pid, &st, 0);
+}

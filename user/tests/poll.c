@@ -42,29 +42,6 @@ static short revents_of(int fd, short events, int timeout)
 	return poll(&p, 1, timeout) < 0 ? -1 : p.revents;
 }
 
-/* A child that sleeps ms, then writes one byte to fd or signals the parent. */
-static pid_t later(int ms, int fd, int sig)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid == 0) {
-		usleep(ms * 1000);
-		if (fd >= 0 && write(fd, "x", 1) != 1)
-			_exit(1);
-		if (sig)
-			kill(parent, sig);
-		_exit(0);
-	}
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	int st;
-
-	waitpid(pid, &st, 0);
-}
-
 static void check_pipes(void)
 {
 	int p[2];
@@ -128,24 +105,24 @@ static void check_timeouts(void)
 	ms = elapsed_ms(&t0);
 	ok(r == 0 && ms >= 45, "poll(NULL, 0, 50) sleeps (%.0f ms)", ms);
 
-	pid_t c = later(50, p[1], 0);
+	pid_t c = child_later(50, p[1], 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = poll(&pfd, 1, -1);
 	ms = elapsed_ms(&t0);
 	ok(r == 1 && pfd.revents == POLLIN && ms >= 40,
 	   "poll -1 wakes when another process writes (%.0f ms)", ms);
-	reap(c);
+	reap_child(c);
 
 	int q[2];
 	pipe(q);
 	struct pollfd two[2] = { { p[0], POLLIN, 0 }, { q[0], POLLIN, 0 } };
 	char ch;
 	read(p[0], &ch, 1);
-	c = later(30, q[1], 0);
+	c = child_later(30, q[1], 0);
 	r = poll(two, 2, 5000);
 	ok(r == 1 && two[0].revents == 0 && two[1].revents == POLLIN,
 	   "two pipes: only the second is reported (r %d, %#x %#x)", r, two[0].revents, two[1].revents);
-	reap(c);
+	reap_child(c);
 	close(q[0]), close(q[1]), close(p[0]), close(p[1]);
 }
 
@@ -214,10 +191,10 @@ static void check_select(void)
 
 	FD_ZERO(&rs);
 	FD_SET(p[0], &rs);
-	pid_t c = later(40, p[1], 0);
+	pid_t c = child_later(40, p[1], 0);
 	r = select(p[0] + 1, &rs, NULL, NULL, NULL);
 	ok(r == 1 && FD_ISSET(p[0], &rs), "select without timeout wakes on a write");
-	reap(c);
+	reap_child(c);
 
 	int fd = open("/dev/null", O_RDWR);
 	FD_ZERO(&rs);
@@ -249,12 +226,12 @@ static void check_intr(void)
 	sigaction(SIGUSR1, &sa, NULL);
 	pipe(p);
 	got_usr1 = 0;
-	pid_t c = later(50, -1, SIGUSR1);
+	pid_t c = child_later(50, -1, SIGUSR1);
 	struct pollfd pf = { p[0], POLLIN, 0 };
 	int r = poll(&pf, 1, 5000);
 	ok_errno(r, EINTR, "a signal interrupts poll: EINTR");
 	ok(got_usr1 == 1, "and its handler ran");
-	reap(c);
+	reap_child(c);
 	close(p[0]), close(p[1]);
 }
 

@@ -50,26 +50,6 @@ static void block(int sig, int how)
 	sigprocmask(how, &s, NULL);
 }
 
-/* A child that sleeps ms and sends sig to the parent. */
-static pid_t signal_later(int ms, int sig)
-{
-	pid_t parent = getpid(), pid = fork();
-
-	if (pid == 0) {
-		usleep(ms * 1000);
-		kill(parent, sig);
-		_exit(0);
-	}
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	int st;
-
-	waitpid(pid, &st, 0);
-}
-
 static void check_sigsuspend(void)
 {
 	sigset_t temp, after;
@@ -77,7 +57,7 @@ static void check_sigsuspend(void)
 	on(SIGUSR1, 0);
 	block(SIGUSR1, SIG_BLOCK);
 	block(SIGUSR2, SIG_BLOCK);
-	pid_t c = signal_later(50, SIGUSR1);
+	pid_t c = child_later(50, -1, SIGUSR1);
 	sigfillset(&temp);
 	sigdelset(&temp, SIGUSR1);           /* wait for USR1 only */
 	int r = sigsuspend(&temp);
@@ -86,7 +66,7 @@ static void check_sigsuspend(void)
 	sigprocmask(SIG_BLOCK, NULL, &after);
 	ok(sigismember(&after, SIGUSR1) && sigismember(&after, SIGUSR2) &&
 	   !sigismember(&after, SIGTERM), "the old mask is back after sigsuspend");
-	reap(c);
+	reap_child(c);
 	block(SIGUSR1, SIG_UNBLOCK);
 	block(SIGUSR2, SIG_UNBLOCK);
 	r = syscall(SYS_rt_sigsuspend, &temp, 4);
@@ -113,7 +93,7 @@ static void check_sigpending(void)
 	pid_t c = fork();
 	if (c == 0)
 		_exit(0);
-	reap(c);
+	reap_child(c);
 	sigpending(&set);
 	ok(sigismember(&set, SIGCHLD), "a child's exit leaves SIGCHLD pending (blocked, though ignored by default)");
 	block(SIGCHLD, SIG_UNBLOCK);
@@ -136,12 +116,12 @@ static void check_sigtimedwait(void)
 	double ms = now_ms() - t0;
 	ok(r == -1 && errno == EAGAIN && ms >= 95, "sigtimedwait 100 ms with nothing: EAGAIN after %.0f ms", ms);
 
-	pid_t c = signal_later(40, SIGUSR1);
+	pid_t c = child_later(40, -1, SIGUSR1);
 	ts = (struct timespec){ 5, 0 };
 	r = sigtimedwait(&set, &info, &ts);
 	ok(r == SIGUSR1 && info.si_signo == SIGUSR1 && hits[SIGUSR1] == 0,
 	   "sigtimedwait takes SIGUSR1 from another process (handler not run)");
-	reap(c);
+	reap_child(c);
 	sigset_t pend;
 	sigpending(&pend);
 	ok(!sigismember(&pend, SIGUSR1), "and it is no longer pending");
@@ -152,11 +132,11 @@ static void check_sigtimedwait(void)
 
 	on(SIGUSR2, 0);
 	hits[SIGUSR2] = 0;
-	c = signal_later(40, SIGUSR2);
+	c = child_later(40, -1, SIGUSR2);
 	ts = (struct timespec){ 5, 0 };
 	r = syscall(SYS_rt_sigtimedwait, &set, &info, &ts, 8);    /* musl's retries EINTR */
 	ok(r == -1 && errno == EINTR && hits[SIGUSR2] == 1, "another, unblocked signal interrupts: EINTR");
-	reap(c);
+	reap_child(c);
 
 	ts = (struct timespec){ 0, 1000000000 };
 	r = syscall(SYS_rt_sigtimedwait, &set, NULL, &ts, 8);
@@ -227,9 +207,9 @@ static void check_restart(void)
 
 	pipe(p);
 	on(SIGUSR1, 0);
-	pid_t k = signal_later(40, SIGUSR1);
+	pid_t k = child_later(40, -1, SIGUSR1);
 	ok_errno(read(p[0], &c, 1), EINTR, "read interrupted by a handler without SA_RESTART: EINTR");
-	reap(k);
+	reap_child(k);
 
 	on(SIGUSR1, SA_RESTART);
 	hits[SIGUSR1] = 0;
@@ -244,7 +224,7 @@ static void check_restart(void)
 	}
 	ssize_t n = read(p[0], &c, 1);
 	ok(n == 1 && c == 'z' && hits[SIGUSR1] == 1, "with SA_RESTART the read restarts and gets the byte");
-	reap(k);
+	reap_child(k);
 	close(p[0]), close(p[1]);
 }
 

@@ -65,8 +65,6 @@ struct proc;
 
 bool sig_ignored_by_default(int sig);
 bool sig_stops(int sig);              /* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU */
-/* Would sig be dropped at once if sent to p (ignored, not blocked)? */
-bool sig_discarded(struct proc *p, int sig);
 bool signal_pending(struct proc *p);
 /* Will p die at its next return to user mode? Long kernel loops stop
  * early (-EINTR) when it will: nobody waits for their result. */
