@@ -131,8 +131,10 @@ int text_node(void *fn);
  * contains want (as " N1=16 "). */
 int numa_maps_says(int pid, const void *m, const char *want);
 
-/* numbat_nr_replica_pages once it is want, or after 2 s of waiting for it
- * (a replica goes with its last mapping; a leak never comes back). */
+/* numbat_nr_replica_pages once it is want, or after 10 s of waiting for it
+ * (a replica goes with its last mapping, which may outlive the exit that
+ * waitpid reported by a while under rmap_check=50, where every 50th fault
+ * reads every frame: 2 s was seen to be short; a leak never comes back). */
 long replicas_settle(long want);
 
 /* Write a Linux swap header (version 1) for an area of `pages` 4 KiB pages

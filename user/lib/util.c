@@ -257,7 +257,7 @@ long replicas_settle(long want)
 {
 	long n = file_counter("/proc/vmstat", "numbat_nr_replica_pages");
 
-	for (int i = 0; i < 100 && n != want; i++) {
+	for (int i = 0; i < 500 && n != want; i++) {
 		usleep(20000);
 		n = file_counter("/proc/vmstat", "numbat_nr_replica_pages");
 	}
