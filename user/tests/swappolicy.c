@@ -2,7 +2,7 @@
  * swappolicy: a page read back from swap is allocated as the memory policy
  * at its address says (2 nodes). Pinned to a CPU of node 0, the test fills
  * 512 pages (first touch: node 0) and a child touches 2 x RAM to push
- * them out. Then, without moving anything, it gives them MPOL_PREFERRED
+ * them out (again, up to four times, until some are out). Then, without moving anything, it gives them MPOL_PREFERRED
  * node 1 (mbind), reads every page back and asks move_pages where each is:
  *   - most pages that were swapped out (/proc/self/pagemap bit 62) come
  *     back on node 1: at least three quarters of them. The rest may have
@@ -33,6 +33,8 @@
 #define NPAGES 512
 #define MPOL_PREFERRED_ 1
 #define NCHECKS 5
+#define PUSHES 4
+#define MIN_OUT 32
 
 static void push(void *arg)
 {
@@ -105,9 +107,17 @@ int main(int argc, char **argv)
 	swt_pin(cpu0);
 	char *p = swt_map(NPAGES * PAGE);
 	swt_fill(p, NPAGES * PAGE, 0, 7);
-	int st = run_child(push, &len);
-	diag("RAM %ld MiB; a child touched %ld MiB: %s", o.ram >> 20, len >> 20, status_str(st));
-	int nout = swapped(p, out);
+	/* A page is swapped out only after a second look finds it unused
+	 * (the first activates it, as any fresh anonymous page): one push of
+	 * 2 x RAM took from 0 (once, in CI) to 317 of the 512, so push
+	 * again, up to PUSHES times, until MIN_OUT are out. */
+	int nout = 0;
+	for (int i = 0; i < PUSHES && nout >= 0 && nout < MIN_OUT; i++) {
+		int st = run_child(push, &len);
+		diag("RAM %ld MiB; a child touched %ld MiB: %s", o.ram >> 20, len >> 20,
+		     status_str(st));
+		nout = swapped(p, out);
+	}
 	if (nout < 0)
 		return swt_skip_rest(NCHECKS, "cannot read /proc/self/pagemap");
 	ok(nout > 0, "%d of %d pages swapped out", nout, NPAGES);
