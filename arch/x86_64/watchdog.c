@@ -39,6 +39,7 @@ struct watch {
 /* Each entry is written only by its own CPU's timer tick. */
 struct watch watchdog_seen[MAX_CPUS];
 
+static int world_held;              /* checkers holding the machine still (atomic) */
 static bool nmi_backtrace;          /* the panic wants every CPU's backtrace */
 static int bt_turn = -1;            /* the CPU whose turn it is to print */
 static bool bt_done[MAX_CPUS];
@@ -75,6 +76,11 @@ void watchdog_tick(void)
 			       "(no timer tick; seen by cpu %d)", n, WATCHDOG_SECS, c->id);
 }
 
+void watchdog_hold_world(bool hold)
+{
+	__atomic_add_fetch(&world_held, hold ? 1 : -1, __ATOMIC_SEQ_CST);
+}
+
 bool watchdog_spun_too_long(uint64_t *start)
 {
 	struct cpu *c = this_cpu();
@@ -84,7 +90,8 @@ bool watchdog_spun_too_long(uint64_t *start)
 	uint64_t now = clock_ns();
 	if (!*start)
 		*start = now;
-	return now - *start >= (uint64_t)WATCHDOG_SECS * 1000000000;
+	uint64_t secs = READ_ONCE(world_held) ? WATCHDOG_HELD_SECS : WATCHDOG_SECS;
+	return now - *start >= secs * 1000000000;
 }
 
 /* Let each other online CPU print its backtrace, one at a time. */
@@ -126,6 +133,10 @@ __noreturn void watchdog_nmi(const struct trap_frame *tf)
 				panic_stop_this_cpu();   /* the reporter is gone */
 		printk("NMI backtrace of cpu %d (%s mode, interrupts %s):\n", me,
 		       tf->cs & 3 ? "user" : "kernel", tf->rflags & 0x200 ? "on" : "off");
+		char locks[160];
+		spin_describe(locks, sizeof(locks));
+		if (locks[0])
+			printk("  %s\n", locks);
 		if (tf->cs & 3)                  /* a user stack is not ours to walk */
 			printk("RIP: 0x%016lx (user)\n", tf->rip);
 		else

@@ -8,6 +8,7 @@
 #include <kernel/watchdog.h>
 #include <kernel/printk.h>
 #include <kernel/string.h>
+#include <kernel/sched.h>
 
 void spin_init(struct spinlock *l, const char *name)
 {
@@ -49,14 +50,38 @@ static inline void note_released(struct spinlock *l)
 static __attribute__((noinline)) void spin_wait(struct spinlock *l, uint16_t ticket)
 {
 	uint64_t spins = 0, start = 0;
+	struct cpu *c = this_cpu();
 
+	if (c)
+		c->spinning_on = l;
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
 		cpu_relax();
 		if (++spins % WATCHDOG_SPIN_CHECK == 0 && watchdog_spun_too_long(&start))
-			watchdog_stuck("watchdog: cpu %d waited %d s for spinlock '%s' held by cpu %d",
-				       this_cpu_id(), WATCHDOG_SECS, l->name ? l->name : "?",
-				       READ_ONCE(l->cpu));
+			watchdog_stuck("watchdog: cpu %d waited %d s for spinlock '%s' held by cpu %d "
+				       "(its ticket %u, serving %u, next %u)", this_cpu_id(),
+				       (int)((clock_ns() - start) / 1000000000),
+				       l->name ? l->name : "?", READ_ONCE(l->cpu), ticket,
+				       READ_ONCE(l->owner), READ_ONCE(l->next));
 	}
+	if (c)
+		c->spinning_on = NULL;
+}
+
+void spin_describe(char *buf, size_t n)
+{
+	struct cpu *c = this_cpu();
+	struct spinlock *w = c ? READ_ONCE(c->spinning_on) : NULL;
+
+	buf[0] = 0;
+	if (!c)
+		return;
+	for (int i = 0; i < c->locks_held && i < 4; i++)
+		snprintf(buf + strlen(buf), n - strlen(buf), "%s'%s'", i ? " " : "holds ",
+			 c->held[i] && c->held[i]->name ? c->held[i]->name : "?");
+	if (w)
+		snprintf(buf + strlen(buf), n - strlen(buf), "%sspins on '%s' (held by cpu %d, "
+			 "serving %u, next %u)", buf[0] ? "; " : "", w->name ? w->name : "?",
+			 READ_ONCE(w->cpu), READ_ONCE(w->owner), READ_ONCE(w->next));
 }
 
 void spin_lock(struct spinlock *l)

@@ -54,6 +54,7 @@
 #include <kernel/errno.h>
 #include <kernel/sched.h>
 #include <kernel/vmstat.h>
+#include <kernel/watchdog.h>
 #include <stdarg.h>
 
 #define MAX_REPORTS 16
@@ -104,8 +105,10 @@ static void freeze(void)
 		for (l = mm_list.next; l != &mm_list; l = l->next)
 			if (!spin_trylock(&list_entry(l, struct mm, mm_node)->lock))
 				break;
-		if (l == &mm_list)
+		if (l == &mm_list) {
+			watchdog_hold_world(true);   /* everyone else waits on us */
 			return;
+		}
 		unlock_mms(l);
 		spin_unlock(&mm_list_lock);
 		sched_yield();
@@ -114,6 +117,7 @@ static void freeze(void)
 
 static void thaw(void)
 {
+	watchdog_hold_world(false);
 	unlock_mms(&mm_list);
 	spin_unlock(&mm_list_lock);
 }
@@ -425,6 +429,7 @@ int rmap_check(struct pbuf *out)
 		goto out;
 	}
 	freeze();
+	uint64_t t0 = clock_ns();
 	list_for_each(l, &mm_list)
 		pgtable_for_each_pte(list_entry(l, struct mm, mm_node), check_pte, &c);
 	for_each_online_node(nid)
@@ -435,7 +440,10 @@ int rmap_check(struct pbuf *out)
 	if (rmap_file_obj())
 		list_for_each(l, &mm_list)
 			check_vmas(&c, list_entry(l, struct mm, mm_node));
+	uint64_t ms = (clock_ns() - t0) / 1000000;
 	thaw();
+	if (ms >= WATCHDOG_SECS * 1000)  /* the spin watchdog's usual limit */
+		printk("rmap_check: one check held the machine still for %lu ms\n", ms);
 	count_vm_event(RMAP_CHECK);
 out:
 	free_counts(&c);

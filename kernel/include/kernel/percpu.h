@@ -34,6 +34,7 @@ struct cpu {
 	bool rmap_bulk;            /* a fork is copying: blocks from rmap_reserve */
 	int locks_held;            /* spinlocks this CPU holds (spinlock.c) */
 	struct spinlock *held[4];  /* which (the first four), for reports */
+	struct spinlock *spinning_on; /* the lock it waits for now, for reports */
 	int nr_chain_held;         /* pte_chain locks it holds (rmap.c) */
 	struct page *chain_held[4];/* which (the first four), for the watchdog */
 	uint64_t vmstat[NR_VM_EVENTS_MAX]; /* this CPU's memory events (vmstat.h) */

@@ -35,6 +35,10 @@ void spin_init(struct spinlock *l, const char *name);
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_trylock(struct spinlock *l);
+
+/* For a hang report: which spinlocks this CPU holds and which one it is
+ * spinning on, with the lock's ticket counters, as one line in buf. */
+void spin_describe(char *buf, size_t n);
 bool spin_is_held(const struct spinlock *l);  /* by this CPU */
 /* Panic (naming `what`) if this CPU holds a spinlock: the caller is about
  * to sleep or fault, which is allowed only with none held. */

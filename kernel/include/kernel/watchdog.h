@@ -9,7 +9,11 @@
  *    interrupts even a CPU with interrupts off);
  *  - a spin that never ends: spin_lock and pte_chain_lock look at the clock
  *    every few thousand turns of their loop; after WATCHDOG_SECS they report
- *    the lock's name and the CPU holding it, the same way.
+ *    the lock's name and the CPU holding it, the same way. While a
+ *    checker holds the whole machine still on purpose (rmap_check takes
+ *    every mm->lock and walks every page table: seconds under TCG on a
+ *    busy host), a spin may last up to WATCHDOG_HELD_SECS instead
+ *    (watchdog_hold_world).
  *
  * The report is a panic ("KERNEL PANIC on cpu N: watchdog: ..."), followed
  * by "NMI backtrace of cpu M:" and a backtrace for each other CPU.
@@ -25,12 +29,17 @@
 
 #define WATCHDOG_SECS 10            /* guest seconds: TCG on a busy host is slow */
 #define WATCHDOG_SPIN_CHECK 4096    /* spin-loop turns between looks at the clock */
+#define WATCHDOG_HELD_SECS 120      /* ... while the world is held (see above) */
 
 void watchdog_tick(void);           /* timer interrupt, every CPU */
 
 /* For a spin loop: *start is 0 before the loop. True once the loop has
  * spun for WATCHDOG_SECS (call it every WATCHDOG_SPIN_CHECK turns). */
 bool watchdog_spun_too_long(uint64_t *start);
+
+/* A checker starts (true) or ends (false) holding the machine still; the
+ * spin limit is WATCHDOG_HELD_SECS meanwhile. Held ones nest (a count). */
+void watchdog_hold_world(bool hold);
 
 /* Report a hang: print the message as a panic, then every other CPU's
  * backtrace (NMI), then stop the machine as panic does. */
