@@ -105,8 +105,26 @@ bool spin_trylock(struct spinlock *l)
 	return true;
 }
 
+/* An unlock of a free lock would move owner past next, and the next
+ * locker would then wait forever for a lock nobody holds (the watchdog
+ * says "held by cpu -1"); an unlock on another CPU than the lock's means
+ * a lock carried across a task switch. Both are caught here, at the
+ * culprit, instead of as a hang somewhere else later. */
+static void check_unlock(const struct spinlock *l)
+{
+	struct cpu *c = this_cpu();
+	int me = c ? c->id : 0;
+
+	if (l->next == l->owner)
+		panic("spin_unlock: '%s' is not held (released twice?)", l->name ? l->name : "?");
+	if (l->cpu != me)
+		panic("spin_unlock: '%s' was taken on cpu %d, released on cpu %d",
+		      l->name ? l->name : "?", l->cpu, me);
+}
+
 void spin_unlock(struct spinlock *l)
 {
+	check_unlock(l);
 	note_released(l);
 	l->cpu = -1;
 	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
