@@ -94,6 +94,21 @@ bool watchdog_spun_too_long(uint64_t *start)
 	return now - *start >= secs * 1000000000;
 }
 
+void watchdog_retry(uint64_t *start, const char *what, uint64_t pfn)
+{
+	struct cpu *c = this_cpu();
+
+	if (!c || !c->ticks || panic_in_progress())
+		return;
+	uint64_t now = clock_ns();
+	if (!*start)
+		*start = now;
+	uint64_t secs = READ_ONCE(world_held) ? WATCHDOG_HELD_SECS : WATCHDOG_RETRY_SECS;
+	if (now - *start >= secs * 1000000000)
+		watchdog_stuck("watchdog: cpu %d retried %s of pfn %lx for %lu s", c->id, what,
+			       pfn, (now - *start) / 1000000000);
+}
+
 /* Let each other online CPU print its backtrace, one at a time. */
 static void collect_backtraces(void)
 {

@@ -24,6 +24,7 @@
 #include <kernel/replicate.h>
 #include <kernel/pmm.h>
 #include <kernel/rmap.h>
+#include <kernel/watchdog.h>
 #include <kernel/migrate.h>
 #include <kernel/filemap.h>
 #include <kernel/vmstat.h>
@@ -460,6 +461,7 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 	struct file_fetch ff = { 0 };
 	struct swap_fetch sf = { 0 };
 	int err, tries = 0;
+	uint64_t waiting = 0;       /* since when it waits for busy pages */
 
 	if (!mm || addr >= USER_SPACE_END)
 		return -EFAULT;
@@ -471,6 +473,8 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 		spin_lock(&mm->lock);
 		err = fault_locked(mm, addr, flags, &busy, &ff, &sf);
 		spin_unlock(&mm->lock);
+		if (!busy && err != -EAGAIN)
+			waiting = 0;            /* the watchdog counts waits in a row */
 		if (err == FAULT_FETCH) {
 			fetch(&ff);
 		} else if (err == FAULT_SWAPIN) {
@@ -486,6 +490,8 @@ int vm_fault(struct mm *mm, uint64_t addr, unsigned flags)
 				break;
 			}
 		} else if (busy || err == -EAGAIN) {
+			watchdog_retry(&waiting, "a fault waiting for a busy page",
+				       busy ? page_to_pfn(busy) : 0);
 			migrate_wait(busy);
 		} else {
 			break;

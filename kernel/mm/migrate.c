@@ -28,6 +28,7 @@
  */
 #include <kernel/migrate.h>
 #include <kernel/rmap.h>
+#include <kernel/watchdog.h>
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/pcache.h>
@@ -109,9 +110,12 @@ static void move_mapping(struct page *old, struct page *new)
 #define MIGRATE_TRIES 3
 static int unmap_all(struct page *p, struct cpumask *flush, bool patient)
 {
+	uint64_t since = 0;
+
 	for (int tries = 1; rmap_walk(p, to_entry_one, flush) == RMAP_AGAIN; tries++) {
 		if (!patient && tries >= MIGRATE_TRIES)
 			return -EBUSY;
+		watchdog_retry(&since, "migration's unmap", page_to_pfn(p));
 		migrate_wait(NULL);               /* mm->locks are held briefly */
 	}
 	return 0;
@@ -229,8 +233,12 @@ static void remap_all(struct page *old, struct page *new)
 		remap_chain(old, new);
 		return;
 	}
-	while (rmap_walk(old, remap_one, new) == RMAP_AGAIN)
+	uint64_t since = 0;
+
+	while (rmap_walk(old, remap_one, new) == RMAP_AGAIN) {
+		watchdog_retry(&since, "migration's remap", page_to_pfn(old));
 		migrate_wait(NULL);
+	}
 }
 
 /* ---- step 3: contents ---- */

@@ -53,6 +53,7 @@
 #include <kernel/numa.h>
 #include <kernel/mm.h>
 #include <kernel/rmap.h>
+#include <kernel/watchdog.h>
 #include <kernel/pmm.h>
 #include <kernel/pcache.h>
 #include <kernel/vfs.h>
@@ -246,9 +247,13 @@ static bool to_master_one(struct page *r, struct mm *mm, pte_addr_t pa, uint64_t
  * PTEs is a migration entry. */
 static void unmap_replica(struct page *master, struct page *r)
 {
+	uint64_t since = 0;
+
 	if (!(r->flags & PG_anon)) {
-		while (try_to_unmap(r) == RMAP_AGAIN)
+		while (try_to_unmap(r) == RMAP_AGAIN) {
+			watchdog_retry(&since, "a replica's unmap", page_to_pfn(r));
 			sched_yield();            /* some mm->lock was busy */
+		}
 		return;
 	}
 	for (;;) {
@@ -264,6 +269,7 @@ static void unmap_replica(struct page *master, struct page *r)
 		}
 		if (ret == RMAP_SUCCESS && !t.more)
 			break;
+		watchdog_retry(&since, "a replica's unmap", page_to_pfn(r));
 		sched_yield();    /* a lock was busy, or no block: again */
 	}
 	rmap_unprepare();

@@ -37,6 +37,13 @@ void watchdog_tick(void);           /* timer interrupt, every CPU */
  * spun for WATCHDOG_SECS (call it every WATCHDOG_SPIN_CHECK turns). */
 bool watchdog_spun_too_long(uint64_t *start);
 
+/* For a retry loop that yields between rounds (a walk that met a busy
+ * mm->lock): the other CPUs run, so no spin report would ever come, and a
+ * livelock would hang silently. Called once a round, with *start 0 before
+ * the loop: after WATCHDOG_RETRY_SECS it reports what, and pfn, as a hang. */
+#define WATCHDOG_RETRY_SECS 30
+void watchdog_retry(uint64_t *start, const char *what, uint64_t pfn);
+
 /* A checker starts (true) or ends (false) holding the machine still; the
  * spin limit is WATCHDOG_HELD_SECS meanwhile. Held ones nest (a count). */
 void watchdog_hold_world(bool hold);
