@@ -232,9 +232,11 @@ static void release_resources(struct proc *p)
 		uint64_t flags = spin_lock_irqsave(&proc_lock);
 
 		p->mm = NULL;               /* /proc readers look under proc_lock */
+		p->releasing_mm = true;     /* proc_end_all waits for mm_put too */
 		arch_switch_mm(p);          /* off its page tables first */
 		spin_unlock_irqrestore(&proc_lock, flags);
-		mm_put(mm);
+		mm_put(mm);                 /* may close a mapped file: delete it */
+		WRITE_ONCE(p->releasing_mm, false);
 	}
 }
 
@@ -456,7 +458,7 @@ static int kill_user_procs(void)
 	uint64_t flags = spin_lock_irqsave(&proc_lock);
 
 	proc_for_each(p) {
-		if (p == self || p->state == P_ZOMBIE || !p->mm)
+		if (p == self || p->state == P_ZOMBIE || (!p->mm && !READ_ONCE(p->releasing_mm)))
 			continue;
 		if (p->killed != SIGKILL)
 			signal_send_locked(p, SIGKILL);
@@ -469,9 +471,10 @@ static int kill_user_procs(void)
 /*
  * Before power-off, as Linux's shutdown does: kill every user process but
  * the caller and wait until each has released its files and memory
- * (release_resources clears p->mm after the files), so that the last
- * reference to a file unlinked while open goes and the file is deleted
- * before the final sync. Kernel threads are left alone. A process forked
+ * (release_resources clears p->mm after the files, and releasing_mm once
+ * the mm is gone: a file mapped but closed is let go only then), so that
+ * the last reference to a file unlinked while open goes and the file is
+ * deleted before the final sync. Kernel threads are left alone. A process forked
  * meanwhile is caught by the next round. May sleep; call with no lock held.
  * Returns how many processes had not let go after PROC_END_TIMEOUT_NS (0
  * normally); *ended (if not NULL) gets how many were told to end.

@@ -77,6 +77,7 @@ struct proc {
 	struct trap_frame *tf;     /* user registers, at the top of kstack */
 
 	struct mm *mm;             /* NULL for kernel threads */
+	bool releasing_mm;         /* exiting: mm cleared, mm_put not done yet */
 	void *kthread_fn, *kthread_arg;
 	struct fdtable *fdt;
 	struct fs_struct *fs;      /* cwd and umask (fs_struct.h); NULL for kernel
@@ -102,7 +103,9 @@ struct proc {
 	volatile int killed;       /* signal that will end it, or 0 */
 	struct k_sigaction sigactions[NSIG];  /* kernel/proc/signal.c */
 	uint64_t sigmask;          /* blocked: bit sig-1, as Linux's sigset */
-	uint64_t pending;          /* sent, not yet acted on (atomic) */
+	uint64_t pending;          /* sent to this thread, not yet acted on (atomic) */
+	uint64_t shared_pending;   /* leader: sent to the process, taken by
+				      whichever thread acts on it first (atomic) */
 
 	/* CPU time, faults, context switches and its reaped children's
 	 * totals (proc_stat.h says who writes them when). */
@@ -203,7 +206,7 @@ struct proc_snapshot {
 	int pgid, sid, threads;    /* the process's group, session, live threads */
 	bool kthread;              /* a kernel thread (no user program) */
 	struct proc_acct acct;
-	uint64_t sigmask, pending, sigign, sigcatch;   /* bit sig-1 */
+	uint64_t sigmask, pending, shared, sigign, sigcatch;   /* bit sig-1 */
 };
 
 /* Copy what /proc shows of process pid (zombies too) into s, taking a
