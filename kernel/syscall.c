@@ -55,7 +55,7 @@ void user_return_work(void)
 		numab_user_return();        /* NUMA balancing's scanner, when due */
 		if (current->killed)
 			proc_exit(W_SIGNALED(current->killed));
-		if (READ_ONCE(current->pending) & ~current->sigmask) {
+		if (signal_pending_set(current) & ~current->sigmask) {
 			signal_deliver();
 			continue;
 		}

@@ -151,6 +151,7 @@ static void flush_pending_locked(struct proc *p, uint64_t set)
 		__atomic_fetch_and(&t->pending, ~set, __ATOMIC_SEQ_CST);
 	}
 	__atomic_fetch_and(&p->pending, ~set, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&p->leader->shared_pending, ~set, __ATOMIC_SEQ_CST);
 }
 
 void jobctl_cancel_cont_locked(struct proc *p)

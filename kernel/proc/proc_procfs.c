@@ -135,6 +135,7 @@ int proc_snapshot_get(int pid, struct proc_snapshot *s)
 		s->acct = p->acct;
 		s->sigmask = p->sigmask;
 		s->pending = READ_ONCE(p->pending);
+		s->shared = READ_ONCE(p->leader->shared_pending);
 		sig_dispositions(p, s);
 	}
 	spin_unlock_irqrestore(&proc_lock, flags);
@@ -167,7 +168,7 @@ static void status_tail(struct pbuf *b, const struct proc_snapshot *s)
 	cpumask_format(cpus, sizeof(cpus), &s->affinity);
 	pbuf_printf(b, "Threads:\t%d\nSigQ:\t0/0\nSigPnd:\t%016lx\nShdPnd:\t%016lx\n"
 		    "SigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", s->threads,
-		    s->pending, s->pending, s->sigmask, s->sigign, s->sigcatch);
+		    s->pending, s->shared, s->sigmask, s->sigign, s->sigcatch);
 	pbuf_printf(b, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t%s\n", s->affinity.bits, cpus);
 	pbuf_printf(b, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n",
 		    s->acct.nvcsw, s->acct.nivcsw);

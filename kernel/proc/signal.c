@@ -29,10 +29,14 @@
  * restart is the thread's own: any thread may be interrupted so.
  *
  * Threads: the handlers are the process's (kept in the group leader,
- * thread.c), the mask, the pending set, the sigaltstack and the call to
- * restart each thread's own. A signal sent to a process (kill) goes to a
- * thread that does not block it (or waits for it in rt_sigtimedwait),
- * the one named first if it can; tgkill/tkill name the thread. A fatal
+ * thread.c), the mask, the sigaltstack and the call to restart each
+ * thread's own. There are two pending sets, as in Linux: a thread's own
+ * (p->pending: tgkill/tkill, faults) and the process's
+ * (leader->shared_pending: kill). A signal sent to a process is woken up
+ * in a thread that does not block it (or waits for it in
+ * rt_sigtimedwait), the one named first if it can; if every thread
+ * blocks it, it waits in the process's set for the first thread that
+ * unblocks it. A fatal
  * signal ends the whole process (every thread); a stop signal stops
  * every thread and SIGCONT continues them all (jobctl.c).
  *
@@ -80,10 +84,31 @@ static bool ignored(const struct proc *p, int sig)
 	       (h == SIG_IGN || (h == SIG_DFL && sig_ignored_by_default(sig)));
 }
 
+uint64_t signal_pending_set(const struct proc *p)
+{
+	return READ_ONCE(p->pending) | READ_ONCE(p->leader->shared_pending);
+}
+
 /* Is a signal waiting that would interrupt a sleep? */
 bool signal_pending(struct proc *p)
 {
-	return p->killed || (READ_ONCE(p->pending) & ~p->sigmask);
+	return p->killed || (signal_pending_set(p) & ~p->sigmask);
+}
+
+int signal_take(struct proc *p, uint64_t set)
+{
+	for (;;) {
+		uint64_t own = READ_ONCE(p->pending) & set;
+		uint64_t shared = READ_ONCE(p->leader->shared_pending) & set;
+
+		if (!(own | shared))
+			return 0;
+		int sig = __builtin_ctzll(own | shared) + 1;
+		uint64_t *from = own & bit(sig) ? &p->pending : &p->leader->shared_pending;
+		if (__atomic_fetch_and(from, ~bit(sig), __ATOMIC_SEQ_CST) & bit(sig))
+			return sig;
+		/* another thread took the process's one first: look again */
+	}
 }
 
 /* A fatal signal (SIGKILL, or one whose default action ends p) was sent:
@@ -134,7 +159,7 @@ static struct proc *pick_thread(struct proc *p, int sig)
  * stops; a stop cancels a pending SIGCONT (jobctl.c). A signal that
  * rt_sigtimedwait waits for wakes t though blocked.
  */
-static void send_to_thread(struct proc *t, int sig)
+static void send_to_thread(struct proc *t, int sig, bool to_process)
 {
 	uint64_t h = t->leader->sigactions[sig].handler;
 	bool blocked = blocks(t, sig);
@@ -146,7 +171,8 @@ static void send_to_thread(struct proc *t, int sig)
 		jobctl_cancel_cont_locked(t);
 	if (!blocked && !waited && ignored(t, sig))
 		return;
-	__atomic_fetch_or(&t->pending, bit(sig), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(to_process ? &t->leader->shared_pending : &t->pending, bit(sig),
+			  __ATOMIC_SEQ_CST);
 	if (blocked && !waited)
 		return;
 	if (!waited && ((h == SIG_DFL && !sig_stops(sig)) || sig == SIGKILL))
@@ -157,13 +183,13 @@ static void send_to_thread(struct proc *t, int sig)
 /* Send sig to p's process (proc_lock held): see the top of the file. */
 void signal_send_locked(struct proc *p, int sig)
 {
-	send_to_thread(pick_thread(p, sig), sig);
+	send_to_thread(pick_thread(p, sig), sig, true);
 }
 
 /* tgkill/tkill: sig for thread t itself (proc_lock held). */
 void signal_send_thread_locked(struct proc *t, int sig)
 {
-	send_to_thread(t, sig);
+	send_to_thread(t, sig, false);
 }
 
 /* Is sp on p's sigaltstack (as Linux's on_sig_stack: the stack grows
@@ -229,12 +255,10 @@ void signal_restart_finish(void)
 void signal_deliver(void)
 {
 	struct proc *p = current;
-	uint64_t ready = READ_ONCE(p->pending) & ~p->sigmask;
+	int sig = signal_take(p, ~p->sigmask);
 
-	if (!ready)
+	if (!sig)
 		return;
-	int sig = __builtin_ctzll(ready) + 1;
-	__atomic_fetch_and(&p->pending, ~bit(sig), __ATOMIC_SEQ_CST);
 	struct k_sigaction *sa = &p->leader->sigactions[sig];
 
 	if (ignored(p, sig))
@@ -275,7 +299,7 @@ void signal_restore_mask(uint64_t old, bool interrupted)
 {
 	struct proc *p = current;
 
-	if (interrupted && (READ_ONCE(p->pending) & ~p->sigmask)) {
+	if (interrupted && (signal_pending_set(p) & ~p->sigmask)) {
 		p->saved_sigmask = old;
 		p->restore_sigmask = true;
 	} else {

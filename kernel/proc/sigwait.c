@@ -50,26 +50,15 @@ SYSCALL(rt_sigsuspend)
 	return -ERESTARTNOHAND;
 }
 
-/* rt_sigpending(set, sigsetsize): the pending signals that are blocked. */
+/* rt_sigpending(set, sigsetsize): the pending signals that are blocked,
+ * the thread's own and its process's. */
 SYSCALL(rt_sigpending)
 {
-	uint64_t set = READ_ONCE(current->pending) & current->sigmask;
+	uint64_t set = signal_pending_set(current) & current->sigmask;
 
 	if (a1 != SIGSET_SIZE)
 		return -EINVAL;
 	return copy_to_user((void *)a0, &set, sizeof(set)) ? -EFAULT : 0;
-}
-
-/* Take the lowest pending signal of set, or 0. */
-static int take_one(struct proc *p, uint64_t set)
-{
-	uint64_t ready = READ_ONCE(p->pending) & set;
-
-	if (!ready)
-		return 0;
-	int sig = __builtin_ctzll(ready) + 1;
-	__atomic_fetch_and(&p->pending, ~(1ULL << (sig - 1)), __ATOMIC_SEQ_CST);
-	return sig;
 }
 
 /*
@@ -83,7 +72,7 @@ static int wait_for_set(struct proc *p, uint64_t set, uint64_t deadline)
 	WRITE_ONCE(p->sigwait_set, set);
 	for (;;) {
 		sched_set_state_sleeping();
-		if ((sig = take_one(p, set)))
+		if ((sig = signal_take(p, set)))
 			break;
 		if (signal_pending(p)) {
 			sig = -EINTR;

@@ -156,8 +156,11 @@ SYSCALL(rt_sigaction)
 	uint64_t flags = spin_lock_irqsave(&proc_lock);   /* other threads may write */
 	actions[sig] = sa;
 	spin_unlock_irqrestore(&proc_lock, flags);
-	if (sa.handler == SIG_IGN)     /* POSIX: a pending one is discarded */
+	if (sa.handler == SIG_IGN) {   /* POSIX: a pending one is discarded */
 		__atomic_fetch_and(&current->pending, ~(1UL << (sig - 1)), __ATOMIC_SEQ_CST);
+		__atomic_fetch_and(&current->leader->shared_pending, ~(1UL << (sig - 1)),
+				   __ATOMIC_SEQ_CST);
+	}
 	return 0;
 }
 

@@ -146,6 +146,7 @@ static void take_leadership_locked(struct proc *p, struct proc *leader)
 	list_add_tail(&p->thread_node, &p->threads);
 	p->nr_threads = 1;
 	memcpy(p->sigactions, leader->sigactions, sizeof(p->sigactions));
+	p->shared_pending |= leader->shared_pending;   /* kept across exec */
 	p->exit_signal = leader->exit_signal;
 	p->pgid = leader->pgid;                 /* job control (jobctl.c) */
 	p->sid = leader->sid;

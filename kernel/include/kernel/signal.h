@@ -66,6 +66,11 @@ struct proc;
 bool sig_ignored_by_default(int sig);
 bool sig_stops(int sig);              /* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU */
 bool signal_pending(struct proc *p);
+/* The signals pending for thread p: its own and its process's. */
+uint64_t signal_pending_set(const struct proc *p);
+/* Take the lowest pending signal of set for p (its own first, then the
+ * process's, which another thread may take first); 0 if none. */
+int signal_take(struct proc *p, uint64_t set);
 /* Will p die at its next return to user mode? Long kernel loops stop
  * early (-EINTR) when it will: nobody waits for their result. */
 bool fatal_signal_pending(struct proc *p);
