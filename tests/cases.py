@@ -710,7 +710,7 @@ CASES = [
     Case("watchdog-lock", cmdline="ktest=watchdog_lock poweroff", crash=False, complete=False,
          checks=[check_watchdog("a cpu waits for a spinlock held forever",
                                 r"cpu \d+ waited \d+ s for spinlock 'watchdog_test' held by cpu (\d+)",
-                                1, "ktest_wd_hold_fn")]),
+                                1, "ktest_wd_hold_fn", holds="watchdog_test")]),
     Case("watchdog-held", cmdline="ktest=watchdog_held poweroff", crash=False, complete=False,
          checks=[expect("schedule() with a spinlock held is stopped, naming the lock",
                         r"KERNEL PANIC on cpu \d+: schedule with 1 spinlocks held "

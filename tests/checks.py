@@ -249,7 +249,7 @@ def nmi_backtrace(lines, cpu):
     start = [i for i, l in enumerate(lines) if re.match(r"\s*NMI backtrace of cpu %d\b" % cpu, l)]
     frames = []
     for line in lines[start[0] + 1:] if start else []:
-        if re.match(r"\s*(RIP:|Backtrace:)", line):
+        if re.match(r"\s*(RIP:|Backtrace:|holds |spins on )", line):
             continue
         if not re.match(r"\s*#\d+ ", line):
             break
@@ -257,11 +257,19 @@ def nmi_backtrace(lines, cpu):
     return frames
 
 
-def check_watchdog(title, report, cpu_group, fn):
+def nmi_locks(lines, cpu):
+    """The "holds ...; spins on ..." line of cpu's NMI backtrace, or ""."""
+    start = [i for i, l in enumerate(lines) if re.match(r"\s*NMI backtrace of cpu %d\b" % cpu, l)]
+    nxt = lines[start[0] + 1].strip() if start and start[0] + 1 < len(lines) else ""
+    return nxt if re.match(r"(holds |spins on )", nxt) else ""
+
+
+def check_watchdog(title, report, cpu_group, fn, holds=None):
     """The watchdog's report of a deliberate hang (ktest=watchdog_*): one
     "KERNEL PANIC on cpu <n>: watchdog: ..." line matching report, whose
     group cpu_group is the CPU that hangs; that CPU's NMI backtrace must
-    name fn (and match kernel.elf's symbol for it)."""
+    name fn (and match kernel.elf's symbol for it), and list the spinlock
+    holds if given."""
     sym = r"0x([0-9a-fA-F]+) <%s\+0x([0-9a-fA-F]+)>" % re.escape(fn)
 
     def run(boot):
@@ -276,6 +284,11 @@ def check_watchdog(title, report, cpu_group, fn):
         ok = base is not None and int(named[0].group(1), 16) == base + int(named[0].group(2), 16)
         out.append(check(f"its address agrees with {fn} in kernel.elf", ok,
                          "no frame or no symbol" if not ok else ""))
+        if holds:
+            locks = nmi_locks(boot.lines, cpu)
+            out.append(check(f"its NMI report says it holds '{holds}'",
+                             re.match(r"holds (\S+ )*'%s'" % re.escape(holds), locks) is not None,
+                             locks or "no holds line"))
         n_online = boot.grep(r"^smp: (\d+) cpus online")
         want = int(n_online[0].group(1)) - 1 if n_online else 1
         got = len(boot.grep(r"^\s*NMI backtrace of cpu \d+ \("))
