@@ -128,6 +128,22 @@ SYSCALL(mprotect)
 	return err;
 }
 
+/* Grow the heap's last VMA (ending at old_end) to new_end, as Linux merges
+ * a brk extension into it, so /proc/PID/maps shows one [heap] line; false
+ * if that VMA is not a plain heap one (mprotect or mbind changed it).
+ * mm->lock held; [old_end, new_end) is free. */
+static bool heap_extend(struct mm *mm, uint64_t old_end, uint64_t new_end)
+{
+	struct vma *v = old_end > mm->brk_start ? vma_find(mm, old_end - 1) : NULL;
+
+	if (!v || v->end != old_end || v->start < mm->brk_start || v->inode ||
+	    v->flags != MAP_PRIVATE || v->prot != (PROT_READ | PROT_WRITE) ||
+	    v->mpol.mode != MPOL_DEFAULT)
+		return false;
+	v->end = new_end;                /* anon_pgoff still names v->start */
+	return true;
+}
+
 /* brk(addr): move the end of the heap; returns the (new or old) end. */
 SYSCALL(brk)
 {
@@ -142,8 +158,9 @@ SYSCALL(brk)
 
 	if (ok && new_end > old_end)
 		ok = !vma_find_any(mm, old_end, new_end - old_end) &&
-		     !vma_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE, NULL, 0);
+		     (heap_extend(mm, old_end, new_end) ||
+		      !vma_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE, NULL, 0));
 	else if (ok && new_end < old_end)
 		ok = !vma_unmap(mm, new_end, old_end - new_end);
 	if (ok)

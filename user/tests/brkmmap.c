@@ -67,6 +67,24 @@ static int segv(void *addr, int write)
 
 /* ---------------------------------------------------------------- brk */
 
+/* How many lines of /proc/self/maps name the heap (Linux merges a brk
+ * extension into the heap's VMA: one). -1 if it cannot be read. */
+static int heap_lines(void)
+{
+	char buf[8192];
+	int fd = open("/proc/self/maps", O_RDONLY), n = 0;
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (len < 0)
+		return -1;
+	buf[len] = 0;
+	for (char *s = buf; (s = strstr(s, "[heap]")); s++)
+		n++;
+	return n;
+}
+
 static void test_brk(void)
 {
 	unsigned long start = sys_brk(0), base, b;
@@ -87,6 +105,12 @@ static void test_brk(void)
 	b = sys_brk(base + 4 * PG);
 	ok(b == base + 4 * PG && all(p + 2 * PG, 0, 2 * PG) && all(p, 'b', 2 * PG),
 	   "brk grown again: the new pages read as zeros");
+
+	sys_brk(base + 5 * PG);
+	sys_brk(base + 6 * PG);
+	ok(heap_lines() == 1, "after growing, shrinking and growing again: one [heap] "
+	   "line in /proc/self/maps (%d)", heap_lines());
+	sys_brk(base + 4 * PG);
 
 	ok(sys_brk(1) == base + 4 * PG, "brk(1), below the data segment, leaves the break");
 	ok(sys_brk(base + (1UL << 47)) == base + 4 * PG,
@@ -216,7 +240,7 @@ static void test_madvise(void)
 
 int main(void)
 {
-	ktap_plan("brkmmap", 39);
+	ktap_plan("brkmmap", 40);
 	test_brk();
 	test_mmap_args();
 	test_prot_none();
