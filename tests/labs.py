@@ -58,10 +58,32 @@ LABS = [
         Graded("cowreuse: a write copies a shared page", "user-cowreuse", 10, r"^copy: "),
         Graded("cowreuse: a page left with one user is reused", "user-cowreuse", 15, r"^reuse: "),
     ]),
+    # rmap's cases say rmap=chain: its starting tree uses rmap=obj by default.
+    Lab("rmap", "docs/labs/rmap.md", [
+        Graded("ktest rmap: add and remove at every order (direct, pair, chain)",
+               "ktest-rmap-walk-chain", 15, r"^rmap\.add_remove_every_order$"),
+        Graded("ktest rmap: a pair becomes a chain and a chain a pair again",
+               "ktest-rmap-walk-chain", 10, r"^rmap\.pair_then_chain_and_back$"),
+        Graded("ktest rmap: rmap_check finds a broken pair and a leaked block, and no more",
+               "ktest-rmap-walk-chain", 15, r"^rmap\.check_"),
+        Graded("ktest rmap_walk: the walk reaches every PTE of anonymous and file pages",
+               "ktest-rmap-walk-chain", 10, r"^rmap_walk\.(anon|file|busy|migrate)"),
+        Graded("forkchain: three generations, the reverse map checked at every fault",
+               "user-forkchain-rmap-chain", 15),
+        Graded("forkchain without pairs: a chain from the second mapping",
+               "user-forkchain-rmap-chain-no-pairs", 10),
+        Graded("rmapstress: four processes map and unmap file pages, checked every 3 faults",
+               "user-rmapstress-rmap-chain", 10),
+        Graded("rmapwalk: move_pages reaches every PTE of pages mapped up to 200 times",
+               "user-rmapwalk-rmap-chain", 10),
+        Graded("mremap: the chains follow PTEs that move", "user-mremap-rmap-chain", 5,
+               r"^(grow with MAYMOVE|fork children|shared: |file: |rmap_check every|"
+               r"the test exits)"),
+    ]),
 ]
 
 # Labs planned but not written yet, in course order (docs/labs/README.md).
-PLANNED = ["filemap", "reclaim", "rmap", "numa"]
+PLANNED = ["filemap", "reclaim", "numa"]
 
 
 def lab(name):
