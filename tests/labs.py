@@ -80,10 +80,27 @@ LABS = [
                r"^(grow with MAYMOVE|fork children|shared: |file: |rmap_check every|"
                r"the test exits)"),
     ]),
+    Lab("numa", "docs/labs/numa.md", [
+        Graded("numahint: hint faults queue remote pages, kmigrated moves 95 % of them",
+               "user-numahint", 20,
+               r"^(95% of the pages moved|the scanner marked|they took hint|numa_pages_migrated"
+               r" counts|pgmigrate_success counts|no word changed)"),
+        Graded("numahint: local pages and balancing off move nothing", "user-numahint", 5,
+               r"^(local pages|balancing off|the settings are back)"),
+        Graded("numabal converge: a process re-pinned to node 1 takes its 64 MiB along",
+               "numabal-converge", 20),
+        Graded("numabal local: pages already local stay", "numabal-local", 5),
+        Graded("numabal pingpong: a page written from both nodes moves at most once",
+               "numabal-pingpong", 15),
+        Graded("numabal policy: an MPOL_BIND region stays on its node", "numabal-policy", 10),
+        Graded("numabal ratelimit: no more pages a second than the limit allows",
+               "numabal-ratelimit", 15),
+        Graded("gdb: a hint fault queues the page, kmigrated migrates the batch", "gdb-numa", 10),
+    ]),
 ]
 
 # Labs planned but not written yet, in course order (docs/labs/README.md).
-PLANNED = ["filemap", "reclaim", "numa"]
+PLANNED = ["filemap", "reclaim"]
 
 
 def lab(name):
