@@ -273,6 +273,22 @@ SESSIONS.append(Session("cow", "init=/tests/cowreuse poweroff", [
     ("in a new frame", r"^new frame: 1$"),
     ("the old frame: one mapping left", r"^\s*refcount 1 mapcount 1 "),
 ], doc="docs/labs/cow.md"))
+# docs/labs/rmap.md: a chain that falls to two mappings becomes a pair
+# again (forkchain's third generation writes or exits), seen before and
+# after chain_shrink.
+SESSIONS.append(Session("rmap-chain", "rmap=chain init=/tests/forkchain poweroff", [
+    "break chain_shrink", "continue", "bt 3",
+    "set $pfn = numa_nodes[p->node].start_pfn + (p - numa_nodes[p->node].mem_map)",
+    "p/x $pfn", "rmap $pfn", "finish", "rmap $pfn",
+], [
+    ("stops in chain_shrink", STOP + r"chain_shrink \("),
+    ("bt: from a removal", r"^#1\s+(0x\w+ in )?(remove_locked|rmap_remove_locked|rmap_remove) \("),
+    after("rmap $pfn"),
+    ("rmap: two mappings, still a chain", r"^pfn 0x\w+: mapcount 2 "),
+    ("one block, slots 5 and 6", r"^\s*block 0x\w+ idx 5$"),
+    after("finish"),
+    ("rmap: a pair again", r"^\s*pair \(no block\)$"),
+], doc="docs/labs/rmap.md"))
 # docs/labs/pgtbl.md: the first page table the ptables test gives back
 # (munmap of half its region): freed by free_level one level up.
 SESSIONS.append(Session("pgtbl", "init=/tests/ptables poweroff", [

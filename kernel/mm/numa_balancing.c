@@ -97,6 +97,7 @@ static bool node_has_room(int nid)
 /* Room in this second's budget for one more page (k->lock held). */
 static bool within_rate(struct kmigrated *k)
 {
+/* LAB numa: BEGIN the rate limit: a new one-second window when this one is over; room for one more page in it? */
 	uint64_t now = clock_ns();
 
 	if (now - k->window_start >= NS_PER_S) {
@@ -104,6 +105,10 @@ static bool within_rate(struct kmigrated *k)
 		k->window_pages = 0;
 	}
 	return k->window_pages < (uint64_t)READ_ONCE(numab.rate_limit_mbps) << (20 - PAGE_SHIFT);
+/* LAB numa: END */
+/* LAB numa: STUB
+	panic("lab numa: within_rate() is not written yet (docs/labs/numa.md)");
+*/
 }
 
 /* Queue p (mapped: its refcount is held by a PTE under mm->lock) for
@@ -111,6 +116,7 @@ static bool within_rate(struct kmigrated *k)
  * the node is over its rate. */
 static void queue_page(struct page *p, int nid)
 {
+/* LAB numa: BEGIN queue p for nid's daemon once (PG_numa_queued), with a reference, within the queue and the rate; wake it */
 	struct kmigrated *k = numa_nodes[nid].kmigrated;
 
 	if (!k || (__atomic_fetch_or(&p->flags, PG_numa_queued, __ATOMIC_ACQ_REL) &
@@ -130,6 +136,12 @@ static void queue_page(struct page *p, int nid)
 	}
 	__atomic_store_n(&k->wanted, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&kick_pending, 1, __ATOMIC_RELEASE);
+/* LAB numa: END */
+/* LAB numa: STUB
+	(void)within_rate;
+	panic("lab numa: queue_page() is not written yet (pfn %lx for node %d, docs/labs/numa.md)",
+	      page_to_pfn(p), nid);
+*/
 }
 
 /* After a fault, no lock held (numa_balancing.h). */
@@ -152,6 +164,7 @@ void numab_kick(void)
 	}
 }
 
+/* LAB numa: BEGIN the daemon: take queued pages a batch at a time, migrate those its node has room for, give each back its flag and reference */
 /* Up to max pages off k's queue. */
 static int take(struct kmigrated *k, struct page **out, int max)
 {
@@ -191,9 +204,25 @@ static int kmigrated(void *arg)
 	}
 	return 0;
 }
+/* LAB numa: END */
+/* LAB numa: STUB
+static int kmigrated(void *arg)
+{
+	struct numa_node *n = arg;
+
+	for (;;) {
+		if (__atomic_exchange_n(&n->kmigrated->wanted, 0, __ATOMIC_ACQ_REL))
+			panic("lab numa: kmigrated() does not migrate yet (node %d, docs/labs/numa.md)",
+			      n->id);
+		sched_sleep_ns(KMIGRATED_POLL_NS);
+	}
+	return 0;
+}
+*/
 
 /* ------------------------------------------------------------ the hint fault */
 
+/* LAB numa: BEGIN does a process that maps p run on another node than to? Ask each mapping through the reverse map */
 struct elsewhere {
 	int to;
 	bool other;
@@ -220,15 +249,30 @@ static bool used_elsewhere(struct mm *mm, struct page *p, int to)
 
 	return rmap_walk_peek(p, mm, home_elsewhere, &e) != RMAP_SUCCESS || e.other;
 }
+/* LAB numa: END */
+/* LAB numa: STUB
+static bool used_elsewhere(struct mm *mm, struct page *p, int to)
+{
+	panic("lab numa: used_elsewhere() is not written yet (pfn %lx, docs/labs/numa.md)",
+	      page_to_pfn(p));
+}
+*/
 
 /* May p (mapped in v) move to node to? */
 static bool may_move(struct vma *v, struct page *p, int to)
 {
+/* LAB numa: BEGIN a page that may move to node to: anonymous or page cache, allowed by the VMA's policy, room there, nobody else using it from elsewhere */
 	if (!(p->flags & (PG_anon | PG_pcache)) || (p->flags & (PG_reserved | PG_replica)))
 		return false;
 	if (!mpol_allows_node(v, to) || !node_has_room(to))
 		return false;
 	return READ_ONCE(p->mapcount) <= 1 || !used_elsewhere(v->mm, p, to);
+/* LAB numa: END */
+/* LAB numa: STUB
+	(void)node_has_room;
+	panic("lab numa: may_move() is not written yet (pfn %lx to node %d, docs/labs/numa.md)",
+	      page_to_pfn(p), to);
+*/
 }
 
 /* Could p, mapped in v, be replicated: a page of a read-only file
@@ -254,6 +298,7 @@ static bool want_replica(struct vma *v, struct page *p, int last, int here)
 
 void numab_hint_fault(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 {
+/* LAB numa: BEGIN the PTE back to present; count the fault, local or remote; the two-fault rule: queue the page (or replicate it) when the same node faulted twice */
 	pte_t pte = *ptep;
 	struct page *p = pfn_to_page(pte_pfn(pte));
 	int here = numa_this_node();
@@ -275,6 +320,13 @@ void numab_hint_fault(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep)
 		replica_map(mm, ptep, p, here);
 	else if ((last == NUMA_NO_NODE || last == here) && may_move(v, p, here))
 		queue_page(p, here);
+/* LAB numa: END */
+/* LAB numa: STUB
+	(void)want_replica;
+	(void)may_move;
+	(void)queue_page;
+	panic("lab numa: numab_hint_fault() is not written yet (va %lx, docs/labs/numa.md)", va);
+*/
 }
 
 /* ------------------------------------------------------------ the scanner */

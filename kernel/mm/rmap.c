@@ -57,7 +57,12 @@ static void parse_mode(void)
 {
 	const char *mode = cmdline_get("rmap");
 
+/* LAB rmap: BEGIN make the pte_chain (yours) the default reverse map again */
 	rmap_mode = RMAP_CHAIN;
+/* LAB rmap: END */
+/* LAB rmap: STUB
+	rmap_mode = RMAP_OBJ;
+*/
 	for (int m = 0; mode && m < (int)ARRAY_SIZE(mode_names); m++)
 		if (!strcmp(mode, mode_names[m]))
 			rmap_mode = m;
@@ -406,6 +411,7 @@ static inline struct pte_chain *block_for(struct page *p, unsigned unused)
  * packed at the end: ptes[0] in the last slot. 0 or -ENOMEM. */
 static inline int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
 {
+/* LAB rmap: BEGIN a one-block chain holding the n PTEs of ptes[], packed at the block's end */
 	struct pte_chain *pc = block_for(p, NRPTE - n);
 
 	if (!pc)
@@ -416,6 +422,11 @@ static inline int chain_new(struct page *p, const pte_addr_t *ptes, unsigned n)
 	p->pte.chain = pc;
 	rmap_event(RMAP_DIRECT_TO_CHAIN);
 	return 0;
+/* LAB rmap: END */
+/* LAB rmap: STUB
+	panic("lab rmap: chain_new() is not written yet (pfn %lx, %u PTEs, docs/labs/rmap.md)",
+	      page_to_pfn(p), n);
+*/
 }
 
 /* The second mapping. With pairs: both PTEs in the page itself, no block
@@ -452,6 +463,7 @@ static int pair_add(struct page *p, pte_addr_t pa)
 /* Into the head block's highest free slot, or a new head if it is full. */
 static int chain_add(struct page *p, pte_addr_t pa)
 {
+/* LAB rmap: BEGIN pa into the head block's highest free slot, or into a new head block if it is full */
 	struct pte_chain *head = p->pte.chain;
 	unsigned idx = pte_chain_idx(head);
 
@@ -467,6 +479,11 @@ static int chain_add(struct page *p, pte_addr_t pa)
 	pc->next_and_idx = pte_chain_encode(head, NRPTE - 1);
 	p->pte.chain = pc;
 	return 0;
+/* LAB rmap: END */
+/* LAB rmap: STUB
+	panic("lab rmap: chain_add() is not written yet (pfn %lx, docs/labs/rmap.md)",
+	      page_to_pfn(p));
+*/
 }
 
 /* rmap_add's work on a page that keeps a chain, its chain lock held (the
@@ -477,8 +494,14 @@ int rmap_chain_add_locked(struct page *p, pte_addr_t pa)
 	int err = 0;
 
 	if (p->mapcount == 0) {
+/* LAB rmap: BEGIN the first mapping: direct, no block */
 		p->pte.direct = pa;
 		page_set_flag(p, PG_direct);
+/* LAB rmap: END */
+/* LAB rmap: STUB
+		panic("lab rmap: rmap_chain_add_locked() does not map a page once yet (pfn %lx, "
+		      "docs/labs/rmap.md)", page_to_pfn(p));
+*/
 	} else if (p->flags & PG_direct) {
 		err = direct_add(p, pa);
 	} else if (p->flags & PG_pair) {
@@ -504,6 +527,7 @@ int rmap_chain_add(struct page *p, pte_addr_t pa)
  * and the head block is freed when that empties it. */
 static bool chain_remove(struct page *p, pte_addr_t pa)
 {
+/* LAB rmap: BEGIN find pa, fill its slot with the head's lowest entry, free the head if that empties it */
 	struct pte_chain *start = p->pte.chain;
 	unsigned victim = pte_chain_idx(start);
 
@@ -523,6 +547,11 @@ static bool chain_remove(struct page *p, pte_addr_t pa)
 		}
 	}
 	return false;
+/* LAB rmap: END */
+/* LAB rmap: STUB
+	panic("lab rmap: chain_remove() is not written yet (pfn %lx, docs/labs/rmap.md)",
+	      page_to_pfn(p));
+*/
 }
 
 /* One mapping of a pair goes: the other is direct again. False if pa is
@@ -544,6 +573,7 @@ static bool pair_remove(struct page *p, pte_addr_t pa)
  * go back into the page, and the block is freed. */
 static void chain_shrink(struct page *p)
 {
+/* LAB rmap: BEGIN the chain's last entries go back into the page (pair, or direct), its block is freed */
 	struct pte_chain *pc = p->pte.chain;
 
 	if (rmap_pairs) {
@@ -556,6 +586,11 @@ static void chain_shrink(struct page *p)
 	}
 	block_free(pc);
 	count_vm_event(RMAP_CHAIN_TO_DIRECT);
+/* LAB rmap: END */
+/* LAB rmap: STUB
+	panic("lab rmap: chain_shrink() is not written yet (pfn %lx, docs/labs/rmap.md)",
+	      page_to_pfn(p));
+*/
 }
 
 /* rmap_remove with p's chain lock already held. Panics if pa does not map
@@ -563,11 +598,17 @@ static void chain_shrink(struct page *p)
 static inline void remove_locked(struct page *p, pte_addr_t pa)
 {
 	if (p->flags & PG_direct) {
+/* LAB rmap: BEGIN the only mapping goes: check it is pa, and leave no reverse map */
 		if (p->pte.direct != pa)
 			panic("rmap_remove: pte %lx is not the direct mapping of pfn %lx",
 			      pa, page_to_pfn(p));
 		p->pte.direct = 0;
 		page_clear_flag(p, PG_direct);
+/* LAB rmap: END */
+/* LAB rmap: STUB
+		panic("lab rmap: remove_locked() does not unmap a direct page yet (pfn %lx, "
+		      "docs/labs/rmap.md)", page_to_pfn(p));
+*/
 	} else if (p->flags & PG_pair) {
 		if (!pair_remove(p, pa))
 			panic("rmap_remove: pte %lx is not in the pair of pfn %lx",
