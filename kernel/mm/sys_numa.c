@@ -23,6 +23,7 @@
 #include <kernel/numa.h>
 #include <kernel/errno.h>
 #include <kernel/trace.h>
+#include <kernel/sched.h>
 
 #include <kernel/mempolicy.h>
 
@@ -66,9 +67,10 @@ static bool node_has_memory(int node)
 	       numa_nodes[node].present_pages;
 }
 
-/* Move one page; the status to report for it. count[0]: pages moved,
- * count[1]: pages that could not be. */
-static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *count)
+/* One try at moving the page at addr: its node, or a negative errno;
+ * *moved or *failed says whether migrate_page was tried, and how it went. */
+static int move_try(struct mm *mm, uint64_t addr, int node, bool all, bool *moved,
+		    bool *failed)
 {
 	struct page *p;
 	int err = page_at(mm, addr, &p);
@@ -80,10 +82,38 @@ static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *count
 	else if (READ_ONCE(p->mapcount) > 1 && !all)
 		err = -EACCES;
 	else if (!(err = migrate_page(p, node, MR_SYSCALL)))
-		err = node, count[0]++;
+		err = node, *moved = true;
 	else
-		count[1]++;
+		*failed = true;
 	page_release(p);
+	return err;
+}
+
+/*
+ * Move one page; the status to report for it. count[0]: pages moved,
+ * count[1]: pages that could not be. -EBUSY is often brief (another
+ * mover, reclaim or writeback holds the page for a moment): try again,
+ * up to MOVE_TRIES times, as Linux's synchronous migration passes do
+ * (the page is looked up again each time: it may have changed).
+ */
+#define MOVE_TRIES 10
+static int move_one(struct mm *mm, uint64_t addr, int node, bool all, int *count)
+{
+	bool moved = false, failed = false;
+	int err = -EBUSY;
+
+	for (int i = 0; i < MOVE_TRIES && err == -EBUSY; i++) {
+		if (i < 3 && i)
+			sched_yield();
+		else if (i)
+			sched_sleep_ns(1000000);   /* 1 ms */
+		failed = false;
+		err = move_try(mm, addr, node, all, &moved, &failed);
+	}
+	if (moved)
+		count[0]++;
+	else if (failed)
+		count[1]++;
 	return err;
 }
 
