@@ -178,6 +178,7 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	}
 	if (ff->major)
 		count_vm_event(PGMAJFAULT);
+/* LAB filemap: BEGIN map the page-cache page p: a private write copies it at once, a shared write dirties it, only a shared mapping is writable */
 	if (write && !shared) {             /* private write: copy at once */
 		struct page *copy = copy_page(v, va, p);
 		filemap_release_page(p);
@@ -189,6 +190,13 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	if (write)
 		filemap_dirty(p);
 	return map_or_put(mm, ptep, p, vma_pte_prot(v, shared));
+/* LAB filemap: END */
+/* LAB filemap: STUB
+	if (write && shared)
+		panic("lab filemap: fault_file() is not written yet (write to 0x%lx, pid %d, docs/labs/filemap.md)",
+		      va, current->pid);
+	return map_or_put(mm, ptep, p, vma_pte_prot(v, false));
+*/
 }
 
 static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
