@@ -58,10 +58,30 @@ LABS = [
         Graded("cowreuse: a write copies a shared page", "user-cowreuse", 10, r"^copy: "),
         Graded("cowreuse: a page left with one user is reused", "user-cowreuse", 15, r"^reuse: "),
     ]),
+    Lab("filemap", "docs/labs/filemap.md", [
+        Graded("filemap: private and shared mappings see the file", "user-filemap", 10,
+               r"^MAP_(PRIVATE|SHARED)( at offset 8192)? sees"),
+        Graded("filemap: a write through MAP_SHARED reaches the file and every mapping",
+               "user-filemap", 20,
+               r"^(a write through MAP_SHARED reaches|an unwritten MAP_PRIVATE page sees|"
+               r"two shared mappings|a pwrite to the file shows|a child's write)"),
+        Graded("filemap: a write through MAP_PRIVATE stays private", "user-filemap", 15,
+               r"^(a write through MAP_PRIVATE|a written private page)"),
+        Graded("filemap: munmap of one page and close() keep the rest", "user-filemap", 5,
+               r"^(munmap of the middle|the unmapped middle|the mappings outlive)"),
+        Graded("filemap: zeros after the end of the file, SIGBUS past its last page",
+               "user-filemap", 15, r"^(the rest of the last page|touching a page past the end)"),
+        Graded("filemap: a first write takes one fault, private or shared", "user-filemap", 10,
+               r"^a first write to each"),
+        Graded("filemap: msync, and the shared write is on the disk", "user-filemap", 10,
+               r"^(msync, munmap and fsync|filemap\.out holds|debugfs: /filemap\.out)"),
+        Graded("msync: twelve files written twice are on the disk after a power cut",
+               "msync-power-cut", 15, r"^(msync returned|the second msync returned|debugfs: all)"),
+    ]),
 ]
 
 # Labs planned but not written yet, in course order (docs/labs/README.md).
-PLANNED = ["filemap", "reclaim", "rmap", "numa"]
+PLANNED = ["reclaim", "rmap", "numa"]
 
 
 def lab(name):
