@@ -273,6 +273,24 @@ SESSIONS.append(Session("cow", "init=/tests/cowreuse poweroff", [
     ("in a new frame", r"^new frame: 1$"),
     ("the old frame: one mapping left", r"^\s*refcount 1 mapcount 1 "),
 ], doc="docs/labs/cow.md"))
+# docs/labs/filemap.md: the first write to an untouched page of a shared
+# file mapping (filemap's one-fault test). fault_file first asks for the
+# page (FAULT_FETCH: looked up with mm->lock dropped), then, called again,
+# maps the page-cache page itself, writable, and marks it dirty; no copy.
+SESSIONS.append(Session("filemap", "init=/tests/filemap poweroff", [
+    "break fault_file if write && (v->flags & 1)", "continue", "bt 3",
+    f"set $pid = {CUR}->pid", "set $va = va", "p/x $va", "p v->inode->ino", "finish",
+    "continue", "p/x va", "finish", "ptwalk $pid $va", "page $ptwalk_pfn",
+], [
+    ("stops in fault_file", STOP + r"fault_file \("),
+    ("bt: from fault_missing", r"^#1\s+0x\w+ in fault_missing \("),
+    ("first: FAULT_FETCH (fetch the page without the lock)", r"^Value returned is \$\d+ = 1$"),
+    ("then fault_file again", STOP + r"fault_file \("),
+    ("fault_file returns 0", r"^Value returned is \$\d+ = 0$"),
+    ("ptwalk: present and writable", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|W\|U\S*\s+-> frame"),
+    ("page: a page-cache page, dirty", r"^\s*flags 0x\w+ .*dirty"),
+    ("page: the cache's reference and the mapping's", r"^\s*refcount 2 mapcount 1 "),
+], doc="docs/labs/filemap.md"))
 # docs/labs/pgtbl.md: the first page table the ptables test gives back
 # (munmap of half its region): freed by free_level one level up.
 SESSIONS.append(Session("pgtbl", "init=/tests/ptables poweroff", [
