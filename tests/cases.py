@@ -202,6 +202,8 @@ SWAP_TESTS = {
     # inside each of its own retries before the OOM killer runs)
     "oomswap": (even(2, 2, 64), ("option", "8M@0"), "", 360),
     "swaperr": (None, ("ram", 160), "", 180),
+    # (a hot eighth of RAM read after each MiB of 2 x RAM written once)
+    "lruhot": (None, ("ram", 160), "", 180),
 }
 RAM_SWAP_NODE0 = 64
 # RAM-disk machines other than the usual node 0 (64 MiB, CPUs 0-1), as
@@ -276,6 +278,7 @@ SCAN_SWAP = {
     "oomswap": {"machine": even(2, 2, 48)},
     "swaperr": {"node0": 24, "cpus": "0"},
     "swappolicy": {"node0": 24, "cpus": "0"},
+    "lruhot": {"node0": 24, "cpus": "0"},
 }
 
 
