@@ -78,10 +78,30 @@ LABS = [
         Graded("msync: twelve files written twice are on the disk after a power cut",
                "msync-power-cut", 15, r"^(msync returned|the second msync returned|debugfs: all)"),
     ]),
+    Lab("reclaim", "docs/labs/reclaim.md", [
+        Graded("lruhot: a hot set stays in memory while 2 x RAM goes by", "user-lruhot", 20,
+               r"^the hot set stayed"),
+        Graded("lruhot: the cold region goes to swap, every word right", "user-lruhot", 10,
+               r"^(the cold region went out|every word of)"),
+        Graded("swapbasic: 1.5 x free memory written, swapped out and read back", "user-swapbasic",
+               15, r"^(every page reads back|random words|pages went out)"),
+        Graded("swapbasic: copy-on-write across swap", "user-swapbasic", 10,
+               r"^(the child saw|the parent still sees)"),
+        Graded("swapbasic: every slot free again, nothing left in the swap cache",
+               "user-swapbasic", 10, r"^(every swap slot|nothing left)"),
+        Graded("swapfork: fork with much of memory in swap", "user-swapfork", 10,
+               r"^(after the fill|parent |child |their swap slots)"),
+        Graded("kswapd: node 1's kswapd reclaims node 1, node 0's does nothing", "user-kswapd", 10,
+               r"^(node \d pg(scan|steal)_kswapd|pgscan_kswapd of)"),
+        Graded("kswapd: node 1's free pages settle between low and high", "user-kswapd", 10,
+               r"^node 1 free pages settle"),
+        Graded("kswapd: the fill is on node 1 and intact", "user-kswapd", 5,
+               r"^(the fill is on node 1|every word of the)"),
+    ]),
 ]
 
 # Labs planned but not written yet, in course order (docs/labs/README.md).
-PLANNED = ["reclaim", "rmap", "numa"]
+PLANNED = ["rmap", "numa"]
 
 
 def lab(name):
