@@ -14,8 +14,8 @@
  *
  * The check: the hot pages read back from swap during the cold writes
  * (ru_majflt of the loop, which reads nothing else) are fewer than a
- * quarter of the hot set. (On the harness's machine Numbat read back 165
- * to 243 of its 2048 hot pages in four runs; taking pages in the order
+ * quarter of the hot set. (On the harness's machine Numbat read back 86
+ * to 243 of its 2048 hot pages in five runs; taking pages in the order
  * they came read back 1200, never activating a page 4152, and reclaim
  * without kswapd 2087: the first direct reclaim, at min, finds every
  * page referenced once, activates them all and sweeps the hot set out
