@@ -202,6 +202,8 @@ SWAP_TESTS = {
     # inside each of its own retries before the OOM killer runs)
     "oomswap": (even(2, 2, 64), ("option", "8M@0"), "", 360),
     "swaperr": (None, ("ram", 160), "", 180),
+    # (a hot eighth of RAM read after each MiB of 2 x RAM written once)
+    "lruhot": (None, ("ram", 160), "", 180),
 }
 RAM_SWAP_NODE0 = 64
 # RAM-disk machines other than the usual node 0 (64 MiB, CPUs 0-1), as
@@ -276,6 +278,7 @@ SCAN_SWAP = {
     "oomswap": {"machine": even(2, 2, 48)},
     "swaperr": {"node0": 24, "cpus": "0"},
     "swappolicy": {"node0": 24, "cpus": "0"},
+    "lruhot": {"node0": 24, "cpus": "0"},
 }
 
 
@@ -509,10 +512,12 @@ def user_test_cases():
         # disk then holds inodes with no links still allocated (as Linux's
         # ext2 leaves them); e2fsck must repair it all and be clean after.
         # msync must write every file of its range: the power is cut after
-        # it, and the image must hold what the mappings wrote.
+        # it, and the image must hold what the mappings wrote (the second
+        # time, seen only in the PTEs' dirty bits).
         Case("msync-power-cut", cmdline="init=/tests/msync poweroff -- hold",
              stop_at=r"^# msync: holding", stop_after=0.5,
-             checks=[expect("msync returned", r"^ok 2 one msync", 1)],
+             checks=[expect("msync returned", r"^ok 2 one msync", 1),
+                     expect("the second msync returned", r"^ok 4 a second msync", 1)],
              post=[fsimg.post_msync(12)]),
         Case("orphan-power-cut", cmdline="init=/tests/orphan poweroff -- hold",
              stop_at=r"^# orphan: holding", stop_after=0.5,

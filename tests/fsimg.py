@@ -223,12 +223,13 @@ def filemap_expected():
 
 def post_msync(nfiles):
     """Each /msync.N on the image (left by `msync hold` before the
-    power cut) holds 4096 bytes of chr(ord('a') + N): msync wrote it."""
+    power cut) holds 4096 bytes of chr(ord('A') + N), its second contents:
+    the second msync wrote it, found dirty only by its PTE's dirty bit."""
     def check(image):
         bad = []
         for i in range(nfiles):
             got = debugfs_cat(image, f"/msync.{i}")
-            if got != bytes([ord("a") + i]) * 4096:
+            if got != bytes([ord("A") + i]) * 4096:
                 bad.append(f"msync.{i}: " + ("missing" if got is None else
                                               f"{got[:1]!r}... ({len(got)} bytes)"))
         return [Result(f"debugfs: all {nfiles} files msync wrote are on the disk",

@@ -273,6 +273,24 @@ SESSIONS.append(Session("cow", "init=/tests/cowreuse poweroff", [
     ("in a new frame", r"^new frame: 1$"),
     ("the old frame: one mapping left", r"^\s*refcount 1 mapcount 1 "),
 ], doc="docs/labs/cow.md"))
+# docs/labs/filemap.md: the first write to an untouched page of a shared
+# file mapping (filemap's one-fault test). fault_file first asks for the
+# page (FAULT_FETCH: looked up with mm->lock dropped), then, called again,
+# maps the page-cache page itself, writable, and marks it dirty; no copy.
+SESSIONS.append(Session("filemap", "init=/tests/filemap poweroff", [
+    "break fault_file if write && (v->flags & 1)", "continue", "bt 3",
+    f"set $pid = {CUR}->pid", "set $va = va", "p/x $va", "p v->inode->ino", "finish",
+    "continue", "p/x va", "finish", "ptwalk $pid $va", "page $ptwalk_pfn",
+], [
+    ("stops in fault_file", STOP + r"fault_file \("),
+    ("bt: from fault_missing", r"^#1\s+0x\w+ in fault_missing \("),
+    ("first: FAULT_FETCH (fetch the page without the lock)", r"^Value returned is \$\d+ = 1$"),
+    ("then fault_file again", STOP + r"fault_file \("),
+    ("fault_file returns 0", r"^Value returned is \$\d+ = 0$"),
+    ("ptwalk: present and writable", r"^\s*PT\s*\[\s*\d+\] = 0x\w+\s+P\|W\|U\S*\s+-> frame"),
+    ("page: a page-cache page, dirty", r"^\s*flags 0x\w+ .*dirty"),
+    ("page: the cache's reference and the mapping's", r"^\s*refcount 2 mapcount 1 "),
+], doc="docs/labs/filemap.md"))
 # docs/labs/rmap.md: a chain that falls to two mappings becomes a pair
 # again (forkchain's third generation writes or exits), seen before and
 # after chain_shrink.
@@ -373,6 +391,30 @@ SESSIONS.append(Session("swap", "swap=64M@1 init=/tests/swapbasic poweroff -- 80
      r"^\s*flags 0x\w+ direct\|anon\|lru(\|swapcache)?$"),
 ], doc="docs/swap.md", make={"CPUS": "1", "MEM": str(SWAP_MACHINE.mem),
                             "QEMU_NUMA": SWAP_MACHINE.qemu_numa()}, timeout=120))
+
+# docs/labs/reclaim.md: the verdict on an anonymous page at the inactive
+# tail (one PTE: PG_anon 1 << 6, PG_direct 1 << 3), whose accessed bit
+# (0x20) page_referenced clears; then a run of kswapd, which stops once
+# the node is above its high watermark. lruhot on the swap session's
+# machine, 40 MiB of "RAM" (hot 5 MiB, cold 80 MiB).
+SESSIONS.append(Session("reclaim", "swap=64M@1 init=/tests/lruhot poweroff -- -m 40M", [
+    "break check_references if (p->flags & 64) && (p->flags & 8)", "continue", "bt 3",
+    "set $pte = (unsigned long *)(0xffff800000000000 + p->pte.direct)", "p/x *$pte",
+    "p/x *$pte & 0x20", "finish", "p/x *$pte & 0x20",
+    "delete", "break balance_node", "continue", "bt 2", "p n->id", "p n->free_pages",
+    "p n->wmark_low", "p n->wmark_high", "finish", "p n->free_pages",
+    "p n->free_pages >= n->wmark_high",
+], [
+    ("stops in check_references", STOP + r"check_references \("),
+    ("bt: from shrink_inactive", r"^#1\s+0x\w+ in shrink_inactive \("),
+    ("the PTE was used: A set", r"^\$2 = 0x20$"),
+    ("the verdict", r"^Value returned is \$\d+ = (ACTIVATE|KEEP|RECLAIM)$"),
+    ("page_referenced cleared A", r"^\$\d+ = 0x0$"),
+    ("stops in balance_node", STOP + r"balance_node \("),
+    ("bt: kswapd", r"^#1\s+0x\w+ in kswapd \("),
+    ("after the run: above high", r"^\$\d+ = 1$"),
+], doc="docs/labs/reclaim.md", make={"CPUS": "1", "MEM": str(SWAP_MACHINE.mem),
+                                    "QEMU_NUMA": SWAP_MACHINE.qemu_numa()}, timeout=120))
 
 # docs/numa-balancing.md: a NUMA-hint fault and a daemon migration. Two
 # nodes with one CPU each; numahint writes 8 MiB on node 0, moves itself to

@@ -58,6 +58,46 @@ LABS = [
         Graded("cowreuse: a write copies a shared page", "user-cowreuse", 10, r"^copy: "),
         Graded("cowreuse: a page left with one user is reused", "user-cowreuse", 15, r"^reuse: "),
     ]),
+    Lab("filemap", "docs/labs/filemap.md", [
+        Graded("filemap: private and shared mappings see the file", "user-filemap", 10,
+               r"^MAP_(PRIVATE|SHARED)( at offset 8192)? sees"),
+        Graded("filemap: a write through MAP_SHARED reaches the file and every mapping",
+               "user-filemap", 20,
+               r"^(a write through MAP_SHARED reaches|an unwritten MAP_PRIVATE page sees|"
+               r"two shared mappings|a pwrite to the file shows|a child's write)"),
+        Graded("filemap: a write through MAP_PRIVATE stays private", "user-filemap", 15,
+               r"^(a write through MAP_PRIVATE|a written private page)"),
+        Graded("filemap: munmap of one page and close() keep the rest", "user-filemap", 5,
+               r"^(munmap of the middle|the unmapped middle|the mappings outlive)"),
+        Graded("filemap: zeros after the end of the file, SIGBUS past its last page",
+               "user-filemap", 15, r"^(the rest of the last page|touching a page past the end)"),
+        Graded("filemap: a first write takes one fault, private or shared", "user-filemap", 10,
+               r"^a first write to each"),
+        Graded("filemap: msync, and the shared write is on the disk", "user-filemap", 10,
+               r"^(msync, munmap and fsync|filemap\.out holds|debugfs: /filemap\.out)"),
+        Graded("msync: twelve files written twice are on the disk after a power cut",
+               "msync-power-cut", 15, r"^(msync returned|the second msync returned|debugfs: all)"),
+    ]),
+    Lab("reclaim", "docs/labs/reclaim.md", [
+        Graded("lruhot: a hot set stays in memory while 2 x RAM goes by", "user-lruhot", 20,
+               r"^the hot set stayed"),
+        Graded("lruhot: the cold region goes to swap, every word right", "user-lruhot", 10,
+               r"^(the cold region went out|every word of)"),
+        Graded("swapbasic: 1.5 x free memory written, swapped out and read back", "user-swapbasic",
+               15, r"^(every page reads back|random words|pages went out)"),
+        Graded("swapbasic: copy-on-write across swap", "user-swapbasic", 10,
+               r"^(the child saw|the parent still sees)"),
+        Graded("swapbasic: every slot free again, nothing left in the swap cache",
+               "user-swapbasic", 10, r"^(every swap slot|nothing left)"),
+        Graded("swapfork: fork with much of memory in swap", "user-swapfork", 10,
+               r"^(after the fill|parent |child |their swap slots)"),
+        Graded("kswapd: node 1's kswapd reclaims node 1, node 0's does nothing", "user-kswapd", 10,
+               r"^(node \d pg(scan|steal)_kswapd|pgscan_kswapd of)"),
+        Graded("kswapd: node 1's free pages settle between low and high", "user-kswapd", 10,
+               r"^node 1 free pages settle"),
+        Graded("kswapd: the fill is on node 1 and intact", "user-kswapd", 5,
+               r"^(the fill is on node 1|every word of the)"),
+    ]),
     # rmap's cases say rmap=chain: its starting tree uses rmap=obj by default.
     Lab("rmap", "docs/labs/rmap.md", [
         Graded("ktest rmap: add and remove at every order (direct, pair, chain)",
@@ -104,7 +144,7 @@ LABS = [
 ]
 
 # Labs planned but not written yet, in course order (docs/labs/README.md).
-PLANNED = ["filemap", "reclaim"]
+PLANNED = []
 
 
 def lab(name):

@@ -179,6 +179,7 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	}
 	if (ff->major)
 		count_vm_event(PGMAJFAULT);
+/* LAB filemap: BEGIN map the page-cache page p: a private write copies it at once, a shared write dirties it, only a shared mapping is writable */
 	if (write && !shared) {             /* private write: copy at once */
 		struct page *copy = copy_page(v, va, p);
 		filemap_release_page(p);
@@ -190,6 +191,13 @@ static int fault_file(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
 	if (write)
 		filemap_dirty(p);
 	return map_or_put(mm, ptep, p, vma_pte_prot(v, shared));
+/* LAB filemap: END */
+/* LAB filemap: STUB
+	if (write && shared)
+		panic("lab filemap: fault_file() is not written yet (write to 0x%lx, pid %d, docs/labs/filemap.md)",
+		      va, current->pid);
+	return map_or_put(mm, ptep, p, vma_pte_prot(v, false));
+*/
 }
 
 static int fault_missing(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,
@@ -237,18 +245,22 @@ static void swapin(struct swap_fetch *sf)
 }
 
 /* Free a slot eagerly once half of swap is used (Linux's vm_swap_full). */
+/* LAB reclaim: BEGIN is more than half of swap in use? (swap_get_totals) */
 static bool swap_half_full(void)
 {
 	struct swap_totals t = swap_get_totals();
 
 	return t.free * 2 < t.pages;
 }
+/* LAB reclaim: END */
+/* LAB reclaim: STUB */
 
 /* Map the swap-cache page p (our reference becomes the mapping's) at the
  * PTE that held entry e. */
 static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p,
 		       swp_entry_t e, bool write, bool unuse, uint64_t va)
 {
+/* LAB reclaim: BEGIN map the swap-cache page, give back this PTE's use of the slot; leave the cache when it is ours alone and swap fills up (or on a write) */
 	if (!READ_ONCE(p->mapcount))        /* its first mapping: v's anon_vma */
 		rmap_anon_page(p, v, va);
 	if (page_map(mm, ptep, p, mk_pte(page_to_pfn(p), vma_pte_prot(v, false)))) {
@@ -264,6 +276,11 @@ static int map_swapped(struct mm *mm, struct vma *v, pte_t *ptep, struct page *p
 	if (swap_cache_remove_if(p, 2, 1) && !write && (v->prot & PROT_WRITE))
 		*ptep = pte_mkwrite(*ptep);
 	return 0;
+/* LAB reclaim: END */
+/* LAB reclaim: STUB
+	panic("lab reclaim: map_swapped() is not written yet (pid %d, docs/labs/reclaim.md)",
+	      current->pid);
+*/
 }
 
 static int fault_swap(struct mm *mm, struct vma *v, uint64_t va, pte_t *ptep,

@@ -23,10 +23,13 @@ struct page *filemap_page(struct inode *inode, uint64_t index, bool *major,
 {
 	struct page *p;
 
+/* LAB filemap: BEGIN a page wholly past the end of the file is not mapped: fail with -EFAULT (the fault then sends SIGBUS) */
 	if (index >= ALIGN_UP(inode->size, PAGE_SIZE) >> PAGE_SHIFT) {
 		*err = -EFAULT;
 		return NULL;
 	}
+/* LAB filemap: END */
+/* LAB filemap: STUB */
 	*err = pcache_get(inode, index, true, &p, major);
 	return *err ? NULL : p;
 }

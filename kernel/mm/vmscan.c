@@ -50,6 +50,7 @@ struct scan_control {
 /* Both go through rmap_walk (rmap.h), whatever the rmap= mode: the page's
  * chain, its object's VMAs, or every page table. */
 
+/* LAB reclaim: BEGIN page_referenced: count the PTEs mapping p whose accessed bit is set, and clear those bits */
 static bool referenced_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
 			   void *arg)
 {
@@ -70,6 +71,13 @@ int page_referenced(struct page *p)
 		refs++;                      /* busy: count it as used, as Linux */
 	return refs;
 }
+/* LAB reclaim: END */
+/* LAB reclaim: STUB
+int page_referenced(struct page *p)
+{
+	return 0;
+}
+*/
 
 /* The PTE at pa stops mapping p: a swap entry for an anonymous page, empty
  * for a file page. The TLB flush is owed (sc->tlb). */
@@ -78,6 +86,7 @@ static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
 	struct scan_control *sc = arg;
 	pte_t *ptep = phys_to_virt(pa), new = 0;
 
+/* LAB reclaim: BEGIN an anonymous page's PTE becomes its swap entry (p->private): the PTE takes a use of the slot */
 	if (p->flags & PG_anon) {
 		swp_entry_t e = { p->private };
 		if (swap_slot_dup(e))
@@ -85,6 +94,12 @@ static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va,
 		new = swp_entry_to_pte(e);
 		mm->swapents++;
 	}
+/* LAB reclaim: END */
+/* LAB reclaim: STUB
+	if (p->flags & PG_anon)
+		panic("lab reclaim: unmap_one() does not swap out yet (pfn 0x%lx, docs/labs/reclaim.md)",
+		      page_to_pfn(p));
+*/
 	pte_t old = __atomic_exchange_n(ptep, new, __ATOMIC_ACQ_REL);
 	sc->tlb.bits |= READ_ONCE(mm->cpus.bits);
 	if ((p->flags & PG_anon) && pte_dirty(old))
@@ -112,6 +127,7 @@ enum verdict { KEEP, ACTIVATE, RECLAIM };
  * looks in a row, or two mappings); a page not referenced is reclaimed. */
 static enum verdict check_references(struct page *p)
 {
+/* LAB reclaim: BEGIN the verdict on a page at the inactive tail: activate it, keep it for one more round, or reclaim it */
 	int ptes = page_referenced(p);
 	bool was = p->flags & PG_referenced;
 
@@ -125,6 +141,10 @@ static enum verdict check_references(struct page *p)
 	/* Used through read() or write() since the last look: one more
 	 * round on the list (the flag is clear now). */
 	return was ? KEEP : RECLAIM;
+/* LAB reclaim: END */
+/* LAB reclaim: STUB
+	return RECLAIM;
+*/
 }
 
 /*
@@ -158,6 +178,7 @@ static bool free_page_out(struct page *p, struct scan_control *sc)
 {
 	if (!(p->flags & PG_anon))
 		return pcache_reclaim_page(p, 2) == 0;
+/* LAB reclaim: BEGIN an anonymous page: write it to its slot if dirty (count it), then take it out of the swap cache */
 	swp_entry_t e = { p->private };
 	if (p->flags & PG_dirty) {
 		page_clear_flag(p, PG_dirty);
@@ -169,6 +190,11 @@ static bool free_page_out(struct page *p, struct scan_control *sc)
 		trace_event(TRACE_SWAP_OUT, page_to_pfn(p), e.val, p->node);
 	}
 	return swap_cache_remove_if(p, 2, 0);   /* the cache's and ours */
+/* LAB reclaim: END */
+/* LAB reclaim: STUB
+	panic("lab reclaim: free_page_out() does not write to swap yet (pfn 0x%lx, docs/labs/reclaim.md)",
+	      page_to_pfn(p));
+*/
 }
 
 /* ---------------------------------------------------------------- the lists */
@@ -336,6 +362,7 @@ void reclaim_kick(void)
  */
 static void balance_node(struct numa_node *n)
 {
+/* LAB reclaim: BEGIN kswapd's run: shrink_node rounds until the node is above its high watermark, or nothing more can be taken */
 	struct scan_control sc = { .kswapd = true };
 	uint64_t since_progress = 0;       /* pages scanned since the last free */
 
@@ -349,6 +376,8 @@ static void balance_node(struct numa_node *n)
 			break;
 	}
 	WRITE_ONCE(n->kswapd_failures, sc.reclaimed ? 0 : n->kswapd_failures + 1);
+/* LAB reclaim: END */
+/* LAB reclaim: STUB */
 }
 
 #define KSWAPD_POLL_NS 10000000ULL   /* 10 ms: how often the flag is looked at */

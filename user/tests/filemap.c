@@ -9,7 +9,10 @@
  *  - munmap of the middle page of a file mapping leaves the rest working;
  *  - a shared mapping written by a child is seen by the parent;
  *  - touching a mapped page wholly past the end of the file is SIGBUS;
- *  - the mapping outlives close() of its descriptor.
+ *  - the mapping outlives close() of its descriptor;
+ *  - a first write to a page of a file mapping takes one page fault
+ *    (getrusage): a private mapping copies the page at once, a shared one
+ *    maps it writable at once (Linux does both).
  *
  * Finally it leaves filemap.out in the current directory (/tests under
  * run.sh), which the host harness checks after power-off. Its contents,
@@ -23,6 +26,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +153,38 @@ static void test_past_eof(void)
 	unlink(SCRATCH);
 }
 
+/* Page faults so far (minor and major) of this process. */
+static long faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		ktap_bail("getrusage failed");
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+/* Write the first byte of each page of a fresh mapping of 8 file pages
+ * (in the page cache: just written): one fault each, no read fault first. */
+static void test_one_fault(int flags, const char *what)
+{
+	int fd = make_file(SCRATCH);
+	char *p;
+	long before, after;
+
+	if (ftruncate(fd, 8 * PG))
+		ktap_bail("can't grow the scratch file");
+	p = map(fd, 8 * PG, flags, 0);
+	before = faults();
+	for (int i = 0; i < 8; i++)
+		((volatile char *)p)[i * PG] = 'w';
+	after = faults();
+	ok(after - before == 8, "a first write to each of 8 %s file pages: 8 faults (%ld)",
+	   what, after - before);
+	munmap(p, 8 * PG);
+	close(fd);
+	unlink(SCRATCH);
+}
+
 /* Write OUT as documented at the top, and read it back. */
 static void test_out(void)
 {
@@ -176,9 +212,11 @@ static void test_out(void)
 
 int main(void)
 {
-	ktap_plan("filemap", 17);
+	ktap_plan("filemap", 19);
 	test_mappings();
 	test_past_eof();
+	test_one_fault(MAP_PRIVATE, "MAP_PRIVATE");
+	test_one_fault(MAP_SHARED, "MAP_SHARED");
 	test_out();
 	return ktap_done();
 }

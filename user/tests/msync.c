@@ -6,14 +6,21 @@
  * each page is filled through its mapping, then one msync(MS_SYNC) covers
  * the whole range. The data reads back through read(2).
  *
- *   msync hold    keeps the files and waits after the msync, printing
- *                 "# msync: holding": the harness then cuts the power and
- *                 reads the files from the disk image with debugfs. Only
- *                 msync can have written the pages (the kernel's periodic
- *                 flush writes pages dirtied by write(2), not ones dirtied
- *                 through a mapping), so every file must be on the disk.
- *                 (A kernel that stopped after eight files left four as
- *                 zeros.)
+ * Then every page is written again through its mapping, now a page the
+ * first msync left clean and mapped writable: the second write takes no
+ * fault, and only the PTE's dirty bit (set by the CPU) says the page
+ * changed. A second msync must find that bit and write the pages again.
+ *
+ *   msync hold    keeps the files and waits after the second msync,
+ *                 printing "# msync: holding": the harness then cuts the
+ *                 power and reads the files from the disk image with
+ *                 debugfs. Only msync can have written the pages (the
+ *                 kernel's periodic flush writes pages marked dirty in
+ *                 the page cache, not the dirty bits of PTEs), so every
+ *                 file must be on the disk with its second contents,
+ *                 'A' + i. (A kernel that stopped after eight files left
+ *                 four as zeros; one whose msync only wrote pages marked
+ *                 dirty in the cache left the first contents, 'a' + i.)
  * Runs on Linux too.
  */
 #define _GNU_SOURCE
@@ -44,13 +51,26 @@ static int make_file(char *base, int i)
 		    fds[i], 0) == base + i * PG;
 }
 
+/* 1 if file i reads back a page of first + i, for every i. */
+static int reads_back(int first)
+{
+	int same = 1;
+
+	for (int i = 0; i < NFILES; i++) {
+		char buf[PG];
+		same &= pread(fds[i], buf, PG, 0) == (ssize_t)PG && buf[0] == first + i &&
+			buf[PG - 1] == first + i;
+	}
+	return same;
+}
+
 int main(int argc, char **argv)
 {
 	int hold = argc > 1 && !strcmp(argv[1], "hold");
 	char *base = mmap(NULL, NFILES * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int good = base != MAP_FAILED;
 
-	ktap_plan("msync", 3);
+	ktap_plan("msync", 5);
 	for (int i = 0; good && i < NFILES; i++)
 		good = make_file(base, i);
 	sync();
@@ -60,13 +80,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < NFILES; i++)
 		memset(base + i * PG, 'a' + i, PG);
 	ok(msync(base, NFILES * PG, MS_SYNC) == 0, "one msync(MS_SYNC) over all of them");
-	int same = 1;
-	for (int i = 0; i < NFILES; i++) {
-		char buf[PG];
-		same &= pread(fds[i], buf, PG, 0) == (ssize_t)PG && buf[0] == 'a' + i &&
-			buf[PG - 1] == 'a' + i;
-	}
-	ok(same, "every file reads back what was written through its mapping");
+	ok(reads_back('a'), "every file reads back what was written through its mapping");
+	for (int i = 0; i < NFILES; i++)
+		memset(base + i * PG, 'A' + i, PG);
+	ok(msync(base, NFILES * PG, MS_SYNC) == 0, "a second msync after writing every page again");
+	ok(reads_back('A'), "every file reads back the second write");
 	if (hold) {
 		printf("# msync: holding\n");
 		fflush(stdout);
