@@ -71,34 +71,21 @@ static unsigned long long status_mask(const char *name)
 	return v;
 }
 
-static void wait_step(int want)
+/* Wait until *v reaches want; set *v to val and wake the waiters. The two
+ * threads hand each other steps this way (step: main -> other, done:
+ * other -> main). */
+static void wait_for(int *v, int want)
 {
 	pthread_mutex_lock(&lock);
-	while (step < want)
+	while (*v < want)
 		pthread_cond_wait(&cond, &lock);
 	pthread_mutex_unlock(&lock);
 }
 
-static void set_done(int v)
+static void set_to(int *v, int val)
 {
 	pthread_mutex_lock(&lock);
-	done = v;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
-}
-
-static void wait_done(int want)
-{
-	pthread_mutex_lock(&lock);
-	while (done < want)
-		pthread_cond_wait(&cond, &lock);
-	pthread_mutex_unlock(&lock);
-}
-
-static void set_step(int v)
-{
-	pthread_mutex_lock(&lock);
-	step = v;
+	*v = val;
 	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&lock);
 }
@@ -119,21 +106,21 @@ static void *other(void *arg)
 	(void)arg;
 
 	other_tid = tid();
-	set_done(1);
-	wait_step(1);                       /* SIGUSR1 sent to the process */
+	set_to(&done, 1);
+	wait_for(&step, 1);                 /* SIGUSR1 sent to the process */
 	other_saw_usr1 = pending(SIGUSR1);
 	unblock(SIGUSR1);                   /* taken here, now */
-	set_done(2);
-	wait_step(2);                       /* SIGUSR2 sent to the main thread */
+	set_to(&done, 2);
+	wait_for(&step, 2);                 /* SIGUSR2 sent to the main thread */
 	other_saw_usr2 = pending(SIGUSR2);
 	unblock(SIGUSR2);                   /* not ours: nothing runs */
-	set_done(3);
+	set_to(&done, 3);
 	sigemptyset(&s);
 	sigaddset(&s, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &s, NULL);
-	set_done(4);
+	set_to(&done, 4);
 	waited_sig = sigwaitinfo(&s, &si);  /* step 3 sends it */
-	set_done(5);
+	set_to(&done, 5);
 	return NULL;
 }
 
@@ -152,15 +139,15 @@ int main(void)
 	pthread_sigmask(SIG_BLOCK, &s, NULL);   /* the thread inherits it */
 	if (pthread_create(&t, NULL, other, NULL))
 		ktap_bail("pthread_create");
-	wait_done(1);
+	wait_for(&done, 1);
 
 	kill(getpid(), SIGUSR1);
 	ok(pending(SIGUSR1), "kill to the process: pending in the main thread");
 	ok((status_mask("ShdPnd") & 0x200) && !(status_mask("SigPnd") & 0x200),
 	   "status: in ShdPnd (%llx), not in SigPnd (%llx)", status_mask("ShdPnd"),
 	   status_mask("SigPnd"));
-	set_step(1);
-	wait_done(2);
+	set_to(&step, 1);
+	wait_for(&done, 2);
 	ok(other_saw_usr1, "... and in the other thread, which also blocks it");
 	ok(handled_in == other_tid, "the other thread unblocks it: its handler runs there");
 	ok(!pending(SIGUSR1) && !(status_mask("ShdPnd") & 0x200),
@@ -170,16 +157,16 @@ int main(void)
 	syscall(SYS_tgkill, getpid(), me, SIGUSR2);
 	ok(pending(SIGUSR2) && (status_mask("SigPnd") & 0x800) && !(status_mask("ShdPnd") & 0x800),
 	   "tgkill to the main thread: pending there, in SigPnd");
-	set_step(2);
-	wait_done(3);
+	set_to(&step, 2);
+	wait_for(&done, 3);
 	ok(!other_saw_usr2, "not pending in the other thread");
 	ok(handled_in == 0 && pending(SIGUSR2), "the other unblocking it does not take it");
 
-	wait_done(4);
+	wait_for(&done, 4);
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	nanosleep(&ts, NULL);               /* let it reach sigwaitinfo */
 	kill(getpid(), SIGUSR1);
-	wait_done(5);
+	wait_for(&done, 5);
 	ok(waited_sig == SIGUSR1, "kill while the other waits in sigwaitinfo: it takes it");
 	ok(!pending(SIGUSR1), "and it is pending nowhere then");
 	pthread_join(t, NULL);
