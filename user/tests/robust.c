@@ -84,7 +84,7 @@ static int dying(void *arg)
 
 static void hand_made(void)
 {
-	volatile pid_t ctid = 0;
+	volatile pid_t ctid = -1;       /* the kernel clears it after the robust list */
 	pid_t ptid;
 	int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 		    CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
