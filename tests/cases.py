@@ -565,6 +565,10 @@ ASH_JOBS_KEYS = [(PROMPT, b"busybox sleep 60 &\n"), (PROMPT, b"jobs\n"), (PROMPT
                  (PROMPT, b"jobs\n"), (PROMPT, b"kill %1\n"), (PROMPT, b"jobs\n"),
                  (PROMPT, b"echo jobs-done\n"), (PROMPT, b"exit\n")]
 JOB = r"^\[1\]\+? +"
+# ash's line editor in the console's raw mode: a command, then the up
+# arrow (ESC [ A) recalls it and Enter runs it again.
+ASH_HISTORY_KEYS = [(PROMPT, b"echo hist-$((6*7))\n"), (PROMPT, b"\x1b[A"),
+                    (r"echo hist-\$\(\(6\*7\)\)(\x1b\[J)?$", b"\n"), (PROMPT, b"exit\n")]
 
 
 def busybox_cases():
@@ -587,6 +591,15 @@ def busybox_cases():
                                          JOB + r"Running +busybox sleep 60",
                                          JOB + r"Terminated +busybox sleep 60",
                                          r"^jobs-done\r?$"])],
+                 timeout=2 * DEFAULT_TIMEOUT),
+            Case("busybox-history", cmdline="init=/bin/busybox poweroff -- sh -i",
+                 keys=ASH_HISTORY_KEYS,
+                 checks=[init_exit_ok,
+                         expect("the command ran twice (typed, then recalled)", r"^hist-42$", 2),
+                         expect("echoed once each time (no TTY echo besides ash's)",
+                                r"echo hist-\$\(\(6\*7\)\)", 2),
+                         expect("no line shows the command twice",
+                                r"echo hist-.*echo hist-", 0)],
                  timeout=2 * DEFAULT_TIMEOUT)]
 
 
