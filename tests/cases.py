@@ -566,9 +566,12 @@ ASH_JOBS_KEYS = [(PROMPT, b"busybox sleep 60 &\n"), (PROMPT, b"jobs\n"), (PROMPT
                  (PROMPT, b"echo jobs-done\n"), (PROMPT, b"exit\n")]
 JOB = r"^\[1\]\+? +"
 # ash's line editor in the console's raw mode: a command, then the up
-# arrow (ESC [ A) recalls it and Enter runs it again.
+# arrow (ESC [ A) recalls it and Enter runs it again; then `read -n 1`
+# (non-canonical, VMIN 1) takes one key without Enter.
 ASH_HISTORY_KEYS = [(PROMPT, b"echo hist-$((6*7))\n"), (PROMPT, b"\x1b[A"),
-                    (r"echo hist-\$\(\(6\*7\)\)(\x1b\[J)?$", b"\n"), (PROMPT, b"exit\n")]
+                    (r"echo hist-\$\(\(6\*7\)\)(\x1b\[J)?$", b"\n"),
+                    (PROMPT, b"read -n 1 k; echo; echo got-$k\n"), (r"echo got-\$k\r?$", b"x"),
+                    (PROMPT, b"exit\n")]
 
 
 def busybox_cases():
@@ -599,7 +602,8 @@ def busybox_cases():
                          expect("echoed once each time (no TTY echo besides ash's)",
                                 r"echo hist-\$\(\(6\*7\)\)", 2),
                          expect("no line shows the command twice",
-                                r"echo hist-.*echo hist-", 0)],
+                                r"echo hist-.*echo hist-", 0),
+                         expect("read -n 1 gets the key without Enter", r"^got-x$", 1)],
                  timeout=2 * DEFAULT_TIMEOUT)]
 
 

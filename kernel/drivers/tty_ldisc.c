@@ -159,6 +159,15 @@ static void reprint(struct tty *t, char c)
 		echo_char(t, t->line[i]);
 }
 
+/* May the edit line take one more byte? It keeps room for the byte
+ * that ends it, and the queue for the whole line and its end (so that
+ * a line is never cut in the queue: a full queue refuses keys, as
+ * Linux's does). */
+static bool line_has_room(const struct tty *t)
+{
+	return t->len < TTY_LINE - 1 && t->count + t->len + 2 <= TTY_QUEUE;
+}
+
 /* A line ends (\n, VEOL, VEOL2: kept; VEOF: not): to the queue. */
 static void end_line(struct tty *t, char c, bool eof)
 {
@@ -183,7 +192,7 @@ static bool canon_input(struct tty *t, char c)
 		erase(t, is_key(t, VERASE, c) ? ERASE : is_key(t, VKILL, c) ? KILL : WERASE);
 	else if (ext && is_key(t, VREPRINT, c) && lflag(t, ECHO))
 		reprint(t, c);
-	else if (t->len < TTY_LINE - 1) {      /* room for the \n */
+	else if (line_has_room(t)) {
 		t->line[t->len++] = c;
 		if (lflag(t, ECHO))
 			echo_char(t, c);
@@ -251,7 +260,7 @@ int ldisc_input_locked(struct tty *t, char c, bool *wake)
 		*wake |= queue_put(t, c, Q_DATA);
 		if (lflag(t, ECHO))
 			echo_char(t, c);
-	} else if (t->len < TTY_LINE - 1) {    /* a literal byte after VLNEXT */
+	} else if (line_has_room(t)) {         /* a literal byte after VLNEXT */
 		t->line[t->len++] = c;
 		if (lflag(t, ECHO))
 			echo_char(t, c);
