@@ -567,11 +567,11 @@ ASH_JOBS_KEYS = [(PROMPT, b"busybox sleep 60 &\n"), (PROMPT, b"jobs\n"), (PROMPT
 JOB = r"^\[1\]\+? +"
 # ash's line editor in the console's raw mode: a command, then the up
 # arrow (ESC [ A) recalls it and Enter runs it again; then `read -n 1`
-# (non-canonical, VMIN 1) takes one key without Enter.
+# (non-canonical, VMIN 1) takes one key without Enter; Tab completes.
 ASH_HISTORY_KEYS = [(PROMPT, b"echo hist-$((6*7))\n"), (PROMPT, b"\x1b[A"),
                     (r"echo hist-\$\(\(6\*7\)\)(\x1b\[J)?$", b"\n"),
                     (PROMPT, b"read -n 1 k; echo; echo got-$k\n"), (r"echo got-\$k\r?$", b"x"),
-                    (PROMPT, b"exit\n")]
+                    (PROMPT, b"ech\t"), (r"# echo (\x1b\[J)?$", b"tab-ok\n"), (PROMPT, b"exit\n")]
 
 
 def busybox_cases():
@@ -603,7 +603,8 @@ def busybox_cases():
                                 r"echo hist-\$\(\(6\*7\)\)", 2),
                          expect("no line shows the command twice",
                                 r"echo hist-.*echo hist-", 0),
-                         expect("read -n 1 gets the key without Enter", r"^got-x$", 1)],
+                         expect("read -n 1 gets the key without Enter", r"^got-x$", 1),
+                         expect("Tab completes ech to echo", r"^tab-ok$", 1)],
                  timeout=2 * DEFAULT_TIMEOUT)]
 
 
