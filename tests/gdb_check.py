@@ -439,7 +439,7 @@ SESSIONS.append(Session("exe", "init=/bin/sh poweroff -- -c true", [
 # ICANON and ECHOCTL cleared, VMIN 3), seen in the line discipline.
 SESSIONS.append(Session("termios", "init=/tests/termios poweroff", [
     "break ldisc_set_termios_locked", "continue", "bt", "p/o t->tio.lflag", "p/o n->lflag",
-    "p t->tio.cc", "finish", "p console.tio.cc[6]",
+    "p t->tio.cc", "finish", "p tty_console.tio.cc[6]",
 ], [
     ("stops in ldisc_set_termios_locked", STOP + r"ldisc_set_termios_locked \("),
     ("bt: TCSETS from sys_ioctl", r"^#\d+\s+0x\w+ in set_termios \((cmd=)?"),

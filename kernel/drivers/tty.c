@@ -46,7 +46,7 @@
 /* Linux's defaults (tty_std_termios): ICRNL IXON, OPOST ONLCR, B38400
  * CS8 CREAD HUPCL, ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN,
  * and INIT_C_CC. */
-struct tty console = {
+struct tty tty_console = {
 	.lock = SPINLOCK_INIT("tty"),
 	.tio = { .iflag = ICRNL | IXON, .oflag = OPOST | ONLCR, .cflag = CFLAG_DEFAULT,
 		 .lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN,
@@ -87,13 +87,13 @@ static void send_key_signal(int sig, int fg)
  * off; no lock held. */
 void tty_input(char c)
 {
-	uint64_t flags = spin_lock_irqsave(&console.lock);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
 	bool wake = false;
-	int sig = ldisc_input_locked(&console, c, &wake), fg = console.pgrp;
+	int sig = ldisc_input_locked(&tty_console, c, &wake), fg = tty_console.pgrp;
 
-	spin_unlock_irqrestore(&console.lock, flags);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	if (wake)
-		wake_up_all(&console.wait);
+		wake_up_all(&tty_console.wait);
 	if (sig)
 		send_key_signal(sig, fg);
 }
@@ -111,11 +111,11 @@ void tty_poll(void)
 static bool in_background(void)
 {
 	struct proc *p = current->leader;       /* the process's group */
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	bool bg = console.session && p->sid == console.session && console.pgrp &&
-		  p->pgid != console.pgrp;
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	bool bg = tty_console.session && p->sid == tty_console.session && tty_console.pgrp &&
+		  p->pgid != tty_console.pgrp;
 
-	spin_unlock_irqrestore(&console.lock, flags);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return bg;
 }
 
@@ -134,10 +134,10 @@ static int wait_input(uint64_t deadline)
 	int r = 0;
 
 	for (;;) {
-		waitq_prepare(&console.wait, &w);
-		uint64_t flags = spin_lock_irqsave(&console.lock);
-		bool ready = ldisc_ready_locked(&console, false);
-		spin_unlock_irqrestore(&console.lock, flags);
+		waitq_prepare(&tty_console.wait, &w);
+		uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+		bool ready = ldisc_ready_locked(&tty_console, false);
+		spin_unlock_irqrestore(&tty_console.lock, flags);
 		if (ready)
 			break;
 		if (signal_pending(current)) {
@@ -148,7 +148,7 @@ static int wait_input(uint64_t deadline)
 			break;
 		sched_sleep_until(deadline);
 	}
-	waitq_finish(&console.wait, &w);
+	waitq_finish(&tty_console.wait, &w);
 	return r;
 }
 
@@ -186,17 +186,17 @@ static ssize_t take_input(struct file *f, char *buf, size_t max)
 	size_t n = 0;
 
 	for (;;) {
-		uint64_t flags = spin_lock_irqsave(&console.lock);
-		bool canon = console.tio.lflag & ICANON, done;
-		if (canon && !n && ldisc_ready_locked(&console, false)) {
-			n = ldisc_take_locked(&console, buf, max, true);
+		uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+		bool canon = tty_console.tio.lflag & ICANON, done;
+		if (canon && !n && ldisc_ready_locked(&tty_console, false)) {
+			n = ldisc_take_locked(&tty_console, buf, max, true);
 			done = true;
 		} else {
-			size_t got = canon ? 0 : ldisc_take_locked(&console, buf + n, max - n, false);
+			size_t got = canon ? 0 : ldisc_take_locked(&tty_console, buf + n, max - n, false);
 			n += got;
-			done = (canon && n) || (!canon && raw_done(n, max, got, console.tio.cc, &deadline));
+			done = (canon && n) || (!canon && raw_done(n, max, got, tty_console.tio.cc, &deadline));
 		}
-		spin_unlock_irqrestore(&console.lock, flags);
+		spin_unlock_irqrestore(&tty_console.lock, flags);
 		if (done)
 			return n;
 		if (f->flags & O_NONBLOCK)
@@ -227,7 +227,7 @@ static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 {
 	char buf[256];
 	ssize_t done = 0;
-	int err = (READ_ONCE(console.tio.lflag) & TOSTOP) ? job_check(SIGTTOU) : 0;
+	int err = (READ_ONCE(tty_console.tio.lflag) & TOSTOP) ? job_check(SIGTTOU) : 0;
 
 	if (err)
 		return err;
@@ -236,7 +236,7 @@ static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 		ssize_t n = uio_copy_in(u, buf, MIN(u->resid, sizeof(buf)));
 		if (n < 0)
 			return done ? done : n;
-		tty_output(&console, buf, n);
+		tty_output(&tty_console, buf, n);
 		done += n;
 	}
 	return done;
@@ -271,19 +271,19 @@ _Static_assert(sizeof(struct termios) == 36, "Linux's struct termios is 36 bytes
 /* Is the console the caller's controlling TTY? */
 static bool is_ctty(void)
 {
-	return READ_ONCE(console.session) && READ_ONCE(console.session) == current->leader->sid;
+	return READ_ONCE(tty_console.session) && READ_ONCE(tty_console.session) == current->leader->sid;
 }
 
 /* The console stops being session sid's controlling TTY: its foreground
  * group gets SIGHUP and SIGCONT, as Linux's disassociate_ctty. */
 static void release_ctty(int sid)
 {
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	int fg = console.session == sid ? console.pgrp : 0;
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	int fg = tty_console.session == sid ? tty_console.pgrp : 0;
 
-	if (console.session == sid)
-		console.session = console.pgrp = 0;
-	spin_unlock_irqrestore(&console.lock, flags);
+	if (tty_console.session == sid)
+		tty_console.session = tty_console.pgrp = 0;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	if (fg) {
 		tty_kill_pgrp(fg, SIGHUP);
 		tty_kill_pgrp(fg, SIGCONT);
@@ -299,12 +299,12 @@ static int64_t set_ctty(uint64_t steal)
 
 	if (p->pid != p->sid)
 		return -EPERM;
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	if (console.session && console.session != p->sid && steal != 1)
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	if (tty_console.session && tty_console.session != p->sid && steal != 1)
 		r = -EPERM;
-	else if (console.session != p->sid)
-		console.session = p->sid, console.pgrp = p->pgid;
-	spin_unlock_irqrestore(&console.lock, flags);
+	else if (tty_console.session != p->sid)
+		tty_console.session = p->sid, tty_console.pgrp = p->pgid;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return r;
 }
 
@@ -326,9 +326,9 @@ static int64_t set_pgrp(const int *uarg)
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (!ours)
 		return any ? -EPERM : -ESRCH;
-	flags = spin_lock_irqsave(&console.lock);
-	console.pgrp = pgid;
-	spin_unlock_irqrestore(&console.lock, flags);
+	flags = spin_lock_irqsave(&tty_console.lock);
+	tty_console.pgrp = pgid;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return 0;
 }
 
@@ -345,7 +345,7 @@ static int64_t tty_job_ioctl(uint64_t cmd, void *arg)
 	switch (cmd) {
 	case TIOCGPGRP:
 	case TIOCGSID:
-		v = cmd == TIOCGPGRP ? READ_ONCE(console.pgrp) : READ_ONCE(console.session);
+		v = cmd == TIOCGPGRP ? READ_ONCE(tty_console.pgrp) : READ_ONCE(tty_console.session);
 		return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
 	case TIOCSPGRP:
 		return set_pgrp(arg);
@@ -369,12 +369,12 @@ static int64_t set_termios(uint64_t cmd, const void *arg)
 		return err;
 	if (copy_from_user(&t, arg, sizeof(t)))
 		return -EFAULT;
-	uint64_t flags = spin_lock_irqsave(&console.lock);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
 	if (cmd == TCSETSF)
-		ldisc_flush_locked(&console);
-	ldisc_set_termios_locked(&console, &t);
-	spin_unlock_irqrestore(&console.lock, flags);
-	wake_up_all(&console.wait);            /* a mode change may make input readable */
+		ldisc_flush_locked(&tty_console);
+	ldisc_set_termios_locked(&tty_console, &t);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
+	wake_up_all(&tty_console.wait);            /* a mode change may make input readable */
 	return 0;
 }
 
@@ -388,10 +388,10 @@ static int64_t flush_input(uint64_t how)
 		return err;
 	if (how > TCIOFLUSH)
 		return -EINVAL;
-	uint64_t flags = spin_lock_irqsave(&console.lock);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
 	if (how == TCIFLUSH || how == TCIOFLUSH)
-		ldisc_flush_locked(&console);
-	spin_unlock_irqrestore(&console.lock, flags);
+		ldisc_flush_locked(&tty_console);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return 0;
 }
 
@@ -402,11 +402,11 @@ static int64_t set_winsize(const void *arg)
 
 	if (copy_from_user(&ws, arg, sizeof(ws)))
 		return -EFAULT;
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	bool changed = memcmp(&ws, &console.ws, sizeof(ws)) != 0;
-	int fg = console.pgrp;
-	console.ws = ws;
-	spin_unlock_irqrestore(&console.lock, flags);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	bool changed = memcmp(&ws, &tty_console.ws, sizeof(ws)) != 0;
+	int fg = tty_console.pgrp;
+	tty_console.ws = ws;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	if (changed && fg)
 		tty_kill_pgrp(fg, SIGWINCH);
 	return 0;
@@ -416,11 +416,11 @@ static int64_t set_winsize(const void *arg)
  * copied out. */
 static int64_t get_state(uint64_t cmd, void *arg)
 {
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	struct termios t = console.tio;
-	struct winsize ws = console.ws;
-	int nread = (int)ldisc_readable_locked(&console);
-	spin_unlock_irqrestore(&console.lock, flags);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	struct termios t = tty_console.tio;
+	struct winsize ws = tty_console.ws;
+	int nread = (int)ldisc_readable_locked(&tty_console);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 
 	if (cmd == TCGETS)
 		return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
@@ -450,11 +450,11 @@ static int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
  * group 1 in the foreground, so a shell run as init has job control. */
 void tty_console_ctty(int sid, int pgrp)
 {
-	uint64_t flags = spin_lock_irqsave(&console.lock);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
 
-	console.session = sid;
-	console.pgrp = pgrp;
-	spin_unlock_irqrestore(&console.lock, flags);
+	tty_console.session = sid;
+	tty_console.pgrp = pgrp;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 }
 
 /* The leader of session sid ended (its last thread exited): if the
@@ -462,14 +462,14 @@ void tty_console_ctty(int sid, int pgrp)
  * gets SIGHUP). No lock held. */
 void tty_session_exit(int sid)
 {
-	if (READ_ONCE(console.session) == sid)
+	if (READ_ONCE(tty_console.session) == sid)
 		release_ctty(sid);
 }
 
-/* /dev/tty and /dev/console (5:0, 5:1) are both the one console. */
+/* /dev/tty and /dev/console (5:0, 5:1) are both the one tty_console. */
 static int tty_open(struct inode *in, struct file *f)
 {
-	f->priv = &console;
+	f->priv = &tty_console;
 	return 0;
 }
 
@@ -480,11 +480,11 @@ static uint32_t tty_pollmask(struct file *f, struct poll_table *pt)
 {
 	uint32_t mask = POLLOUT | POLLWRNORM;
 
-	poll_wait(pt, &console.wait);
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	if (ldisc_ready_locked(&console, true))
+	poll_wait(pt, &tty_console.wait);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	if (ldisc_ready_locked(&tty_console, true))
 		mask |= POLLIN | POLLRDNORM;
-	spin_unlock_irqrestore(&console.lock, flags);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return mask;
 }
 
@@ -496,12 +496,12 @@ static const struct file_ops tty_ops = {
 /* Boot: the console's wait queue, and its device numbers for /dev. */
 void tty_init(void)
 {
-	waitq_init(&console.wait);
+	waitq_init(&tty_console.wait);
 	chrdev_register(5, 0, 1, "tty", &tty_ops);
 	chrdev_register(5, 1, 1, "console", &tty_ops);
 }
 
 struct file *tty_open_console(void)
 {
-	return file_alloc(&tty_ops, &console, O_RDWR);
+	return file_alloc(&tty_ops, &tty_console, O_RDWR);
 }

@@ -70,7 +70,7 @@ struct tty {
 	int pgrp;                  /* that session's foreground group */
 };
 
-extern struct tty console;
+extern struct tty tty_console;        /* the one TTY: the serial console */
 
 /* Line discipline (tty_ldisc.c); "locked": the caller holds tty.lock. */
 int ldisc_input_locked(struct tty *t, char c, bool *wake);
