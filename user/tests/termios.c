@@ -1,7 +1,7 @@
 /*
  * termios: the console TTY's settings and line discipline, as Linux's
  * n_tty behaves: TCGETS's defaults, TCSETS keeping every field,
- * non-canonical reads by VMIN and VTIME (the four cases of termios(3)),
+ * the window size, non-canonical reads by VMIN and VTIME (the four cases of termios(3)),
  * canonical editing (VERASE, VKILL, VWERASE, VEOF), the input map
  * (ICRNL, IGNCR), poll by the mode, TCSETSF's flush, and ISIG in raw mode.
  *
@@ -29,7 +29,7 @@
 
 #include "ktap.h"
 
-#define NKEYLESS 6
+#define NKEYLESS 7
 #define NKEYS 20
 #define KEY_WAIT_S 5               /* a read for a typed key gives up then */
 
@@ -137,6 +137,14 @@ static void check_keyless(const struct termios *base)
 	check_roundtrip(base);
 	int err = ioctl(tty, FIONREAD, &avail);
 	ok(err == 0 && avail == 0, "FIONREAD: %d bytes waiting (%d)", avail, err);
+
+	struct winsize ws, set = { .ws_row = 30, .ws_col = 100 }, back = { 0 };
+	ioctl(tty, TIOCGWINSZ, &ws);
+	int serr = ioctl(tty, TIOCSWINSZ, &set);
+	ioctl(tty, TIOCGWINSZ, &back);
+	ioctl(tty, TIOCSWINSZ, &ws);
+	ok(serr == 0 && back.ws_row == 30 && back.ws_col == 100,
+	   "TIOCSWINSZ: TIOCGWINSZ then says %dx%d (%d)", back.ws_row, back.ws_col, serr);
 
 	mode(base, 0, ICANON | ECHO, 0, 0);
 	uint64_t t0 = now_ms();
