@@ -120,7 +120,15 @@ USER_TEST_MACHINES = {"swapbasic": Topology([Node("0-1", 96), Node("none", 160)]
 # (The console ends lines with \r\n.)
 USER_TEST_KEYS = {"ttykeys": [(r"^# type: \^C\r?$", b"\x03"), (r"^# type: \^Z\r?$", b"\x1a"),
                               (r"^# type: \^\\\r?$", b"\x1c"),
-                              (r"^# type: \^C without ISIG\r?$", b"\x03")]}
+                              (r"^# type: \^C without ISIG\r?$", b"\x03")],
+                  # termios: cues need no ^, an echo may come before them
+                  "termios": [(rf"# type: {re.escape(name)}\r?$", keys) for name, keys in [
+                      ("k", b"k"), ("abc", b"abc"), ("xy", b"xy"), ("z", b"z"), ("p", b"p"),
+                      ("erase", b"ab\x7fc\n"), ("kill", b"xyz\x15ok\n"),
+                      ("werase", b"one two\x17three\n"), ("eof after ab", b"ab\x04"),
+                      ("eof", b"\x04"), ("cr", b"cr\r"), ("igncr", b"i\rg\n"),
+                      ("hidden word", b"secret\n"), ("q", b"q"), ("enter", b"\n"),
+                      ("junk", b"junk\n"), ("^C raw", b"\x03"), ("^C raw no ISIG", b"\x03")]]}
 
 
 def numawatch_plot(boot):
@@ -145,12 +153,25 @@ def numawatch_plot(boot):
                   f"{len(moves)} of {len(log.migrations)}")]
 
 
+def echoed(name, pattern, count):
+    """The console's raw output (control characters kept: the lines the
+    other checks read have none) matches pattern (bytes) count times."""
+    def run(boot):
+        n = len(re.findall(pattern, boot.extra.get("raw", b"")))
+        return [check(name, n == count, f"{n} matches, want {count}")]
+    return run
+
+
 # Checks a user test's boot gets besides its KTAP and exit status.
 USER_TEST_CHECKS = {"numawatch": [numawatch_plot],
                     # echoed once each: ^C without ISIG is not a signal key
                     "ttykeys": [expect("the console echoes ^C once", r"^\^C$", 1),
                                 expect("the console echoes ^Z", r"^\^Z$", 1),
-                                expect("the console echoes ^\\", r"^\^\\$", 1)]}
+                                expect("the console echoes ^\\", r"^\^\\$", 1)],
+                    "termios": [echoed("the erase is echoed as \\b \\b", rb"ab\x08 \x08c", 1),
+                                echoed("nothing is echoed with ECHO off", rb"secret", 0),
+                                echoed("^U is echoed as a rub-out of xyz",
+                                       rb"xyz(\x08 \x08){3}ok", 1)]}
 
 
 def swap_disk(mib, label="from-linux"):
@@ -562,6 +583,13 @@ ASH_JOBS_KEYS = [(PROMPT, b"busybox sleep 60 &\n"), (PROMPT, b"jobs\n"), (PROMPT
                  (PROMPT, b"jobs\n"), (PROMPT, b"kill %1\n"), (PROMPT, b"jobs\n"),
                  (PROMPT, b"echo jobs-done\n"), (PROMPT, b"exit\n")]
 JOB = r"^\[1\]\+? +"
+# ash's line editor in the console's raw mode: a command, then the up
+# arrow (ESC [ A) recalls it and Enter runs it again; then `read -n 1`
+# (non-canonical, VMIN 1) takes one key without Enter; Tab completes.
+ASH_HISTORY_KEYS = [(PROMPT, b"echo hist-$((6*7))\n"), (PROMPT, b"\x1b[A"),
+                    (r"echo hist-\$\(\(6\*7\)\)(\x1b\[J)?$", b"\n"),
+                    (PROMPT, b"read -n 1 k; echo; echo got-$k\n"), (r"echo got-\$k\r?$", b"x"),
+                    (PROMPT, b"ech\t"), (r"# echo (\x1b\[J)?$", b"tab-ok\n"), (PROMPT, b"exit\n")]
 
 
 def busybox_cases():
@@ -584,6 +612,17 @@ def busybox_cases():
                                          JOB + r"Running +busybox sleep 60",
                                          JOB + r"Terminated +busybox sleep 60",
                                          r"^jobs-done\r?$"])],
+                 timeout=2 * DEFAULT_TIMEOUT),
+            Case("busybox-history", cmdline="init=/bin/busybox poweroff -- sh -i",
+                 keys=ASH_HISTORY_KEYS,
+                 checks=[init_exit_ok,
+                         expect("the command ran twice (typed, then recalled)", r"^hist-42$", 2),
+                         expect("echoed once each time (no TTY echo besides ash's)",
+                                r"echo hist-\$\(\(6\*7\)\)", 2),
+                         expect("no line shows the command twice",
+                                r"echo hist-.*echo hist-", 0),
+                         expect("read -n 1 gets the key without Enter", r"^got-x$", 1),
+                         expect("Tab completes ech to echo", r"^tab-ok$", 1)],
                  timeout=2 * DEFAULT_TIMEOUT)]
 
 

@@ -493,6 +493,19 @@ SESSIONS.append(Session("exe", "init=/bin/sh poweroff -- -c true", [
     ("returns 0", r"^Value returned is \$\d+ = 0$"),
     ("the file itself: busybox", r'^\$\d+ = 0x\w+ "/bin/busybox"$'),
 ], doc="docs/userland.md"))
+# docs/processes.md section 7: the termios test's first TCSETS (ECHO,
+# ICANON and ECHOCTL cleared, VMIN 3), seen in the line discipline.
+SESSIONS.append(Session("termios", "init=/tests/termios poweroff", [
+    "break ldisc_set_termios_locked", "continue", "bt", "p/o t->tio.lflag", "p/o n->lflag",
+    "p t->tio.cc", "finish", "p tty_console.tio.cc[6]",
+], [
+    ("stops in ldisc_set_termios_locked", STOP + r"ldisc_set_termios_locked \("),
+    ("bt: TCSETS from sys_ioctl", r"^#\d+\s+0x\w+ in set_termios \((cmd=)?"),
+    ("the default c_lflag", r"^\$1 = 0105073$"),
+    ("the new one: no ECHO, ICANON, ECHOCTL", r"^\$2 = 0104061$"),
+    ("Linux's default c_cc", r'^\$3 = "\\003\\034\\177\\025\\004\\000\\001'),
+    ("VMIN is now 3", r"^\$\d+ = 3 '\\003'$"),
+], doc="docs/processes.md"))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 

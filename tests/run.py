@@ -67,6 +67,7 @@ def run_case(case, opts, procs):
     lines = clean_lines(out)
     b = Boot(lines, timed_out, rc, timeout, ROOT)
     b.extra["stopped"] = bool(case.stop_at) and not timed_out and rc == -9
+    b.extra["raw"] = out               # the bytes, control characters and all
     results = []
     for fn in case.all_checks():
         results += fn(b)

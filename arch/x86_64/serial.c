@@ -40,6 +40,14 @@ int serial_getc(void)
 	return inb(COM1 + UART_THR);         /* same port: receive buffer */
 }
 
+/* The bytes as they are: no \r added (a TTY without ONLCR). */
+void serial_write_raw(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		serial_putc(s[i]);
+}
+
+/* Each \n goes out as \r\n. */
 void serial_write(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -1,27 +1,31 @@
 /*
- * The console TTY, in canonical mode as a terminal driver does it: typed
- * characters collect in an edit line (echoed; backspace and ^U edit it);
- * Enter moves the line to the input queue, where read() finds it, one line
- * per read. ^D on an empty line is end of file (read returns 0).
+ * The console TTY: its file operations, its settings (termios) and job
+ * control. What typed bytes become, by the settings, is its line
+ * discipline (tty_ldisc.c, with the drawing of the input path): with
+ * ICANON (the default) read() returns one edited line; without it, the
+ * bytes as they come, by VMIN and VTIME.
  *
  * Job control: the console is the controlling TTY of one session (init's,
  * session 1, from boot; TIOCSCTTY/TIOCNOTTY change it), and one process
  * group of it is in the foreground (TIOCSPGRP). With ISIG set in c_lflag
- * (the default), ^C sends SIGINT, ^\ SIGQUIT and ^Z SIGTSTP to the
- * foreground group (init only if it has a handler: Linux's init ignores
- * default actions). A background group that reads gets SIGTTIN, and one
- * that writes with TOSTOP set, or changes the settings, gets SIGTTOU
- * (kernel/proc/jobctl.c). With no session owning the console, ^C goes to
- * every process but init that has not ignored SIGINT.
+ * (the default), VINTR (^C) sends SIGINT, VQUIT (^\) SIGQUIT and VSUSP
+ * (^Z) SIGTSTP to the foreground group (init only if it has a handler:
+ * Linux's init ignores default actions). A background group that reads
+ * gets SIGTTIN, and one that writes with TOSTOP set, or changes the
+ * settings, gets SIGTTOU (kernel/proc/jobctl.c). With no session owning
+ * the console, ^C goes to every process but init that has not ignored
+ * SIGINT.
  *
  * Input comes from the serial port, polled from CPU 0's timer tick
  * (tty_poll), so typing works without an interrupt controller set up for
- * the UART. Output goes straight to the console.
+ * the UART. Output goes straight to the console (OPOST, ONLCR: \n as
+ * \r\n).
  *
- * Locking: tty.lock protects the edit line, the input queue, the session,
- * the foreground group and the flags; it is taken from the timer
- * interrupt, so always with interrupts off. It is never held while
- * proc_lock is taken (signals are sent after it is dropped).
+ * Locking: tty.lock protects the settings, the edit line, the input
+ * queue, the session and the foreground group; it is taken from the
+ * timer interrupt, so always with interrupts off. It is never held while
+ * proc_lock is taken (signals are sent after it is dropped), nor across
+ * a user copy or a sleep.
  */
 #include <kernel/tty.h>
 #include <kernel/poll.h>
@@ -35,38 +39,23 @@
 #include <kernel/usercopy.h>
 #include <kernel/device.h>
 #include <arch/serial.h>
+#include "tty_ldisc.h"
 
-#define LINE_MAX 255
-#define ISIG   0x0001              /* c_lflag: ^C ^\ ^Z send signals */
-#define TOSTOP 0x0100              /* c_lflag: background writes get SIGTTOU */
-#define VINTR_CHAR 0x03
-#define VQUIT_CHAR 0x1c
-#define VSUSP_CHAR 0x1a
-#define QUEUE 1024
+#define NS_PER_DECISECOND 100000000ULL
 
-static struct tty {
-	struct spinlock lock;      /* everything below */
-	char line[LINE_MAX];
-	size_t len;
-	char queue[QUEUE];         /* finished lines, read() takes from here */
-	size_t head, count;
-	int eofs;                  /* ^D's waiting at the end of the queue */
-	struct waitq wait;
-	int session;               /* sid of the session it controls, or 0 */
-	int pgrp;                  /* that session's foreground group */
-	uint32_t lflag;            /* ISIG, TOSTOP: what TCSETS may change */
-} console = { .lock = SPINLOCK_INIT("tty"), .lflag = ISIG };
-
-static void echo(const char *s, size_t n)
-{
-	console_write(s, n);
-}
-
-static void queue_line(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n && console.count < QUEUE; i++)
-		console.queue[(console.head + console.count++) % QUEUE] = s[i];
-}
+/* Linux's defaults (tty_std_termios): ICRNL IXON, OPOST ONLCR, B38400
+ * CS8 CREAD HUPCL, ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN,
+ * and INIT_C_CC. */
+struct tty tty_console = {
+	.lock = SPINLOCK_INIT("tty"),
+	.tio = { .iflag = ICRNL | IXON, .oflag = OPOST | ONLCR, .cflag = CFLAG_DEFAULT,
+		 .lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN,
+		 .cc = { [VINTR] = 003, [VQUIT] = 034, [VERASE] = 0177, [VKILL] = 025,
+			 [VEOF] = 004, [VTIME] = 0, [VMIN] = 1, [VSTART] = 021,
+			 [VSTOP] = 023, [VSUSP] = 032, [VREPRINT] = 022, [VDISCARD] = 017,
+			 [VWERASE] = 027, [VLNEXT] = 026 } },
+	.ws = { 24, 80, 0, 0 },
+};
 
 static void interrupt_all(void)
 {
@@ -83,20 +72,6 @@ static void interrupt_all(void)
 		proc_kill(pids[i], SIGINT);
 }
 
-/* The signal a key sends with ISIG on (0: none); echo it as ^X. */
-static int isig_key(char c)
-{
-	static const char echo_of[][4] = { "^C\n", "^\\\n", "^Z\n" };
-	int sig = c == VINTR_CHAR ? SIGINT : c == VQUIT_CHAR ? SIGQUIT :
-		  c == VSUSP_CHAR ? SIGTSTP : 0;
-
-	if (!sig || !(console.lflag & ISIG))
-		return 0;
-	console.len = 0;
-	echo(echo_of[sig == SIGINT ? 0 : sig == SIGQUIT ? 1 : 2], 3);
-	return sig;
-}
-
 /* Send a key's signal (no lock held): to the foreground group, or with
  * no session on the console, SIGINT to every process but init. */
 static void send_key_signal(int sig, int fg)
@@ -107,43 +82,18 @@ static void send_key_signal(int sig, int fg)
 		interrupt_all();
 }
 
+/* A byte typed on the console, through the line discipline; a signal
+ * key's signal is sent once tty.lock is dropped. Interrupts may be on or
+ * off; no lock held. */
 void tty_input(char c)
 {
-	uint64_t flags = spin_lock_irqsave(&console.lock);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
 	bool wake = false;
-	int sig = isig_key(c), fg = console.pgrp;
+	int sig = ldisc_input_locked(&tty_console, c, &wake), fg = tty_console.pgrp;
 
-	if (sig) {
-		/* sent below, once the lock is dropped */
-	} else if (c == '\r' || c == '\n') {
-		console.line[console.len++] = '\n';
-		queue_line(console.line, console.len);
-		console.len = 0;
-		echo("\n", 1);
-		wake = true;
-	} else if (c == 0x7f || c == '\b') {
-		if (console.len) {
-			console.len--;
-			echo("\b \b", 3);
-		}
-	} else if (c == 0x15) {            /* ^U: erase the line */
-		while (console.len--)
-			echo("\b \b", 3);
-		console.len = 0;
-	} else if (c == 0x04) {            /* ^D */
-		if (console.len)
-			queue_line(console.line, console.len);
-		else
-			console.eofs++;
-		console.len = 0;
-		wake = true;
-	} else if ((unsigned char)c >= ' ' && console.len < LINE_MAX - 1) {
-		console.line[console.len++] = c;
-		echo(&c, 1);
-	}
-	spin_unlock_irqrestore(&console.lock, flags);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	if (wake)
-		wake_up_all(&console.wait);
+		wake_up_all(&tty_console.wait);
 	if (sig)
 		send_key_signal(sig, fg);
 }
@@ -161,11 +111,11 @@ void tty_poll(void)
 static bool in_background(void)
 {
 	struct proc *p = current->leader;       /* the process's group */
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	bool bg = console.session && p->sid == console.session && console.pgrp &&
-		  p->pgid != console.pgrp;
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	bool bg = tty_console.session && p->sid == tty_console.session && tty_console.pgrp &&
+		  p->pgid != tty_console.pgrp;
 
-	spin_unlock_irqrestore(&console.lock, flags);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return bg;
 }
 
@@ -175,48 +125,109 @@ static int job_check(int sig)
 	return in_background() ? jobctl_tty_background(sig) : 0;
 }
 
-/* One line (or what fits) from the queue; 0 at end of file. A background
- * reader gets SIGTTIN (or EIO); a signal while waiting restarts the read
- * if no handler runs (-ERESTARTSYS): a stopped reader reads on. */
+/* Sleep until read() may find something (ldisc_ready_locked) or the
+ * clock passes deadline (SCHED_FOREVER: no limit). Returns 0, or
+ * -ERESTARTSYS if a signal came. No lock held. */
+static int wait_input(uint64_t deadline)
+{
+	struct waiter w = { 0 };
+	int r = 0;
+
+	for (;;) {
+		waitq_prepare(&tty_console.wait, &w);
+		uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+		bool ready = ldisc_ready_locked(&tty_console, false);
+		spin_unlock_irqrestore(&tty_console.lock, flags);
+		if (ready)
+			break;
+		if (signal_pending(current)) {
+			r = -ERESTARTSYS;
+			break;
+		}
+		if (deadline != SCHED_FOREVER && clock_ns() >= deadline)
+			break;
+		sched_sleep_until(deadline);
+	}
+	waitq_finish(&tty_console.wait, &w);
+	return r;
+}
+
+/*
+ * Non-canonical: has a read that holds n of max bytes (got of them new)
+ * finished? The four cases of termios(3): VMIN > 0, VTIME 0: VMIN bytes;
+ * VMIN 0, VTIME 0: at once; VMIN 0, VTIME > 0: a byte, or VTIME tenths
+ * of a second from the start; VMIN > 0, VTIME > 0: VMIN bytes, or VTIME
+ * after the last byte (no limit before the first). Sets *deadline.
+ */
+static bool raw_done(size_t n, size_t max, size_t got, const uint8_t *cc, uint64_t *deadline)
+{
+	uint64_t now = clock_ns(), span = cc[VTIME] * NS_PER_DECISECOND;
+
+	if (n == max || (cc[VMIN] && n >= cc[VMIN]))
+		return true;
+	if (!cc[VMIN] && (n || !cc[VTIME]))
+		return true;
+	if (*deadline != SCHED_FOREVER && now >= *deadline)
+		return true;
+	if (cc[VTIME] && (cc[VMIN] ? got : *deadline == SCHED_FOREVER))
+		*deadline = now + span;
+	return false;
+}
+
+/*
+ * Take what a read returns into buf (max bytes at most): canonical, one
+ * line, 0 at end of file; otherwise as raw_done says. Sleeps (no lock
+ * held). Returns the bytes, or -EAGAIN (O_NONBLOCK, nothing there) or
+ * -ERESTARTSYS (a signal, nothing taken).
+ */
+static ssize_t take_input(struct file *f, char *buf, size_t max)
+{
+	uint64_t deadline = SCHED_FOREVER;
+	size_t n = 0;
+
+	for (;;) {
+		uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+		bool canon = tty_console.tio.lflag & ICANON, done;
+		if (canon && !n && ldisc_ready_locked(&tty_console, false)) {
+			n = ldisc_take_locked(&tty_console, buf, max, true);
+			done = true;
+		} else {
+			size_t got = canon ? 0 : ldisc_take_locked(&tty_console, buf + n, max - n, false);
+			n += got;
+			done = (canon && n) || (!canon && raw_done(n, max, got, tty_console.tio.cc, &deadline));
+		}
+		spin_unlock_irqrestore(&tty_console.lock, flags);
+		if (done)
+			return n;
+		if (f->flags & O_NONBLOCK)
+			return n ? (ssize_t)n : -EAGAIN;
+		int err = wait_input(deadline);
+		if (err)
+			return n ? (ssize_t)n : err;
+	}
+}
+
+/* A read: a background reader gets SIGTTIN (or EIO); a signal while
+ * waiting restarts the read if no handler runs (-ERESTARTSYS): a stopped
+ * reader reads on. No lock held. */
 static ssize_t tty_read(struct file *f, struct uio *u, uint64_t *pos)
 {
-	char buf[LINE_MAX + 1];
-	size_t n = 0;
+	char buf[TTY_LINE + 1];
 	int err = job_check(SIGTTIN);
 
 	if (err)
 		return err;
-
-	for (;;) {
-		uint64_t flags = spin_lock_irqsave(&console.lock);
-		if (console.count) {
-			while (n < MIN(u->resid, sizeof(buf)) && console.count) {
-				char c = console.queue[console.head];
-				console.head = (console.head + 1) % QUEUE;
-				console.count--;
-				buf[n++] = c;
-				if (c == '\n')
-					break;
-			}
-		} else if (console.eofs) {
-			console.eofs--;            /* n stays 0: end of file */
-		} else {
-			spin_unlock_irqrestore(&console.lock, flags);
-			if (wait_event(&console.wait, READ_ONCE(console.count) || READ_ONCE(console.eofs)))
-				return -ERESTARTSYS;
-			continue;
-		}
-		spin_unlock_irqrestore(&console.lock, flags);
-		return uio_copy_out(u, buf, n);
-	}
+	ssize_t n = take_input(f, buf, MIN(u->resid, sizeof(buf)));
+	return n > 0 ? uio_copy_out(u, buf, n) : n;
 }
 
-/* Straight to the console; with TOSTOP, a background writer gets SIGTTOU. */
+/* Through the output flags to the console; with TOSTOP, a background
+ * writer gets SIGTTOU. */
 static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 {
 	char buf[256];
 	ssize_t done = 0;
-	int err = (READ_ONCE(console.lflag) & TOSTOP) ? job_check(SIGTTOU) : 0;
+	int err = (READ_ONCE(tty_console.tio.lflag) & TOSTOP) ? job_check(SIGTTOU) : 0;
 
 	if (err)
 		return err;
@@ -225,7 +236,7 @@ static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 		ssize_t n = uio_copy_in(u, buf, MIN(u->resid, sizeof(buf)));
 		if (n < 0)
 			return done ? done : n;
-		console_write(buf, n);
+		tty_output(&tty_console, buf, n);
 		done += n;
 	}
 	return done;
@@ -237,21 +248,17 @@ static int64_t tty_lseek(struct file *f, int64_t off, int whence)
 }
 
 
-#define TCGETS 0x5401
-#define TCSETS 0x5402
-#define TCSETSW 0x5403
-#define TCSETSF 0x5404
+#define TCGETS     0x5401
+#define TCSETS     0x5402
+#define TCSETSW    0x5403
+#define TCSETSF    0x5404
+#define TCSBRK     0x5409
+#define TCFLSH     0x540B
 #define TIOCGWINSZ 0x5413
-
-struct winsize {
-	uint16_t rows, cols, xpixel, ypixel;
-};
-
-/* The kernel's struct termios for TCGETS/TCSETS (not termios2): 36 bytes. */
-struct termios {
-	uint32_t iflag, oflag, cflag, lflag;
-	uint8_t line, cc[19];
-};
+#define TIOCSWINSZ 0x5414
+#define FIONREAD   0x541B
+#define TCIFLUSH   0
+#define TCIOFLUSH  2
 
 _Static_assert(sizeof(struct termios) == 36, "Linux's struct termios is 36 bytes");
 
@@ -264,19 +271,19 @@ _Static_assert(sizeof(struct termios) == 36, "Linux's struct termios is 36 bytes
 /* Is the console the caller's controlling TTY? */
 static bool is_ctty(void)
 {
-	return READ_ONCE(console.session) && READ_ONCE(console.session) == current->leader->sid;
+	return READ_ONCE(tty_console.session) && READ_ONCE(tty_console.session) == current->leader->sid;
 }
 
 /* The console stops being session sid's controlling TTY: its foreground
  * group gets SIGHUP and SIGCONT, as Linux's disassociate_ctty. */
 static void release_ctty(int sid)
 {
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	int fg = console.session == sid ? console.pgrp : 0;
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	int fg = tty_console.session == sid ? tty_console.pgrp : 0;
 
-	if (console.session == sid)
-		console.session = console.pgrp = 0;
-	spin_unlock_irqrestore(&console.lock, flags);
+	if (tty_console.session == sid)
+		tty_console.session = tty_console.pgrp = 0;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	if (fg) {
 		tty_kill_pgrp(fg, SIGHUP);
 		tty_kill_pgrp(fg, SIGCONT);
@@ -292,12 +299,12 @@ static int64_t set_ctty(uint64_t steal)
 
 	if (p->pid != p->sid)
 		return -EPERM;
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	if (console.session && console.session != p->sid && steal != 1)
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	if (tty_console.session && tty_console.session != p->sid && steal != 1)
 		r = -EPERM;
-	else if (console.session != p->sid)
-		console.session = p->sid, console.pgrp = p->pgid;
-	spin_unlock_irqrestore(&console.lock, flags);
+	else if (tty_console.session != p->sid)
+		tty_console.session = p->sid, tty_console.pgrp = p->pgid;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return r;
 }
 
@@ -319,9 +326,9 @@ static int64_t set_pgrp(const int *uarg)
 	spin_unlock_irqrestore(&proc_lock, flags);
 	if (!ours)
 		return any ? -EPERM : -ESRCH;
-	flags = spin_lock_irqsave(&console.lock);
-	console.pgrp = pgid;
-	spin_unlock_irqrestore(&console.lock, flags);
+	flags = spin_lock_irqsave(&tty_console.lock);
+	tty_console.pgrp = pgid;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return 0;
 }
 
@@ -338,7 +345,7 @@ static int64_t tty_job_ioctl(uint64_t cmd, void *arg)
 	switch (cmd) {
 	case TIOCGPGRP:
 	case TIOCGSID:
-		v = cmd == TIOCGPGRP ? READ_ONCE(console.pgrp) : READ_ONCE(console.session);
+		v = cmd == TIOCGPGRP ? READ_ONCE(tty_console.pgrp) : READ_ONCE(tty_console.session);
 		return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
 	case TIOCSPGRP:
 		return set_pgrp(arg);
@@ -350,9 +357,10 @@ static int64_t tty_job_ioctl(uint64_t cmd, void *arg)
 	return -EINVAL;
 }
 
-/* TCSETS*: only ISIG and TOSTOP can change (input stays canonical, with
- * echo); a background group gets SIGTTOU first. */
-static int64_t set_termios(const void *arg)
+/* TCSETS, TCSETSW (output is never queued: nothing to wait for) and
+ * TCSETSF (pending input dropped first): every field is kept. A
+ * background group gets SIGTTOU first. */
+static int64_t set_termios(uint64_t cmd, const void *arg)
 {
 	struct termios t;
 	int err = job_check(SIGTTOU);
@@ -361,32 +369,79 @@ static int64_t set_termios(const void *arg)
 		return err;
 	if (copy_from_user(&t, arg, sizeof(t)))
 		return -EFAULT;
-	uint64_t flags = spin_lock_irqsave(&console.lock);
-	console.lflag = t.lflag & (ISIG | TOSTOP);
-	spin_unlock_irqrestore(&console.lock, flags);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	if (cmd == TCSETSF)
+		ldisc_flush_locked(&tty_console);
+	ldisc_set_termios_locked(&tty_console, &t);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
+	wake_up_all(&tty_console.wait);            /* a mode change may make input readable */
 	return 0;
+}
+
+/* TCFLSH: TCIFLUSH and TCIOFLUSH drop pending input; TCOFLUSH has
+ * nothing to drop (output is written at once). */
+static int64_t flush_input(uint64_t how)
+{
+	int err = job_check(SIGTTOU);
+
+	if (err)
+		return err;
+	if (how > TCIOFLUSH)
+		return -EINVAL;
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	if (how == TCIFLUSH || how == TCIOFLUSH)
+		ldisc_flush_locked(&tty_console);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
+	return 0;
+}
+
+/* TIOCSWINSZ: a new size; if it changed, SIGWINCH to the foreground. */
+static int64_t set_winsize(const void *arg)
+{
+	struct winsize ws;
+
+	if (copy_from_user(&ws, arg, sizeof(ws)))
+		return -EFAULT;
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	bool changed = memcmp(&ws, &tty_console.ws, sizeof(ws)) != 0;
+	int fg = tty_console.pgrp;
+	tty_console.ws = ws;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
+	if (changed && fg)
+		tty_kill_pgrp(fg, SIGWINCH);
+	return 0;
+}
+
+/* TCGETS, TIOCGWINSZ, FIONREAD: a copy taken under the lock, then
+ * copied out. */
+static int64_t get_state(uint64_t cmd, void *arg)
+{
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	struct termios t = tty_console.tio;
+	struct winsize ws = tty_console.ws;
+	int nread = (int)ldisc_readable_locked(&tty_console);
+	spin_unlock_irqrestore(&tty_console.lock, flags);
+
+	if (cmd == TCGETS)
+		return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
+	if (cmd == TIOCGWINSZ)
+		return copy_to_user(arg, &ws, sizeof(ws)) ? -EFAULT : 0;
+	return copy_to_user(arg, &nread, sizeof(nread)) ? -EFAULT : 0;
 }
 
 static int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
 {
-	static const struct winsize ws = { 24, 80, 0, 0 };
-	struct termios t = { .iflag = 0x500 /* ICRNL|IXON */, .oflag = 0x5 /* OPOST|ONLCR */,
-			     .cflag = 0xbf, .lflag = 0x8a3a /* ICANON|ECHO... */ };
-
 	switch (cmd) {
-	case TIOCGWINSZ:
-		return copy_to_user(arg, &ws, sizeof(ws)) ? -EFAULT : 0;
-	case TCGETS:
-		t.lflag |= READ_ONCE(console.lflag);
-		t.cc[0] = VINTR_CHAR;
-		t.cc[1] = VQUIT_CHAR;
-		t.cc[2] = 0x7f;                /* VERASE */
-		t.cc[3] = 0x15;                /* VKILL = ^U */
-		t.cc[4] = 4;                   /* VEOF = ^D */
-		t.cc[10] = VSUSP_CHAR;
-		return copy_to_user(arg, &t, sizeof(t)) ? -EFAULT : 0;
+	case TCGETS: case TIOCGWINSZ: case FIONREAD:
+		return get_state(cmd, arg);
 	case TCSETS: case TCSETSW: case TCSETSF:
-		return set_termios(arg);
+		return set_termios(cmd, arg);
+	case TCFLSH:
+		return flush_input((uint64_t)arg);
+	case TIOCSWINSZ:
+		return set_winsize(arg);
+	case TCSBRK:                           /* tcdrain: output is never queued */
+		return 0;
 	}
 	return tty_job_ioctl(cmd, arg);
 }
@@ -395,11 +450,11 @@ static int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
  * group 1 in the foreground, so a shell run as init has job control. */
 void tty_console_ctty(int sid, int pgrp)
 {
-	uint64_t flags = spin_lock_irqsave(&console.lock);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
 
-	console.session = sid;
-	console.pgrp = pgrp;
-	spin_unlock_irqrestore(&console.lock, flags);
+	tty_console.session = sid;
+	tty_console.pgrp = pgrp;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 }
 
 /* The leader of session sid ended (its last thread exited): if the
@@ -407,26 +462,29 @@ void tty_console_ctty(int sid, int pgrp)
  * gets SIGHUP). No lock held. */
 void tty_session_exit(int sid)
 {
-	if (READ_ONCE(console.session) == sid)
+	if (READ_ONCE(tty_console.session) == sid)
 		release_ctty(sid);
 }
 
-/* /dev/tty and /dev/console (5:0, 5:1) are both the one console. */
+/* /dev/tty and /dev/console (5:0, 5:1) are both the one tty_console. */
 static int tty_open(struct inode *in, struct file *f)
 {
-	f->priv = &console;
+	f->priv = &tty_console;
 	return 0;
 }
 
-/* poll: readable with a finished line or a ^D queued; always writable
- * (output goes straight to the console). */
+/* poll: readable as the mode says (ldisc_ready_locked: a whole line or
+ * end of file when canonical, else bytes); always writable (output goes
+ * straight to the console). */
 static uint32_t tty_pollmask(struct file *f, struct poll_table *pt)
 {
 	uint32_t mask = POLLOUT | POLLWRNORM;
 
-	poll_wait(pt, &console.wait);
-	if (READ_ONCE(console.count) || READ_ONCE(console.eofs))
+	poll_wait(pt, &tty_console.wait);
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	if (ldisc_ready_locked(&tty_console, true))
 		mask |= POLLIN | POLLRDNORM;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return mask;
 }
 
@@ -438,12 +496,12 @@ static const struct file_ops tty_ops = {
 /* Boot: the console's wait queue, and its device numbers for /dev. */
 void tty_init(void)
 {
-	waitq_init(&console.wait);
+	waitq_init(&tty_console.wait);
 	chrdev_register(5, 0, 1, "tty", &tty_ops);
 	chrdev_register(5, 1, 1, "console", &tty_ops);
 }
 
 struct file *tty_open_console(void)
 {
-	return file_alloc(&tty_ops, &console, O_RDWR);
+	return file_alloc(&tty_ops, &tty_console, O_RDWR);
 }

@@ -28,12 +28,22 @@ int vprintk(const char *fmt, va_list ap)
 	return n;
 }
 
-/* Raw bytes to the console (the TTY's output), under the console lock. */
+/* Bytes to the console (the TTY's output), each \n as \r\n, under the
+ * console lock. */
 void console_write(const char *s, size_t n)
 {
 	uint64_t flags = spin_lock_irqsave(&console_lock);
 
 	serial_write(s, n);
+	spin_unlock_irqrestore(&console_lock, flags);
+}
+
+/* The same, the bytes as they are (a TTY without OPOST or ONLCR). */
+void console_write_raw(const char *s, size_t n)
+{
+	uint64_t flags = spin_lock_irqsave(&console_lock);
+
+	serial_write_raw(s, n);
 	spin_unlock_irqrestore(&console_lock, flags);
 }
 

@@ -6,7 +6,8 @@
  * A child in a group of its own is put in the foreground (tcsetpgrp);
  * ^C must kill it with SIGINT, ^Z stop it with SIGTSTP (seen by wait4
  * WUNTRACED), ^\ kill it with SIGQUIT; with ISIG cleared in c_lflag, ^C
- * is no signal. This program stays in the background meanwhile and
+ * is no signal (ECHO is cleared too: the ^C is then a character, which
+ * the console would echo as ^C, as Linux's does). This program stays in the background meanwhile and
  * ignores SIGTTOU to take the foreground back, as a shell does.
  *
  * Elsewhere (on Linux, or not as init, as in run.sh) nobody types the
@@ -90,7 +91,7 @@ static void check_noisig(void)
 
 	tcgetattr(0, &t);
 	ok(t.c_lflag & ISIG, "ISIG is set by default");
-	t.c_lflag &= ~ISIG;
+	t.c_lflag &= ~(ISIG | ECHO);   /* ^C is then a character: not echoed as one */
 	tcsetattr(0, TCSANOW, &t);
 	tcgetattr(0, &back);
 	ok(!(back.c_lflag & ISIG), "TCSETS clears ISIG, TCGETS says so");
@@ -100,8 +101,8 @@ static void check_noisig(void)
 	nap(300);
 	int alive = waitpid(c, &st, WNOHANG) == 0;
 	tcsetpgrp(0, getpgrp());
-	t.c_lflag |= ISIG;
-	tcsetattr(0, TCSANOW, &t);
+	t.c_lflag |= ISIG | ECHO;
+	tcsetattr(0, TCSAFLUSH, &t);   /* and the typed ^C goes */
 	ok(alive, "without ISIG, ^C sends nothing");
 	kill(c, SIGKILL);
 	waitpid(c, &st, 0);

@@ -63,7 +63,9 @@
  *                       futex_init (the buckets' one-time set-up),
  *                       task_mpol_lock (mempolicy.c), itimer_lock
  *                       (itimer.c) and the console's tty lock (tty.c):
- *                       signals are sent after they are dropped, a node's
+ *                       signals are sent after they are dropped; its echo
+ *                       takes the console output lock (printk.c) inside
+ *                       it, a leaf of its own; a node's
  *                       migration queue (kmigrated.lock, numa_balancing.c:
  *                       a hint fault queues a page under mm->lock), a node's
  *                       LRU lock (lruvec.lock: a page's last put takes it

@@ -14,7 +14,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
-void console_write(const char *s, size_t n);
+void console_write(const char *s, size_t n);      /* \n as \r\n */
+void console_write_raw(const char *s, size_t n);  /* as they are */
 
 /* Used by panic: print without taking the console lock. */
 void printk_emergency(void);
