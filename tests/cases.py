@@ -513,6 +513,14 @@ def user_test_cases():
                      expect(f"rmap mode {mode}", rf"^rmap: {MODE_LINE[mode]}", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
         for mode in ("chain", "scan", "obj", "hybrid")] + [
+        # swapbasic without chains: swap slots of pages reached through
+        # their objects must all come free again too.
+        Case(f"user-swapbasic-rmap-{mode}",
+             cmdline=f"swap=150M@1 rmap={mode} rmap_check=2000 init=/tests/swapbasic poweroff",
+             machine=USER_TEST_MACHINES["swapbasic"], numa=True,
+             checks=[user_ktap, init_exit_ok], post=[fsimg.post_fsck],
+             timeout=3 * DEFAULT_TIMEOUT)
+        for mode in ("obj", "hybrid")] + [
         # mremap of a mapping partly on swap (swap entries move with it),
         # on swapbasic's small machine, the reverse map checked too.
         Case("user-mremap-swap", cmdline="swap=150M@1 rmap_check=2000 init=/tests/mremap poweroff",
