@@ -147,7 +147,8 @@ void page_unmap(struct mm *mm, pte_t *ptep)
  * page_unmap for the n slots of one leaf table from ptep (exit, munmap):
  * a present PTE takes a short path, with the node lookup cached, the
  * reverse map inline (rmap_remove_fast) and the reference of an
- * anonymous page outside the swap cache dropped with one call; the other
+ * anonymous page dropped with put_page_swapcache (which looks at the swap
+ * cache after the put: reclaim may add the page meanwhile); the other
  * non-empty entries go through page_unmap. Caller holds mm->lock and
  * flushes the TLB after.
  */
@@ -169,10 +170,7 @@ void page_unmap_table(struct mm *mm, pte_t *ptep, unsigned n)
 		ptep[i] = 0;
 		page_unmap_account(mm, p, pte);
 		rmap_remove_fast(p, virt_to_phys(&ptep[i]));
-		if ((p->flags & (PG_anon | PG_swapcache)) == PG_anon)
-			put_page(p);            /* what put_page_swapcache comes to */
-		else
-			page_release(p);
+		page_release(p);
 	}
 }
 
