@@ -857,7 +857,8 @@ int rmap_walk_peek(struct page *p, struct mm *held, rmap_pte_fn fn, void *arg)
 	return RMAP_SUCCESS;
 }
 
-/* rmap_check holds mm_list_lock and every mm->lock: the walk takes none. */
+/* rmap_check holds mm_list_lock, every mm->lock and rmap_obj_lock: the
+ * walk takes none. */
 int rmap_walk_frozen(struct page *p, rmap_pte_fn fn, void *arg)
 {
 	if (rmap_mode == RMAP_SCAN)

@@ -321,11 +321,11 @@ static bool linked(const struct list_head *n)
 	return n->next && n->prev && n->next->prev == n && n->prev->next == n;
 }
 
+/* rmap_obj_lock held (rmap_check). */
 static void check_vmas(struct check *c, struct mm *mm)
 {
 	struct list_head *l;
 
-	spin_lock(&rmap_obj_lock);
 	list_for_each(l, &mm->vmas) {
 		struct vma *v = list_entry(l, struct vma, node);
 		if (v->mm != mm)
@@ -336,7 +336,6 @@ static void check_vmas(struct check *c, struct mm *mm)
 		    (!v->anon_vma || !linked(&v->anon_node)))
 			report(c, "private vma %lx-%lx is on no anon_vma", v->start, v->end);
 	}
-	spin_unlock(&rmap_obj_lock);
 }
 
 /* ---- 3 and the whole ---- */
@@ -439,14 +438,20 @@ int rmap_check(struct pbuf *out)
 	uint64_t t0 = clock_ns();
 	list_for_each(l, &mm_list)
 		pgtable_for_each_pte(list_entry(l, struct mm, mm_node), check_pte, &c);
+	/* One take of rmap_obj_lock for every object walk and the lists:
+	 * taken per page, it met kswapd's walks (which take it and then
+	 * find every mm->lock busy) at each page, and a vCPU the host had
+	 * preempted in the middle made one check last 100 s. */
+	spin_lock(&rmap_obj_lock);
 	for_each_online_node(nid)
 		if (c.count[nid])
 			check_frames(&c, nid);
-	if (!rmap_scan_mode)
-		check_blocks_total(&c);
 	if (rmap_file_obj())
 		list_for_each(l, &mm_list)
 			check_vmas(&c, list_entry(l, struct mm, mm_node));
+	spin_unlock(&rmap_obj_lock);
+	if (!rmap_scan_mode)
+		check_blocks_total(&c);
 	uint64_t ms = (clock_ns() - t0) / 1000000;
 	thaw();
 	if (ms >= WATCHDOG_SECS * 1000)  /* the spin watchdog's usual limit */

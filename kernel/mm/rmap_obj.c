@@ -191,16 +191,19 @@ static struct address_space *file_mapping(struct page *p)
 
 /*
  * Visit every PTE that maps p through its object (rmap.h, rmap_walk has
- * the contract). rmap_obj_lock held across the walk.
+ * the contract). rmap_obj_lock held across the walk (taken here, or by
+ * rmap_check for a frozen walk).
  */
 int rmap_obj_walk(struct page *p, rmap_pte_fn fn, void *arg, struct mm *held,
 		  unsigned flags)
 {
 	struct obj_walk w = { p, page_to_pfn(p), fn, arg, held, flags, RMAP_SUCCESS };
 	bool anon = p->flags & PG_anon;
+	bool frozen = flags & RMAP_WALK_FROZEN;     /* the lock is the caller's */
 	struct list_head *l, *head;
 
-	spin_lock(&rmap_obj_lock);
+	if (!frozen)
+		spin_lock(&rmap_obj_lock);
 	if (!READ_ONCE(p->mapcount))
 		goto out;                   /* the object may be gone: nothing to see */
 	if (anon) {
@@ -218,6 +221,7 @@ int rmap_obj_walk(struct page *p, rmap_pte_fn fn, void *arg, struct mm *held,
 		visit_vma(&w, anon ? list_entry(l, struct vma, anon_node) :
 			  list_entry(l, struct vma, i_mmap_node), anon);
 out:
-	spin_unlock(&rmap_obj_lock);
+	if (!frozen)
+		spin_unlock(&rmap_obj_lock);
 	return w.ret;
 }

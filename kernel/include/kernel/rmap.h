@@ -222,11 +222,13 @@ int rmap_walk_peek(struct page *p, struct mm *held, rmap_pte_fn fn, void *arg);
 /* From inside a walk's fn: the PTE at pa (just cleared) no longer maps p. */
 void rmap_walk_remove(struct page *p, pte_addr_t pa);
 
-#define RMAP_WALK_FROZEN 1U       /* the caller holds every mm->lock */
+#define RMAP_WALK_FROZEN 1U       /* the caller holds every mm->lock and
+				     rmap_obj_lock (rmap_check) */
 /* rmap_obj.c: the object walk (rmap_walk for a page without a chain). */
 int rmap_obj_walk(struct page *p, rmap_pte_fn fn, void *arg, struct mm *held,
 		  unsigned flags);
-/* rmap_check: the mode's walk with every mm->lock already held. */
+/* rmap_check: the mode's walk with every mm->lock, and rmap_obj_lock,
+ * already held. */
 int rmap_walk_frozen(struct page *p, rmap_pte_fn fn, void *arg);
 
 /*
