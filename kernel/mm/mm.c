@@ -35,6 +35,15 @@ void put_page(struct page *p)
 	int left = __atomic_sub_fetch(&p->refcount, 1, __ATOMIC_ACQ_REL);
 
 	BUG_ON(left < 0);
+	if (left == 1 && (READ_ONCE(p->flags) & PG_swapcache)) {
+		/* Maybe only the swap cache holds it now, with no mapping and
+		 * no PTE naming its slot: then it is of no use, and the slot
+		 * goes (swap_cache_try_free decides under swapcache_lock).
+		 * Every holder's last put comes here, whichever path drops
+		 * it, so none can leave such a page in the cache for good. */
+		swap_cache_try_free((swp_entry_t){ READ_ONCE(p->private) });
+		return;
+	}
 	if (left)
 		return;
 	BUG_ON((p->flags & (PG_pcache | PG_swapcache)) || p->mapcount);
