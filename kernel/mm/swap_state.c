@@ -136,29 +136,15 @@ void swap_cache_try_free(swp_entry_t e)
 }
 
 /*
- * Whether p is in the swap cache is looked at after the put, and whether
- * the page is unused is decided under swapcache_lock: two holders
- * dropping their references at once (an unmap's last mapping and
- * reclaim's isolation) must not each see the other's reference and both
- * leave the page in the cache with nobody to free it. Looking before the
- * put did exactly that when reclaim put the page in the cache between an
- * unmap's look and its put (reclaim's own last look then still saw the
- * unmap's reference): the page stayed cached, holding its slot, for good.
- * After the put p may be free, or someone else's page: struct page itself
- * stays, and a stale entry is harmless, as swap_cache_try_free frees only
- * a cached page nobody uses (maps, holds, or names in a PTE), whichever.
- * A page in the cache before the put is still there after it (the
- * cache's reference keeps it; only cache_delete takes it out).
+ * The put of a reference to an anonymous page that may be in the swap
+ * cache. put_page itself now frees a page that only the cache holds (it
+ * calls swap_cache_try_free when a put leaves one reference on a
+ * swap-cache page, whichever path the put came from), so this is that
+ * put; the name stays for the callers that say what they drop.
  */
 void put_page_swapcache(struct page *p)
 {
-	swp_entry_t e = { 0 };
-
 	put_page(p);
-	if (READ_ONCE(p->flags) & PG_swapcache)
-		e.val = READ_ONCE(p->private);
-	if (e.val)
-		swap_cache_try_free(e);          /* found again by its entry */
 }
 
 int swap_cache_migrate(struct page *old, struct page *new, int refs)
