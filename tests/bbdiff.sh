@@ -22,6 +22,11 @@ exec 2>&1
 n=0
 blk() { n=$((n + 1)); echo "=== $1"; mkdir "$W/$n" && cd "$W/$n"; }
 lsl() { ls -l "$@" | awk '/^total/ {next} {print $1, $NF}'; }
+# Wait (up to 10 s) until process $1 is "sleep", asleep: a background job
+# on a loaded machine may not have exec'd yet after any fixed pause.
+asleep() { t=0; while [ $t -lt 100 ]; do
+	[ "$(awk '{print $2, $3}' /proc/$1/stat 2>/dev/null)" = "(sleep) S" ] && return
+	sleep 0.1; t=$((t + 1)); done; }
 
 # --- files ---------------------------------------------------------------
 blk mkdir-p; (mkdir -p a/b/c d && find . | sort; mkdir a 2>&1 | sed 's/.*: //'; echo $?)
@@ -156,7 +161,9 @@ blk alias-type; (sh -c 'alias ll="echo alias-works"; eval ll'; type cd | head -1
 # --- processes, jobs and signals -----------------------------------------
 blk background-wait; ((sleep 0.3; echo late) & echo early; wait; echo done)
 blk wait-status; ((exit 7) & wait $!; echo rc=$?)
-blk wait-many; (for i in 1 2 3; do (sleep 0.$i; echo job$i) & done; wait; echo all)
+# The jobs' own order is the host scheduler's on a loaded machine (CI
+# once saw job3 first): what wait must do is outlast all three.
+blk wait-many; (for i in 1 2 3; do (sleep 0.$i; echo job$i >> out) & done; wait; sort out; echo all)
 blk kill-term; (sleep 10 & p=$!; kill $p; wait $p; echo rc=$?)
 blk kill-9; (sleep 10 & p=$!; kill -9 $p; wait $p; echo rc=$?)
 blk kill-l; (kill -l 9; kill -l 15; kill -l HUP)
@@ -164,9 +171,9 @@ blk kill-0; (kill -0 $$ && echo alive; sh -c 'exit 0' & p=$!; wait $p; kill -0 $
 blk sleep-fraction; (sleep 0.1; echo slept; sleep 0; echo zero)
 blk timeout; (timeout 1 sleep 5; echo rc=$?; timeout 5 true; echo rc=$?)
 blk timeout-signal; (timeout -s KILL 1 sleep 5; echo rc=$?)
-blk ps-own-child; (sleep 3 & p=$!; sleep 0.2; ps -o pid,args | awk -v p=$p '$1 == p {print $2, $3}'; kill $p)
-blk ps-stat; (sleep 3 & p=$!; sleep 0.2; ps -o pid,stat,comm | awk -v p=$p '$1 == p {print $2, $3}'; kill $p)
-blk pidof; (sleep 3 & p=$!; sleep 0.2; pidof sleep | tr ' ' '\n' | grep -qx $p && echo found; kill $p)
+blk ps-own-child; (sleep 3 & p=$!; asleep $p; ps -o pid,args | awk -v p=$p '$1 == p {print $2, $3}'; kill $p)
+blk ps-stat; (sleep 3 & p=$!; asleep $p; ps -o pid,stat,comm | awk -v p=$p '$1 == p {print $2, $3}'; kill $p)
+blk pidof; (sleep 3 & p=$!; asleep $p; pidof sleep | tr ' ' '\n' | grep -qx $p && echo found; kill $p)
 blk nohup-usleep; (nohup echo nohupped 2>/dev/null; usleep 1000; echo rc=$?)
 blk env-cmd; (env -i A=1 B=2 /bin/busybox env | sort; env -u HOME sh -c 'echo ${HOME:-nohome}')
 blk exec-replace; (sh -c 'exec echo replaced; echo never')
