@@ -134,9 +134,12 @@ USER_TEST_KEYS = {"ttykeys": [(r"^# type: \^C\r?$", b"\x03"), (r"^# type: \^Z\r?
 def numawatch_plot(boot):
     """The numawatch boot's log, read as `make plot` reads it
     (scripts/numaplot.py): numawatch sampled the moves (node 1's share went
-    from none to the whole region, 256 pages), its maps show the region all
-    on node 0 at the start and all on node 1 at the end, and the trace in
-    the log has 256 migrations 0->1 by move_pages."""
+    by the whole region, 256 pages), its maps show the region all on node 0
+    at the start and all on node 1 at the end, and the trace in the log has
+    256 migrations 0->1 by move_pages. The samples count the whole process:
+    on a loaded machine an idle CPU of node 1 may steal the test before it
+    pins itself to node 0, and its first pages (stack, data) are then node
+    1's, so node 1's growth is checked, not its first count."""
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     import numaplot
     log = numaplot.parse(boot.lines)
@@ -144,8 +147,9 @@ def numawatch_plot(boot):
     first, last = (w.samples[0][1], w.samples[-1][1]) if w and w.samples else ({}, {})
     pair = numaplot.largest_maps(w)
     moves = [m for m in log.migrations if (m.src, m.dst, m.reason) == (0, 1, "syscall_or_cpuset")]
-    return [check("numaplot: samples from N1=0 to N1>=256",
-                  first.get(1, -1) == 0 and last.get(1, 0) >= 256, f"first {first}, last {last}"),
+    grew = last.get(1, 0) - first.get(1, 0)
+    return [check("numaplot: node 1's samples grow by >= 256 pages",
+                  bool(first) and grew >= 256, f"first {first}, last {last}"),
             check("numaplot: region all on node 0, then all on node 1",
                   pair is not None and pair[0].nodes == "0" * 256 and pair[1].nodes == "1" * 256,
                   f"maps {pair}"),

@@ -91,6 +91,17 @@ static void report(struct check *c, const char *fmt, ...)
 
 /* ---- freezing: every mm->lock, or none ---- */
 
+/* Checks that want or hold every mm->lock (atomic; checks on two CPUs
+ * take turns in freeze). Reclaim waits while it is non-zero: each page it
+ * tries would find every mm->lock busy, and its spinning vCPU would take
+ * host time from the one that checks. */
+static int checks_running;
+
+bool rmap_check_running(void)
+{
+	return READ_ONCE(checks_running) != 0;
+}
+
 static void unlock_mms(struct list_head *upto)
 {
 	for (struct list_head *l = mm_list.next; l != upto; l = l->next)
@@ -434,6 +445,7 @@ int rmap_check(struct pbuf *out)
 		c.errors = -ENOMEM;             /* could not look: not a disagreement */
 		goto out;
 	}
+	__atomic_add_fetch(&checks_running, 1, __ATOMIC_SEQ_CST);
 	freeze();
 	uint64_t t0 = clock_ns();
 	list_for_each(l, &mm_list)
@@ -454,6 +466,7 @@ int rmap_check(struct pbuf *out)
 		check_blocks_total(&c);
 	uint64_t ms = (clock_ns() - t0) / 1000000;
 	thaw();
+	__atomic_sub_fetch(&checks_running, 1, __ATOMIC_SEQ_CST);
 	if (ms >= WATCHDOG_SECS * 1000)  /* the spin watchdog's usual limit */
 		printk("rmap_check: one check held the machine still for %lu ms\n", ms);
 	count_vm_event(RMAP_CHECK);

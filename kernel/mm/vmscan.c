@@ -36,6 +36,7 @@
 #include <kernel/errno.h>
 
 #define SWAP_CLUSTER_MAX 32          /* pages looked at per batch */
+#define RMAP_CHECK_WAIT_NS 1000000ULL /* 1 ms: reclaim's naps while rmap_check runs */
 
 struct scan_control {
 	bool kswapd;                     /* kswapd, not direct reclaim */
@@ -274,9 +275,21 @@ static bool inactive_is_low(struct numa_node *n, enum lru_list inactive)
 	return READ_ONCE(n->lru.nr[inactive]) < READ_ONCE(n->lru.nr[inactive + 1]);
 }
 
+/*
+ * While an rmap_check holds every mm->lock, no mapped page can be unmapped
+ * or even looked at: wait for it to end (the caller sleeps, holding no
+ * lock), rather than spin through the lists meanwhile.
+ */
+static void wait_for_rmap_check(void)
+{
+	while (rmap_check_running())
+		sched_sleep_ns(RMAP_CHECK_WAIT_NS);
+}
+
 /* One round over node n's lists: anonymous ones only while swap has room. */
 static uint64_t shrink_node(struct numa_node *n, struct scan_control *sc)
 {
+	wait_for_rmap_check();
 	struct swap_totals st = swap_get_totals();
 	uint64_t freed = 0;
 

@@ -407,6 +407,7 @@ int rmap_check(struct pbuf *out);
 void rmap_check_fault_tick(void); /* rmap_check=N: a check is owed every N faults */
 void rmap_check_user_return(void);/* pay it, at return to user mode */
 void rmap_check_init(void);
+bool rmap_check_running(void);    /* a check wants or holds every mm->lock */
 
 /* Every address space, for rmap_check and rmap=scan (mm.c). Lock order:
  * mm_list_lock before any mm->lock. */
