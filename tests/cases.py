@@ -24,6 +24,11 @@ on the log (tests/checks.py). To add a boot, append a Case:
   build/disk.img. Parallel boots never share an image.
 - post: functions run on the image after QEMU exits (e2fsck, debugfs),
   each returning a list of ktap.Result (tests/fsimg.py).
+- keys: [(cue regex, data)] typed on the console as the cues appear
+  (tests/qemu.py Typist; data: bytes, or bytes and pauses in seconds).
+  Each cue must appear within cue_limit seconds (times --timeout-scale)
+  of the one before, else the harness stops QEMU and the check "typist:
+  cue N /regex/ not seen within S s" fails.
 - stop_at, stop_after: an unclean stop. stop_after seconds after a line
   matching the regex stop_at, the harness kills make and QEMU with SIGKILL
   (a power cut: nothing is synced); "stopped on cue" replaces the
@@ -44,9 +49,11 @@ import gdb_check
 
 from checks import (Node, Topology, boot_complete, boots_once, check, check_ktap, check_topology,
                     check_protect_trap, check_trap, check_unknown_options, check_watchdog, even,  # noqa: F401
-                    expect, init_exit_ok, no_crash, powers_off, stopped_on_cue, user_ktap)
+                    expect, init_exit_ok, no_crash, powers_off, stopped_on_cue, typist_cues,
+                    user_ktap)
 
 DEFAULT_TIMEOUT = 120
+CUE_LIMIT = 60                      # a typist's cue must come within this
 
 
 @dataclass
@@ -67,6 +74,7 @@ class Case:
     stop_at: str = None             # regex: SIGKILL QEMU after this line...
     stop_after: float = 0.0         # ...and this many seconds
     keys: list = None               # [(cue regex, bytes)]: typed on the console
+    cue_limit: float = CUE_LIMIT    # seconds for each cue (x --timeout-scale)
 
     def make_vars(self):
         """Make variables for this boot (besides ISO and CMDLINE)."""
@@ -90,6 +98,8 @@ class Case:
             c.append(check_topology(self.machine))
         if self.ktap:
             c.append(check_ktap(self.suites()))
+        if self.keys:
+            c.append(typist_cues)
         return c + list(self.checks)
 
     def suites(self):
