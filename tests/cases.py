@@ -138,7 +138,15 @@ USER_TEST_KEYS = {"ttykeys": [(r"^# type: \^C\r?$", b"\x03"), (r"^# type: \^Z\r?
                       ("werase", b"one two\x17three\n"), ("eof after ab", b"ab\x04"),
                       ("eof", b"\x04"), ("cr", b"cr\r"), ("igncr", b"i\rg\n"),
                       ("hidden word", b"secret\n"), ("q", b"q"), ("enter", b"\n"),
-                      ("junk", b"junk\n"), ("^C raw", b"\x03"), ("^C raw no ISIG", b"\x03")]]}
+                      ("junk", b"junk\n"), ("^C raw", b"\x03"), ("^C raw no ISIG", b"\x03")]],
+                  # ttyflow: a list is keys and pauses (seconds): ^Q comes
+                  # while the test watches its writer asleep
+                  "ttyflow": [(rf"# type: {re.escape(name)}\r?$", keys) for name, keys in [
+                      ("^S, ^Q 3 s later", [b"\x13", 3, b"\x11"]),
+                      ("^S, x 3 s later", [b"\x13", 3, b"x"]), ("^Q 2 s later", [2, b"\x11"]),
+                      ("istrip", b"\xe1\xc2\n"), ("iuclc", b"MiXed\n"),
+                      ("iuclc no iexten", b"MiXed\n"), ("discard", b"a\x0fb\n"),
+                      ("echoprt erase", b"abc\x7f\x7fx\n"), ("echoprt kill", b"xy\x15z\n")]]}
 
 
 def numawatch_plot(boot):
@@ -181,7 +189,18 @@ USER_TEST_CHECKS = {"numawatch": [numawatch_plot],
                     "termios": [echoed("the erase is echoed as \\b \\b", rb"ab\x08 \x08c", 1),
                                 echoed("nothing is echoed with ECHO off", rb"secret", 0),
                                 echoed("^U is echoed as a rub-out of xyz",
-                                       rb"xyz(\x08 \x08){3}ok", 1)]}
+                                       rb"xyz(\x08 \x08){3}ok", 1)],
+                    # the bytes on the console that ttyflow cannot read back
+                    "ttyflow": [echoed("TCIOFF, TCION send ^S, ^Q", rb"# tcflow: <\x13\x11>", 1),
+                                echoed("OLCUC: upper case out", rb"# OLCUC: MIXED\r\n", 1),
+                                echoed("OCRNL: \\r out as \\n", rb"# ocrnl a\nb\r\n", 1),
+                                echoed("ONOCR: no \\r in column 0", rb"# onocr\r\n# c\r\n", 1),
+                                echoed("XTABS: a tab as spaces", rb"# tab   x\r\n", 1),
+                                echoed("ONLRET: \\n returns to column 0", rb"# onlret\n# d\n", 1),
+                                echoed("ECHOPRT: the erase echoed as \\cb/", rb"abc\\cb/x", 1),
+                                echoed("ECHOPRT: the kill echoed as \\yx/", rb"xy\\yx/z", 1),
+                                echoed("the stopped writers' lines come out once restarted",
+                                       rb"# ttyflow: the stopped writer's line\r\n", 2)]}
 
 
 def swap_disk(mib, label="from-linux"):
