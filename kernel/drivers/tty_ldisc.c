@@ -560,7 +560,8 @@ int ldisc_flow_locked(struct tty *t, int how)
 
 	switch (how) {
 	case TCOOFF:
-		t->tco_stopped = t->stopped = true;
+		t->tco_stopped = true;
+		stop_output(t);
 		return 0;
 	case TCOON:
 		if (t->tco_stopped) {
