@@ -134,12 +134,17 @@ def powers_off(boot):
 
 def typist_cues(boot):
     """The typist saw each cue in time (Case.keys, Case.cue_limit): else
-    the harness stopped the boot, and this says at which cue."""
-    late = boot.extra.get("typist")
+    the harness stopped the boot, and this says at which cue; or the boot
+    ended (or timed out) before a cue came."""
+    late, unseen = boot.extra.get("typist"), boot.extra.get("typist_unseen")
     if late:
         n, cue, limit = late
         return [check(f"typist: cue {n} /{cue}/ not seen within {limit:g} s", False,
                       "the harness stopped QEMU")]
+    if unseen:
+        n, cue = unseen
+        return [check(f"typist: cue {n} /{cue}/ not seen before the boot ended", False,
+                      "timed out" if boot.timed_out else "the boot ended first")]
     return [check("typist: every cue seen in time", True)]
 
 

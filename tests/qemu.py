@@ -156,6 +156,11 @@ class Typist:
                 return None
             return self.number, self.keys[0][0], self.cue_limit
 
+    def unseen(self):
+        """(number, cue) of the first cue never seen, or None."""
+        with self.lock:
+            return (self.number, self.keys[0][0]) if self.keys else None
+
     def _plan(self, data):
         at = self.clock()
         for part in [data] if isinstance(data, bytes) else data:
@@ -205,7 +210,8 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None,
     With keys (see Typist), the console's input is typed as cues appear;
     a cue not seen within cue_limit seconds of the previous one stops the
     boot, and status["typist"] (status: a dict) says which: (number, cue,
-    limit)."""
+    limit); status["typist_unseen"] is (number, cue) of a cue the boot
+    ended without (None if every cue came)."""
     if keys:
         make_vars = dict(make_vars, QEMU_STDIN="/dev/stdin")
     args = make_args("qemu-nox", name, make_vars)
@@ -267,6 +273,8 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None,
                       f"within {late[2]:g} s\n").encode())
             if status is not None:
                 status["typist"] = late
+        if typist and not late and status is not None:
+            status["typist_unseen"] = typist.unseen()
     return b"".join(chunks), timed_out, proc.returncode
 
 

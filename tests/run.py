@@ -69,6 +69,7 @@ def run_case(case, opts, procs):
     lines = clean_lines(out)
     b = Boot(lines, timed_out, rc, timeout, ROOT)
     b.extra["typist"] = status.get("typist")    # (number, cue, limit) of a late cue
+    b.extra["typist_unseen"] = status.get("typist_unseen")   # (number, cue) never seen
     b.extra["stopped"] = bool(case.stop_at) and not timed_out and rc == -9
     b.extra["raw"] = out               # the bytes, control characters and all
     results = []

@@ -104,8 +104,19 @@ class TypistTest(unittest.TestCase):
         late = typist_cues(Boot([], extra={"typist": (3, r"# type: \^Q", 180.0)}))
         self.assertEqual([(r.name, r.status) for r in late],
                          [(r"typist: cue 3 /# type: \^Q/ not seen within 180 s", FAIL)])
-        ok = typist_cues(Boot([], extra={"typist": None}))
+        ended = typist_cues(Boot([], extra={"typist": None, "typist_unseen": (2, "two")}))
+        self.assertEqual([(r.name, r.status) for r in ended],
+                         [("typist: cue 2 /two/ not seen before the boot ended", FAIL)])
+        ok = typist_cues(Boot([], extra={"typist": None, "typist_unseen": None}))
         self.assertEqual([r.status for r in ok], [PASS])
+
+    def test_unseen_names_the_first_cue_left(self):
+        t = self.typist([("one", b"1"), ("two", b"2")])
+        self.assertEqual(t.unseen(), (1, "one"))
+        t.feed(b"one\n")
+        self.assertEqual(t.unseen(), (2, "two"))
+        t.feed(b"one\ntwo\n")
+        self.assertIsNone(t.unseen())
 
 
 if __name__ == "__main__":
