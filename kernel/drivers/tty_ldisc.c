@@ -33,9 +33,10 @@
  * is stopped it is held and written when output restarts.
  *
  * Locking: every function here (tty_output too: it keeps the column)
- * is called with tty.lock held (from the timer interrupt, or from a system call with interrupts
- * off); none sleeps. The echo goes to the console under that lock: the
- * console lock (printk.c) nests inside it.
+ * is called with tty.lock held (from the timer interrupt, or from a
+ * system call with interrupts off); none sleeps. The echo and the writes
+ * go to the console under that lock: the console lock (printk.c) nests
+ * inside it.
  */
 #include "tty_ldisc.h"
 #include <kernel/printk.h>

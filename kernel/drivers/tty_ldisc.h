@@ -69,7 +69,7 @@ struct winsize {
 };
 
 struct tty {
-	struct spinlock lock;      /* everything below but wait */
+	struct spinlock lock;      /* everything below but the wait queues */
 	struct termios tio;        /* as TCSETS left it */
 	struct winsize ws;         /* TIOCSWINSZ's, for TIOCGWINSZ */
 	char line[TTY_LINE];       /* canonical mode: the line being typed */
