@@ -200,7 +200,11 @@ USER_TEST_CHECKS = {"numawatch": [numawatch_plot],
                                 echoed("ECHOPRT: the erase echoed as \\cb/", rb"abc\\cb/x", 1),
                                 echoed("ECHOPRT: the kill echoed as \\yx/", rb"xy\\yx/z", 1),
                                 echoed("the stopped writers' lines come out once restarted",
-                                       rb"# ttyflow: the stopped writer's line\r\n", 2)]}
+                                       rb"# ttyflow: the stopped writer's line\r\n", 2),
+                                # it exits with output stopped, a writer asleep
+                                expect("power-off ends the writer asleep on stopped output",
+                                       r"^power: killed 1 processes$", 1),
+                                echoed("... which never writes", rb"written after power-off", 0)]}
 
 
 def swap_disk(mib, label="from-linux"):

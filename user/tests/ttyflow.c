@@ -9,7 +9,9 @@
  * and VDISCARD (^O: Linux does not act on it, so it is data).
  *
  * While output is stopped this program prints nothing (it would sleep):
- * results are printed once output runs again.
+ * results are printed once output runs again. Last, as init on Numbat,
+ * it exits with output stopped and a writer asleep: power-off must end
+ * the writer all the same.
  *
  * On Numbat, run as init, the harness types each key when this program
  * prints "# type: NAME" (tests/cases.py USER_TEST_KEYS: some keys come a
@@ -359,6 +361,23 @@ static void check_echoprt(void)
 	ok(k, "ECHOPRT: xy ^U z reads z (echo: the killed bytes between \\ and /)");
 }
 
+/* Numbat as init: exit with output stopped (TCOOFF) and a child asleep
+ * in a write. Power-off must still end it, and the kernel's messages
+ * still come out (the harness checks "power: killed 1 processes" and
+ * that the line is never written). */
+static void exit_stopped(void)
+{
+	static const char line[] = "# ttyflow: written after power-off\n";
+
+	ioctl(tty, TCXONC, TCOOFF);
+	if (fork() == 0) {
+		if (write(tty, line, sizeof(line) - 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	usleep(300 * 1000);
+}
+
 static int run(int keys)
 {
 	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
@@ -381,7 +400,10 @@ static int run(int keys)
 	check_input_flags();
 	check_echoprt();
 	tcsetattr(tty, TCSANOW, &base);
-	return ktap_done();
+	int status = ktap_done();
+	if (master < 0)
+		exit_stopped();
+	return status;
 }
 
 /* Linux: the checks on a new pty, in a session of their own whose
