@@ -144,6 +144,7 @@ USER_TEST_KEYS = {"ttykeys": [(r"^# type: \^C\r?$", b"\x03"), (r"^# type: \^Z\r?
                   "ttyflow": [(rf"# type: {re.escape(name)}\r?$", keys) for name, keys in [
                       ("^S, ^Q 3 s later", [b"\x13", 3, b"\x11"]),
                       ("^S, x 3 s later", [b"\x13", 3, b"x"]), ("^Q 2 s later", [2, b"\x11"]),
+                      ("^S, then -ixon", b"\x13"),
                       ("istrip", b"\xe1\xc2\n"), ("iuclc", b"MiXed\n"),
                       ("iuclc no iexten", b"MiXed\n"), ("discard", b"a\x0fb\n"),
                       ("echoprt erase", b"abc\x7f\x7fx\n"), ("echoprt kill", b"xy\x15z\n")]]}

@@ -1,12 +1,14 @@
 /*
  * ttyflow: the console TTY's flow control and the termios flags that
  * change bytes on the way, as Linux's n_tty does them: TCXONC (tcflow:
- * TCOOFF stops output, a writer sleeps until TCOON; SIGKILL and a handled
- * signal end a stopped write; TCIOFF/TCION send ^S/^Q), the output flags
- * (OLCUC, OCRNL, ONOCR, ONLRET, XTABS), and with keys typed: IXON (^S
- * stops output and ^Q restarts it, neither is input), IXANY, TCOOFF
- * holding against ^Q, ISTRIP, IUCLC (only with IEXTEN), ECHOPRT's echo
- * and VDISCARD (^O: Linux does not act on it, so it is data).
+ * TCOOFF stops output, a writer sleeps until TCOON; SIGKILL and a
+ * handled signal end a stopped write, O_NONBLOCK gets EAGAIN;
+ * TCIOFF/TCION send ^S/^Q), the output flags (OLCUC, OCRNL, ONOCR,
+ * ONLRET, XTABS), and with keys typed: IXON (^S stops output and ^Q
+ * restarts it, neither is input), IXANY, TCOOFF holding against ^Q,
+ * clearing IXON restarting output, ISTRIP, IUCLC (only with IEXTEN),
+ * ECHOPRT's echo and VDISCARD (^O: Linux does not act on it, so it is
+ * data).
  *
  * While output is stopped this program prints nothing (it would sleep):
  * results are printed once output runs again. Last, as init on Numbat,
@@ -36,8 +38,8 @@
 
 #include "ktap.h"
 
-#define NKEYLESS 11
-#define NKEYS 10
+#define NKEYLESS 12
+#define NKEYS 11
 #define KEY_WAIT_MS 8000           /* a typed key is given up on then */
 
 static int tty;                    /* the terminal under test */
@@ -162,6 +164,12 @@ static void check_tcooff(void)
 	int off = ioctl(tty, TCXONC, TCOOFF), stopped = !writable();
 	pid_t c = start_writer(pfd[1], 0);
 	int early = writer_result(pfd[0], 500);
+	int fl = fcntl(tty, F_GETFL);
+	fcntl(tty, F_SETFL, fl | O_NONBLOCK);
+	errno = 0;
+	ssize_t nb = write(tty, "x", 1);
+	int nb_errno = errno;
+	fcntl(tty, F_SETFL, fl);
 	int on = ioctl(tty, TCXONC, TCOON), again = wait_writable(1);
 	int late = writer_result(pfd[0], KEY_WAIT_MS);
 	waitpid(c, NULL, 0);
@@ -172,6 +180,8 @@ static void check_tcooff(void)
 	ok(off == 0 && stopped, "TCOOFF: the terminal is not writable (%d, %d)", off, stopped);
 	ok(early == -1 && on == 0 && again && late == 1,
 	   "TCOOFF: a writer sleeps until TCOON (before %d, after %d, %d)", early, late, on);
+	ok(nb == -1 && nb_errno == EAGAIN, "TCOOFF: an O_NONBLOCK write fails with EAGAIN (%zd, %s)",
+	   nb, strerror(nb_errno));
 }
 
 /* A writer asleep on stopped output: SIGKILL ends it, and a handled
@@ -313,6 +323,24 @@ static void check_ixany(void)
 	   held, n, on);
 }
 
+/* Clearing IXON restarts output that ^S stopped (Linux's
+ * n_tty_set_termios). */
+static void check_ixon_off(void)
+{
+	struct termios t = base;
+
+	mode(0, ICANON | ECHO, 0);
+	type("^S, then -ixon", "\023");
+	int stopped = wait_writable(0);
+	t.c_iflag &= ~IXON;
+	tcsetattr(tty, TCSANOW, &t);
+	int again = writable();
+	tcsetattr(tty, TCSAFLUSH, &base);
+	if (master >= 0)
+		output();
+	ok(stopped && again, "IXON cleared: output stopped by ^S restarts (%d, %d)", stopped, again);
+}
+
 /* Type keys in canonical mode (base with iflag on, lflag on/off); does
  * a read return want? */
 static int line_is(const char *name, const char *keys, const char *want, tcflag_t ion,
@@ -397,6 +425,7 @@ static int run(int keys)
 	}
 	check_ixon();
 	check_ixany();
+	check_ixon_off();
 	check_input_flags();
 	check_echoprt();
 	tcsetattr(tty, TCSANOW, &base);
