@@ -24,6 +24,11 @@ on the log (tests/checks.py). To add a boot, append a Case:
   build/disk.img. Parallel boots never share an image.
 - post: functions run on the image after QEMU exits (e2fsck, debugfs),
   each returning a list of ktap.Result (tests/fsimg.py).
+- keys: [(cue regex, data)] typed on the console as the cues appear
+  (tests/qemu.py Typist; data: bytes, or bytes and pauses in seconds).
+  Each cue must appear within cue_limit seconds (times --timeout-scale)
+  of the one before, else the harness stops QEMU and the check "typist:
+  cue N /regex/ not seen within S s" fails.
 - stop_at, stop_after: an unclean stop. stop_after seconds after a line
   matching the regex stop_at, the harness kills make and QEMU with SIGKILL
   (a power cut: nothing is synced); "stopped on cue" replaces the
@@ -44,9 +49,11 @@ import gdb_check
 
 from checks import (Node, Topology, boot_complete, boots_once, check, check_ktap, check_topology,
                     check_protect_trap, check_trap, check_unknown_options, check_watchdog, even,  # noqa: F401
-                    expect, init_exit_ok, no_crash, powers_off, stopped_on_cue, user_ktap)
+                    expect, init_exit_ok, no_crash, powers_off, stopped_on_cue, typist_cues,
+                    user_ktap)
 
 DEFAULT_TIMEOUT = 120
+CUE_LIMIT = 60                      # a typist's cue must come within this
 
 
 @dataclass
@@ -67,6 +74,7 @@ class Case:
     stop_at: str = None             # regex: SIGKILL QEMU after this line...
     stop_after: float = 0.0         # ...and this many seconds
     keys: list = None               # [(cue regex, bytes)]: typed on the console
+    cue_limit: float = CUE_LIMIT    # seconds for each cue (x --timeout-scale)
 
     def make_vars(self):
         """Make variables for this boot (besides ISO and CMDLINE)."""
@@ -90,6 +98,8 @@ class Case:
             c.append(check_topology(self.machine))
         if self.ktap:
             c.append(check_ktap(self.suites()))
+        if self.keys:
+            c.append(typist_cues)
         return c + list(self.checks)
 
     def suites(self):
@@ -128,7 +138,16 @@ USER_TEST_KEYS = {"ttykeys": [(r"^# type: \^C\r?$", b"\x03"), (r"^# type: \^Z\r?
                       ("werase", b"one two\x17three\n"), ("eof after ab", b"ab\x04"),
                       ("eof", b"\x04"), ("cr", b"cr\r"), ("igncr", b"i\rg\n"),
                       ("hidden word", b"secret\n"), ("q", b"q"), ("enter", b"\n"),
-                      ("junk", b"junk\n"), ("^C raw", b"\x03"), ("^C raw no ISIG", b"\x03")]]}
+                      ("junk", b"junk\n"), ("^C raw", b"\x03"), ("^C raw no ISIG", b"\x03")]],
+                  # ttyflow: a list is keys and pauses (seconds): ^Q comes
+                  # while the test watches its writer asleep
+                  "ttyflow": [(rf"# type: {re.escape(name)}\r?$", keys) for name, keys in [
+                      ("^S, ^Q 3 s later", [b"\x13", 3, b"\x11"]),
+                      ("^S, x 3 s later", [b"\x13", 3, b"x"]), ("^Q 2 s later", [2, b"\x11"]),
+                      ("^S, then -ixon", b"\x13"),
+                      ("istrip", b"\xe1\xc2\n"), ("iuclc", b"MiXed\n"),
+                      ("iuclc no iexten", b"MiXed\n"), ("discard", b"a\x0fb\n"),
+                      ("echoprt erase", b"abc\x7f\x7fx\n"), ("echoprt kill", b"xy\x15z\n")]]}
 
 
 def numawatch_plot(boot):
@@ -175,7 +194,22 @@ USER_TEST_CHECKS = {"numawatch": [numawatch_plot],
                     "termios": [echoed("the erase is echoed as \\b \\b", rb"ab\x08 \x08c", 1),
                                 echoed("nothing is echoed with ECHO off", rb"secret", 0),
                                 echoed("^U is echoed as a rub-out of xyz",
-                                       rb"xyz(\x08 \x08){3}ok", 1)]}
+                                       rb"xyz(\x08 \x08){3}ok", 1)],
+                    # the bytes on the console that ttyflow cannot read back
+                    "ttyflow": [echoed("TCIOFF, TCION send ^S, ^Q", rb"# tcflow: <\x13\x11>", 1),
+                                echoed("OLCUC: upper case out", rb"# OLCUC: MIXED\r\n", 1),
+                                echoed("OCRNL: \\r out as \\n", rb"# ocrnl a\nb\r\n", 1),
+                                echoed("ONOCR: no \\r in column 0", rb"# onocr\r\n# c\r\n", 1),
+                                echoed("XTABS: a tab as spaces", rb"# tab   x\r\n", 1),
+                                echoed("ONLRET: \\n returns to column 0", rb"# onlret\n# d\n", 1),
+                                echoed("ECHOPRT: the erase echoed as \\cb/", rb"abc\\cb/x", 1),
+                                echoed("ECHOPRT: the kill echoed as \\yx/", rb"xy\\yx/z", 1),
+                                echoed("the stopped writers' lines come out once restarted",
+                                       rb"# ttyflow: the stopped writer's line\r\n", 2),
+                                # it exits with output stopped, a writer asleep
+                                expect("power-off ends the writer asleep on stopped output",
+                                       r"^power: killed 1 processes$", 1),
+                                echoed("... which never writes", rb"written after power-off", 0)]}
 
 
 def swap_disk(mib, label="from-linux"):

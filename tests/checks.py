@@ -125,9 +125,27 @@ def check_topology(topo):
 def powers_off(boot):
     if boot.timed_out:
         why = f"no power-off within {boot.timeout:g} s (hang?)"
+    elif boot.extra.get("typist"):
+        why = "the harness stopped it: a typist's cue was late"
     else:
         why = f"make exited with status {boot.returncode}"
     return [check("powers off (qemu-nox returns)", not boot.timed_out and boot.returncode == 0, why)]
+
+
+def typist_cues(boot):
+    """The typist saw each cue in time (Case.keys, Case.cue_limit): else
+    the harness stopped the boot, and this says at which cue; or the boot
+    ended (or timed out) before a cue came."""
+    late, unseen = boot.extra.get("typist"), boot.extra.get("typist_unseen")
+    if late:
+        n, cue, limit = late
+        return [check(f"typist: cue {n} /{cue}/ not seen within {limit:g} s", False,
+                      "the harness stopped QEMU")]
+    if unseen:
+        n, cue = unseen
+        return [check(f"typist: cue {n} /{cue}/ not seen before the boot ended", False,
+                      "timed out" if boot.timed_out else "the boot ended first")]
+    return [check("typist: every cue seen in time", True)]
 
 
 def stopped_on_cue(pattern):

@@ -506,6 +506,18 @@ SESSIONS.append(Session("termios", "init=/tests/termios poweroff", [
     ("Linux's default c_cc", r'^\$3 = "\\003\\034\\177\\025\\004\\000\\001'),
     ("VMIN is now 3", r"^\$\d+ = 3 '\\003'$"),
 ], doc="docs/processes.md"))
+# docs/processes.md section 7, flow control: ttyflow's first check stops
+# the console's output (TCOOFF) and a child writes; it sleeps in
+# wait_output (the breakpoint's condition skips the writes before).
+SESSIONS.append(Session("ttyflow", "init=/tests/ttyflow poweroff", [
+    "break wait_output if tty_console.stopped", "continue", "bt", "p tty_console.stopped",
+    "p tty_console.tco_stopped",
+], [
+    ("stops in wait_output", STOP + r"wait_output \("),
+    ("bt: from a write", r"^#\d+\s+(0x\w+ in )?tty_write \("),
+    ("output is stopped", r"^\$1 = true$"),
+    ("by TCOOFF", r"^\$2 = true$"),
+], doc="docs/processes.md"))
 SESSIONS_BY_NAME = {s.name: s for s in SESSIONS}
 
 

@@ -111,35 +111,107 @@ def make_args(target, name, make_vars):
 
 class Typist:
     """Types keys on the serial console: keys is a list of (cue, data); once
-    the output after the previous cue matches regex cue, data (bytes) is
-    written to QEMU's stdin. Cues are matched in order."""
+    the output after the previous cue matches regex cue, data is written to
+    QEMU's stdin. Cues are matched in order. data is bytes, or a list of
+    bytes and pauses (seconds, numbers): [b"\x13", 2, b"\x11"] types ^S,
+    then ^Q two seconds later (tick() types what is due).
 
-    def __init__(self, proc, keys):
+    Each cue must appear within cue_limit seconds of the previous one (of
+    the start, for the first); overdue() then says which did not, and the
+    boot is stopped. clock is time.monotonic (a fake one in the unit
+    tests). feed() runs in the reader thread, tick() in the waiting one."""
+
+    def __init__(self, proc, keys, cue_limit=None, clock=time.monotonic):
         self.proc, self.keys, self.pos = proc, list(keys), 0
+        self.cue_limit, self.clock = cue_limit, clock
+        self.number, self.since = 1, clock()      # the cue awaited, since when
+        self.pending = []                         # [(due time, bytes)]
+        self.lock = threading.Lock()
 
     def feed(self, output):
-        while self.keys:
-            cue, data = self.keys[0]
-            m = re.search(cue.encode(), output[self.pos:], re.M)
-            if not m:
-                return
-            self.pos += m.end()
-            self.keys.pop(0)
+        with self.lock:
+            while self.keys:
+                cue, data = self.keys[0]
+                m = re.search(cue.encode(), output[self.pos:], re.M)
+                if not m:
+                    return
+                self.pos += m.end()
+                self.keys.pop(0)
+                self.number, self.since = self.number + 1, self.clock()
+                self._plan(data)
+                self._type_due()
+
+    def tick(self):
+        """Type the keys whose pause is over."""
+        with self.lock:
+            self._type_due()
+
+    def overdue(self):
+        """(number, cue, limit) of a cue not seen within cue_limit seconds
+        of the previous one, or None."""
+        with self.lock:
+            if not self.keys or self.cue_limit is None:
+                return None
+            if self.clock() - self.since <= self.cue_limit:
+                return None
+            return self.number, self.keys[0][0], self.cue_limit
+
+    def unseen(self):
+        """(number, cue) of the first cue never seen, or None."""
+        with self.lock:
+            return (self.number, self.keys[0][0]) if self.keys else None
+
+    def _plan(self, data):
+        at = self.clock()
+        for part in [data] if isinstance(data, bytes) else data:
+            if isinstance(part, bytes):
+                self.pending.append((at, part))
+            else:
+                at += part
+
+    def _type_due(self):
+        now = self.clock()
+        while self.pending and self.pending[0][0] <= now:
+            data = self.pending.pop(0)[1]
             try:
                 self.proc.stdin.write(data)
                 self.proc.stdin.flush()
-            except (BrokenPipeError, OSError):
-                self.keys = []
+            except (BrokenPipeError, OSError, ValueError):
+                self.keys, self.pending = [], []
+
+
+def wait_typing(proc, timeout, typist):
+    """Wait for proc to end within timeout (subprocess.TimeoutExpired if not)
+    while the typist types its paused keys. If a cue is overdue, end proc's
+    group and return what typist.overdue() said; else None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            proc.wait(0.1)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        typist.tick()
+        late = typist.overdue()
+        if late:
+            kill_group(proc)
+            return late
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
 
 
 def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None, stop_after=0.0,
-         keys=None):
+         keys=None, cue_limit=None, status=None):
     """Run `make qemu-nox` for build/tests/NAME.iso with make_vars, saving its
     output (the serial console) in log. Returns (output, timed_out, returncode).
     With stop_at (a regex), the boot is cut short like a power failure:
     stop_after seconds after a line matching it is printed, make and QEMU are
     killed with SIGKILL (returncode is then -9); the guest gets no warning.
-    With keys (see Typist), the console's input is typed as cues appear."""
+    With keys (see Typist), the console's input is typed as cues appear;
+    a cue not seen within cue_limit seconds of the previous one stops the
+    boot, and status["typist"] (status: a dict) says which: (number, cue,
+    limit); status["typist_unseen"] is (number, cue) of a cue the boot
+    ended without (None if every cue came)."""
     if keys:
         make_vars = dict(make_vars, QEMU_STDIN="/dev/stdin")
     args = make_args("qemu-nox", name, make_vars)
@@ -150,7 +222,7 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None,
                                 stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-        typist = Typist(proc, keys) if keys else None
+        typist = Typist(proc, keys, cue_limit) if keys else None
         if procs is not None:
             procs.add(proc)
         chunks = []
@@ -175,8 +247,12 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None,
         t = threading.Thread(target=reader, daemon=True)
         t.start()
         timed_out = stopped = False
+        late = None
         try:
-            stopped = wait_or_stop(proc, timeout, seen if stop_re else None, stop_after)
+            if typist and not stop_re:
+                late = wait_typing(proc, timeout, typist)
+            else:
+                stopped = wait_or_stop(proc, timeout, seen if stop_re else None, stop_after)
         except subprocess.TimeoutExpired:
             timed_out = True
             kill_group(proc)
@@ -192,6 +268,13 @@ def boot(name, make_vars, timeout, log, verbose=False, procs=None, stop_at=None,
             fh.write(f"\n# harness: killed after {timeout:g} s\n".encode())
         if stopped:
             fh.write(f"\n# harness: stopped with SIGKILL {stop_after:g} s after the cue\n".encode())
+        if late:
+            fh.write((f"\n# harness: stopped: typist cue {late[0]} /{late[1]}/ not seen "
+                      f"within {late[2]:g} s\n").encode())
+            if status is not None:
+                status["typist"] = late
+        if typist and not late and status is not None:
+            status["typist_unseen"] = typist.unseen()
     return b"".join(chunks), timed_out, proc.returncode
 
 

@@ -62,10 +62,14 @@ def run_case(case, opts, procs):
     elif case.post:
         make_vars.setdefault("DISK", disk_copy(case.name))
         image = os.path.join(ROOT, make_vars["DISK"])
+    status = {}
     out, timed_out, rc = boot(case.name, make_vars, timeout, log, opts.verbose, procs,
-                              case.stop_at, case.stop_after, case.keys)
+                              case.stop_at, case.stop_after, case.keys,
+                              case.cue_limit * opts.timeout_scale, status)
     lines = clean_lines(out)
     b = Boot(lines, timed_out, rc, timeout, ROOT)
+    b.extra["typist"] = status.get("typist")    # (number, cue, limit) of a late cue
+    b.extra["typist_unseen"] = status.get("typist_unseen")   # (number, cue) never seen
     b.extra["stopped"] = bool(case.stop_at) and not timed_out and rc == -9
     b.extra["raw"] = out               # the bytes, control characters and all
     results = []

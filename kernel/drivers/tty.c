@@ -21,8 +21,14 @@
  * the UART. Output goes straight to the console (OPOST, ONLCR: \n as
  * \r\n).
  *
+ * Flow control: with IXON, VSTOP (^S) stops the console's output and
+ * VSTART (^Q) restarts it (IXANY: any key); TCXONC (tcflow) does it
+ * from a program. A writer sleeps on write_wait while output is
+ * stopped; the kernel's own messages (printk) are never stopped.
+ *
  * Locking: tty.lock protects the settings, the edit line, the input
- * queue, the session and the foreground group; it is taken from the
+ * queue, the output state (stopped, column, held echo), the session and
+ * the foreground group; it is taken from the
  * timer interrupt, so always with interrupts off. It is never held while
  * proc_lock is taken (signals are sent after it is dropped), nor across
  * a user copy or a sleep.
@@ -88,12 +94,15 @@ static void send_key_signal(int sig, int fg)
 void tty_input(char c)
 {
 	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
-	bool wake = false;
+	bool wake = false, was_stopped = tty_console.stopped;
 	int sig = ldisc_input_locked(&tty_console, c, &wake), fg = tty_console.pgrp;
+	bool started = was_stopped && !tty_console.stopped;
 
 	spin_unlock_irqrestore(&tty_console.lock, flags);
 	if (wake)
 		wake_up_all(&tty_console.wait);
+	if (started)
+		wake_up_all(&tty_console.write_wait);
 	if (sig)
 		send_key_signal(sig, fg);
 }
@@ -221,8 +230,55 @@ static ssize_t tty_read(struct file *f, struct uio *u, uint64_t *pos)
 	return n > 0 ? uio_copy_out(u, buf, n) : n;
 }
 
+/* Sleep while console output is stopped (VSTOP, TCOOFF). Returns 0,
+ * -EAGAIN (O_NONBLOCK) or -ERESTARTSYS (a signal: SIGKILL wakes a
+ * stopped writer too). No lock held. */
+static int wait_output(struct file *f)
+{
+	struct waiter w = { 0 };
+	int r = 0;
+
+	for (;;) {
+		waitq_prepare(&tty_console.write_wait, &w);
+		if (!READ_ONCE(tty_console.stopped))
+			break;
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			r = -ERESTARTSYS;
+			break;
+		}
+		sched_sleep_until(SCHED_FOREVER);
+	}
+	waitq_finish(&tty_console.write_wait, &w);
+	return r;
+}
+
+/* Write n bytes (a kernel copy) through the output flags once output
+ * runs: under tty.lock (the column), if it has not stopped again since
+ * the wait. Returns 0 or wait_output's error. No lock held. */
+static int output_started(struct file *f, const char *buf, size_t n)
+{
+	for (;;) {
+		int err = wait_output(f);
+		if (err)
+			return err;
+		uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+		bool stopped = tty_console.stopped;
+		if (!stopped)
+			tty_output(&tty_console, buf, n);
+		spin_unlock_irqrestore(&tty_console.lock, flags);
+		if (!stopped)
+			return 0;
+	}
+}
+
 /* Through the output flags to the console; with TOSTOP, a background
- * writer gets SIGTTOU. */
+ * writer gets SIGTTOU. While output is stopped the writer sleeps; a
+ * signal then ends the write with the bytes written so far, or
+ * -ERESTARTSYS if none (as Linux's n_tty_write). */
 static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 {
 	char buf[256];
@@ -236,7 +292,8 @@ static ssize_t tty_write(struct file *f, struct uio *u, uint64_t *pos)
 		ssize_t n = uio_copy_in(u, buf, MIN(u->resid, sizeof(buf)));
 		if (n < 0)
 			return done ? done : n;
-		tty_output(&tty_console, buf, n);
+		if ((err = output_started(f, buf, n)))
+			return done ? done : err;
 		done += n;
 	}
 	return done;
@@ -253,6 +310,7 @@ static int64_t tty_lseek(struct file *f, int64_t off, int whence)
 #define TCSETSW    0x5403
 #define TCSETSF    0x5404
 #define TCSBRK     0x5409
+#define TCXONC     0x540A
 #define TCFLSH     0x540B
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
@@ -375,6 +433,7 @@ static int64_t set_termios(uint64_t cmd, const void *arg)
 	ldisc_set_termios_locked(&tty_console, &t);
 	spin_unlock_irqrestore(&tty_console.lock, flags);
 	wake_up_all(&tty_console.wait);            /* a mode change may make input readable */
+	wake_up_all(&tty_console.write_wait);      /* clearing IXON restarts output */
 	return 0;
 }
 
@@ -392,6 +451,26 @@ static int64_t flush_input(uint64_t how)
 	if (how == TCIFLUSH || how == TCIOFLUSH)
 		ldisc_flush_locked(&tty_console);
 	spin_unlock_irqrestore(&tty_console.lock, flags);
+	return 0;
+}
+
+/* TCXONC (tcflow): ldisc_flow_locked; a background caller gets SIGTTOU
+ * first. Writers are woken if output restarted. */
+static int64_t flow_control(uint64_t how)
+{
+	int err = job_check(SIGTTOU);
+
+	if (err)
+		return err;
+	if (how > TCION)
+		return -EINVAL;
+	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
+	bool was_stopped = tty_console.stopped;
+	ldisc_flow_locked(&tty_console, (int)how);
+	bool started = was_stopped && !tty_console.stopped;
+	spin_unlock_irqrestore(&tty_console.lock, flags);
+	if (started)
+		wake_up_all(&tty_console.write_wait);
 	return 0;
 }
 
@@ -442,6 +521,8 @@ static int64_t tty_ioctl(struct file *f, uint64_t cmd, void *arg)
 		return set_winsize(arg);
 	case TCSBRK:                           /* tcdrain: output is never queued */
 		return 0;
+	case TCXONC:
+		return flow_control((uint64_t)arg);
 	}
 	return tty_job_ioctl(cmd, arg);
 }
@@ -474,16 +555,19 @@ static int tty_open(struct inode *in, struct file *f)
 }
 
 /* poll: readable as the mode says (ldisc_ready_locked: a whole line or
- * end of file when canonical, else bytes); always writable (output goes
- * straight to the console). */
+ * end of file when canonical, else bytes); writable unless output is
+ * stopped (output goes straight to the console). */
 static uint32_t tty_pollmask(struct file *f, struct poll_table *pt)
 {
-	uint32_t mask = POLLOUT | POLLWRNORM;
+	uint32_t mask = 0;
 
 	poll_wait(pt, &tty_console.wait);
+	poll_wait(pt, &tty_console.write_wait);
 	uint64_t flags = spin_lock_irqsave(&tty_console.lock);
 	if (ldisc_ready_locked(&tty_console, true))
 		mask |= POLLIN | POLLRDNORM;
+	if (!tty_console.stopped)
+		mask |= POLLOUT | POLLWRNORM;
 	spin_unlock_irqrestore(&tty_console.lock, flags);
 	return mask;
 }
@@ -497,6 +581,7 @@ static const struct file_ops tty_ops = {
 void tty_init(void)
 {
 	waitq_init(&tty_console.wait);
+	waitq_init(&tty_console.write_wait);
 	chrdev_register(5, 0, 1, "tty", &tty_ops);
 	chrdev_register(5, 1, 1, "console", &tty_ops);
 }

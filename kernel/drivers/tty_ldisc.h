@@ -21,13 +21,22 @@ enum { VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP,
        VSUSP, VEOL, VREPRINT, VDISCARD, VWERASE, VLNEXT, VEOL2 };
 
 /* c_iflag */
+#define ISTRIP 0000040
 #define INLCR  0000100
 #define IGNCR  0000200
 #define ICRNL  0000400
+#define IUCLC  0001000
 #define IXON   0002000
+#define IXANY  0004000
 /* c_oflag */
 #define OPOST  0000001
+#define OLCUC  0000002
 #define ONLCR  0000004
+#define OCRNL  0000010
+#define ONOCR  0000020
+#define ONLRET 0000040
+#define TABDLY 0014000
+#define XTABS  0014000             /* TAB3: tabs go out as spaces */
 /* c_cflag: B38400 | CS8 | CREAD | HUPCL, Linux's default */
 #define CFLAG_DEFAULT 0000277
 /* c_lflag */
@@ -40,11 +49,16 @@ enum { VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP,
 #define NOFLSH  0000200
 #define TOSTOP  0000400
 #define ECHOCTL 0001000
+#define ECHOPRT 0002000
 #define ECHOKE  0004000
 #define IEXTEN  0100000
 
 #define TTY_LINE 255               /* the edit line (canonical mode) */
 #define TTY_QUEUE 1024             /* bytes read() may take */
+#define TTY_HELD 256               /* echo kept while output is stopped */
+
+/* TCXONC's (tcflow's) actions */
+enum { TCOOFF, TCOON, TCIOFF, TCION };
 
 /* A queued byte's kind: data, a line's last byte, or an end of file (a
  * VEOF that ends a line: read() stops there and does not return it). */
@@ -55,17 +69,24 @@ struct winsize {
 };
 
 struct tty {
-	struct spinlock lock;      /* everything below but wait */
+	struct spinlock lock;      /* everything below but the wait queues */
 	struct termios tio;        /* as TCSETS left it */
 	struct winsize ws;         /* TIOCSWINSZ's, for TIOCGWINSZ */
 	char line[TTY_LINE];       /* canonical mode: the line being typed */
 	size_t len;
 	bool lnext;                /* VLNEXT typed: the next byte is literal */
+	bool erasing;              /* ECHOPRT: inside a \...erased.../ run */
+	bool stopped;              /* output stopped (VSTOP with IXON, TCOOFF) */
+	bool tco_stopped;          /* stopped by TCOOFF: only TCOON restarts */
+	unsigned column;           /* output column (OPOST): ONOCR, tabs */
+	char held[TTY_HELD];       /* echo waiting for output to restart */
+	size_t nheld;
 	char queue[TTY_QUEUE];     /* what read() takes, in order */
 	uint8_t kind[TTY_QUEUE];   /* Q_* of each queued byte */
 	size_t head, count;
 	size_t lines;              /* Q_EOL and Q_EOF bytes in the queue */
 	struct waitq wait;         /* readers (and pollers) of the queue */
+	struct waitq write_wait;   /* writers (and pollers) while stopped */
 	int session;               /* sid of the session it controls, or 0 */
 	int pgrp;                  /* that session's foreground group */
 };
@@ -79,6 +100,7 @@ size_t ldisc_readable_locked(const struct tty *t);
 bool ldisc_ready_locked(const struct tty *t, bool poll);
 void ldisc_flush_locked(struct tty *t);
 void ldisc_set_termios_locked(struct tty *t, const struct termios *n);
-void tty_output(const struct tty *t, const char *s, size_t n);
+int ldisc_flow_locked(struct tty *t, int how);
+void tty_output(struct tty *t, const char *s, size_t n);
 
 #endif
