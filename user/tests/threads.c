@@ -27,7 +27,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +40,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "segvwriter.h"
 
 #define NTHREADS 4
 #define INCREMENTS 20000
@@ -152,56 +152,25 @@ static void basics(void)
 
 /* ---- mprotect while another thread writes ---- */
 
-static volatile uint64_t *wpage;
-static volatile uint64_t writes;
-static volatile int faulted;
-static sigjmp_buf writer_jmp;
-
-static void on_segv(int sig)
-{
-	(void)sig;
-	faulted = 1;
-	siglongjmp(writer_jmp, 1);
-}
-
-static void *writer(void *arg)
-{
-	(void)arg;
-	pin(cpu_b);
-	if (sigsetjmp(writer_jmp, 1))
-		return NULL;
-	for (uint64_t i = 1;; i++) {
-		wpage[0] = i;
-		writes = i;
-	}
-	return NULL;
-}
-
 static void mprotect_race(void)
 {
-	struct sigaction sa;
-	pthread_t t;
+	struct segv_writer w;
+	volatile uint64_t *wpage = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_segv;
-	sigaction(SIGSEGV, &sa, NULL);
-	wpage = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pin(cpu_a);
-	pthread_create(&t, NULL, writer, NULL);
-	while (writes < 100000)
-		;
+	if (segv_writer_start(&w, wpage, cpu_b, 100000))
+		ktap_bail("pthread_create");
 	int r = mprotect((void *)wpage, PAGE, PROT_READ);
 	uint64_t at = wpage[0], t0 = now_ms();
-	while (!faulted && now_ms() - t0 < 5000)
-		;
+	int faulted = segv_writer_wait(&w, 5000);
 	sys_sleep_ms(20);
 	uint64_t later = wpage[0];
 	ok(r == 0 && faulted, "the writer on CPU %d gets SIGSEGV once another thread made its "
 	   "page read-only (%llu ms)", cpu_b, (unsigned long long)(now_ms() - t0));
 	ok(later == at, "no write lands after mprotect returned (value %llu then %llu)",
 	   (unsigned long long)at, (unsigned long long)later);
-	pthread_join(t, NULL);
-	signal(SIGSEGV, SIG_DFL);
+	segv_writer_end(&w);
 	munmap((void *)wpage, PAGE);
 }
 
