@@ -31,6 +31,7 @@ void rmap_blocks_init(void)
 		spin_init(&spare_lock[cpu], "rmap_spare");
 }
 
+/* Blocks the slab has handed out: in chains, spares and reserves. */
 uint64_t rmap_chain_blocks(void)
 {
 	return kmem_cache_inuse(&pte_chain_cache);
@@ -55,6 +56,12 @@ void rmap_block_free(struct pte_chain *pc)
 	count_vm_event(PTE_CHAIN_FREE);
 }
 
+/* Does this CPU hold what rmap_add may need (a spare block)? */
+bool rmap_ready(void)
+{
+	return !rmap_keeps_chains() || this_cpu()->rmap_spare;
+}
+
 /*
  * Fill this CPU's spare block. Call before taking mm->lock on a path that
  * may add a mapping: then rmap_add cannot fail for want of memory. (Numbat's
@@ -63,12 +70,6 @@ void rmap_block_free(struct pte_chain *pc)
  * CPU's when the locked code runs. rmap_unprepare() after the unlock
  * returns an unused spare to the slab, so nothing stays allocated.
  */
-/* Does this CPU hold what rmap_add may need (a spare block)? */
-bool rmap_ready(void)
-{
-	return !rmap_keeps_chains() || this_cpu()->rmap_spare;
-}
-
 int rmap_prepare(void)
 {
 	struct cpu *c = this_cpu();
@@ -118,10 +119,10 @@ static inline void rmap_events(enum vm_event e, uint64_t n)
 #define RESERVE_RUN 64            /* blocks a reserve takes at a time: one slab */
 
 /*
- * Blocks in bulk: when block_for (rmap.c) finds this CPU's reserve for `node` empty
- * it takes a run of RESERVE_RUN blocks there from the slab at once
- * (kmem_cache_alloc_bulk: a few instructions a block, instead of a slab
- * lock round trip and a zeroing call each), while fork runs
+ * Blocks in bulk: when block_for (rmap.c) finds this CPU's reserve for
+ * `node` empty, it takes a run of RESERVE_RUN blocks there from the slab
+ * at once (kmem_cache_alloc_bulk: a few instructions a block, instead of a
+ * slab lock round trip and a zeroing call each), while fork runs
  * (rmap_bulk_begin); rmap_bulk_end() after its unlock frees the rest.
  * fork makes most of the blocks a process ever needs (every page it
  * shares that another child already shares), thousands under one lock.
