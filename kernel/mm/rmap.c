@@ -441,6 +441,16 @@ void rmap_remove(struct page *p, pte_addr_t pa)
 	chain_unlock(p);
 }
 
+/* From a walk's fn (rmap_walk.c): the chain lock is held already (chain
+ * walks only). */
+void rmap_walk_remove(struct page *p, pte_addr_t pa)
+{
+	if (rmap_chained(p))
+		rmap_remove_locked(p, pa);
+	else
+		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
+}
+
 /* The chain slot that holds pa, or NULL (chain lock held). */
 static pte_addr_t *chain_slot(struct page *p, pte_addr_t pa)
 {

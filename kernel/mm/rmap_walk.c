@@ -195,15 +195,6 @@ int rmap_walk_frozen(struct page *p, rmap_pte_fn fn, void *arg)
 	return RMAP_SUCCESS;
 }
 
-/* Inside a walk the chain lock is held already (chain walks only). */
-void rmap_walk_remove(struct page *p, pte_addr_t pa)
-{
-	if (rmap_chained(p))
-		rmap_remove_locked(p, pa);
-	else
-		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
-}
-
 /* ---- try_to_unmap ---- */
 
 /* Clear the PTE at pa (its mm->lock held) and drop its mapping of p. */
