@@ -532,7 +532,7 @@ def user_test_cases():
              checks=[user_ktap, init_exit_ok,
                      expect("rmap_check every 50 faults", r"^rmap_check: every 50 page faults", 1)],
              post=[fsimg.post_fsck], timeout=3 * DEFAULT_TIMEOUT)
-        for t in ("threads", "threads-glibc")] + [
+        for t in ("threads", "threads-glibc", "threadsig", "threadsig-glibc")] + [
         # mremap moves PTEs: each mode's reverse map must follow them
         # (chain slots rewritten; obj and hybrid computing the new address
         # from the moved VMA; scan reading the tables), checked every 20

@@ -81,7 +81,7 @@ $(USER_GLIBC:%=$(ROOTFS)/tests/%): $(ROOTFS)/tests/%: user/glibc/%.c $(wildcard 
 		$(wildcard user/lib/*.c user/lib/*.h)
 	@mkdir -p $(dir $@)
 	gcc -static -pthread -O2 -Wall -Wextra -Werror -std=gnu11 -Iuser/lib -o $@ $< \
-		user/lib/ktap.c user/lib/util.c
+		user/lib/ktap.c user/lib/util.c user/lib/segvwriter.c
 
 $(ROOTFS)/bench/%: build/user/bench/%.o $(USER_LIB)
 	@mkdir -p $(dir $@)

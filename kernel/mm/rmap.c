@@ -1,12 +1,13 @@
 /*
  * The pte_chain reverse map (see rmap.h for the picture and the lock
- * order). This file keeps the chains: adding and removing one mapping,
- * walking them, and try_to_unmap. rmap_check.c checks them against the
- * page tables; migrate.c uses them.
+ * order). This file keeps the chains: the rmap= mode, the chain lock,
+ * adding, removing and moving one mapping. Their blocks come from
+ * rmap_blocks.c (spares, fork's reserve); rmap_walk.c walks them (and
+ * try_to_unmap); rmap_check.c checks them against the page tables;
+ * migrate.c uses them.
  */
 #include <kernel/rmap.h>
 #include <kernel/mm.h>
-#include <kernel/slab.h>
 #include <kernel/percpu.h>
 #include <kernel/vmstat.h>
 #include <kernel/cmdline.h>
@@ -15,16 +16,11 @@
 #include <kernel/errno.h>
 #include <kernel/watchdog.h>
 #include <kernel/numa.h>
+#include "rmap_blocks.h"
 
 enum rmap_mode rmap_mode;
 bool rmap_scan_mode;
 bool rmap_pairs;
-static struct kmem_cache pte_chain_cache;
-/* spare_lock[cpu]: cpus[cpu].rmap_spare. Filling the spare (allocate and
- * store) and emptying it (free and clear, or hand it to a chain) are each
- * one step under it, so rmap_check, holding every spare lock and every
- * mm->lock, sees each allocated block either in a chain or in a spare. */
-static struct spinlock spare_lock[MAX_CPUS];
 
 /* Does every PTE's physical address, divided by 8, fit a pair's 32-bit
  * half? Page tables are in RAM, so: does all RAM lie below 32 GiB? */
@@ -83,16 +79,8 @@ static void parse_mode(void)
 
 void rmap_init(void)
 {
-	kmem_cache_init(&pte_chain_cache, "pte_chain", sizeof(struct pte_chain),
-			CACHE_LINE);
-	for (int cpu = 0; cpu < MAX_CPUS; cpu++)
-		spin_init(&spare_lock[cpu], "rmap_spare");
+	rmap_blocks_init();
 	parse_mode();
-}
-
-uint64_t rmap_chain_blocks(void)
-{
-	return kmem_cache_inuse(&pte_chain_cache);
 }
 
 /* ---- the chain lock: a bit spinlock in page->lockbits ---- */
@@ -191,190 +179,6 @@ void pte_chain_unlock(struct page *p)
 	chain_unlock(p);
 }
 
-/* ---- blocks: a slab cache, and one spare per CPU ---- */
-
-static struct pte_chain *block_new(int node)
-{
-	struct pte_chain *pc = kmem_cache_alloc(&pte_chain_cache, node);
-
-	if (pc) {
-		memset(pc, 0, sizeof(*pc));
-		count_vm_event(PTE_CHAIN_ALLOC);
-	}
-	return pc;
-}
-
-static void block_free(struct pte_chain *pc)
-{
-	kmem_cache_free(&pte_chain_cache, pc);
-	count_vm_event(PTE_CHAIN_FREE);
-}
-
-/*
- * Fill this CPU's spare block. Call before taking mm->lock on a path that
- * may add a mapping: then rmap_add cannot fail for want of memory. (Numbat's
- * allocators never sleep, but the discipline is Linux's: allocate first,
- * lock second.) The kernel is not preemptive, so the spare is still this
- * CPU's when the locked code runs. rmap_unprepare() after the unlock
- * returns an unused spare to the slab, so nothing stays allocated.
- */
-/* Does this CPU hold what rmap_add may need (a spare block)? */
-bool rmap_ready(void)
-{
-	return !rmap_keeps_chains() || this_cpu()->rmap_spare;
-}
-
-int rmap_prepare(void)
-{
-	struct cpu *c = this_cpu();
-	int err = 0;
-
-	if (!rmap_keeps_chains() || c->rmap_spare)
-		return 0;
-	spin_lock(&spare_lock[c->id]);
-	c->rmap_spare = block_new(NUMA_NO_NODE);
-	if (!c->rmap_spare)
-		err = -ENOMEM;
-	spin_unlock(&spare_lock[c->id]);
-	return err;
-}
-
-void rmap_unprepare(void)
-{
-	struct cpu *c = this_cpu();
-
-	if (!c->rmap_spare)
-		return;
-	spin_lock(&spare_lock[c->id]);
-	block_free(c->rmap_spare);
-	c->rmap_spare = NULL;
-	spin_unlock(&spare_lock[c->id]);
-}
-
-/* Blocks held as spares: one per CPU at most, and a fork's reserve. The
- * caller holds every spare lock (rmap_lock_spares), so none is being
- * filled or drained; a fork taking reserved blocks holds the mm->locks
- * rmap_check holds, so none is being taken either. */
-uint64_t rmap_spares(void)
-{
-	uint64_t n = 0;
-
-	for (int cpu = 0; cpu < nr_cpus; cpu++)
-		n += (cpus[cpu].rmap_spare != NULL) + cpus[cpu].rmap_reserved;
-	return n;
-}
-
-/* count_vm_event n times, inline. */
-static inline void rmap_events(enum vm_event e, uint64_t n)
-{
-	__atomic_fetch_add(&this_cpu()->vmstat[e], n, __ATOMIC_RELAXED);
-}
-
-#define RESERVE_RUN 64            /* blocks a reserve takes at a time: one slab */
-
-/*
- * Blocks in bulk: when block_get finds this CPU's reserve for `node` empty
- * it takes a run of RESERVE_RUN blocks there from the slab at once
- * (kmem_cache_alloc_bulk: a few instructions a block, instead of a slab
- * lock round trip and a zeroing call each), while fork runs
- * (rmap_bulk_begin); rmap_bulk_end() after its unlock frees the rest.
- * fork makes most of the blocks a process ever needs (every page it
- * shares that another child already shares), thousands under one lock.
- * Callers hold an mm->lock (rmap_add), as rmap_check does all of them,
- * and this CPU's spare_lock is taken too, so the check counts each block
- * once: in a chain, in a spare or reserve, or free in the slab. 0 or
- * -ENOMEM.
- */
-static int reserve_fill(struct cpu *c, int node)
-{
-	unsigned got;
-
-	spin_lock(&spare_lock[c->id]);
-	got = kmem_cache_alloc_bulk(&pte_chain_cache, node, RESERVE_RUN,
-				    &c->rmap_reserve[node]);
-	c->rmap_reserved += got;
-	spin_unlock(&spare_lock[c->id]);
-	rmap_events(PTE_CHAIN_ALLOC, got);
-	return got ? 0 : -ENOMEM;
-}
-
-/* fork, before its locks: blocks on this CPU come from its reserve, in
- * runs, until rmap_bulk_end(). */
-void rmap_bulk_begin(void)
-{
-	this_cpu()->rmap_bulk = true;
-}
-
-/* fork, after its unlock (no spinlock held): back to one block at a time,
- * and the reserve's unused blocks are freed. */
-void rmap_bulk_end(void)
-{
-	struct cpu *c = this_cpu();
-	uint64_t freed = c->rmap_reserved;
-
-	c->rmap_bulk = false;
-	if (!freed)
-		return;
-	spin_lock(&spare_lock[c->id]);
-	for (int nid = 0; nid < MAX_NODES; nid++)
-		while (c->rmap_reserve[nid]) {
-			void *pc = c->rmap_reserve[nid];
-			c->rmap_reserve[nid] = *(void **)pc;
-			kmem_cache_free(&pte_chain_cache, pc);
-		}
-	c->rmap_reserved = 0;
-	spin_unlock(&spare_lock[c->id]);
-	rmap_events(PTE_CHAIN_FREE, freed);
-}
-
-/* A block from this CPU's reserve on `node` (a new run if it is empty),
- * not zeroed; NULL if the node has no memory for one. The caller holds
- * an mm->lock, which rmap_check also holds: it never sees a block half
- * taken, so no spare_lock here. */
-static inline struct pte_chain *reserve_take(struct cpu *c, int node)
-{
-	struct pte_chain *pc = c->rmap_reserve[node];
-
-	if (!pc && (reserve_fill(c, node) || !(pc = c->rmap_reserve[node])))
-		return NULL;
-	c->rmap_reserve[node] = *(void **)pc;
-	c->rmap_reserved--;
-	return pc;
-}
-
-/* Every CPU's spare lock, in CPU order (rmap.h: after any mm->lock). */
-void rmap_lock_spares(void)
-{
-	for (int cpu = 0; cpu < nr_cpus; cpu++)
-		spin_lock(&spare_lock[cpu]);
-}
-
-void rmap_unlock_spares(void)
-{
-	for (int cpu = nr_cpus - 1; cpu >= 0; cpu--)
-		spin_unlock(&spare_lock[cpu]);
-}
-
-/* A block for a chain of a page on `node`: a new one there if possible,
- * else the spare. Zeroed. */
-static struct pte_chain *block_get(int node)
-{
-	struct cpu *c = this_cpu();
-	struct pte_chain *pc = c->rmap_spare;
-
-	if (!pc || virt_to_page(pc)->node != node) {
-		struct pte_chain *fresh = block_new(node);
-		if (fresh)
-			return fresh;
-	}
-	if (pc) {
-		spin_lock(&spare_lock[c->id]);
-		c->rmap_spare = NULL;
-		spin_unlock(&spare_lock[c->id]);
-	}
-	return pc;
-}
-
 /* ---- add and remove (chain lock held) ---- */
 
 /* count_vm_event, inline: a pair is made at fork and undone at exit for
@@ -400,11 +204,11 @@ static inline struct pte_chain *block_for(struct page *p, unsigned unused)
 	struct pte_chain *pc;
 
 	if (!c->rmap_bulk)
-		return block_get(p->node);
-	if ((pc = reserve_take(c, p->node)))
+		return rmap_block_get(p->node);
+	if ((pc = rmap_reserve_take(c, p->node)))
 		for (unsigned i = 0; i < unused; i++)
 			pc->ptes[i] = 0;
-	return pc ? pc : block_get(p->node);
+	return pc ? pc : rmap_block_get(p->node);
 }
 
 /* A new chain of one block holding the n (<= NRPTE) PTEs of ptes[],
@@ -539,7 +343,7 @@ static bool chain_remove(struct page *p, pte_addr_t pa)
 			start->ptes[victim] = 0;
 			if (victim == NRPTE - 1) {
 				p->pte.chain = pte_chain_next(start);
-				block_free(start);
+				rmap_block_free(start);
 			} else {
 				start->next_and_idx++;
 			}
@@ -584,7 +388,7 @@ static void chain_shrink(struct page *p)
 		p->pte.direct = pc->ptes[NRPTE - 1];
 		page_set_flag(p, PG_direct);
 	}
-	block_free(pc);
+	rmap_block_free(pc);
 	count_vm_event(RMAP_CHAIN_TO_DIRECT);
 /* LAB rmap: END */
 /* LAB rmap: STUB
@@ -637,6 +441,16 @@ void rmap_remove(struct page *p, pte_addr_t pa)
 	chain_unlock(p);
 }
 
+/* From a walk's fn (rmap_walk.c): the chain lock is held already (chain
+ * walks only). */
+void rmap_walk_remove(struct page *p, pte_addr_t pa)
+{
+	if (rmap_chained(p))
+		rmap_remove_locked(p, pa);
+	else
+		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
+}
+
 /* The chain slot that holds pa, or NULL (chain lock held). */
 static pte_addr_t *chain_slot(struct page *p, pte_addr_t pa)
 {
@@ -684,225 +498,3 @@ bad:
 	panic("rmap_move: pte %lx does not map pfn %lx", old_pa, page_to_pfn(p));
 }
 
-/* ---- walking ---- */
-
-pte_addr_t rmap_next(struct rmap_iter *it)
-{
-	struct page *p = it->page;
-
-	if (!it->started) {
-		it->started = true;
-		if (!rmap_chained(p) || p->mapcount == 0)
-			return 0;
-		if (p->flags & PG_direct)
-			return p->pte.direct;
-		if (p->flags & PG_pair) {
-			it->i = 1;              /* a pair, and its second half next */
-			return pair_pte(p, 0);
-		}
-		it->pc = p->pte.chain;
-		it->i = pte_chain_idx(it->pc);
-	}
-	if (!it->pc && it->i == 1) {
-		it->i = 0;
-		return pair_pte(p, 1);
-	}
-	while (it->pc) {
-		if (it->i < NRPTE)
-			return it->pc->ptes[it->i++];
-		it->pc = pte_chain_next(it->pc);
-		it->i = it->pc ? pte_chain_idx(it->pc) : 0;
-	}
-	return 0;
-}
-
-/* The page-table page holding the PTE knows its mm and base address; the
- * PTE's slot number gives the rest (one slot = one 4 KiB page). */
-struct mm *rmap_pte_mm(pte_addr_t pa, uint64_t *va)
-{
-	struct page *pt = pfn_to_page(pa >> PAGE_SHIFT);
-
-	if (!pt || !(pt->flags & PG_pgtable))
-		panic("rmap: pte %lx is not in a page table", pa);
-	*va = pt->index + ((pa & (PAGE_SIZE - 1)) / sizeof(pte_t)) * PAGE_SIZE;
-	return pt->mapping;
-}
-
-/* ---- try_to_unmap ---- */
-
-int rmap_walk_trylock(struct page *p, rmap_pte_fn fn, void *arg)
-{
-	int ret = RMAP_SUCCESS;
-	pte_addr_t pa;
-
-restart:
-	for (struct rmap_iter it = RMAP_ITER_INIT(p); (pa = rmap_next(&it));) {
-		uint64_t va;
-		struct mm *mm = rmap_pte_mm(pa, &va);
-
-		if (!spin_trylock(&mm->lock)) {
-			ret = RMAP_AGAIN;       /* against the lock order: give up */
-			continue;
-		}
-		bool changed = fn(p, mm, pa, va, arg);
-		spin_unlock(&mm->lock);
-		if (changed)
-			goto restart;           /* the chain changed under the iterator */
-	}
-	return ret;
-}
-
-/* ---- the one walk: chain, scan or object ---- */
-
-/* rmap=scan: the PTEs of one leaf table that map w's frame. */
-struct scan_walk {
-	struct page *page;
-	uint64_t pfn;
-	rmap_pte_fn fn;
-	void *arg;
-	bool until_mapped;               /* stop once every mapping was seen */
-	int found, removed;              /* PTEs visited; of them, unmapped */
-};
-
-static int scan_table(struct mm *mm, pte_t *ptep, uint64_t va, uint64_t next, void *arg)
-{
-	struct scan_walk *w = arg;
-
-	for (; va < next; va += PAGE_SIZE, ptep++) {
-		if (!pte_mapped(*ptep) || pte_pfn(*ptep) != w->pfn)
-			continue;
-		w->found++;
-		w->removed += w->fn(w->page, mm, virt_to_phys(ptep), va, w->arg);
-		if (w->until_mapped && w->found - w->removed >= READ_ONCE(w->page->mapcount))
-			return 1;                /* every mapping seen: stop */
-	}
-	return 0;
-}
-
-/*
- * rmap=scan: every page table of every process, each under its mm->lock
- * (mm_list_lock first: in the lock order). Migration's walk does not stop
- * when it has seen mapcount PTEs: the baseline is the kernel that knows
- * nothing of a page's mappings, so its cost grows with everything that is
- * mapped (docs/rmap.md measures exactly that). Reclaim's does
- * (until_mapped: rmap_walk_mapped), as before Linux 2.5 a swap-out pass
- * stopped with the page unmapped: a full walk per page made rmap=scan's
- * reclaim too slow to test (kswapd's read-back took minutes). frozen: the
- * caller already holds mm_list_lock and every mm->lock (rmap_check).
- */
-static int scan_walk(struct page *p, rmap_pte_fn fn, void *arg, bool frozen, bool until_mapped)
-{
-	struct scan_walk w = { p, page_to_pfn(p), fn, arg, until_mapped, 0, 0 };
-	struct list_head *l;
-	int done = 0;
-
-	if (!READ_ONCE(p->mapcount))
-		return RMAP_SUCCESS;
-	if (!frozen)
-		spin_lock(&mm_list_lock);
-	list_for_each(l, &mm_list) {
-		struct mm *mm = list_entry(l, struct mm, mm_node);
-		if (!frozen)
-			spin_lock(&mm->lock);
-		done = pgtable_range(mm, 0, USER_SPACE_END, scan_table, &w);
-		if (!frozen)
-			spin_unlock(&mm->lock);
-		if (done)
-			break;
-	}
-	if (!frozen)
-		spin_unlock(&mm_list_lock);
-	return RMAP_SUCCESS;
-}
-
-int rmap_walk(struct page *p, rmap_pte_fn fn, void *arg)
-{
-	if (rmap_mode == RMAP_SCAN)
-		return scan_walk(p, fn, arg, false, false);
-	if (!rmap_chained(p))
-		return rmap_obj_walk(p, fn, arg, NULL, 0);
-	pte_chain_lock(p);
-	int ret = rmap_walk_trylock(p, fn, arg);
-	pte_chain_unlock(p);
-	return ret;
-}
-
-int rmap_walk_mapped(struct page *p, rmap_pte_fn fn, void *arg)
-{
-	if (rmap_mode == RMAP_SCAN)
-		return scan_walk(p, fn, arg, false, true);
-	return rmap_walk(p, fn, arg);
-}
-
-/* The chain's PTEs, fn called with no mm->lock (chain lock held). */
-static void chain_peek(struct page *p, rmap_pte_fn fn, void *arg)
-{
-	struct rmap_iter it = RMAP_ITER_INIT(p);
-	pte_addr_t pa;
-	uint64_t va;
-
-	pte_chain_lock(p);
-	while ((pa = rmap_next(&it)))
-		fn(p, rmap_pte_mm(pa, &va), pa, va, arg);
-	pte_chain_unlock(p);
-}
-
-int rmap_walk_peek(struct page *p, struct mm *held, rmap_pte_fn fn, void *arg)
-{
-	if (rmap_mode == RMAP_SCAN)
-		return RMAP_FAIL;
-	if (!rmap_chained(p))
-		return rmap_obj_walk(p, fn, arg, held, 0);
-	chain_peek(p, fn, arg);
-	return RMAP_SUCCESS;
-}
-
-/* rmap_check holds mm_list_lock, every mm->lock and rmap_obj_lock: the
- * walk takes none. */
-int rmap_walk_frozen(struct page *p, rmap_pte_fn fn, void *arg)
-{
-	if (rmap_mode == RMAP_SCAN)
-		return scan_walk(p, fn, arg, true, false);
-	if (!rmap_chained(p))
-		return rmap_obj_walk(p, fn, arg, NULL, RMAP_WALK_FROZEN);
-	chain_peek(p, fn, arg);
-	return RMAP_SUCCESS;
-}
-
-/* Inside a walk the chain lock is held already (chain walks only). */
-void rmap_walk_remove(struct page *p, pte_addr_t pa)
-{
-	if (rmap_chained(p))
-		rmap_remove_locked(p, pa);
-	else
-		__atomic_fetch_sub(&p->mapcount, 1, __ATOMIC_RELAXED);
-}
-
-/* ---- try_to_unmap ---- */
-
-/* Clear the PTE at pa (its mm->lock held) and drop its mapping of p. */
-static bool unmap_one(struct page *p, struct mm *mm, pte_addr_t pa, uint64_t va, void *arg)
-{
-	pte_t *ptep = phys_to_virt(pa);
-	pte_t pte = __atomic_exchange_n(ptep, 0, __ATOMIC_ACQ_REL);
-
-	mm_flush_tlb(mm, va);
-	page_unmap_account(mm, p, pte);
-	rmap_walk_remove(p, pa);
-	page_release(p);                    /* the caller's reference keeps p */
-	return true;
-}
-
-/*
- * Unmap every PTE of p through rmap_walk (see rmap.h for the contract;
- * rmap=scan has no try_to_unmap: RMAP_FAIL).
- * The caller holds a reference on p, so dropping the mappings' references
- * never frees it under us.
- */
-int try_to_unmap(struct page *p)
-{
-	if (p->flags & (PG_pgtable | PG_slab | PG_reserved) || rmap_scan_mode)
-		return RMAP_FAIL;
-	int ret = rmap_walk(p, unmap_one, NULL);
-	return READ_ONCE(p->mapcount) ? ret : RMAP_SUCCESS;
-}

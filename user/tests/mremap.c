@@ -16,9 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +26,7 @@
 #include <unistd.h>
 
 #include "ktap.h"
+#include "segvwriter.h"
 
 #define PG 4096L
 #define MAYMOVE   1
@@ -273,68 +271,25 @@ static void big_realloc(void)
 
 /* ---- a move while another thread writes ---- */
 
-static volatile uint64_t *wpage;
-static volatile uint64_t writes;
-static volatile int faulted, stop;
-static sigjmp_buf writer_jmp;
-
-static void on_segv(int sig)
-{
-	(void)sig;
-	faulted = 1;
-	siglongjmp(writer_jmp, 1);
-}
-
-/* Run on CPU cpu if there is one (else anywhere). */
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void *writer(void *arg)
-{
-	(void)arg;
-	pin(1);
-	if (sigsetjmp(writer_jmp, 1))
-		return NULL;
-	for (uint64_t i = 1; !stop; i++) {   /* until it faults, or 5 s */
-		wpage[0] = i;
-		writes = i;
-	}
-	return NULL;
-}
-
 static void threaded_move(void)
 {
-	struct sigaction sa;
-	pthread_t t;
+	struct segv_writer w;
+	volatile uint64_t *wpage = (volatile uint64_t *)map(PG, MAP_PRIVATE);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_segv;
-	sigaction(SIGSEGV, &sa, NULL);
-	wpage = (volatile uint64_t *)map(PG, MAP_PRIVATE);
-	pin(0);
-	pthread_create(&t, NULL, writer, NULL);
-	while (writes < 100000)
-		;
+	pin_to_cpu(0);
+	if (segv_writer_start(&w, wpage, 1, 100000))
+		ktap_bail("pthread_create");
 	volatile uint64_t *q = (volatile uint64_t *)sys_mremap((void *)wpage, PG, PG, MAYMOVE | FIXED,
 							       map(PG, MAP_PRIVATE));
 	uint64_t at = q[0], t0 = now_ms();
-	while (!faulted && now_ms() - t0 < 5000)
-		;
+	int faulted = segv_writer_wait(&w, 5000);
 	sleep_ms(20);
 	uint64_t later = q[0];
-	stop = 1;
 	ok(q != MAP_FAILED && faulted, "a thread writing the page on another CPU faults once "
 	   "it moved (%llu ms)", (unsigned long long)(now_ms() - t0));
 	ok(later == at, "no write lands after mremap returned (value %llu then %llu)",
 	   (unsigned long long)at, (unsigned long long)later);
-	pthread_join(t, NULL);
-	signal(SIGSEGV, SIG_DFL);
+	segv_writer_end(&w);
 	munmap((void *)q, PG);
 }
 

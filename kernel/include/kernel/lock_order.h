@@ -27,7 +27,7 @@
  *                       list and life (rmap=obj/hybrid, rmap_obj.c); the
  *                       object walk holds it and only tries mm->lock
  *       pte_chain lock  bit PL_CHAIN of a page (rmap.h)
- *         spare_lock    a CPU's one spare pte_chain block (rmap.c)
+ *         spare_lock    a CPU's one spare pte_chain block (rmap_blocks.c)
  *         the pte_chain lock of a replica's master (replicate.c: a
  *                       replica's last put leaves the master's set; an
  *                       anonymous replica's collapse moves its PTEs onto

@@ -27,8 +27,8 @@ struct cpu {
 	volatile uint64_t ticks;   /* LAPIC timer interrupts taken */
 	struct runqueue rq;        /* this CPU's scheduler state */
 	struct mm *loaded_mm;      /* whose page tables CR3 holds (NULL: kernel) */
-	void *rmap_spare;          /* one pte_chain block (rmap.c, under its spare_lock) */
-	void *rmap_reserve[MAX_NODES]; /* fork's blocks, by node (rmap.c: filled and
+	void *rmap_spare;          /* one pte_chain block (rmap_blocks.c, under its spare_lock) */
+	void *rmap_reserve[MAX_NODES]; /* fork's blocks, by node (rmap_blocks.c: filled and
 					  drained under spare_lock) */
 	uint64_t rmap_reserved;    /* blocks on rmap_reserve[] */
 	bool rmap_bulk;            /* a fork is copying: blocks from rmap_reserve */

@@ -313,7 +313,8 @@ static inline bool rmap_pair_drop(struct cpu *c, struct page *p, pte_addr_t pa)
 }
 
 /* A pair's third mapping, with a block from this CPU's non-empty reserve
- * on p's node (a fork is copying: rmap.c's reserve_take and pair_add):
+ * on p's node (a fork is copying: rmap_blocks.h's rmap_reserve_take and rmap.c's
+ * pair_add):
  * the three PTEs packed at the end of the block, the rest zero. */
 static inline void rmap_pair_to_chain(struct cpu *c, struct page *p, pte_addr_t pa)
 {
