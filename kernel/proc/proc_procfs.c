@@ -1,6 +1,7 @@
 /*
  * What /proc shows about memory and processes, in Linux's formats:
- *   /proc/meminfo, /proc/vmstat, /proc/kpagecount, /proc/self -> <pid>,
+ *   /proc/meminfo, /proc/vmstat, /proc/kpagecount, /proc/kpageflags,
+ *   /proc/self -> <pid>,
  *   /proc/<pid>/status, /proc/<pid>/maps, /proc/<pid>/pagemap (one
  *   directory per process, made when it starts and removed when it is
  *   freed; pagemap and kpagecount are kernel/mm/pagemap.c's).
@@ -312,5 +313,6 @@ void procfs_proc_init(void)
 	procfs_create_file(procfs_root(), "cmdline", show_cmdline, NULL);
 	procfs_create_file(procfs_root(), "vmstat", show_vmstat, NULL);
 	procfs_create_raw(procfs_root(), "kpagecount", kpagecount_read, NULL);
+	procfs_create_raw(procfs_root(), "kpageflags", kpageflags_read, NULL);
 	procfs_symlink(procfs_root(), "self", self_target, NULL);
 }

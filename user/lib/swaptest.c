@@ -251,3 +251,54 @@ int swt_pagemap(const void *p, uint64_t *e, int n)
 	close(fd);
 	return r == (long)(n * sizeof(*e)) ? 0 : -1;
 }
+
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PM_SWP_TYPE_MIGRATION 31     /* a page being migrated, not swap */
+#define KPF_SWAPCACHE 13
+
+/* Add the pages of [lo, hi) to *swapped and *cached; kf: /proc/kpageflags. */
+static int own_swap_range(int pm, int kf, uint64_t lo, uint64_t hi, long *swapped, long *cached)
+{
+	uint64_t e[256];
+
+	for (uint64_t va = lo; va < hi; ) {
+		int n = (int)((hi - va) / 4096 < 256 ? (hi - va) / 4096 : 256);
+		if (pread(pm, e, n * 8, (long)(va / 4096) * 8) != n * 8)
+			return -1;
+		for (int i = 0; i < n; i++) {
+			uint64_t flags = 0;
+			if ((e[i] & PM_SWAP) && (e[i] & 31) != PM_SWP_TYPE_MIGRATION)
+				(*swapped)++;
+			else if ((e[i] & PM_PRESENT) && (e[i] & PM_PFN_MASK) &&
+				 pread(kf, &flags, 8, (long)(e[i] & PM_PFN_MASK) * 8) == 8 &&
+				 (flags >> KPF_SWAPCACHE & 1))
+				(*cached)++;
+		}
+		va += (uint64_t)n * 4096;
+	}
+	return 0;
+}
+
+int swt_own_swap(long *swapped, long *cached)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	int pm = open("/proc/self/pagemap", O_RDONLY), kf = open("/proc/kpageflags", O_RDONLY);
+	char line[512];
+	int err = !maps || pm < 0 || kf < 0 ? -1 : 0;
+
+	*swapped = *cached = 0;
+	while (!err && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && !strstr(line, "[vsyscall]"))
+			err = own_swap_range(pm, kf, lo, hi, swapped, cached);
+	}
+	if (maps)
+		fclose(maps);
+	if (pm >= 0)
+		close(pm);
+	if (kf >= 0)
+		close(kf);
+	return err;
+}

@@ -94,6 +94,13 @@ const char *swt_two_node_why(long len, int *cpu0);
  * if they cannot be read. */
 int swt_pagemap(const void *p, uint64_t *e, int n);
 
+/* This process's own use of swap, in pages, from /proc/self/maps,
+ * /proc/self/pagemap and /proc/kpageflags: *swapped, PTEs that hold a swap
+ * entry; *cached, mapped pages in the swap cache (KPF_SWAPCACHE), each
+ * holding its slot. 0, or -1 if a file cannot be read (on Linux, frame
+ * numbers and kpageflags need root). */
+int swt_own_swap(long *swapped, long *cached);
+
 /* Bytes of swap this process uses (VmSwap of /proc/self/status), -1 if the
  * line is missing. */
 long swt_vmswap(void);

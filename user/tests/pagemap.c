@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,32 @@ static uint64_t mapcount(uint64_t pfn)
 	return n;
 }
 
+#define KPF(bit) (1ULL << (bit))
+#define KPF_UPTODATE 3
+#define KPF_MMAP 11
+#define KPF_ANON 12
+#define KPF_SWAPCACHE 13
+#define KPF_SWAPBACKED 14
+
+static uint64_t kpageflags(uint64_t pfn)
+{
+	uint64_t f = ~0ULL;
+	int fd = open("/proc/kpageflags", O_RDONLY);
+
+	if (fd < 0 || pread(fd, &f, 8, (off_t)(pfn * 8)) != 8)
+		f = ~0ULL;
+	close(fd);
+	return f;
+}
+
+/* The frame behind va has every bit of want and none of avoid. */
+static bool has_flags(void *va, uint64_t want, uint64_t avoid)
+{
+	uint64_t e = entry(getpid(), va), f = (e & PRESENT) ? kpageflags(PFN(e)) : ~0ULL;
+
+	return f != ~0ULL && (f & want) == want && !(f & avoid);
+}
+
 static void check_basic(char *p)
 {
 	uint64_t e0 = entry(getpid(), p), e3 = entry(getpid(), p + 3 * PG);
@@ -59,6 +86,10 @@ static void check_basic(char *p)
 	   "a touched anonymous page: present, exclusive, frame %#llx", (unsigned long long)PFN(e0));
 	ok(e3 == 0, "an untouched page reads 0 (%#llx)", (unsigned long long)e3);
 	ok(mapcount(PFN(e0)) == 1, "kpagecount: its frame is mapped once");
+	ok(has_flags(p, KPF(KPF_MMAP) | KPF(KPF_ANON) | KPF(KPF_SWAPBACKED) | KPF(KPF_UPTODATE),
+		     KPF(KPF_SWAPCACHE)),
+	   "kpageflags: mmap, anon, swapbacked, uptodate, not in the swap cache (%#llx)",
+	   (unsigned long long)kpageflags(PFN(e0)));
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 	uint64_t buf[2];
 	ok_errno(pread(fd, buf, 8, 4), EINVAL, "a read at a position not a multiple of 8");
@@ -113,6 +144,9 @@ static void check_file(void)
 	(void)c;
 	uint64_t e = f != MAP_FAILED ? entry(getpid(), f) : 0;
 	ok((e & PRESENT) && (e & FILEPG), "a file page read through a mapping is a file page");
+	ok(f != MAP_FAILED && has_flags(f, KPF(KPF_MMAP) | KPF(KPF_UPTODATE),
+					KPF(KPF_ANON) | KPF(KPF_SWAPBACKED)),
+	   "kpageflags: a file page is mmap and uptodate, not anon or swapbacked");
 	if (f != MAP_FAILED)
 		munmap(f, PG);
 	close(fd);
@@ -146,7 +180,7 @@ static void check_move(char *p)
 
 int main(void)
 {
-	ktap_plan("pagemap", 13);
+	ktap_plan("pagemap", 15);
 	char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		ktap_bail("mmap");

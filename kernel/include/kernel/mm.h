@@ -152,6 +152,7 @@ void mm_flush_tlb(struct mm *mm, uint64_t va);  /* every CPU using mm */
 struct uio;
 ssize_t pagemap_read(struct mm *mm, struct uio *u, uint64_t pos, uint64_t *buf);
 ssize_t kpagecount_read(void *unused, struct uio *u, uint64_t pos);
+ssize_t kpageflags_read(void *unused, struct uio *u, uint64_t pos);
 void mm_flush_tlb_all(struct mm *mm);
 /* Flush the user TLB entries of every CPU in cpus (reclaim's batch). */
 void tlb_flush_cpus(const struct cpumask *cpus);
