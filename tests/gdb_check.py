@@ -45,7 +45,7 @@ class Session:
     timeout: float = SESSION_TIMEOUT
 
 
-STOP = r"(Thread \d+ hit )?Breakpoint \d+, (0x[0-9a-f]+ in )?"
+STOP = r"(Thread \d+ hit )?(Temporary breakpoint|Breakpoint) \d+, (0x[0-9a-f]+ in )?"
 
 
 def bad(cmd, why):
@@ -243,9 +243,11 @@ SESSIONS.append(Session("pagemap", "init=/bin/pagemap poweroff -- 1 400000 40100
 ], agree=pagemap_agrees))
 # docs/labs/intro.md (graded by the intro lab): /bin/cat reads
 # /proc/uptime as init; show_uptime() writes the file's text when it is
-# opened (procfs_open, from open(2)), and returns 0.
+# opened (procfs_open, from open(2)), and returns 0. A temporary
+# breakpoint: once, under load, "finish" stopped at the same breakpoint
+# again, at the function's first instruction, before it had run.
 SESSIONS.append(Session("uptime", "init=/bin/cat poweroff -- /proc/uptime", [
-    "break show_uptime", "continue", "bt", "finish",
+    "tbreak show_uptime", "continue", "bt", "finish",
 ], [
     ("stops in show_uptime", STOP + r"show_uptime \("),
     ("bt: called by procfs_open", r"^#1\s+0x\w+ in procfs_open \("),
