@@ -47,6 +47,40 @@ struct shared {                        /* parent <-> child, MAP_SHARED */
 
 static struct shared *sh;
 
+/* The node of this program's file pages (text, read-only data) that are
+ * in memory: 0 or 1 if they are all on that node, 2 if on both, -1 if it
+ * cannot tell. The text_node of one page is not enough: before it pins
+ * itself, the test may run on a CPU of node 1 for a while (an idle CPU
+ * steals it on a loaded machine), and the pages it touches then are read
+ * in there; the parent would then get replicas of those, which outlive
+ * the child. */
+static int own_text_node(void)
+{
+	char exe[256], line[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	FILE *maps = fopen("/proc/self/maps", "r");
+	int seen = 0;                        /* bit k: a page on node k */
+
+	if (n <= 0 || !maps)
+		return -1;
+	exe[n] = 0;
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		line[strcspn(line, "\n")] = 0;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || !strstr(line, exe))
+			continue;
+		for (unsigned long va = lo; va < hi; va += 4096) {
+			void *pg[1] = { (void *)va };
+			int st[1] = { -1 };
+			if (syscall(SYS_move_pages, 0, 1, pg, NULL, st, 0) == 0 && st[0] >= 0 &&
+			    st[0] < 2)
+				seen |= 1 << st[0];
+		}
+	}
+	fclose(maps);
+	return seen == 1 ? 0 : seen == 2 ? 1 : seen == 3 ? 2 : -1;
+}
+
 static long sum(const volatile char *m)   /* volatile: every read happens */
 {
 	long s = 0;
@@ -117,7 +151,7 @@ int main(void)
 	/* Where this program's text was read in: node 0 in its own boot. In
 	 * a boot that runs every test, another CPU may have read it; then the
 	 * parent too gets text replicas, which outlive the child. */
-	int text0 = text_node((void *)sum);
+	int text0 = own_text_node();
 	long made = file_counter("/proc/vmstat", "numbat_replica_made");
 	long coll = file_counter("/proc/vmstat", "numbat_replica_collapsed");
 	nb_sysctl_set("numa_balancing_scan_delay_ms", 100);
