@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 
 #include "ktap.h"
+#include "ttytest.h"
 
 #define NKEYLESS 7
 #define NKEYS 20
@@ -46,24 +47,15 @@ static void on_signal(int sig)
 /* Keys typed on the terminal: by the harness on its cue, or on the pty. */
 static void type(const char *name, const char *keys)
 {
-	if (master >= 0) {
-		if (write(master, keys, strlen(keys)) < 0)
-			perror("write master");
-		return;
-	}
-	printf("# type: %s\n", name);
+	tty_type(master, name, keys);
 }
 
 /* What the terminal echoed since the last call (the pty only). */
 static const char *echoed(void)
 {
 	static char buf[256];
-	ssize_t n;
 
-	usleep(100 * 1000);
-	n = read(master, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = 0;
-	return buf;
+	return tty_output(master, buf, sizeof(buf));
 }
 
 /* read() that gives up after KEY_WAIT_S seconds (EINTR): never hang. */
@@ -321,31 +313,12 @@ static int run(int keys)
 
 /* Linux: the checks on a new pty, in a session of their own whose
  * controlling terminal it is (so ^C reaches them). */
-static int run_on_pty(void)
-{
-	int m = posix_openpt(O_RDWR | O_NOCTTY), st;
-
-	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0)
-		ktap_bail("no pseudo-terminal");
-	pid_t c = fork();
-	if (c == 0) {
-		setsid();
-		tty = open(ptsname(m), O_RDWR);        /* becomes the controlling TTY */
-		if (tty < 0 || ioctl(tty, TIOCSCTTY, 0) < 0)
-			ktap_bail("cannot open the pty's slave");
-		master = m;
-		fcntl(m, F_SETFL, O_NONBLOCK);
-		exit(run(1));
-	}
-	waitpid(c, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-}
 
 int main(void)
 {
 	ktap_plan("termios", NKEYLESS + NKEYS);
 	if (!is_numbat())
-		return run_on_pty();
+		return tty_run_on_pty(run, &tty, &master);
 	if (!isatty(0))
 		ktap_bail("standard input is not the console");
 	return run(getpid() == 1);
