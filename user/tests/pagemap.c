@@ -41,15 +41,22 @@ static uint64_t entry(int pid, void *va)
 	return e;
 }
 
+/* Frame pfn's 64-bit word in /proc/kpagecount or /proc/kpageflags, or
+ * all ones if it cannot be read. */
+static uint64_t kpage_word(const char *file, uint64_t pfn)
+{
+	uint64_t w = ~0ULL;
+	int fd = open(file, O_RDONLY);
+
+	if (fd < 0 || pread(fd, &w, 8, (off_t)(pfn * 8)) != 8)
+		w = ~0ULL;
+	close(fd);
+	return w;
+}
+
 static uint64_t mapcount(uint64_t pfn)
 {
-	uint64_t n = ~0ULL;
-	int fd = open("/proc/kpagecount", O_RDONLY);
-
-	if (fd < 0 || pread(fd, &n, 8, (off_t)(pfn * 8)) != 8)
-		n = ~0ULL;
-	close(fd);
-	return n;
+	return kpage_word("/proc/kpagecount", pfn);
 }
 
 #define KPF(bit) (1ULL << (bit))
@@ -61,13 +68,7 @@ static uint64_t mapcount(uint64_t pfn)
 
 static uint64_t kpageflags(uint64_t pfn)
 {
-	uint64_t f = ~0ULL;
-	int fd = open("/proc/kpageflags", O_RDONLY);
-
-	if (fd < 0 || pread(fd, &f, 8, (off_t)(pfn * 8)) != 8)
-		f = ~0ULL;
-	close(fd);
-	return f;
+	return kpage_word("/proc/kpageflags", pfn);
 }
 
 /* The frame behind va has every bit of want and none of avoid. */
