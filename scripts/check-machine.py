@@ -6,7 +6,8 @@
     python3 scripts/check-machine.py --free-port     # a free TCP port on 127.0.0.1
 
 NUMA=given means QEMU_NUMA was set by hand, so NODES and DISTANCE are not
-used. Prints one `check-machine: ...` line per problem on stderr and exits 1
+used. The kernel command line comes from the environment (CMDLINE, which
+make puts there when it is given on make's command line). Prints one `check-machine: ...` line per problem on stderr and exits 1
 if there is any. Run by the Makefile's check-machine target, which every
 qemu target depends on; tests/test_machine.py tests it.
 
@@ -124,6 +125,31 @@ def disk_problems(disk):
             f"boot a copy: cp {disk} {copy}; make qemu DISK={copy}"]
 
 
+def cmdline_problems(cmdline):
+    """CMDLINE goes into boot/grub.cfg as it is, and GRUB reads that line as
+    a command of its script language: a ; | & < or > outside "double
+    quotes" (and not after a backslash) ends or redirects the command, and
+    GRUB stops at a syntax error with no boot; a ' opens a quote the
+    Makefile's own shell line cannot hold."""
+    problems, quoted, escaped = [], False, False
+    for c in cmdline or "":
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif c == '"':
+            quoted = not quoted
+        elif c == "'":
+            problems.append("CMDLINE has a ': use \"double quotes\" for an argument with spaces")
+        elif c in ";|&<>" and not quoted:
+            problems.append(f"CMDLINE has a {c} outside \"double quotes\": GRUB would take it "
+                            "as script syntax and stop before booting; quote the init argument "
+                            f"that holds it (README.md, \"Kernel command line\")")
+    if quoted:
+        problems.append("CMDLINE has a \" that is never closed")
+    return sorted(set(problems))
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that is free now (the system picks it)."""
     with socket.socket() as s:
@@ -140,6 +166,7 @@ def main(argv):
                             v.get("NUMA") == "given")
     errors += accel_problems(v.get("ACCEL", "tcg"))
     errors += disk_problems(v.get("DISK"))
+    errors += cmdline_problems(os.environ.get("CMDLINE"))
     for e in errors:
         print("check-machine: " + e, file=sys.stderr)
     return 1 if errors else 0

@@ -75,6 +75,24 @@ class Kvm(unittest.TestCase):
         self.assertEqual(cm.kvm_problems(info, dev), [])
 
 
+class Cmdline(unittest.TestCase):
+    def test_good_cmdlines(self):
+        for line in ("", "init=/bin/nodes poweroff", "rmap=obj ktest=rmap,pmm",
+                     'init=/bin/busybox poweroff -- sh -c "echo a \\| busybox rev & wait"',
+                     'init=/bin/sh -- -c "a; b || c > d"', "init=/bin/sh -- -c a\\;b"):
+            self.assertEqual(cm.cmdline_problems(line), [], line)
+
+    def test_bad_cmdlines(self):
+        for line, words in [("init=/bin/sh -- -c /tests/ttyflow;true", "has a ; outside"),
+                            ("init=/bin/sh -- -c a||true", "has a | outside"),
+                            ("init=/bin/sh -- -c a&", "has a & outside"),
+                            ("init=/bin/sh -- -c a>b", "has a > outside"),
+                            ("init=/bin/sh -- -c 'a b'", "has a '"),
+                            ('init=/bin/sh -- -c "a b', "never closed")]:
+            problems = cm.cmdline_problems(line)
+            self.assertTrue(any(words in p for p in problems), (line, problems))
+
+
 class ThroughMake(unittest.TestCase):
     """`make qemu-nox ...` with a fake QEMU that records that it ran."""
 
@@ -117,6 +135,10 @@ class ThroughMake(unittest.TestCase):
 
     def test_4_nodes_mem_2(self):
         self.refused(["NODES=4", "MEM=2"], "NODES=4 MEM=2: 0 MiB per node")
+
+    def test_cmdline_with_semicolon(self):
+        self.refused(["CMDLINE=init=/bin/sh poweroff -- -c /tests/ttyflow;true"],
+                     "CMDLINE has a ; outside")
 
     def test_mem_not_a_number(self):
         self.refused(["MEM=lots"], "MEM='lots' is not a whole number")
