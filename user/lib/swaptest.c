@@ -259,13 +259,13 @@ int swt_pagemap(const void *p, uint64_t *e, int n)
 #define KPF_SWAPCACHE 13
 
 /* Add the pages of [lo, hi) to *swapped and *cached; kf: /proc/kpageflags. */
-static int own_swap_range(int pm, int kf, uint64_t lo, uint64_t hi, long *swapped, long *cached)
+static int own_swap_range(int kf, uint64_t lo, uint64_t hi, long *swapped, long *cached)
 {
 	uint64_t e[256];
 
 	for (uint64_t va = lo; va < hi; ) {
 		int n = (int)((hi - va) / 4096 < 256 ? (hi - va) / 4096 : 256);
-		if (pread(pm, e, n * 8, (long)(va / 4096) * 8) != n * 8)
+		if (swt_pagemap((void *)va, e, n))
 			return -1;
 		for (int i = 0; i < n; i++) {
 			uint64_t flags = 0;
@@ -284,20 +284,18 @@ static int own_swap_range(int pm, int kf, uint64_t lo, uint64_t hi, long *swappe
 int swt_own_swap(long *swapped, long *cached)
 {
 	FILE *maps = fopen("/proc/self/maps", "r");
-	int pm = open("/proc/self/pagemap", O_RDONLY), kf = open("/proc/kpageflags", O_RDONLY);
+	int kf = open("/proc/kpageflags", O_RDONLY);
 	char line[512];
-	int err = !maps || pm < 0 || kf < 0 ? -1 : 0;
+	int err = !maps || kf < 0 ? -1 : 0;
 
 	*swapped = *cached = 0;
 	while (!err && fgets(line, sizeof(line), maps)) {
 		unsigned long lo, hi;
 		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && !strstr(line, "[vsyscall]"))
-			err = own_swap_range(pm, kf, lo, hi, swapped, cached);
+			err = own_swap_range(kf, lo, hi, swapped, cached);
 	}
 	if (maps)
 		fclose(maps);
-	if (pm >= 0)
-		close(pm);
 	if (kf >= 0)
 		close(kf);
 	return err;

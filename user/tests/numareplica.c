@@ -66,15 +66,16 @@ static int own_text_node(void)
 	exe[n] = 0;
 	while (fgets(line, sizeof(line), maps)) {
 		unsigned long lo, hi;
+		char perms[8];
 		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || !strstr(line, exe))
+		/* read-only mappings only: a written data page is anonymous */
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3 || !strstr(line, exe) ||
+		    strchr(perms, 'w'))
 			continue;
 		for (unsigned long va = lo; va < hi; va += 4096) {
-			void *pg[1] = { (void *)va };
-			int st[1] = { -1 };
-			if (syscall(SYS_move_pages, 0, 1, pg, NULL, st, 0) == 0 && st[0] >= 0 &&
-			    st[0] < 2)
-				seen |= 1 << st[0];
+			int node = text_node((void *)va);   /* < 0: not in memory */
+			if (node == 0 || node == 1)
+				seen |= 1 << node;
 		}
 	}
 	fclose(maps);
